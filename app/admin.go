@@ -1,0 +1,366 @@
+package app
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"folio/app/password"
+	"folio/db"
+)
+
+// Admin is the clinic admin's work: accounts, settings, the audit trail and
+// backups.
+type Admin struct {
+	app     *App
+	session *Session
+}
+
+// Users lists every account.
+func (s *Admin) Users() ([]User, error) {
+	out := []User{}
+	err := s.app.act(s.session, permAdmin, func(o *op) error {
+		users, err := o.Tx.Users()
+		for _, u := range users {
+			out = append(out, userView(u, o.now))
+		}
+		return err
+	})
+	return out, err
+}
+
+// AddUser creates an account.
+func (s *Admin) AddUser(n NewUser) (User, error) {
+	fields := fieldErrors{}
+	n.validate(fields)
+	if err := fields.err(); err != nil {
+		return User{}, err
+	}
+	var out User
+	u, err := n.build(s.app.now())
+	if err != nil {
+		return out, s.app.userError(err)
+	}
+	err = s.app.act(s.session, permAdmin, func(o *op) error {
+		if _, err := o.UserByName(u.Username); err == nil {
+			return &Error{Kind: Invalid, Message: "Please correct the marked field.",
+				Fields: map[string]string{"username": "This user name is taken."}}
+		}
+		if err := o.InsertUser(u); err != nil {
+			return err
+		}
+		out = userView(u, o.now)
+		return o.audit("user.add", "", "user/"+u.ID, fmt.Sprintf("%s (%s)", u.Username, u.Role))
+	})
+	return out, err
+}
+
+// SetUserActive disables or re-enables an account. An admin cannot disable
+// their own account or the last active admin.
+func (s *Admin) SetUserActive(id string, active bool) (User, error) {
+	var out User
+	err := s.app.act(s.session, permAdmin, func(o *op) error {
+		u, err := o.UserByID(id)
+		if err != nil {
+			return err
+		}
+		if !active && u.ID == o.actor.userID {
+			return errorf(Conflict, "You cannot disable your own account.")
+		}
+		if !active && u.Role == RoleAdmin && u.Active {
+			n, err := o.CountActiveAdmins()
+			if err != nil {
+				return err
+			}
+			if n <= 1 {
+				return errorf(Conflict, "This is the last active admin; add another admin first.")
+			}
+		}
+		u.Active, u.UpdatedAt = active, o.now
+		if err := o.UpdateUser(u); err != nil {
+			return err
+		}
+		out = userView(u, o.now)
+		action := "user.disable"
+		if active {
+			action = "user.enable"
+		}
+		return o.audit(action, "", "user/"+u.ID, u.Username)
+	})
+	return out, err
+}
+
+// ResetPassword sets a new password for an account and lifts a sign-in
+// lockout.
+func (s *Admin) ResetPassword(id, pw string) error {
+	if msg := passwordProblem(pw); msg != "" {
+		return &Error{Kind: Invalid, Message: msg, Fields: map[string]string{"password": msg}}
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return s.app.userError(err)
+	}
+	return s.app.act(s.session, permAdmin, func(o *op) error {
+		u, err := o.UserByID(id)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash, u.FailedLogins, u.LockedUntil, u.UpdatedAt = hash, 0, time.Time{}, o.now
+		if err := o.UpdateUser(u); err != nil {
+			return err
+		}
+		return o.audit("user.reset_password", "", "user/"+u.ID, u.Username)
+	})
+}
+
+// Settings are the clinic-wide choices an admin makes.
+type Settings struct {
+	ClinicName  string `json:"clinicName"`
+	IdleMinutes int    `json:"idleMinutes"`
+}
+
+// Settings reads the clinic's settings.
+func (s *Admin) Settings() (Settings, error) {
+	var out Settings
+	err := s.app.act(s.session, permAdmin, func(o *op) error {
+		name, _, err := o.Setting(settingClinicName)
+		out = Settings{ClinicName: name, IdleMinutes: int(s.app.idleMinutes.Load())}
+		return err
+	})
+	return out, err
+}
+
+// SaveSettings changes the clinic's settings.
+func (s *Admin) SaveSettings(in Settings) (Settings, error) {
+	in.ClinicName = strings.TrimSpace(in.ClinicName)
+	fields := fieldErrors{}
+	if in.ClinicName == "" || utf8.RuneCountInString(in.ClinicName) > 100 {
+		fields.add("clinicName", "Enter the clinic's name (at most 100 characters).")
+	}
+	if in.IdleMinutes < 1 || in.IdleMinutes > 240 {
+		fields.add("idleMinutes", "Lock after 1 to 240 minutes without activity.")
+	}
+	if err := fields.err(); err != nil {
+		return Settings{}, err
+	}
+	err := s.app.act(s.session, permAdmin, func(o *op) error {
+		if err := o.SetSetting(settingClinicName, in.ClinicName); err != nil {
+			return err
+		}
+		if err := o.SetSetting(settingIdleMinutes, strconv.Itoa(in.IdleMinutes)); err != nil {
+			return err
+		}
+		return o.audit("settings.save", "", "", fmt.Sprintf("clinic %q; lock after %d min", in.ClinicName, in.IdleMinutes))
+	})
+	if err != nil {
+		return Settings{}, err
+	}
+	s.app.idleMinutes.Store(int64(in.IdleMinutes))
+	return in, nil
+}
+
+// AuditFilter narrows the audit listing; empty fields do not filter.
+type AuditFilter struct {
+	Username  string `json:"username"`
+	Action    string `json:"action"`
+	PatientID string `json:"patientId"`
+	From      string `json:"from"` // YYYY-MM-DD, local day
+	To        string `json:"to"`   // YYYY-MM-DD, inclusive
+	BeforeSeq int64  `json:"beforeSeq"`
+	Limit     int    `json:"limit"`
+}
+
+// AuditEntry is one audit line as listed.
+type AuditEntry struct {
+	Seq         int64  `json:"seq"`
+	At          string `json:"at"`
+	Username    string `json:"username"`
+	Action      string `json:"action"`
+	PatientID   string `json:"patientId"`
+	PatientMRN  string `json:"patientMrn"`
+	Record      string `json:"record"`
+	Workstation string `json:"workstation"`
+	Detail      string `json:"detail"`
+}
+
+// AuditPage is one page of the listing, newest first.
+type AuditPage struct {
+	Entries []AuditEntry `json:"entries"`
+	More    bool         `json:"more"`
+}
+
+// Audit lists the audit trail.
+func (s *Admin) Audit(f AuditFilter) (AuditPage, error) {
+	filter := db.AuditFilter{Username: strings.TrimSpace(f.Username), Action: strings.TrimSpace(f.Action),
+		PatientID: strings.TrimSpace(f.PatientID), BeforeSeq: f.BeforeSeq, Limit: f.Limit}
+	if filter.Limit <= 0 || filter.Limit > 500 {
+		filter.Limit = 100
+	}
+	fields := fieldErrors{}
+	if f.From != "" {
+		t, err := time.ParseInLocation("2006-01-02", f.From, time.Local)
+		if err != nil {
+			fields.add("from", "Enter a date as YYYY-MM-DD.")
+		}
+		filter.From = t
+	}
+	if f.To != "" {
+		t, err := time.ParseInLocation("2006-01-02", f.To, time.Local)
+		if err != nil {
+			fields.add("to", "Enter a date as YYYY-MM-DD.")
+		}
+		filter.To = t.AddDate(0, 0, 1)
+	}
+	if err := fields.err(); err != nil {
+		return AuditPage{}, err
+	}
+	page := AuditPage{Entries: []AuditEntry{}}
+	err := s.app.act(s.session, permAdmin, func(o *op) error {
+		want := filter.Limit
+		filter.Limit++
+		entries, err := o.Tx.Audit(filter)
+		if err != nil {
+			return err
+		}
+		if len(entries) > want {
+			page.More, entries = true, entries[:want]
+		}
+		for _, e := range entries {
+			page.Entries = append(page.Entries, AuditEntry{Seq: e.Seq, At: e.At.Format(time.RFC3339), Username: e.Username,
+				Action: e.Action, PatientID: e.PatientID, PatientMRN: e.PatientMRN, Record: e.Record,
+				Workstation: e.Workstation, Detail: e.Detail})
+		}
+		return o.audit("audit.view", filter.PatientID, "", auditFilterText(f))
+	})
+	return page, err
+}
+
+func auditFilterText(f AuditFilter) string {
+	var parts []string
+	for _, p := range [][2]string{{"user", f.Username}, {"action", f.Action}, {"patient", f.PatientID}, {"from", f.From}, {"to", f.To}} {
+		if strings.TrimSpace(p[1]) != "" {
+			parts = append(parts, p[0]+"="+strings.TrimSpace(p[1]))
+		}
+	}
+	return strings.Join(parts, " ")
+}
+
+// AuditCheck is the result of verifying the audit chain.
+type AuditCheck struct {
+	OK      bool   `json:"ok"`
+	Entries int64  `json:"entries"`
+	Problem string `json:"problem"`
+}
+
+// VerifyAudit checks that no audit entry was changed, removed or reordered.
+func (s *Admin) VerifyAudit() (AuditCheck, error) {
+	var out AuditCheck
+	err := s.app.act(s.session, permAdmin, func(o *op) error {
+		c, err := o.Tx.VerifyAudit()
+		out = AuditCheck{OK: c.Problem == "", Entries: c.Entries, Problem: c.Problem}
+		if err != nil {
+			return err
+		}
+		return o.audit("audit.verify", "", "", fmt.Sprintf("%d entries; %s", c.Entries, orOK(c.Problem)))
+	})
+	return out, err
+}
+
+func orOK(problem string) string {
+	if problem == "" {
+		return "intact"
+	}
+	return problem
+}
+
+// BackupFile is one backup in the data folder.
+type BackupFile struct {
+	Path      string `json:"path"`
+	Name      string `json:"name"`
+	Bytes     int64  `json:"bytes"`
+	CreatedAt string `json:"createdAt"`
+}
+
+// Backup writes a backup of the chart database now, into the data folder's
+// backups folder.
+func (s *Admin) Backup() (BackupFile, error) {
+	if _, err := s.app.authorize(s.session, permAdmin); err != nil {
+		return BackupFile{}, err
+	}
+	path, err := s.app.BackupNow()
+	if err != nil {
+		return BackupFile{}, s.app.userError(err)
+	}
+	err = s.app.act(s.session, permAdmin, func(o *op) error {
+		return o.audit("backup", "", "", path)
+	})
+	if err != nil {
+		return BackupFile{}, err
+	}
+	return backupFile(path)
+}
+
+// Backups lists the backups in the data folder, newest first.
+func (s *Admin) Backups() ([]BackupFile, error) {
+	if _, err := s.app.authorize(s.session, permAdmin); err != nil {
+		return nil, err
+	}
+	out := []BackupFile{}
+	for _, path := range listBackups(s.app.dataDir) {
+		if f, err := backupFile(path); err == nil {
+			out = append(out, f)
+		}
+	}
+	return out, nil
+}
+
+func backupFile(path string) (BackupFile, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return BackupFile{}, err
+	}
+	return BackupFile{Path: path, Name: filepath.Base(path), Bytes: st.Size(), CreatedAt: st.ModTime().Format(time.RFC3339)}, nil
+}
+
+// BackupDir is where Folio keeps the backups it makes itself.
+func BackupDir(dataDir string) string { return filepath.Join(dataDir, "backups") }
+
+// BackupNow writes a timestamped backup into the backups folder.
+func (a *App) BackupNow() (string, error) {
+	name := "folio-" + a.now().UTC().Format("20060102-150405.000") + ".db"
+	path := filepath.Join(BackupDir(a.dataDir), name)
+	if err := a.db.BackupTo(a.ctx, path); err != nil {
+		return "", err
+	}
+	return path, nil
+}
+
+func listBackups(dataDir string) []string {
+	paths, _ := filepath.Glob(filepath.Join(BackupDir(dataDir), "folio-*.db"))
+	sort.Sort(sort.Reverse(sort.StringSlice(paths))) // names hold the time: newest first
+	return paths
+}
+
+// LatestBackup is the newest backup in the data folder, or "".
+func LatestBackup(dataDir string) string {
+	if paths := listBackups(dataDir); len(paths) > 0 {
+		return paths[0]
+	}
+	return ""
+}
+
+// CheckAudit verifies the audit chain without a signed-in person, for
+// `folio check`.
+func (a *App) CheckAudit() (db.AuditCheck, error) {
+	var c db.AuditCheck
+	err := a.db.View(a.ctx, func(tx *db.Tx) (err error) {
+		c, err = tx.VerifyAudit()
+		return err
+	})
+	return c, err
+}

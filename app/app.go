@@ -1,0 +1,119 @@
+// Package app holds Folio's use-cases: the services the UI calls (Auth,
+// Patients, Chart, Admin), each method checking who asks, validating, doing
+// its work in one transaction and auditing it in that same transaction.
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strconv"
+	"sync/atomic"
+	"time"
+
+	"folio/db"
+)
+
+// Setting keys kept in the chart database.
+const (
+	settingClinicName  = "clinic.name"
+	settingIdleMinutes = "session.idle_minutes"
+)
+
+const defaultIdleMinutes = 10
+
+// App is one open Folio: its data folder and chart database. Build one with
+// Open and hand it to everything that needs it.
+type App struct {
+	ctx         context.Context
+	dataDir     string
+	db          *db.DB
+	log         *slog.Logger
+	now         func() time.Time
+	hostname    string
+	idleMinutes atomic.Int64
+}
+
+// Options tune an App; the zero value is what Folio uses.
+type Options struct {
+	Logger *slog.Logger
+	Now    func() time.Time // a fixed clock in tests
+}
+
+// Open opens the Folio whose data lives in dataDir.
+func Open(ctx context.Context, dataDir string, opts Options) (*App, error) {
+	if opts.Logger == nil {
+		opts.Logger = slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	path := filepath.Join(dataDir, db.FileName)
+	d, err := db.Open(ctx, path)
+	if err != nil {
+		return nil, explainOpenError(dataDir, err)
+	}
+	host, _ := os.Hostname()
+	a := &App{ctx: ctx, dataDir: dataDir, db: d, log: opts.Logger, now: opts.Now, hostname: host}
+	if err := a.loadSettings(); err != nil {
+		d.Close()
+		return nil, err
+	}
+	return a, nil
+}
+
+// explainOpenError turns a refused open into what the person at the PC must do.
+func explainOpenError(dataDir string, err error) error {
+	var corrupt *db.CorruptError
+	if errors.As(err, &corrupt) {
+		latest := LatestBackup(dataDir)
+		if latest == "" {
+			return fmt.Errorf("%w.\nNo backup was found in %s. Do not delete anything; ask for help to recover the file", err, BackupDir(dataDir))
+		}
+		return fmt.Errorf("%w.\nRestore the latest backup with:\n  folio restore --data %s --from %s", err, dataDir, latest)
+	}
+	return err
+}
+
+func (a *App) loadSettings() error {
+	return a.db.View(a.ctx, func(tx *db.Tx) error {
+		v, ok, err := tx.Setting(settingIdleMinutes)
+		if err != nil {
+			return err
+		}
+		minutes := int64(defaultIdleMinutes)
+		if ok {
+			if n, err := strconv.ParseInt(v, 10, 64); err == nil && n > 0 {
+				minutes = n
+			}
+		}
+		a.idleMinutes.Store(minutes)
+		return nil
+	})
+}
+
+// Close closes the chart database.
+func (a *App) Close() error { return a.db.Close() }
+
+// DataDir is the folder holding the chart database and its backups.
+func (a *App) DataDir() string { return a.dataDir }
+
+// DB gives command-line tools (demo, check) the open database.
+func (a *App) DB() *db.DB { return a.db }
+
+// Logger is the App's log.
+func (a *App) Logger() *slog.Logger { return a.log }
+
+// Services returns the UI's services acting for session s: the structs the
+// desktop window binds and the HTTP face dispatches to.
+func (a *App) Services(s *Session) []any {
+	return []any{
+		&Auth{app: a, session: s},
+		&Patients{app: a, session: s},
+		&Chart{app: a, session: s},
+		&Admin{app: a, session: s},
+	}
+}

@@ -1,0 +1,373 @@
+package app
+
+import (
+	"errors"
+	"regexp"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"folio/app/password"
+	"folio/db"
+
+	"github.com/google/uuid"
+)
+
+// Sign-in lockout: after maxFailedLogins wrong passwords in a row the account
+// refuses sign-in for lockoutPeriod (or until an admin resets the password).
+const (
+	maxFailedLogins = 5
+	lockoutPeriod   = 15 * time.Minute
+	minPasswordLen  = 10
+)
+
+// Auth signs people in and out and locks the screen.
+type Auth struct {
+	app     *App
+	session *Session
+}
+
+// User is an account as the UI shows it.
+type User struct {
+	ID          string `json:"id"`
+	Username    string `json:"username"`
+	FullName    string `json:"fullName"`
+	Role        string `json:"role"`
+	Active      bool   `json:"active"`
+	LockedUntil string `json:"lockedUntil"`
+	CreatedAt   string `json:"createdAt"`
+}
+
+func userView(u db.User, now time.Time) User {
+	v := User{ID: u.ID, Username: u.Username, FullName: u.FullName, Role: u.Role, Active: u.Active,
+		CreatedAt: u.CreatedAt.Format(time.RFC3339)}
+	if u.LockedUntil.After(now) {
+		v.LockedUntil = u.LockedUntil.Format(time.RFC3339)
+	}
+	return v
+}
+
+// AuthStatus is what the UI needs before anyone signs in.
+type AuthStatus struct {
+	SetupNeeded bool   `json:"setupNeeded"`
+	ClinicName  string `json:"clinicName"`
+	User        *User  `json:"user"`
+	Locked      bool   `json:"locked"`
+	IdleMinutes int    `json:"idleMinutes"`
+}
+
+// Status tells whether Folio is set up, the clinic's name, and who (if
+// anyone) is signed in at this window.
+func (s *Auth) Status() (AuthStatus, error) {
+	a := s.app
+	st := AuthStatus{IdleMinutes: int(a.idleMinutes.Load())}
+	err := a.db.View(a.ctx, func(tx *db.Tx) error {
+		n, err := tx.CountUsers()
+		if err != nil {
+			return err
+		}
+		st.SetupNeeded = n == 0
+		st.ClinicName, _, err = tx.Setting(settingClinicName)
+		return err
+	})
+	if err != nil {
+		return st, a.userError(err)
+	}
+	s.session.mu.Lock()
+	defer s.session.mu.Unlock()
+	if u := s.session.user; u != nil {
+		if !s.session.locked && a.now().Sub(s.session.lastActive) > a.idleTimeout() {
+			s.session.locked = true
+		}
+		v := userView(*u, a.now())
+		st.User, st.Locked = &v, s.session.locked
+	}
+	return st, nil
+}
+
+// SetupRequest is the first run's form: the clinic and its first admin.
+type SetupRequest struct {
+	ClinicName string `json:"clinicName"`
+	Username   string `json:"username"`
+	FullName   string `json:"fullName"`
+	Password   string `json:"password"`
+}
+
+// Setup creates the clinic and its first admin, and signs that admin in. It
+// works only once, while Folio has no users.
+func (s *Auth) Setup(req SetupRequest) (User, error) {
+	u, err := s.app.SetupClinic(req, s.session.workstation)
+	if err != nil {
+		return User{}, err
+	}
+	s.session.signIn(u, s.app.now())
+	return userView(u, s.app.now()), nil
+}
+
+// SetupClinic is Setup without a window, for `folio setup`.
+func (a *App) SetupClinic(req SetupRequest, workstation string) (db.User, error) {
+	req.ClinicName = strings.TrimSpace(req.ClinicName)
+	fields := fieldErrors{}
+	if req.ClinicName == "" {
+		fields.add("clinicName", "Enter the clinic's name.")
+	} else if utf8.RuneCountInString(req.ClinicName) > 100 {
+		fields.add("clinicName", "The clinic's name can have at most 100 characters.")
+	}
+	nu := NewUser{Username: req.Username, FullName: req.FullName, Role: RoleAdmin, Password: req.Password}
+	nu.validate(fields)
+	if err := fields.err(); err != nil {
+		return db.User{}, err
+	}
+	u, err := nu.build(a.now())
+	if err != nil {
+		return db.User{}, a.userError(err)
+	}
+	who := actor{userID: "", username: u.Username, role: RoleAdmin, workstation: a.workstationOr(workstation)}
+	err = a.actAs(who, func(o *op) error {
+		n, err := o.CountUsers()
+		if err != nil {
+			return err
+		}
+		if n > 0 {
+			return errorf(Conflict, "Folio is already set up. Sign in instead.")
+		}
+		if err := o.SetSetting(settingClinicName, req.ClinicName); err != nil {
+			return err
+		}
+		if err := o.InsertUser(u); err != nil {
+			return err
+		}
+		o.actor.userID = u.ID
+		return o.audit("setup", "", "user/"+u.ID, "clinic "+req.ClinicName+"; first admin "+u.Username)
+	})
+	return u, err
+}
+
+// Login signs a person in at this window.
+func (s *Auth) Login(username, pw string) (User, error) {
+	u, err := s.app.checkPassword(username, pw, s.session.workstation)
+	if err != nil {
+		return User{}, err
+	}
+	s.session.signIn(u, s.app.now())
+	return userView(u, s.app.now()), nil
+}
+
+var errWrongLogin = &Error{Kind: Unauthenticated, Message: "Wrong user name or password."}
+
+// checkPassword verifies a sign-in and keeps the lockout count. The slow hash
+// is checked outside the write transaction, so one sign-in never holds up
+// the clinic's other work.
+func (a *App) checkPassword(username, pw, workstation string) (db.User, error) {
+	username = strings.TrimSpace(username)
+	var u db.User
+	err := a.db.View(a.ctx, func(tx *db.Tx) (err error) {
+		u, err = tx.UserByName(username)
+		return err
+	})
+	if errors.Is(err, db.ErrNotFound) {
+		// Spend the same time as for a real account, so timing does not tell which names exist.
+		password.Check(dummyHash, pw)
+		a.recordLogin(actor{username: username, workstation: workstation}, "login.failed", "unknown user name")
+		return db.User{}, errWrongLogin
+	}
+	if err != nil {
+		return db.User{}, a.userError(err)
+	}
+	now := a.now()
+	who := actor{userID: u.ID, username: u.Username, role: u.Role, workstation: workstation}
+	if !u.Active {
+		a.recordLogin(who, "login.failed", "account disabled")
+		return db.User{}, errorf(Forbidden, "This account has been disabled. Ask an admin.")
+	}
+	if u.LockedUntil.After(now) {
+		a.recordLogin(who, "login.failed", "account locked")
+		return db.User{}, lockedOut(u.LockedUntil)
+	}
+	ok, err := password.Check(u.PasswordHash, pw)
+	if err != nil {
+		return db.User{}, a.userError(err)
+	}
+	var result error
+	err = a.db.Update(a.ctx, func(tx *db.Tx) error {
+		cur, err := tx.UserByID(u.ID)
+		if err != nil {
+			return err
+		}
+		o := &op{Tx: tx, app: a, actor: who, now: now}
+		if ok {
+			cur.FailedLogins, cur.LockedUntil, cur.UpdatedAt = 0, time.Time{}, now
+			u = cur
+			if err := tx.UpdateUser(cur); err != nil {
+				return err
+			}
+			return o.audit("login", "", "", "")
+		}
+		cur.FailedLogins++
+		cur.UpdatedAt = now
+		detail := "wrong password"
+		result = errWrongLogin
+		if cur.FailedLogins >= maxFailedLogins {
+			cur.FailedLogins, cur.LockedUntil = 0, now.Add(lockoutPeriod)
+			detail = "wrong password; account locked for 15 minutes"
+			result = lockedOut(cur.LockedUntil)
+		}
+		if err := tx.UpdateUser(cur); err != nil {
+			return err
+		}
+		return o.audit("login.failed", "", "", detail)
+	})
+	if err != nil {
+		return db.User{}, a.userError(err)
+	}
+	if result != nil {
+		return db.User{}, result
+	}
+	return u, nil
+}
+
+func lockedOut(until time.Time) error {
+	return errorf(Forbidden, "This account is locked after too many wrong passwords. Try again after %s, or ask an admin to reset the password.",
+		until.Local().Format("15:04"))
+}
+
+// dummyHash is checked for unknown user names; its password is unknowable.
+var dummyHash, _ = password.Hash(uuid.NewString())
+
+func (a *App) recordLogin(who actor, action, detail string) {
+	err := a.db.Update(a.ctx, func(tx *db.Tx) error {
+		o := &op{Tx: tx, app: a, actor: who, now: a.now()}
+		return o.audit(action, "", "", detail)
+	})
+	if err != nil {
+		a.log.Error("audit sign-in", "err", err)
+	}
+}
+
+// Logout signs this window out.
+func (s *Auth) Logout() error {
+	s.session.mu.Lock()
+	u := s.session.user
+	s.session.user, s.session.locked = nil, false
+	s.session.mu.Unlock()
+	if u == nil {
+		return nil
+	}
+	s.app.recordLogin(actor{userID: u.ID, username: u.Username, role: u.Role, workstation: s.session.workstation}, "logout", "")
+	return nil
+}
+
+// Lock locks the screen: nothing more is shown or done until the password
+// is entered again.
+func (s *Auth) Lock() error {
+	s.session.mu.Lock()
+	defer s.session.mu.Unlock()
+	s.session.locked = s.session.user != nil
+	return nil
+}
+
+// Unlock unlocks the screen for the signed-in person. Wrong passwords count
+// toward the sign-in lockout; once it trips, the session is signed out.
+func (s *Auth) Unlock(pw string) (User, error) {
+	s.session.mu.Lock()
+	u := s.session.user
+	s.session.mu.Unlock()
+	if u == nil {
+		return User{}, errorf(Unauthenticated, "Please sign in.")
+	}
+	fresh, err := s.app.checkPassword(u.Username, pw, s.session.workstation)
+	if err != nil {
+		var e *Error
+		if errors.As(err, &e) && e.Kind == Forbidden {
+			s.session.mu.Lock()
+			s.session.user, s.session.locked = nil, false
+			s.session.mu.Unlock()
+		}
+		return User{}, err
+	}
+	s.session.signIn(fresh, s.app.now())
+	return userView(fresh, s.app.now()), nil
+}
+
+// Touch tells Folio that the person at this window is active (typing,
+// clicking), so the idle lock counts from now.
+func (s *Auth) Touch() error {
+	s.session.mu.Lock()
+	defer s.session.mu.Unlock()
+	if s.session.user == nil || s.session.locked {
+		return nil
+	}
+	now := s.app.now()
+	if now.Sub(s.session.lastActive) > s.app.idleTimeout() {
+		s.session.locked = true
+		return nil
+	}
+	s.session.lastActive = now
+	return nil
+}
+
+func (s *Session) signIn(u db.User, now time.Time) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.user, s.locked, s.lastActive = &u, false, now
+}
+
+// NewUser is the form for a new account.
+type NewUser struct {
+	Username string `json:"username"`
+	FullName string `json:"fullName"`
+	Role     string `json:"role"`
+	Password string `json:"password"`
+}
+
+var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{3,32}$`)
+
+func (n *NewUser) validate(fields fieldErrors) {
+	n.Username, n.FullName = strings.TrimSpace(n.Username), strings.TrimSpace(n.FullName)
+	if !usernamePattern.MatchString(n.Username) {
+		fields.add("username", "A user name has 3 to 32 letters, digits, dots, dashes or underscores.")
+	}
+	if n.FullName == "" {
+		fields.add("fullName", "Enter the person's full name.")
+	} else if utf8.RuneCountInString(n.FullName) > 100 {
+		fields.add("fullName", "The name can have at most 100 characters.")
+	}
+	if _, ok := roleWords[n.Role]; !ok {
+		fields.add("role", "Choose a role: admin, clinician or front desk.")
+	}
+	if msg := passwordProblem(n.Password); msg != "" {
+		fields.add("password", msg)
+	}
+}
+
+func passwordProblem(pw string) string {
+	if utf8.RuneCountInString(pw) < minPasswordLen {
+		return "A password needs at least 10 characters."
+	}
+	if len(pw) > 256 {
+		return "A password can have at most 256 characters."
+	}
+	return ""
+}
+
+func (n NewUser) build(now time.Time) (db.User, error) {
+	hash, err := password.Hash(n.Password)
+	if err != nil {
+		return db.User{}, err
+	}
+	return db.User{ID: newID(), Username: n.Username, FullName: n.FullName, Role: n.Role, PasswordHash: hash,
+		Active: true, CreatedAt: now, UpdatedAt: now}, nil
+}
+
+// newID is a UUIDv7: unique everywhere and ordered by creation time, which
+// keeps inserts into indexes cheap.
+func newID() string {
+	return uuid.Must(uuid.NewV7()).String()
+}
+
+func (a *App) workstationOr(w string) string {
+	if w == "" {
+		return a.hostname
+	}
+	return w
+}

@@ -1,0 +1,70 @@
+package app
+
+import (
+	"fmt"
+	"time"
+)
+
+// Chart is the clinical chart: what clinicians read and write.
+type Chart struct {
+	app     *App
+	session *Session
+}
+
+// ChartEntry is one line of a chart list (a problem, an allergy, a medication).
+type ChartEntry struct {
+	ID      string `json:"id"`
+	Display string `json:"display"`
+	Status  string `json:"status"`
+	Since   string `json:"since"`
+}
+
+// ChartSummary is the chart's first screen.
+type ChartSummary struct {
+	Patient     Patient      `json:"patient"`
+	Age         string       `json:"age"`
+	Problems    []ChartEntry `json:"problems"`
+	Allergies   []ChartEntry `json:"allergies"`
+	Medications []ChartEntry `json:"medications"`
+}
+
+// Summary opens a patient's clinical chart.
+func (s *Chart) Summary(patientID string) (ChartSummary, error) {
+	var out ChartSummary
+	err := s.app.act(s.session, permClinical, func(o *op) error {
+		p, err := o.PatientByID(patientID)
+		if err != nil {
+			return err
+		}
+		out = ChartSummary{Patient: patientView(p), Age: Age(p.BirthDate, o.now),
+			Problems: []ChartEntry{}, Allergies: []ChartEntry{}, Medications: []ChartEntry{}}
+		return o.audit("chart.open", p.ID, "patient/"+p.ID, "summary")
+	})
+	return out, err
+}
+
+// Age says a patient's age the way clinicians write it: days for newborns,
+// months under two years, years after.
+func Age(birthDate string, now time.Time) string {
+	b, err := time.Parse("2006-01-02", birthDate)
+	if err != nil {
+		return ""
+	}
+	y, m, d := now.Date()
+	today := time.Date(y, m, d, 0, 0, 0, 0, time.UTC)
+	if today.Before(b) {
+		return ""
+	}
+	months := (today.Year()-b.Year())*12 + int(today.Month()-b.Month())
+	if today.Day() < b.Day() {
+		months--
+	}
+	switch {
+	case months < 1:
+		return fmt.Sprintf("%d d", int(today.Sub(b).Hours()/24))
+	case months < 24:
+		return fmt.Sprintf("%d mo", months)
+	default:
+		return fmt.Sprintf("%d y", months/12)
+	}
+}

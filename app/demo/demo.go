@@ -1,0 +1,182 @@
+// Package demo makes a synthetic clinic: realistic but invented patients,
+// the same ones for the same seed, for trying Folio and for benchmarks.
+package demo
+
+import (
+	"context"
+	_ "embed"
+	"fmt"
+	"iter"
+	"math/rand/v2"
+	"strings"
+	"time"
+
+	"folio/app"
+)
+
+// Name lists: the most common US surnames (US Census Bureau, 2010 surname
+// file) and given names (US Social Security Administration, national baby
+// name data), both US government works in the public domain, with a few
+// others so that accents, apostrophes and hyphens appear as in a real
+// clinic.
+//
+//go:embed names.txt
+var namesFile string
+
+type nameLists struct {
+	family, female, male []string
+}
+
+func loadNames() nameLists {
+	var l nameLists
+	var cur *[]string
+	for _, line := range strings.Split(namesFile, "\n") {
+		line = strings.TrimSpace(line)
+		switch {
+		case line == "" || strings.HasPrefix(line, "#"):
+		case line == "[family]":
+			cur = &l.family
+		case line == "[female]":
+			cur = &l.female
+		case line == "[male]":
+			cur = &l.male
+		case cur != nil:
+			*cur = append(*cur, strings.Fields(line)...)
+		}
+	}
+	for _, list := range [][]string{l.family, l.female, l.male} {
+		for i, n := range list {
+			list[i] = strings.ReplaceAll(n, "_", " ") // "De_la_Cruz" is one name
+		}
+	}
+	return l
+}
+
+var streets = []string{"Maple", "Oak", "Cedar", "Pine", "Elm", "Washington", "Lake", "Hill", "Park", "Main",
+	"Church", "Mill", "River", "Spring", "Ridge", "Meadow", "Sunset", "Highland", "Forest", "Willow"}
+var streetKinds = []string{"St", "Ave", "Rd", "Ln", "Dr", "Ct", "Way", "Blvd"}
+
+type town struct{ city, region, zip, area string }
+
+var towns = []town{
+	{"Springfield", "IL", "627", "217"}, {"Madison", "WI", "537", "608"}, {"Franklin", "TN", "370", "615"},
+	{"Greenville", "SC", "296", "864"}, {"Salem", "OR", "973", "503"}, {"Fairview", "NJ", "070", "201"},
+	{"Clinton", "IA", "527", "563"}, {"Georgetown", "TX", "786", "512"}, {"Riverside", "CA", "925", "951"},
+	{"Bristol", "CT", "060", "860"}, {"Dover", "DE", "199", "302"}, {"Auburn", "AL", "368", "334"},
+}
+
+// ageReference is the day ages are counted back from: fixed, so that a seed
+// gives the same clinic on any day.
+var ageReference = time.Date(2026, 1, 1, 0, 0, 0, 0, time.UTC)
+
+// Patients yields n synthetic patients, the same for the same seed. Ages
+// follow a primary-care list: children, many adults, fewer of the very old.
+func Patients(n int, seed int64) iter.Seq[app.PatientInput] {
+	names := loadNames()
+	return func(yield func(app.PatientInput) bool) {
+		r := rand.New(rand.NewPCG(uint64(seed), 0x9e3779b97f4a7c15))
+		for i := 0; i < n; i++ {
+			sex := "female"
+			given := names.female
+			switch x := r.IntN(100); {
+			case x >= 51 && x < 99:
+				sex, given = "male", names.male
+			case x == 99:
+				sex = []string{"other", "unknown"}[r.IntN(2)]
+				if r.IntN(2) == 0 {
+					given = names.male
+				}
+			}
+			first := given[r.IntN(len(given))]
+			if r.IntN(5) == 0 {
+				first += " " + given[r.IntN(len(given))]
+			}
+			family := names.family[r.IntN(len(names.family))]
+			if r.IntN(40) == 0 {
+				family += "-" + names.family[r.IntN(len(names.family))]
+			}
+			t := towns[r.IntN(len(towns))]
+			in := app.PatientInput{
+				FamilyName:  family,
+				GivenNames:  first,
+				BirthDate:   birthDate(r, ageReference),
+				Sex:         sex,
+				AddressLine: fmt.Sprintf("%d %s %s", 1+r.IntN(9899), streets[r.IntN(len(streets))], streetKinds[r.IntN(len(streetKinds))]),
+				City:        t.city,
+				Region:      t.region,
+				PostalCode:  fmt.Sprintf("%s%02d", t.zip, r.IntN(100)),
+			}
+			if r.IntN(20) != 0 { // a few patients give no phone
+				in.Phone = fmt.Sprintf("(%s) %d%02d-%04d", t.area, 2+r.IntN(8), r.IntN(100), r.IntN(10000))
+			}
+			if !yield(in) {
+				return
+			}
+		}
+	}
+}
+
+func birthDate(r *rand.Rand, today time.Time) string {
+	var years int
+	switch x := r.IntN(100); {
+	case x < 20:
+		years = r.IntN(18)
+	case x < 85:
+		years = 18 + r.IntN(47)
+	default:
+		years = 65 + r.IntN(35)
+	}
+	d := today.AddDate(-years, 0, -r.IntN(365))
+	return d.Format("2006-01-02")
+}
+
+// Account is a demo sign-in printed for the person who made the demo.
+type Account struct {
+	Username, Password, Role string
+}
+
+// Result says what Generate made.
+type Result struct {
+	Patients int
+	Accounts []Account
+}
+
+// Options choose the size and seed of the demo clinic.
+type Options struct {
+	Patients int
+	Seed     int64
+}
+
+var demoAccounts = []app.NewUser{
+	{Username: "admin", FullName: "Alex Admin", Role: app.RoleAdmin, Password: "demo-admin-pass"},
+	{Username: "drlee", FullName: "Dr. Jordan Lee", Role: app.RoleClinician, Password: "demo-clinician-pass"},
+	{Username: "desk", FullName: "Sam Front Desk", Role: app.RoleFrontDesk, Password: "demo-frontdesk-pass"},
+}
+
+// Generate adds a synthetic clinic to a. In a new data folder it first sets
+// up "Demo Clinic" with three demo accounts (printed, with their passwords);
+// in one that is set up, it only adds patients, as its first admin.
+func Generate(ctx context.Context, a *app.App, opts Options) (Result, error) {
+	var res Result
+	admin, err := a.FirstAdmin()
+	if err != nil {
+		return res, err
+	}
+	if admin == "" {
+		first := demoAccounts[0]
+		if _, err := a.SetupClinic(app.SetupRequest{ClinicName: "Demo Clinic", Username: first.Username,
+			FullName: first.FullName, Password: first.Password}, ""); err != nil {
+			return res, err
+		}
+		admin = first.Username
+		res.Accounts = append(res.Accounts, Account{first.Username, first.Password, first.Role})
+		for _, acct := range demoAccounts[1:] {
+			if _, err := a.AddUserAs(admin, acct); err != nil {
+				return res, err
+			}
+			res.Accounts = append(res.Accounts, Account{acct.Username, acct.Password, acct.Role})
+		}
+	}
+	res.Patients, err = a.RegisterPatients(admin, Patients(opts.Patients, opts.Seed))
+	return res, err
+}

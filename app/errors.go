@@ -1,0 +1,76 @@
+package app
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+)
+
+// Kind says what went wrong in terms the UI and the HTTP face act on.
+type Kind string
+
+const (
+	Invalid         Kind = "invalid"         // the input is wrong; Fields says where
+	NotFound        Kind = "not_found"       // no such record
+	Conflict        Kind = "conflict"        // the record changed meanwhile, or already exists
+	Forbidden       Kind = "forbidden"       // this person may not do this
+	Unauthenticated Kind = "unauthenticated" // nobody is signed in, or the password is wrong
+	Locked          Kind = "locked"          // the screen is locked: the password is needed again
+	Internal        Kind = "internal"        // Folio's fault; details are in the log, not shown
+)
+
+// Error is the one error type the UI sees: a kind, a sentence a receptionist
+// understands, and for forms the message of each wrong field.
+type Error struct {
+	Kind    Kind              `json:"kind"`
+	Message string            `json:"message"`
+	Fields  map[string]string `json:"fields,omitempty"`
+}
+
+func (e *Error) Error() string { return e.Message }
+
+func errorf(kind Kind, format string, args ...any) *Error {
+	return &Error{Kind: kind, Message: fmt.Sprintf(format, args...)}
+}
+
+// fieldErrors collects a form's wrong fields; err() is nil when there are none.
+type fieldErrors map[string]string
+
+func (f fieldErrors) add(field, message string) {
+	if _, ok := f[field]; !ok {
+		f[field] = message
+	}
+}
+
+func (f fieldErrors) err() error {
+	if len(f) == 0 {
+		return nil
+	}
+	msg := "Please correct the marked field."
+	if len(f) > 1 {
+		msg = fmt.Sprintf("Please correct the %d marked fields.", len(f))
+	}
+	return &Error{Kind: Invalid, Message: msg, Fields: f}
+}
+
+// AsError turns any error into the UI's shape. An error that is not already
+// an *Error is Folio's own fault: it is logged in full and shown as a plain
+// apology, never as SQL or a stack.
+func AsError(err error, log *slog.Logger) *Error {
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	if log != nil {
+		log.Error("internal error", "err", err)
+	}
+	return &Error{Kind: Internal, Message: "Something went wrong inside Folio; nothing was changed. If it happens again, tell your admin."}
+}
+
+// FormatError is the desktop window's error formatter: the bound method's
+// promise is rejected with this JSON, which the UI's client parses.
+func (a *App) FormatError(err error) any {
+	b, _ := json.Marshal(AsError(err, a.log))
+	return string(b)
+}

@@ -1,0 +1,66 @@
+package app
+
+import (
+	"regexp"
+	"strings"
+	"time"
+
+	"folio/db"
+)
+
+// SearchQuery is what was typed into the patient search box, read as index
+// tokens: folded name words, birth dates as YYYYMMDD, and digit strings
+// (MRNs, phone numbers).
+type SearchQuery struct {
+	Tokens   []string
+	nameOnly bool // every token is a name word
+}
+
+func (q SearchQuery) empty() bool { return len(q.Tokens) == 0 }
+
+var (
+	isoDate    = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
+	slashDate  = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})$`)   // month/day/year
+	dottedDate = regexp.MustCompile(`^(\d{1,2})\.(\d{1,2})\.(\d{4})$`) // day.month.year
+	phoneish   = regexp.MustCompile(`^[+(]?\d[\d ().\-]*$`)
+)
+
+// ParseSearch reads a search box's text. Dates are understood as
+// 1980-03-04, 3/4/1980 (month first) or 04.03.1980 (day first).
+func ParseSearch(text string) SearchQuery {
+	q := SearchQuery{nameOnly: true}
+	for _, word := range strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
+		if date, ok := parseDate(word); ok {
+			q.Tokens = append(q.Tokens, date)
+			q.nameOnly = false
+			continue
+		}
+		if phoneish.MatchString(word) {
+			q.Tokens = append(q.Tokens, db.Digits(word))
+			q.nameOnly = false
+			continue
+		}
+		for _, part := range strings.Fields(db.Fold(word)) {
+			q.Tokens = append(q.Tokens, part)
+		}
+	}
+	return q
+}
+
+func parseDate(word string) (string, bool) {
+	var y, m, d string
+	if g := isoDate.FindStringSubmatch(word); g != nil {
+		y, m, d = g[1], g[2], g[3]
+	} else if g := slashDate.FindStringSubmatch(word); g != nil {
+		m, d, y = g[1], g[2], g[3]
+	} else if g := dottedDate.FindStringSubmatch(word); g != nil {
+		d, m, y = g[1], g[2], g[3]
+	} else {
+		return "", false
+	}
+	t, err := time.Parse("2006-1-2", y+"-"+m+"-"+d)
+	if err != nil {
+		return "", false
+	}
+	return t.Format("20060102"), true
+}

@@ -1,0 +1,161 @@
+package app
+
+import (
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"folio/db"
+)
+
+// Role names, as stored.
+const (
+	RoleAdmin     = "admin"
+	RoleClinician = "clinician"
+	RoleFrontDesk = "frontdesk"
+)
+
+// permission is a part of Folio; each role may use some parts.
+type permission int
+
+const (
+	permDemographics permission = iota // register, find and correct patients
+	permClinical                       // the clinical chart
+	permAdmin                          // users, settings, audit trail, backups
+)
+
+var rolesAllowed = map[permission][]string{
+	permDemographics: {RoleFrontDesk, RoleClinician},
+	permClinical:     {RoleClinician},
+	permAdmin:        {RoleAdmin},
+}
+
+var roleWords = map[string]string{RoleAdmin: "admin", RoleClinician: "clinician", RoleFrontDesk: "front desk"}
+
+// Session is one window's sign-in: the desktop window has one, and each
+// browser of `folio serve` has its own.
+type Session struct {
+	workstation string
+
+	mu         sync.Mutex
+	user       *db.User
+	locked     bool
+	lastActive time.Time
+}
+
+// NewSession starts a signed-out session at the named workstation.
+func (a *App) NewSession(workstation string) *Session {
+	if workstation == "" {
+		workstation = a.hostname
+	}
+	return &Session{workstation: workstation}
+}
+
+// SignedIn tells whether someone is signed in (locked or not).
+func (s *Session) SignedIn() bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.user != nil
+}
+
+// actor is who does a use-case, fixed for its whole transaction.
+type actor struct {
+	userID      string
+	username    string
+	role        string
+	workstation string
+}
+
+// authorize checks that s is signed in, unlocked, not idle too long, and
+// that its role may use perm; it marks the session active.
+func (a *App) authorize(s *Session, perm permission) (actor, error) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.user == nil {
+		return actor{}, errorf(Unauthenticated, "Please sign in.")
+	}
+	now := a.now()
+	if !s.locked && now.Sub(s.lastActive) > a.idleTimeout() {
+		s.locked = true
+	}
+	if s.locked {
+		return actor{}, errorf(Locked, "Folio is locked. Enter your password to continue.")
+	}
+	allowed := false
+	for _, role := range rolesAllowed[perm] {
+		allowed = allowed || role == s.user.Role
+	}
+	if !allowed {
+		return actor{}, errorf(Forbidden, "Your role (%s) does not allow this.", roleWords[s.user.Role])
+	}
+	s.lastActive = now
+	return actor{userID: s.user.ID, username: s.user.Username, role: s.user.Role, workstation: s.workstation}, nil
+}
+
+func (a *App) idleTimeout() time.Duration {
+	return time.Duration(a.idleMinutes.Load()) * time.Minute
+}
+
+// op is the context of one use-case's transaction: its queries and the
+// audit entries it writes, which commit together with its changes.
+type op struct {
+	*db.Tx
+	app   *App
+	actor actor
+	now   time.Time
+}
+
+func (o *op) audit(action, patientID, record, detail string) error {
+	return o.AppendAudit(db.AuditEntry{
+		At: o.now, UserID: o.actor.userID, Username: o.actor.username, Action: action,
+		PatientID: patientID, Record: record, Workstation: o.actor.workstation, Detail: detail,
+	})
+}
+
+// act is the spine of every use-case that touches the chart: who asks and
+// may they, then fn in one write transaction, then errors in the UI's words.
+// fn must validate before writing and audit what it read or wrote.
+func (a *App) act(s *Session, perm permission, fn func(o *op) error) error {
+	who, err := a.authorize(s, perm)
+	if err != nil {
+		return err
+	}
+	return a.actAs(who, fn)
+}
+
+// actAs runs fn for an actor already known (sign-in, setup, command line).
+func (a *App) actAs(who actor, fn func(o *op) error) error {
+	err := a.db.Update(a.ctx, func(tx *db.Tx) error {
+		o := &op{Tx: tx, app: a, actor: who, now: a.now()}
+		if who.userID != "" {
+			// A user disabled by an admin loses access at once, not at next sign-in.
+			u, err := tx.UserByID(who.userID)
+			if err != nil {
+				return fmt.Errorf("check user %s: %w", who.username, err)
+			}
+			if !u.Active {
+				return errorf(Unauthenticated, "This account has been disabled. Ask an admin.")
+			}
+		}
+		return fn(o)
+	})
+	return a.userError(err)
+}
+
+// userError maps storage errors to the UI's words; others pass through.
+func (a *App) userError(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, db.ErrNotFound):
+		return errorf(NotFound, "That record was not found.")
+	case errors.Is(err, db.ErrConflict):
+		return errorf(Conflict, "Someone else changed this record meanwhile. Reload it and make your change again.")
+	}
+	var e *Error
+	if errors.As(err, &e) {
+		return e
+	}
+	return AsError(err, a.log)
+}

@@ -1,0 +1,260 @@
+// Package db is Folio's chart database: one SQLite file, opened with one
+// writer connection and a pool of readers, migrated on open, and the only
+// place in Folio that speaks SQL.
+package db
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// FileName is the chart database's name inside a data folder.
+const FileName = "folio.db"
+
+var (
+	// ErrNotFound means the row asked for does not exist.
+	ErrNotFound = errors.New("not found")
+	// ErrConflict means the row changed since the caller read it.
+	ErrConflict = errors.New("changed by someone else")
+	// ErrDuplicate means a unique value (user name, MRN) is already taken.
+	ErrDuplicate = errors.New("already exists")
+)
+
+// NewerSchemaError refuses a chart file written by a newer Folio: opening it
+// here could silently ignore what the newer version stored.
+type NewerSchemaError struct {
+	Path         string
+	FileSchema   int
+	KnownSchemas int
+}
+
+func (e *NewerSchemaError) Error() string {
+	return fmt.Sprintf("%s was written by a newer Folio (database schema %d; this Folio knows up to %d). Install the newer Folio to open it",
+		e.Path, e.FileSchema, e.KnownSchemas)
+}
+
+// CorruptError reports a failed integrity check on open.
+type CorruptError struct {
+	Path   string
+	Detail string
+}
+
+func (e *CorruptError) Error() string {
+	return fmt.Sprintf("%s failed its integrity check: %s", e.Path, e.Detail)
+}
+
+// DB is an open chart database.
+type DB struct {
+	path   string
+	writer *sql.DB // exactly one connection: SQLite allows one writer at a time
+	reader *sql.DB // query_only connections for reads that need no audit write
+}
+
+// Open opens (creating if needed) the chart database at path, checks its
+// integrity and applies pending migrations.
+func Open(ctx context.Context, path string) (*DB, error) {
+	return open(ctx, path, migrations)
+}
+
+func open(ctx context.Context, path string, steps []migration) (*DB, error) {
+	if strings.ContainsAny(path, "?#") {
+		return nil, fmt.Errorf("the data folder path %q contains '?' or '#'; choose another folder", path)
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return nil, fmt.Errorf("create data folder: %w", err)
+	}
+	writer, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, fmt.Errorf("open %s: %w", path, err)
+	}
+	writer.SetMaxOpenConns(1)
+	writer.SetMaxIdleConns(1)
+	writer.SetConnMaxLifetime(0)
+	writer.SetConnMaxIdleTime(0)
+	d := &DB{path: path, writer: writer}
+	if err := d.checkIntegrity(ctx); err != nil {
+		writer.Close()
+		return nil, err
+	}
+	if err := migrate(ctx, writer, path, steps); err != nil {
+		writer.Close()
+		return nil, err
+	}
+	reader, err := sql.Open("sqlite", dsn(path, true))
+	if err != nil {
+		writer.Close()
+		return nil, fmt.Errorf("open %s for reading: %w", path, err)
+	}
+	n := max(4, runtime.NumCPU())
+	reader.SetMaxOpenConns(n)
+	reader.SetMaxIdleConns(n)
+	d.reader = reader
+	return d, nil
+}
+
+// dsn sets every pragma per connection, so a connection the pool opens later
+// is configured exactly like the first.
+func dsn(path string, readOnly bool) string {
+	pragmas := []string{
+		"busy_timeout(10000)",
+		"foreign_keys(1)",
+		"synchronous(FULL)",
+		"temp_store(MEMORY)",
+		"cache_size(-32000)",
+	}
+	if readOnly {
+		pragmas = append(pragmas, "query_only(1)")
+	} else {
+		pragmas = append([]string{"journal_mode(WAL)"}, pragmas...)
+	}
+	// Writes take the write lock at BEGIN, so a transaction never fails
+	// half-way on a lock upgrade; reads begin deferred, as a snapshot.
+	s := "file:" + path + "?_txlock=immediate"
+	if readOnly {
+		s = "file:" + path + "?_txlock=deferred"
+	}
+	for _, p := range pragmas {
+		s += "&_pragma=" + p
+	}
+	return s
+}
+
+func (d *DB) checkIntegrity(ctx context.Context) error {
+	var result string
+	if err := d.writer.QueryRowContext(ctx, "PRAGMA quick_check(1)").Scan(&result); err != nil {
+		var se *sqlite.Error
+		if errors.As(err, &se) && (se.Code()&0xff == sqlite3.SQLITE_NOTADB || se.Code()&0xff == sqlite3.SQLITE_CORRUPT) {
+			return &CorruptError{Path: d.path, Detail: se.Error()}
+		}
+		return fmt.Errorf("check %s: %w", d.path, err)
+	}
+	if result != "ok" {
+		return &CorruptError{Path: d.path, Detail: result}
+	}
+	return nil
+}
+
+// Path is the database file's path.
+func (d *DB) Path() string { return d.path }
+
+// Close closes both pools; the WAL is checkpointed by SQLite on last close.
+func (d *DB) Close() error {
+	var errs []error
+	if d.reader != nil {
+		errs = append(errs, d.reader.Close())
+	}
+	errs = append(errs, d.writer.Close())
+	return errors.Join(errs...)
+}
+
+// Tx is one transaction. Its methods are the queries; they are only valid
+// inside the function given to Update or View.
+type Tx struct {
+	ctx   context.Context
+	tx    *sql.Tx
+	stmts map[string]*sql.Stmt // prepared once per transaction: bulk loads repeat them
+}
+
+// Update runs fn in one write transaction (BEGIN IMMEDIATE on the single
+// writer connection) and commits it if fn returns nil.
+func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	return run(ctx, d.writer, fn)
+}
+
+// View runs fn in one read transaction on the reader pool: a consistent
+// snapshot that never blocks the writer.
+func (d *DB) View(ctx context.Context, fn func(*Tx) error) error {
+	return run(ctx, d.reader, fn)
+}
+
+func run(ctx context.Context, pool *sql.DB, fn func(*Tx) error) (err error) {
+	sqlTx, err := pool.BeginTx(ctx, nil)
+	if err != nil {
+		return fmt.Errorf("begin transaction: %w", err)
+	}
+	defer func() {
+		if err == nil {
+			return
+		}
+		// After SQLITE_FULL or an I/O error SQLite has already rolled back;
+		// a second rollback then fails with "no transaction is active".
+		if rbErr := sqlTx.Rollback(); rbErr != nil && !errors.Is(rbErr, sql.ErrTxDone) &&
+			!strings.Contains(rbErr.Error(), "no transaction is active") {
+			err = errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
+		}
+	}()
+	if err = fn(&Tx{ctx: ctx, tx: sqlTx}); err != nil {
+		return err
+	}
+	if err = sqlTx.Commit(); err != nil {
+		return fmt.Errorf("commit: %w", err)
+	}
+	return nil
+}
+
+func (t *Tx) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := t.stmts[query]; ok {
+		return st, nil
+	}
+	st, err := t.tx.PrepareContext(t.ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	if t.stmts == nil {
+		t.stmts = map[string]*sql.Stmt{}
+	}
+	t.stmts[query] = st
+	return st, nil
+}
+
+func (t *Tx) exec(query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, args...)
+}
+
+func (t *Tx) query(query string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(t.ctx, args...)
+}
+
+func (t *Tx) queryRow(query string, args ...any) *sql.Row {
+	st, err := t.stmt(query)
+	if err != nil {
+		// QueryRowContext on the bare transaction reports the same error at Scan.
+		return t.tx.QueryRowContext(t.ctx, query, args...)
+	}
+	return st.QueryRowContext(t.ctx, args...)
+}
+
+// isUnique tells whether err is a UNIQUE constraint failure.
+func isUnique(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_CONSTRAINT_UNIQUE
+}
+
+// Timestamps are stored as RFC 3339 UTC text with fixed-width fractions so
+// that text order is time order.
+const timeLayout = "2006-01-02T15:04:05.000000Z"
+
+func formatTime(t time.Time) string { return t.UTC().Format(timeLayout) }
+
+func parseTime(s string) time.Time {
+	t, _ := time.Parse(timeLayout, s)
+	return t
+}

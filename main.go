@@ -1,0 +1,377 @@
+// Command folio is Folio, an electronic medical record for one clinic that
+// runs on the clinic's own PC. With no command it opens the desktop window;
+// `folio help` lists the others.
+package main
+
+import (
+	"bufio"
+	"context"
+	"embed"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"io/fs"
+	"net"
+	"net/http"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"syscall"
+	"time"
+
+	"folio/app"
+	"folio/app/demo"
+	"folio/app/serve"
+	"folio/db"
+)
+
+//go:embed all:frontend/dist
+var bundled embed.FS
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "0.1.0-dev"
+
+const usage = `Folio: the clinic's electronic medical record.
+
+Usage:
+  folio [--data DIR]                      open the desktop window
+  folio serve [--addr 127.0.0.1:8765]     serve the same UI to a browser on this PC
+  folio setup --clinic NAME --username U --full-name NAME
+                                          first run without the window (password on stdin)
+  folio demo --patients N [--seed S]      fill a new data folder with a synthetic clinic
+  folio backup --out FILE                 write a consistent backup, also while Folio runs
+  folio restore --from FILE               replace the chart database with a verified backup
+  folio check                             check the database and the audit trail
+  folio version                           print the version
+
+Every command takes --data DIR (or the FOLIO_DATA environment variable) to
+choose the data folder; the default is %s.
+Run 'folio COMMAND --help' for a command's options.
+`
+
+// exitError carries an exit code; other errors exit with 1.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout)
+	stop()
+	if err == nil {
+		return
+	}
+	code := 1
+	var ee *exitError
+	if errors.As(err, &ee) {
+		code = ee.code
+	}
+	if !errors.Is(err, flag.ErrHelp) {
+		fmt.Fprintln(os.Stderr, "folio:", err)
+	} else {
+		code = 0
+	}
+	os.Exit(code)
+}
+
+func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	cmd := ""
+	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
+		cmd, args = args[0], args[1:]
+	}
+	switch cmd {
+	case "":
+		return runDesktop(ctx, args, stdout)
+	case "serve":
+		return runServe(ctx, args, stdout)
+	case "setup":
+		return runSetup(ctx, args, stdin, stdout)
+	case "demo":
+		return runDemo(ctx, args, stdout)
+	case "backup":
+		return runBackup(ctx, args, stdout)
+	case "restore":
+		return runRestore(ctx, args, stdout)
+	case "check":
+		return runCheck(ctx, args, stdout)
+	case "version":
+		fmt.Fprintf(stdout, "folio %s (database schema %d, %s/%s)\n", version, db.SchemaVersion(), runtime.GOOS, runtime.GOARCH)
+		return nil
+	case "help":
+		fmt.Fprintf(stdout, usage, defaultDataDir())
+		return nil
+	default:
+		return &exitError{2, fmt.Errorf("unknown command %q; run 'folio help'", cmd)}
+	}
+}
+
+// newFlags makes a command's flag set with the shared --data flag.
+func newFlags(name, summary string, stdout io.Writer) (*flag.FlagSet, *string) {
+	fs := flag.NewFlagSet("folio "+name, flag.ContinueOnError)
+	fs.SetOutput(stdout)
+	dataDir := fs.String("data", "", "data folder (default $FOLIO_DATA or "+defaultDataDir()+")")
+	fs.Usage = func() {
+		fmt.Fprintf(fs.Output(), "Usage: folio %s\n\nOptions:\n", summary)
+		fs.PrintDefaults()
+	}
+	return fs, dataDir
+}
+
+// parse parses flags; a usage mistake exits with 2 after the message.
+func parse(fs *flag.FlagSet, args []string) error {
+	fs.SetOutput(io.Discard)
+	err := fs.Parse(args)
+	if errors.Is(err, flag.ErrHelp) {
+		fs.SetOutput(os.Stdout)
+		fs.Usage()
+		return flag.ErrHelp
+	}
+	if err != nil {
+		return &exitError{2, fmt.Errorf("%s: %w (see --help)", fs.Name(), err)}
+	}
+	if fs.NArg() > 0 {
+		return &exitError{2, fmt.Errorf("%s: unexpected argument %q (see --help)", fs.Name(), fs.Arg(0))}
+	}
+	return nil
+}
+
+func resolveDataDir(flagValue string) string {
+	if flagValue != "" {
+		return flagValue
+	}
+	if env := os.Getenv("FOLIO_DATA"); env != "" {
+		return env
+	}
+	return defaultDataDir()
+}
+
+// defaultDataDir is the OS's per-user data folder for Folio.
+func defaultDataDir() string {
+	home, _ := os.UserHomeDir()
+	switch runtime.GOOS {
+	case "windows":
+		if d := os.Getenv("LOCALAPPDATA"); d != "" {
+			return filepath.Join(d, "Folio")
+		}
+	case "darwin":
+		return filepath.Join(home, "Library", "Application Support", "Folio")
+	}
+	if d := os.Getenv("XDG_DATA_HOME"); d != "" {
+		return filepath.Join(d, "folio")
+	}
+	return filepath.Join(home, ".local", "share", "folio")
+}
+
+// openApp opens the data folder for a command that uses the chart, holding
+// the folder's lock so that a restore cannot pull the file away meanwhile.
+func openApp(ctx context.Context, dataDir string) (*app.App, func(), error) {
+	unlock, err := lockDataDir(dataDir, false)
+	if err != nil {
+		return nil, nil, err
+	}
+	a, err := app.Open(ctx, dataDir, app.Options{})
+	if err != nil {
+		unlock()
+		return nil, nil, err
+	}
+	return a, func() { a.Close(); unlock() }, nil
+}
+
+func assets() fs.FS {
+	sub, err := fs.Sub(bundled, "frontend/dist")
+	if err != nil {
+		panic(err)
+	}
+	return sub
+}
+
+func runServe(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dataFlag := newFlags("serve", "serve [--addr 127.0.0.1:PORT] [--data DIR]", stdout)
+	addr := fs.String("addr", "127.0.0.1:8765", "address to listen on: 127.0.0.1 or localhost, with a port (0 picks a free one)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	return serveUntilDone(ctx, resolveDataDir(*dataFlag), *addr, stdout)
+}
+
+func serveUntilDone(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
+	if err := serve.CheckAddr(addr); err != nil {
+		return &exitError{2, err}
+	}
+	a, closeApp, err := openApp(ctx, dataDir)
+	if err != nil {
+		return err
+	}
+	defer closeApp()
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("listen on %s: %w", addr, err)
+	}
+	srv := &http.Server{Handler: serve.New(a, assets(), ln.Addr()).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	fmt.Fprintf(stdout, "Folio is serving on http://%s\nData folder: %s\nPress Ctrl+C to stop.\n", ln.Addr(), dataDir)
+	if f, ok := stdout.(*os.File); ok {
+		f.Sync()
+	}
+	errc := make(chan error, 1)
+	go func() { errc <- srv.Serve(ln) }()
+	select {
+	case err := <-errc:
+		return err
+	case <-ctx.Done():
+		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		defer cancel()
+		return srv.Shutdown(shutdown)
+	}
+}
+
+func runSetup(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	fs, dataFlag := newFlags("setup", "setup --clinic NAME --username USER --full-name NAME [--data DIR] < password", stdout)
+	clinic := fs.String("clinic", "", "the clinic's name")
+	username := fs.String("username", "", "the first admin's user name")
+	fullName := fs.String("full-name", "", "the first admin's full name")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	pw, err := bufio.NewReader(stdin).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return fmt.Errorf("read the password from standard input: %w", err)
+	}
+	pw = strings.TrimRight(pw, "\r\n")
+	a, closeApp, err := openApp(ctx, resolveDataDir(*dataFlag))
+	if err != nil {
+		return err
+	}
+	defer closeApp()
+	u, err := a.SetupClinic(app.SetupRequest{ClinicName: *clinic, Username: *username, FullName: *fullName, Password: pw}, "")
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(stdout, "Folio is set up for %s. Admin %q can now sign in.\n", *clinic, u.Username)
+	return nil
+}
+
+// describe spells out an app error's field messages for the terminal.
+func describe(err error) error {
+	var e *app.Error
+	if !errors.As(err, &e) {
+		return err
+	}
+	msg := e.Message
+	for field, m := range e.Fields {
+		msg += fmt.Sprintf("\n  %s: %s", field, m)
+	}
+	return errors.New(msg)
+}
+
+func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dataFlag := newFlags("demo", "demo --patients N [--seed S] [--data DIR]", stdout)
+	n := fs.Int("patients", 1000, "how many patients to generate")
+	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same clinic")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *n < 1 || *n > 5_000_000 {
+		return &exitError{2, fmt.Errorf("demo: --patients must be between 1 and 5000000")}
+	}
+	a, closeApp, err := openApp(ctx, resolveDataDir(*dataFlag))
+	if err != nil {
+		return err
+	}
+	defer closeApp()
+	start := time.Now()
+	res, err := demo.Generate(ctx, a, demo.Options{Patients: *n, Seed: *seed})
+	if err != nil {
+		return describe(err)
+	}
+	fmt.Fprintf(stdout, "Generated %d synthetic patients in %.1fs (seed %d).\n", *n, time.Since(start).Seconds(), *seed)
+	for _, acct := range res.Accounts {
+		fmt.Fprintf(stdout, "Demo account: %-10s password %s (%s)\n", acct.Username, acct.Password, acct.Role)
+	}
+	return nil
+}
+
+func runBackup(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dataFlag := newFlags("backup", "backup --out FILE [--data DIR]", stdout)
+	out := fs.String("out", "", "the backup file to write (must not exist)")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *out == "" {
+		return &exitError{2, errors.New("backup: say where to write it with --out FILE")}
+	}
+	dataDir := resolveDataDir(*dataFlag)
+	src := filepath.Join(dataDir, db.FileName)
+	if err := db.Backup(ctx, src, *out); err != nil {
+		return err
+	}
+	info, err := db.Verify(ctx, *out)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Backed up %s to %s (%d patients, %d users); verified.\n", src, *out, info.Patients, info.Users)
+	return nil
+}
+
+func runRestore(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dataFlag := newFlags("restore", "restore --from FILE [--data DIR]", stdout)
+	from := fs.String("from", "", "the backup file to restore")
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	if *from == "" {
+		return &exitError{2, errors.New("restore: say which backup with --from FILE")}
+	}
+	dataDir := resolveDataDir(*dataFlag)
+	info, err := db.Verify(ctx, *from)
+	if err != nil {
+		return fmt.Errorf("%s cannot be restored, nothing was changed: %w", *from, err)
+	}
+	unlock, err := lockDataDir(dataDir, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	kept, err := db.Restore(ctx, *from, filepath.Join(dataDir, db.FileName))
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Restored %s (%s: %d patients, %d users) into %s.\n", *from, info.ClinicName, info.Patients, info.Users, dataDir)
+	if kept != "" {
+		fmt.Fprintf(stdout, "The database it replaced is kept as %s.\n", kept)
+	}
+	return nil
+}
+
+func runCheck(ctx context.Context, args []string, stdout io.Writer) error {
+	fs, dataFlag := newFlags("check", "check [--data DIR]", stdout)
+	if err := parse(fs, args); err != nil {
+		return err
+	}
+	dataDir := resolveDataDir(*dataFlag)
+	path := filepath.Join(dataDir, db.FileName)
+	info, err := db.Verify(ctx, path)
+	if err != nil {
+		return err
+	}
+	fmt.Fprintf(stdout, "Database %s: intact (schema %d, %d patients, %d users).\n", path, info.Schema, info.Patients, info.Users)
+	a, closeApp, err := openApp(ctx, dataDir)
+	if err != nil {
+		return err
+	}
+	defer closeApp()
+	check, err := a.CheckAudit()
+	if err != nil {
+		return err
+	}
+	if check.Problem != "" {
+		return fmt.Errorf("audit trail: BROKEN after %d good entries: %s", check.Entries, check.Problem)
+	}
+	fmt.Fprintf(stdout, "Audit trail: intact (%d entries).\n", check.Entries)
+	return nil
+}
