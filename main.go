@@ -123,12 +123,16 @@ func newFlags(name, summary string, stdout io.Writer) (*flag.FlagSet, *string) {
 	return fs, dataDir
 }
 
-// parse parses flags; a usage mistake exits with 2 after the message.
+// parse parses flags; a usage mistake exits with 2 after the message, and
+// --help prints the usage to the flag set's output.
 func parse(fs *flag.FlagSet, args []string) error {
+	out := fs.Output()
+	// The flag package would print its own message and the usage on every
+	// mistake; the caller reports mistakes once, so only --help prints.
 	fs.SetOutput(io.Discard)
 	err := fs.Parse(args)
+	fs.SetOutput(out)
 	if errors.Is(err, flag.ErrHelp) {
-		fs.SetOutput(os.Stdout)
 		fs.Usage()
 		return flag.ErrHelp
 	}

@@ -36,17 +36,18 @@ func (s *Admin) Users() ([]User, error) {
 
 // AddUser creates an account.
 func (s *Admin) AddUser(n NewUser) (User, error) {
-	fields := fieldErrors{}
-	n.validate(fields)
-	if err := fields.err(); err != nil {
-		return User{}, err
+	var u db.User
+	prepare := func() (err error) {
+		fields := fieldErrors{}
+		n.validate(fields)
+		if err := fields.err(); err != nil {
+			return err
+		}
+		u, err = n.build(s.app.now())
+		return err
 	}
 	var out User
-	u, err := n.build(s.app.now())
-	if err != nil {
-		return out, s.app.userError(err)
-	}
-	err = s.app.act(s.session, permAdmin, func(o *op) error {
+	err := s.app.prepareAndAct(s.session, permAdmin, prepare, func(o *op) error {
 		if _, err := o.UserByName(u.Username); err == nil {
 			return &Error{Kind: Invalid, Message: "Please correct the marked field.",
 				Fields: map[string]string{"username": "This user name is taken."}}
@@ -98,14 +99,15 @@ func (s *Admin) SetUserActive(id string, active bool) (User, error) {
 // ResetPassword sets a new password for an account and lifts a sign-in
 // lockout.
 func (s *Admin) ResetPassword(id, pw string) error {
-	if msg := passwordProblem(pw); msg != "" {
-		return &Error{Kind: Invalid, Message: msg, Fields: map[string]string{"password": msg}}
+	var hash string
+	prepare := func() (err error) {
+		if msg := passwordProblem(pw); msg != "" {
+			return &Error{Kind: Invalid, Message: msg, Fields: map[string]string{"password": msg}}
+		}
+		hash, err = password.Hash(pw)
+		return err
 	}
-	hash, err := password.Hash(pw)
-	if err != nil {
-		return s.app.userError(err)
-	}
-	return s.app.act(s.session, permAdmin, func(o *op) error {
+	return s.app.prepareAndAct(s.session, permAdmin, prepare, func(o *op) error {
 		u, err := o.UserByID(id)
 		if err != nil {
 			return err
@@ -137,18 +139,10 @@ func (s *Admin) Settings() (Settings, error) {
 
 // SaveSettings changes the clinic's settings.
 func (s *Admin) SaveSettings(in Settings) (Settings, error) {
-	in.ClinicName = strings.TrimSpace(in.ClinicName)
-	fields := fieldErrors{}
-	if in.ClinicName == "" || utf8.RuneCountInString(in.ClinicName) > 100 {
-		fields.add("clinicName", "Enter the clinic's name (at most 100 characters).")
-	}
-	if in.IdleMinutes < 1 || in.IdleMinutes > 240 {
-		fields.add("idleMinutes", "Lock after 1 to 240 minutes without activity.")
-	}
-	if err := fields.err(); err != nil {
-		return Settings{}, err
-	}
 	err := s.app.act(s.session, permAdmin, func(o *op) error {
+		if err := in.validate(); err != nil {
+			return err
+		}
 		if err := o.SetSetting(settingClinicName, in.ClinicName); err != nil {
 			return err
 		}
@@ -162,6 +156,19 @@ func (s *Admin) SaveSettings(in Settings) (Settings, error) {
 	}
 	s.app.idleMinutes.Store(int64(in.IdleMinutes))
 	return in, nil
+}
+
+// validate trims the form and reports every wrong field at once.
+func (in *Settings) validate() error {
+	in.ClinicName = strings.TrimSpace(in.ClinicName)
+	fields := fieldErrors{}
+	if in.ClinicName == "" || utf8.RuneCountInString(in.ClinicName) > 100 {
+		fields.add("clinicName", "Enter the clinic's name (at most 100 characters).")
+	}
+	if in.IdleMinutes < 1 || in.IdleMinutes > 240 {
+		fields.add("idleMinutes", "Lock after 1 to 240 minutes without activity.")
+	}
+	return fields.err()
 }
 
 // AuditFilter narrows the audit listing; empty fields do not filter.
@@ -196,6 +203,33 @@ type AuditPage struct {
 
 // Audit lists the audit trail.
 func (s *Admin) Audit(f AuditFilter) (AuditPage, error) {
+	page := AuditPage{Entries: []AuditEntry{}}
+	err := s.app.act(s.session, permAdmin, func(o *op) error {
+		filter, err := f.query()
+		if err != nil {
+			return err
+		}
+		want := filter.Limit
+		filter.Limit++
+		entries, err := o.Tx.Audit(filter)
+		if err != nil {
+			return err
+		}
+		if len(entries) > want {
+			page.More, entries = true, entries[:want]
+		}
+		for _, e := range entries {
+			page.Entries = append(page.Entries, AuditEntry{Seq: e.Seq, At: e.At.Format(time.RFC3339), Username: e.Username,
+				Action: e.Action, PatientID: e.PatientID, PatientMRN: e.PatientMRN, Record: e.Record,
+				Workstation: e.Workstation, Detail: e.Detail})
+		}
+		return o.audit("audit.view", filter.PatientID, "", auditFilterText(f))
+	})
+	return page, err
+}
+
+// query checks the filter's dates and turns it into the database's filter.
+func (f AuditFilter) query() (db.AuditFilter, error) {
 	filter := db.AuditFilter{Username: strings.TrimSpace(f.Username), Action: strings.TrimSpace(f.Action),
 		PatientID: strings.TrimSpace(f.PatientID), BeforeSeq: f.BeforeSeq, Limit: f.Limit}
 	if filter.Limit <= 0 || filter.Limit > 500 {
@@ -216,28 +250,7 @@ func (s *Admin) Audit(f AuditFilter) (AuditPage, error) {
 		}
 		filter.To = t.AddDate(0, 0, 1)
 	}
-	if err := fields.err(); err != nil {
-		return AuditPage{}, err
-	}
-	page := AuditPage{Entries: []AuditEntry{}}
-	err := s.app.act(s.session, permAdmin, func(o *op) error {
-		want := filter.Limit
-		filter.Limit++
-		entries, err := o.Tx.Audit(filter)
-		if err != nil {
-			return err
-		}
-		if len(entries) > want {
-			page.More, entries = true, entries[:want]
-		}
-		for _, e := range entries {
-			page.Entries = append(page.Entries, AuditEntry{Seq: e.Seq, At: e.At.Format(time.RFC3339), Username: e.Username,
-				Action: e.Action, PatientID: e.PatientID, PatientMRN: e.PatientMRN, Record: e.Record,
-				Workstation: e.Workstation, Detail: e.Detail})
-		}
-		return o.audit("audit.view", filter.PatientID, "", auditFilterText(f))
-	})
-	return page, err
+	return filter, fields.err()
 }
 
 func auditFilterText(f AuditFilter) string {
@@ -289,14 +302,12 @@ type BackupFile struct {
 // Backup writes a backup of the chart database now, into the data folder's
 // backups folder.
 func (s *Admin) Backup() (BackupFile, error) {
-	if _, err := s.app.authorize(s.session, permAdmin); err != nil {
-		return BackupFile{}, err
+	var path string
+	prepare := func() (err error) {
+		path, err = s.app.BackupNow()
+		return err
 	}
-	path, err := s.app.BackupNow()
-	if err != nil {
-		return BackupFile{}, s.app.userError(err)
-	}
-	err = s.app.act(s.session, permAdmin, func(o *op) error {
+	err := s.app.prepareAndAct(s.session, permAdmin, prepare, func(o *op) error {
 		return o.audit("backup", "", "", path)
 	})
 	if err != nil {
@@ -307,14 +318,17 @@ func (s *Admin) Backup() (BackupFile, error) {
 
 // Backups lists the backups in the data folder, newest first.
 func (s *Admin) Backups() ([]BackupFile, error) {
-	if _, err := s.app.authorize(s.session, permAdmin); err != nil {
-		return nil, err
-	}
 	out := []BackupFile{}
-	for _, path := range listBackups(s.app.dataDir) {
-		if f, err := backupFile(path); err == nil {
-			out = append(out, f)
+	err := s.app.act(s.session, permAdmin, func(o *op) error {
+		for _, path := range listBackups(s.app.dataDir) {
+			if f, err := backupFile(path); err == nil {
+				out = append(out, f)
+			}
 		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }

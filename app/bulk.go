@@ -1,8 +1,11 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"iter"
+	"maps"
+	"slices"
 
 	"folio/db"
 )
@@ -26,9 +29,10 @@ func (a *App) RegisterPatients(username string, patients iter.Seq[PatientInput])
 			return nil
 		}
 		err := a.actAs(who, func(o *op) error {
-			for _, in := range batch {
-				if err := in.validate(o.now); err != nil {
-					return fmt.Errorf("patient %s %s: %w", in.GivenNames, in.FamilyName, describeFields(err))
+			for i := range batch {
+				// validate tidies the form in place: what is stored is what passed.
+				if err := batch[i].validate(o.now); err != nil {
+					return refusedPatient(batch[i], err)
 				}
 			}
 			// One reservation for the batch: a statement per patient on the
@@ -45,9 +49,12 @@ func (a *App) RegisterPatients(username string, patients iter.Seq[PatientInput])
 			return o.audit("patient.register.bulk", "", "", fmt.Sprintf("%d patients, MRN %s to %s",
 				len(batch), MRN(first), MRN(first+int64(len(batch))-1)))
 		})
+		if err != nil {
+			return err
+		}
 		total += len(batch)
 		batch = batch[:0]
-		return err
+		return nil
 	}
 	for in := range patients {
 		batch = append(batch, in)
@@ -57,7 +64,8 @@ func (a *App) RegisterPatients(username string, patients iter.Seq[PatientInput])
 			}
 		}
 	}
-	return total, flush()
+	err = flush() // before reading total, which the last batch adds to
+	return total, err
 }
 
 // AddUserAs creates an account on behalf of the named admin, for
@@ -115,11 +123,16 @@ func (a *App) FirstAdmin() (string, error) {
 	return first.Username, nil
 }
 
-func describeFields(err error) error {
-	if e, ok := err.(*Error); ok {
-		for field, msg := range e.Fields {
-			return fmt.Errorf("%s: %s", field, msg)
-		}
+// refusedPatient names the patient that failed validation and its wrong
+// fields in the message, for a terminal that shows only the message.
+func refusedPatient(in PatientInput, err error) error {
+	var e *Error
+	if !errors.As(err, &e) {
+		return err
 	}
-	return err
+	msg := fmt.Sprintf("Patient %s %s was not registered, nor the rest of its batch:", in.GivenNames, in.FamilyName)
+	for _, field := range slices.Sorted(maps.Keys(e.Fields)) {
+		msg += fmt.Sprintf(" %s: %s", field, e.Fields[field])
+	}
+	return &Error{Kind: e.Kind, Message: msg}
 }

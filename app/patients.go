@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"time"
+	"unicode"
 	"unicode/utf8"
 
 	"folio/db"
@@ -53,7 +54,7 @@ var sexes = map[string]bool{"female": true, "male": true, "other": true, "unknow
 var phonePattern = regexp.MustCompile(`^\+?[0-9 ().\-/]+$`)
 
 // validate trims the form and reports every wrong field at once.
-func (in *PatientInput) validate(today time.Time) error {
+func (in *PatientInput) validate(now time.Time) error {
 	for _, f := range []*string{&in.FamilyName, &in.GivenNames, &in.BirthDate, &in.Sex, &in.Phone,
 		&in.AddressLine, &in.City, &in.Region, &in.PostalCode} {
 		*f = strings.Join(strings.Fields(*f), " ")
@@ -65,13 +66,13 @@ func (in *PatientInput) validate(today time.Time) error {
 			fields.add(field, "Enter the patient's "+what+".")
 		case utf8.RuneCountInString(value) > 100:
 			fields.add(field, "The "+what+" can have at most 100 characters.")
-		case db.Fold(value) == "":
+		case !strings.ContainsFunc(value, unicode.IsLetter):
 			fields.add(field, "The "+what+" needs at least one letter.")
 		}
 	}
 	checkName("familyName", in.FamilyName, "family name")
 	checkName("givenNames", in.GivenNames, "given name")
-	if msg := birthDateProblem(in.BirthDate, today); msg != "" {
+	if msg := birthDateProblem(in.BirthDate, now); msg != "" {
 		fields.add("birthDate", msg)
 	}
 	in.Sex = strings.ToLower(in.Sex)
@@ -103,15 +104,17 @@ func (in *PatientInput) validate(today time.Time) error {
 // oldestBirth bounds birth dates: nobody alive was born before it.
 const oldestBirth = "1900-01-01"
 
-func birthDateProblem(s string, today time.Time) string {
+// birthDateProblem checks s against today, the clinic's calendar day: now
+// is in the clinic's time zone, and a baby born this morning in Sydney was
+// born "today" although it is still yesterday in UTC.
+func birthDateProblem(s string, now time.Time) string {
 	if s == "" {
 		return "Enter the date of birth."
 	}
-	d, err := time.Parse("2006-01-02", s)
-	if err != nil {
+	if _, err := time.Parse("2006-01-02", s); err != nil {
 		return "Enter the date of birth as YYYY-MM-DD, e.g. 1980-03-04; that date does not exist."
 	}
-	if d.After(today) {
+	if s > now.Format("2006-01-02") { // the fixed-width form sorts as the date does
 		return "The date of birth cannot be in the future."
 	}
 	if s < oldestBirth {
@@ -193,14 +196,14 @@ const maxSearchResults = 100
 // digits, as typed into the search box.
 func (s *Patients) Search(query string, limit int) ([]PatientHit, error) {
 	q := ParseSearch(query)
-	if q.empty() {
-		return []PatientHit{}, nil
-	}
 	if limit <= 0 || limit > maxSearchResults {
 		limit = 20
 	}
 	hits := []PatientHit{}
 	err := s.app.act(s.session, permDemographics, func(o *op) error {
+		if q.empty() {
+			return nil // nothing was looked up, so nothing to audit
+		}
 		found, err := o.searchPatients(q, limit)
 		if err != nil {
 			return err

@@ -26,25 +26,38 @@ var (
 )
 
 // ParseSearch reads a search box's text. Dates are understood as
-// 1980-03-04, 3/4/1980 (month first) or 04.03.1980 (day first).
+// 1980-03-04, 3/4/1980 (month first) or 04.03.1980 (day first). Numbers
+// written in groups, as phone numbers are ("555 300 4000",
+// "+44 20 7946 0958"), are read as one number; a comma ends a group.
 func ParseSearch(text string) SearchQuery {
 	q := SearchQuery{nameOnly: true}
-	for _, word := range strings.FieldsFunc(text, func(r rune) bool { return r == ' ' || r == ',' || r == '\t' }) {
-		if date, ok := parseDate(word); ok {
-			q.Tokens = append(q.Tokens, date)
-			q.nameOnly = false
-			continue
+	for _, part := range strings.Split(text, ",") {
+		number := "" // the digits of the number being read, group by group
+		for _, word := range strings.Fields(part) {
+			date, isDate := parseDate(word)
+			if !isDate && phoneish.MatchString(word) {
+				number += db.Digits(word)
+				continue
+			}
+			q.addNumber(number)
+			number = ""
+			if isDate {
+				q.Tokens = append(q.Tokens, date)
+				q.nameOnly = false
+				continue
+			}
+			q.Tokens = append(q.Tokens, strings.Fields(db.Fold(word))...)
 		}
-		if phoneish.MatchString(word) {
-			q.Tokens = append(q.Tokens, db.Digits(word))
-			q.nameOnly = false
-			continue
-		}
-		for _, part := range strings.Fields(db.Fold(word)) {
-			q.Tokens = append(q.Tokens, part)
-		}
+		q.addNumber(number)
 	}
 	return q
+}
+
+func (q *SearchQuery) addNumber(digits string) {
+	if digits != "" {
+		q.Tokens = append(q.Tokens, digits)
+		q.nameOnly = false
+	}
 }
 
 func parseDate(word string) (string, bool) {

@@ -117,9 +117,26 @@ func (o *op) audit(action, patientID, record, detail string) error {
 // may they, then fn in one write transaction, then errors in the UI's words.
 // fn must validate before writing and audit what it read or wrote.
 func (a *App) act(s *Session, perm permission, fn func(o *op) error) error {
+	return a.prepareAndAct(s, perm, nil, fn)
+}
+
+// prepareAndAct is act with a step between the role check and the
+// transaction, for work that must not hold the write lock: validating and
+// hashing a new password, writing a backup file. prepare runs only for a
+// caller who may act and whose account is still active.
+func (a *App) prepareAndAct(s *Session, perm permission, prepare func() error, fn func(o *op) error) error {
 	who, err := a.authorize(s, perm)
 	if err != nil {
 		return err
+	}
+	if prepare != nil {
+		err := a.db.View(a.ctx, func(tx *db.Tx) error { return checkActive(tx, who) })
+		if err != nil {
+			return a.userError(err)
+		}
+		if err := prepare(); err != nil {
+			return a.userError(err)
+		}
 	}
 	return a.actAs(who, fn)
 }
@@ -127,20 +144,28 @@ func (a *App) act(s *Session, perm permission, fn func(o *op) error) error {
 // actAs runs fn for an actor already known (sign-in, setup, command line).
 func (a *App) actAs(who actor, fn func(o *op) error) error {
 	err := a.db.Update(a.ctx, func(tx *db.Tx) error {
-		o := &op{Tx: tx, app: a, actor: who, now: a.now()}
-		if who.userID != "" {
-			// A user disabled by an admin loses access at once, not at next sign-in.
-			u, err := tx.UserByID(who.userID)
-			if err != nil {
-				return fmt.Errorf("check user %s: %w", who.username, err)
-			}
-			if !u.Active {
-				return errorf(Unauthenticated, "This account has been disabled. Ask an admin.")
-			}
+		if err := checkActive(tx, who); err != nil {
+			return err
 		}
-		return fn(o)
+		return fn(&op{Tx: tx, app: a, actor: who, now: a.now()})
 	})
 	return a.userError(err)
+}
+
+// checkActive refuses a user whom an admin has disabled: they lose access at
+// once, not at their next sign-in. An actor with no user (setup) passes.
+func checkActive(tx *db.Tx, who actor) error {
+	if who.userID == "" {
+		return nil
+	}
+	u, err := tx.UserByID(who.userID)
+	if err != nil {
+		return fmt.Errorf("check user %s: %w", who.username, err)
+	}
+	if !u.Active {
+		return errorf(Unauthenticated, "This account has been disabled. Ask an admin.")
+	}
+	return nil
 }
 
 // userError maps storage errors to the UI's words; others pass through.

@@ -127,7 +127,7 @@ func Restore(ctx context.Context, from, live string) (keptAs string, err error) 
 			os.Remove(incoming)
 			return "", err
 		}
-		keptAs = fmt.Sprintf("%s.before-restore-%s", live, time.Now().UTC().Format("20060102T150405Z"))
+		keptAs = keptName(live, time.Now())
 		if err := os.Rename(live, keptAs); err != nil {
 			os.Remove(incoming)
 			return "", fmt.Errorf("set the current database aside: %w", err)
@@ -140,6 +140,20 @@ func Restore(ctx context.Context, from, live string) (keptAs string, err error) 
 		return keptAs, fmt.Errorf("put the backup in place: %w", err)
 	}
 	return keptAs, syncDir(dir)
+}
+
+// keptName is a name, not yet taken, for the database a restore replaces:
+// the time of the restore to the millisecond, and a counter if two restores
+// share even that, so that a second restore never overwrites the first's.
+func keptName(live string, now time.Time) string {
+	base := fmt.Sprintf("%s.before-restore-%s", live, now.UTC().Format("20060102T150405.000Z"))
+	name := base
+	for n := 2; ; n++ {
+		if _, err := os.Lstat(name); err != nil {
+			return name // not there, or unreadable: then the rename says why
+		}
+		name = fmt.Sprintf("%s-%d", base, n)
+	}
 }
 
 func checkpoint(ctx context.Context, path string) error {

@@ -1,0 +1,62 @@
+# Folio's two commands are `make run` and `make test` (see README.md).
+# Each installs what it needs first, so they work on a fresh Debian/Ubuntu.
+
+VERSION   ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+GOBIN     := $(shell go env GOPATH)/bin
+WAILS     := $(GOBIN)/wails
+TAGS      := webkit2_41
+LDFLAGS   := -X main.version=$(VERSION)
+ARTIFACTS := $(CURDIR)/test-artifacts
+FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/package.json -type f 2>/dev/null)
+
+.PHONY: run build serve-bin test test-go test-frontend test-e2e test-desktop bench deps deps-test clean
+
+## run: install what is missing, build, and open Folio (serve mode when there is no display)
+run: build
+	./build/bin/folio
+
+## build: the desktop binary at build/bin/folio
+build: deps frontend/dist/index.html
+	$(WAILS) build -tags $(TAGS) -skipbindings -s -m -o folio -ldflags "$(LDFLAGS)"
+
+## serve-bin: a binary without the desktop window (no cgo, no WebKit), for tests
+serve-bin: frontend/dist/index.html
+	CGO_ENABLED=0 go build -ldflags "$(LDFLAGS)" -o build/bin/folio-serve .
+
+frontend/dist/index.html: frontend/node_modules/.folio-installed $(FRONTEND_SRC)
+	cd frontend && npm run build
+
+frontend/node_modules/.folio-installed: frontend/package-lock.json
+	./build/scripts/deps.sh desktop
+
+deps:
+	./build/scripts/deps.sh desktop
+
+deps-test:
+	./build/scripts/deps.sh test
+
+## test: every test: Go, frontend unit, browser end-to-end, desktop window
+test: deps-test
+	$(MAKE) test-go test-frontend test-e2e test-desktop
+	@echo "All Folio tests passed."
+
+test-go: frontend/dist/index.html
+	go vet ./...
+	go test -count=1 ./...
+
+test-frontend: frontend/dist/index.html
+	cd frontend && npm run check && npm test
+
+test-e2e: serve-bin
+	mkdir -p $(ARTIFACTS)/e2e
+	cd frontend && FOLIO_BIN=$(CURDIR)/build/bin/folio-serve FOLIO_ARTIFACTS=$(ARTIFACTS)/e2e npm run e2e
+
+test-desktop: build
+	./build/scripts/desktop-smoke.sh $(ARTIFACTS)/desktop
+
+## bench: the speed figures, on a generated clinic of 100,000 patients
+bench: frontend/dist/index.html
+	go test -run '^$$' -bench . -benchmem -benchtime 2000x -timeout 30m ./app/
+
+clean:
+	rm -rf build/bin frontend/dist $(ARTIFACTS)

@@ -1,0 +1,322 @@
+package app_test
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+	"testing"
+
+	"folio/app"
+)
+
+// access says who may call a service method.
+type access int
+
+const (
+	anyone       access = iota // signing in and out: no role needed
+	demographics               // front desk and clinicians
+	clinical                   // clinicians only
+	adminOnly                  // admins only
+)
+
+// methodAccess is the rule for every method the UI can call. A new method
+// without a rule here fails TestRoles: decide who may call it.
+var methodAccess = map[string]access{
+	"Auth.Status": anyone,
+	"Auth.Setup":  anyone,
+	"Auth.Login":  anyone,
+	"Auth.Logout": anyone,
+	"Auth.Lock":   anyone,
+	"Auth.Unlock": anyone,
+	"Auth.Touch":  anyone,
+
+	"Patients.Register": demographics,
+	"Patients.Search":   demographics,
+	"Patients.Open":     demographics,
+	"Patients.Correct":  demographics,
+	"Patients.History":  demographics,
+
+	"Chart.Summary": clinical,
+
+	"Admin.Users":         adminOnly,
+	"Admin.AddUser":       adminOnly,
+	"Admin.SetUserActive": adminOnly,
+	"Admin.ResetPassword": adminOnly,
+	"Admin.Settings":      adminOnly,
+	"Admin.SaveSettings":  adminOnly,
+	"Admin.Audit":         adminOnly,
+	"Admin.VerifyAudit":   adminOnly,
+	"Admin.Backup":        adminOnly,
+	"Admin.Backups":       adminOnly,
+}
+
+// authOrder is the order Auth's methods are called in by the role table:
+// last, and Lock and Logout at the end, since they change the session.
+var authOrder = []string{"Status", "Touch", "Setup", "Login", "Unlock", "Lock", "Logout"}
+
+const signedOut = "signed-out"
+
+var roles = []string{signedOut, app.RoleFrontDesk, app.RoleClinician, app.RoleAdmin}
+
+func (a access) allows(role string) bool {
+	switch a {
+	case anyone:
+		return true
+	case demographics:
+		return role == app.RoleFrontDesk || role == app.RoleClinician
+	case clinical:
+		return role == app.RoleClinician
+	case adminOnly:
+		return role == app.RoleAdmin
+	}
+	return false
+}
+
+// expected is the error kind a role gets from a method it is refused, or ""
+// when it is allowed.
+func expected(a access, role string) app.Kind {
+	switch {
+	case a.allows(role):
+		return ""
+	case role == signedOut:
+		return app.Unauthenticated
+	default:
+		return app.Forbidden
+	}
+}
+
+// boundMethod is one service method bound to a caller's session.
+type boundMethod struct {
+	name string // Service.Method
+	fn   reflect.Value
+}
+
+// methods lists every exported method of c's services, Auth's last in
+// authOrder.
+func (c *caller) methods(t *testing.T) []boundMethod {
+	t.Helper()
+	var out, auth []boundMethod
+	for _, svc := range []any{c.Patients, c.Chart, c.Admin, c.Auth} {
+		v := reflect.ValueOf(svc)
+		service := v.Elem().Type().Name()
+		for i := range v.NumMethod() {
+			m := boundMethod{name: service + "." + v.Type().Method(i).Name, fn: v.Method(i)}
+			if service == "Auth" {
+				auth = append(auth, m)
+			} else {
+				out = append(out, m)
+			}
+		}
+	}
+	for _, name := range authOrder {
+		i := slices.IndexFunc(auth, func(m boundMethod) bool { return m.name == "Auth."+name })
+		if i < 0 {
+			t.Fatalf("Auth.%s is in authOrder but not a method", name)
+		}
+		out = append(out, auth[i])
+		auth = slices.Delete(auth, i, i+1)
+	}
+	for _, m := range auth {
+		t.Errorf("%s is not in authOrder: add it", m.name)
+	}
+	return out
+}
+
+// call calls m with args (zero values where args is nil) and returns its
+// result (invalid for error-only methods) and error.
+func (m boundMethod) call(t *testing.T, args []any) (reflect.Value, error) {
+	t.Helper()
+	ft := m.fn.Type()
+	in := make([]reflect.Value, ft.NumIn())
+	for i := range in {
+		if args == nil {
+			in[i] = reflect.Zero(ft.In(i))
+			continue
+		}
+		if len(args) != len(in) {
+			t.Fatalf("%s takes %d arguments; the test gives %d", m.name, len(in), len(args))
+		}
+		in[i] = reflect.ValueOf(args[i])
+	}
+	out := m.fn.Call(in)
+	var err error
+	if e := out[len(out)-1]; !e.IsNil() {
+		err = e.Interface().(error)
+	}
+	if len(out) == 1 {
+		return reflect.Value{}, err
+	}
+	return out[0], err
+}
+
+// roleFixture holds what the methods of the role table act on, and makes
+// valid arguments for each.
+type roleFixture struct {
+	ta      *testApp
+	patient app.Patient
+	spare   app.User
+	n       int
+}
+
+func newRoleFixture(t *testing.T, ta *testApp) *roleFixture {
+	return &roleFixture{
+		ta:      ta,
+		patient: ta.register(t, samplePatient()),
+		spare:   ta.addUser(t, "spare", app.RoleFrontDesk, "spare-password-1"),
+	}
+}
+
+// args are valid arguments for the method, or nil for "no arguments" (or
+// zero values, for Auth's methods).
+func (f *roleFixture) args(method string) []any {
+	f.n++
+	switch method {
+	case "Patients.Register":
+		return []any{samplePatient()}
+	case "Patients.Search":
+		return []any{"Rivera", 10}
+	case "Patients.Open", "Patients.History", "Chart.Summary":
+		return []any{f.patient.ID}
+	case "Patients.Correct":
+		in := f.patient.PatientInput
+		in.City = fmt.Sprintf("Town %d", f.n)
+		return []any{f.patient.ID, in, "moved house", f.patient.Version}
+	case "Admin.AddUser":
+		return []any{app.NewUser{Username: fmt.Sprintf("new%d", f.n), FullName: "New Person", Role: app.RoleFrontDesk,
+			Password: "a-long-password"}}
+	case "Admin.SetUserActive":
+		return []any{f.spare.ID, true}
+	case "Admin.ResetPassword":
+		return []any{f.spare.ID, fmt.Sprintf("another-password-%d", f.n)}
+	case "Admin.SaveSettings":
+		return []any{app.Settings{ClinicName: clinicName, IdleMinutes: 10}}
+	case "Admin.Audit":
+		return []any{app.AuditFilter{Limit: 5}}
+	}
+	return nil
+}
+
+// TestRoles calls every service method as every role and checks that each
+// role gets exactly what its rule allows: a refused call returns the right
+// kind, no data, and writes nothing.
+func TestRoles(t *testing.T) {
+	ta := newTestApp(t)
+	f := newRoleFixture(t, ta)
+	callers := map[string]*caller{signedOut: ta.SignedOut, app.RoleFrontDesk: ta.FrontDesk,
+		app.RoleClinician: ta.Clinician, app.RoleAdmin: ta.Admin}
+
+	seen := map[string]bool{}
+	for _, role := range roles {
+		c := callers[role]
+		for _, m := range c.methods(t) {
+			seen[m.name] = true
+			rule, ok := methodAccess[m.name]
+			if !ok {
+				t.Errorf("%s has no rule in methodAccess: decide which roles may call it", m.name)
+				continue
+			}
+			t.Run(m.name+"/"+role, func(t *testing.T) {
+				args := f.args(m.name)
+				before := ta.counts(t)
+				result, err := m.call(t, args)
+				want := expected(rule, role)
+				switch {
+				case want != "":
+					wantKind(t, err, want)
+					if result.IsValid() && !isEmpty(result) {
+						t.Errorf("a refused call returned data: %+v", result.Interface())
+					}
+					if after := ta.counts(t); after != before {
+						t.Errorf("a refused call wrote: before %+v, after %+v", before, after)
+					}
+				case rule == anyone:
+					if k := kindOf(err); k == app.Forbidden || k == app.Locked {
+						t.Errorf("err = %v: signing in and out needs no role", err)
+					}
+				default:
+					if err != nil {
+						t.Fatalf("allowed call failed: %v", err)
+					}
+					if m.name == "Patients.Correct" {
+						f.patient = result.Interface().(app.Patient)
+					}
+				}
+			})
+		}
+	}
+	for name := range methodAccess {
+		if !seen[name] {
+			t.Errorf("methodAccess has a rule for %s, which is not a method", name)
+		}
+	}
+}
+
+// TestAuthorizeBeforeValidate checks the spine's order: who asks and may
+// they comes before looking at the input, so a caller without the right
+// gets unauthenticated or forbidden whatever it sends, and no work (such as
+// hashing a password) is done for them.
+func TestAuthorizeBeforeValidate(t *testing.T) {
+	ta := newTestApp(t)
+	callers := map[string]*caller{signedOut: ta.SignedOut, app.RoleFrontDesk: ta.FrontDesk,
+		app.RoleClinician: ta.Clinician, app.RoleAdmin: ta.Admin}
+	badArgs := map[string][]any{
+		"Admin.Audit": {app.AuditFilter{From: "yesterday"}},
+	}
+	for _, role := range roles {
+		for _, m := range callers[role].methods(t) {
+			rule := methodAccess[m.name]
+			want := expected(rule, role)
+			if rule == anyone || want == "" {
+				continue
+			}
+			t.Run(m.name+"/"+role, func(t *testing.T) {
+				before := ta.counts(t)
+				_, err := m.call(t, badArgs[m.name]) // nil: zero values, invalid for every form
+				if got := kindOf(err); got != want {
+					t.Errorf("with invalid arguments: err = %v (kind %q), want kind %q", err, got, want)
+				}
+				if after := ta.counts(t); after != before {
+					t.Errorf("a refused call wrote: before %+v, after %+v", before, after)
+				}
+			})
+		}
+	}
+}
+
+// TestDisabledUserLosesAccessAtOnce disables accounts that are signed in:
+// their very next call is refused, whatever the method.
+func TestDisabledUserLosesAccessAtOnce(t *testing.T) {
+	ta := newTestApp(t)
+	f := newRoleFixture(t, ta)
+	ta.addUser(t, "admin2", app.RoleAdmin, "admin2-password")
+	admin2 := ta.signIn(t, "admin2", "admin2-password", "office")
+	if _, err := ta.Admin.Admin.SetUserActive(ta.Clinician.User.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.Admin.Admin.SetUserActive(admin2.User.ID, false); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []*caller{ta.Clinician, admin2} {
+		for _, m := range c.methods(t) {
+			if !methodAccess[m.name].allows(c.User.Role) || methodAccess[m.name] == anyone {
+				continue
+			}
+			t.Run(m.name+"/"+c.User.Username, func(t *testing.T) {
+				before := ta.counts(t)
+				result, err := m.call(t, f.args(m.name))
+				if got := kindOf(err); got != app.Unauthenticated {
+					t.Errorf("disabled %s: err = %v (kind %q), want unauthenticated", c.User.Username, err, got)
+				}
+				if result.IsValid() && !isEmpty(result) {
+					t.Errorf("a disabled user got data: %+v", result.Interface())
+				}
+				if after := ta.counts(t); after != before {
+					t.Errorf("a disabled user's call wrote: before %+v, after %+v", before, after)
+				}
+			})
+		}
+	}
+	// Signing in again is refused too.
+	_, err := ta.newCaller("room-2").Auth.Login(clinicianUsername, clinicianPassword)
+	wantKind(t, err, app.Forbidden)
+}

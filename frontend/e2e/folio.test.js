@@ -1,0 +1,229 @@
+// Folio end to end, as the clinic uses it: in a real Chromium against the
+// real `folio serve`.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { adminPassword, launchBrowser, shooter, signIn, startFolio } from './harness.js';
+
+let folio;
+let chromium;
+
+before(async () => {
+  folio = await startFolio();
+  chromium = await launchBrowser();
+});
+
+after(async () => {
+  await chromium?.close();
+  await folio?.stop();
+});
+
+const deskPassword = 'desk-password-123';
+const drPassword = 'doctor-password-123';
+
+test('first run, users, a patient from registration to correction, sign out', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '1-first-run-and-patient');
+  await page.goto(folio.url);
+
+  // First run: the clinic and its first admin.
+  await page.getByRole('heading', { name: 'Welcome to Folio' }).waitFor();
+  await shot('setup');
+  await page.getByLabel('Clinic name').fill('Riverside Family Practice');
+  await page.getByLabel('Your full name').fill('Ada Admin');
+  await page.getByLabel('User name').fill('admin');
+  await page.getByLabel('Password', { exact: true }).fill('short');
+  await page.getByLabel('Password again').fill('short');
+  await page.getByRole('button', { name: 'Create the clinic' }).click();
+  await page.getByText('A password needs at least 10 characters.').waitFor();
+  await shot('setup-weak-password');
+  await page.getByLabel('Password', { exact: true }).fill(adminPassword);
+  await page.getByLabel('Password again').fill(adminPassword);
+  await page.getByRole('button', { name: 'Create the clinic' }).click();
+
+  // The admin lands on Users and adds a front desk and a clinician.
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  for (const [username, fullName, role, pw] of [
+    ['desk', 'Dana Desk', 'frontdesk', deskPassword],
+    ['drlee', 'Dr Lee', 'clinician', drPassword],
+  ]) {
+    await page.getByLabel('User name', { exact: true }).fill(username);
+    await page.getByLabel('Full name').fill(fullName);
+    await page.getByLabel('Role').selectOption(role);
+    await page.getByLabel('First password').fill(pw);
+    await page.getByRole('button', { name: 'Add user' }).click();
+    await page.getByText(`Added ${username}.`).waitFor();
+  }
+  await shot('users-added');
+  assert.equal(await page.getByTestId('users').locator('tbody tr').count(), 3);
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+
+  // A wrong password is refused with a message.
+  await signIn(page, 'desk', 'not-the-password');
+  await page.getByText('Wrong user name or password.').waitFor();
+  await shot('login-wrong-password');
+
+  // The front desk signs in and registers a patient: one invalid field first.
+  await signIn(page, 'desk', deskPassword);
+  await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
+  await page.getByRole('link', { name: 'Register new patient' }).click();
+  await page.getByRole('heading', { name: 'Register a new patient' }).waitFor();
+  await page.getByLabel('Family name').fill('Okonkwo');
+  await page.getByLabel('Given names').fill('Adaeze Grace');
+  await page.getByLabel('Date of birth').fill('1984-07-19');
+  await page.getByLabel('Sex').selectOption('female');
+  await page.getByLabel('Phone').fill('555-01x');
+  await page.getByLabel('Address').fill('12 Mill Lane');
+  await page.getByLabel('City').fill('Riverside');
+  await page.getByRole('button', { name: 'Register patient' }).click();
+  const phoneError = page.locator('#phone-error');
+  await phoneError.waitFor();
+  assert.match(await phoneError.textContent(), /7 to 15 digits/);
+  assert.equal(await page.getByLabel('Phone').getAttribute('aria-invalid'), 'true');
+  await shot('register-invalid-phone');
+  await page.getByLabel('Phone').fill('555-201-3344');
+  await page.getByRole('button', { name: 'Register patient' }).click();
+
+  // The chart opens with the MRN.
+  const banner = page.getByTestId('patient-banner');
+  await banner.waitFor();
+  assert.match(await banner.textContent(), /OKONKWO, Adaeze Grace/);
+  const mrn = (await page.getByTestId('mrn').textContent()).trim();
+  assert.ok(mrn.length > 0, 'the patient got an MRN');
+  await shot('chart-after-register');
+
+  // Found by part of the name, as typed.
+  await page.getByRole('link', { name: 'Patients' }).click();
+  const search = page.getByRole('searchbox', { name: 'Search patients' });
+  await search.fill('okon');
+  const hit = page.getByTestId('search-hit').filter({ hasText: 'OKONKWO' });
+  await hit.waitFor();
+  await shot('search-partial-name');
+  // And by MRN and by date of birth.
+  await search.fill(mrn);
+  await hit.waitFor();
+  await search.fill('1984-07-19');
+  await hit.waitFor();
+  await hit.click();
+  await banner.waitFor();
+
+  // Correct a field: the old value stays in the history.
+  await page.getByRole('button', { name: 'Correct details' }).click();
+  await page.getByLabel('Phone').fill('555-201-9999');
+  await page.getByRole('button', { name: 'Save correction' }).click();
+  await page.getByText('Say why the details are being corrected.').waitFor();
+  await shot('correct-needs-reason');
+  await page.getByLabel('Reason for the correction').fill('patient has a new number');
+  await page.getByRole('button', { name: 'Save correction' }).click();
+  await page.getByText('Saved. The previous details are kept').waitFor();
+  assert.equal((await page.getByTestId('phone').textContent()).trim(), '555-201-9999');
+  const history = page.getByTestId('history');
+  await history.getByText('patient has a new number').waitFor();
+  assert.match(await history.textContent(), /555-201-3344/);
+  await shot('chart-corrected-with-history');
+
+  // Lock hides the chart entirely; the password brings it back.
+  await page.getByRole('button', { name: 'Lock' }).click();
+  await page.getByRole('heading', { name: 'Screen locked' }).waitFor();
+  assert.equal(await page.getByText('OKONKWO').count(), 0, 'the locked screen shows nothing of the chart');
+  await shot('locked');
+  await page.getByLabel('Password').fill(deskPassword);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await banner.waitFor();
+
+  // Sign out.
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
+  assert.equal(await page.getByText('OKONKWO').count(), 0);
+  await shot('signed-out');
+  await ctx.close();
+});
+
+test('the front desk cannot open admin pages, in the UI or at the API', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '2-front-desk-not-admin');
+  await page.goto(folio.url);
+  await signIn(page, 'desk', deskPassword);
+  await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
+  assert.equal(await page.getByRole('link', { name: 'Users' }).count(), 0, 'no admin links for the front desk');
+
+  await page.goto(folio.url + '/#/admin/users');
+  await page.getByTestId('forbidden').waitFor();
+  assert.equal(await page.getByTestId('users').count(), 0);
+  await shot('admin-page-refused');
+
+  // Calling the admin method directly from this signed-in page is refused too.
+  const res = await page.evaluate(async () => {
+    const r = await fetch('/api/Admin/Users', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
+    return { status: r.status, body: await r.json() };
+  });
+  assert.equal(res.status, 403);
+  assert.equal(res.body.kind, 'forbidden');
+  await ctx.close();
+});
+
+test('the idle timer locks the screen and hides the chart', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1280, height: 900 } });
+  const page = await ctx.newPage();
+  await page.clock.install();
+  const shot = shooter(page, '3-idle-lock');
+  await page.goto(folio.url);
+  await signIn(page, 'drlee', drPassword);
+  await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
+  await page.getByRole('searchbox', { name: 'Search patients' }).fill('okonkwo');
+  await page.getByTestId('search-hit').first().click();
+  await page.getByTestId('patient-banner').waitFor();
+  await page.getByTestId('clinical-summary').waitFor();
+  await shot('clinician-chart');
+
+  // Ten idle minutes (the default) lock the screen.
+  await page.clock.fastForward('10:05');
+  await page.getByRole('heading', { name: 'Screen locked' }).waitFor();
+  assert.equal(await page.getByTestId('patient-banner').count(), 0);
+  await shot('locked-after-idle');
+  await ctx.close();
+});
+
+test('a page from another site cannot call Folio', async () => {
+  const ctx = await chromium.browser.newContext();
+  const page = await ctx.newPage();
+  // A real cross-origin page: the same server under another host name
+  // (localhost vs 127.0.0.1 are different origins).
+  const other = folio.url.replace('127.0.0.1', 'localhost');
+  await page.goto(other);
+  const outcome = await page.evaluate(async (target) => {
+    try {
+      const r = await fetch(target + '/api/Auth/Login', {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(['admin', 'x']),
+        mode: 'no-cors',
+        credentials: 'include',
+      });
+      return { type: r.type, status: r.status };
+    } catch (e) {
+      return { error: String(e) };
+    }
+  }, folio.url);
+  // The browser sends it (no-cors) but Folio must refuse it: check the
+  // audit trail has no failed sign-in from it.
+  assert.ok(outcome.type === 'opaque' || outcome.error, JSON.stringify(outcome));
+
+  // Straight at the API with a foreign Origin and with a foreign Host.
+  const foreign = await fetch(folio.url + '/api/Auth/Status', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+    body: '[]',
+  });
+  assert.equal(foreign.status, 403);
+  const rebound = await fetch(folio.url.replace('127.0.0.1', '127.0.0.2') + '/api/Auth/Status', {
+    method: 'POST',
+    headers: { 'Content-Type': 'application/json', Host: 'evil.example' },
+    body: '[]',
+  }).catch(() => null);
+  if (rebound) assert.equal(rebound.status, 403);
+  await ctx.close();
+});

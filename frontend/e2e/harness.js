@@ -1,0 +1,89 @@
+// The end-to-end harness: a real `folio serve` on a fresh data folder and a
+// real Chromium (Debian's) driven by playwright-core. Screenshots of each
+// step go to $FOLIO_ARTIFACTS for a person to look at.
+
+import { spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { chromium } from 'playwright-core';
+
+const bin = process.env.FOLIO_BIN ?? '../build/bin/folio-serve';
+export const artifacts = process.env.FOLIO_ARTIFACTS ?? 'test-artifacts';
+
+/** startFolio serves a new, empty data folder on a free loopback port. */
+export async function startFolio() {
+  const data = mkdtempSync(join(tmpdir(), 'folio-e2e-'));
+  const proc = spawn(bin, ['serve', '--data', data, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
+  let stderr = '';
+  proc.stderr.on('data', (d) => (stderr += d));
+  const url = await new Promise((resolve, reject) => {
+    let out = '';
+    const timer = setTimeout(() => reject(new Error(`folio serve did not start: ${out} ${stderr}`)), 15_000);
+    proc.stdout.on('data', (d) => {
+      out += d;
+      const m = /serving on (http:\/\/[^\s]+)/.exec(out);
+      if (m) {
+        clearTimeout(timer);
+        resolve(m[1]);
+      }
+    });
+    proc.on('exit', (code) => reject(new Error(`folio serve exited with ${code}: ${stderr}`)));
+  });
+  return {
+    url,
+    data,
+    /** cli runs another folio command on the same data folder. */
+    cli(args, input = '') {
+      return spawnSync(bin, [...args, '--data', data], { input, encoding: 'utf8' });
+    },
+    async stop() {
+      proc.kill('SIGTERM');
+      await new Promise((r) => proc.once('exit', r));
+      rmSync(data, { recursive: true, force: true });
+    },
+  };
+}
+
+// playwright-core gives every launch a fresh, empty profile of its own
+// (the --user-data-dir the Chromium notes ask for).
+export async function launchBrowser() {
+  const browser = await chromium.launch({
+    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+  return { browser, close: () => browser.close() };
+}
+
+/** shooter saves numbered screenshots of one test's steps. */
+export function shooter(page, name) {
+  const dir = join(artifacts, name);
+  mkdirSync(dir, { recursive: true });
+  let n = 0;
+  return async (step) => {
+    n++;
+    await page.screenshot({ path: join(dir, `${String(n).padStart(2, '0')}-${step}.png`), fullPage: true });
+  };
+}
+
+export const adminPassword = 'admin-password-123';
+
+/** setUp runs the first-run setup and adds a front desk and a clinician. */
+export function setUpClinic(folio) {
+  const r = folio.cli(['setup', '--clinic', 'Riverside Family Practice', '--username', 'admin', '--full-name', 'Ada Admin'], adminPassword + '\n');
+  if (r.status !== 0) throw new Error(`folio setup failed: ${r.stderr}`);
+}
+
+export async function signIn(page, username, password) {
+  await page.getByLabel('User name').fill(username);
+  await page.getByLabel('Password', { exact: true }).fill(password);
+  await page.getByRole('button', { name: 'Sign in' }).click();
+}

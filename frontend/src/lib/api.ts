@@ -1,0 +1,120 @@
+// The UI's one door to Go. In the desktop window the services are Wails
+// bindings (window.go.app.Service.Method); in a browser served by
+// `folio serve` the same calls are POST /api/Service/Method with the
+// arguments as a JSON array. Nothing else in the UI knows which it is.
+
+import { toFolioError, type FolioError } from './errors';
+import type {
+  AuditCheck,
+  AuditFilter,
+  AuditPage,
+  AuthStatus,
+  BackupFile,
+  ChartSummary,
+  NewUser,
+  Patient,
+  PatientHit,
+  PatientInput,
+  PatientRevision,
+  SetupRequest,
+  Settings,
+  User,
+} from './types';
+
+type Binding = (...args: unknown[]) => Promise<unknown>;
+type Bindings = Record<string, Record<string, Binding>>;
+
+declare global {
+  interface Window {
+    go?: { app?: Bindings };
+  }
+}
+
+/** Transport sends one call to Go and resolves with its result. */
+export type Transport = (service: string, method: string, args: unknown[]) => Promise<unknown>;
+
+export function wailsTransport(bindings: Bindings): Transport {
+  return async (service, method, args) => {
+    const fn = bindings[service]?.[method];
+    if (!fn) throw { kind: 'not_found', message: `Folio has no call ${service}.${method}.` };
+    return fn(...args);
+  };
+}
+
+export function httpTransport(base = '', fetchFn: typeof fetch = (...a) => fetch(...a)): Transport {
+  return async (service, method, args) => {
+    const res = await fetchFn(`${base}/api/${service}/${method}`, {
+      method: 'POST',
+      headers: { 'Content-Type': 'application/json' },
+      credentials: 'same-origin',
+      body: JSON.stringify(args),
+    });
+    const text = await res.text();
+    const body = text ? JSON.parse(text) : null;
+    if (!res.ok) throw body ?? { kind: 'internal', message: `Folio answered ${res.status}.` };
+    return body;
+  };
+}
+
+function defaultTransport(): Transport {
+  if (typeof window !== 'undefined' && window.go?.app) return wailsTransport(window.go.app);
+  return httpTransport();
+}
+
+/** Client is every call the UI makes, typed. */
+export function createClient(transport: Transport) {
+  const listeners = new Set<(e: FolioError) => void>();
+  const call = async <T>(service: string, method: string, ...args: unknown[]): Promise<T> => {
+    try {
+      return (await transport(service, method, args)) as T;
+    } catch (raw) {
+      const err = toFolioError(raw);
+      listeners.forEach((fn) => fn(err));
+      throw err;
+    }
+  };
+  return {
+    /** onError hears every failed call, so the session store can show the
+     * lock or sign-in screen whichever screen's call found it out. */
+    onError(fn: (e: FolioError) => void): () => void {
+      listeners.add(fn);
+      return () => listeners.delete(fn);
+    },
+    auth: {
+      status: () => call<AuthStatus>('Auth', 'Status'),
+      setup: (req: SetupRequest) => call<User>('Auth', 'Setup', req),
+      login: (username: string, password: string) => call<User>('Auth', 'Login', username, password),
+      logout: () => call<void>('Auth', 'Logout'),
+      lock: () => call<void>('Auth', 'Lock'),
+      unlock: (password: string) => call<User>('Auth', 'Unlock', password),
+      touch: () => call<void>('Auth', 'Touch'),
+    },
+    patients: {
+      register: (p: PatientInput) => call<Patient>('Patients', 'Register', p),
+      search: (query: string, limit = 20) => call<PatientHit[]>('Patients', 'Search', query, limit),
+      open: (id: string) => call<Patient>('Patients', 'Open', id),
+      correct: (id: string, p: PatientInput, reason: string, version: number) =>
+        call<Patient>('Patients', 'Correct', id, p, reason, version),
+      history: (id: string) => call<PatientRevision[]>('Patients', 'History', id),
+    },
+    chart: {
+      summary: (patientId: string) => call<ChartSummary>('Chart', 'Summary', patientId),
+    },
+    admin: {
+      users: () => call<User[]>('Admin', 'Users'),
+      addUser: (u: NewUser) => call<User>('Admin', 'AddUser', u),
+      setUserActive: (id: string, active: boolean) => call<User>('Admin', 'SetUserActive', id, active),
+      resetPassword: (id: string, password: string) => call<void>('Admin', 'ResetPassword', id, password),
+      settings: () => call<Settings>('Admin', 'Settings'),
+      saveSettings: (s: Settings) => call<Settings>('Admin', 'SaveSettings', s),
+      audit: (f: AuditFilter) => call<AuditPage>('Admin', 'Audit', f),
+      verifyAudit: () => call<AuditCheck>('Admin', 'VerifyAudit'),
+      backup: () => call<BackupFile>('Admin', 'Backup'),
+      backups: () => call<BackupFile[]>('Admin', 'Backups'),
+    },
+  };
+}
+
+export type Client = ReturnType<typeof createClient>;
+
+export const api: Client = createClient(defaultTransport());

@@ -1,0 +1,73 @@
+// Screens are hash routes (#/patients/ID), so the desktop window and the
+// browser both keep the place on reload and the back button works.
+
+export type Route =
+  | { name: 'home' }
+  | { name: 'register' }
+  | { name: 'patient'; id: string }
+  | { name: 'admin-users' }
+  | { name: 'admin-audit' }
+  | { name: 'admin-settings' }
+  | { name: 'admin-backups' }
+  | { name: 'not-found'; path: string };
+
+export function parseRoute(hash: string): Route {
+  const path = hash.replace(/^#/, '') || '/';
+  const parts = path.split('/').filter(Boolean);
+  if (parts.length === 0) return { name: 'home' };
+  if (parts[0] === 'patients') {
+    if (parts.length === 1) return { name: 'home' };
+    if (parts[1] === 'new' && parts.length === 2) return { name: 'register' };
+    if (parts.length === 2) return { name: 'patient', id: decodeURIComponent(parts[1]) };
+  }
+  if (parts[0] === 'admin' && parts.length === 2) {
+    switch (parts[1]) {
+      case 'users':
+        return { name: 'admin-users' };
+      case 'audit':
+        return { name: 'admin-audit' };
+      case 'settings':
+        return { name: 'admin-settings' };
+      case 'backups':
+        return { name: 'admin-backups' };
+    }
+  }
+  return { name: 'not-found', path };
+}
+
+export function href(route: Route): string {
+  switch (route.name) {
+    case 'home':
+      return '#/';
+    case 'register':
+      return '#/patients/new';
+    case 'patient':
+      return `#/patients/${encodeURIComponent(route.id)}`;
+    case 'admin-users':
+      return '#/admin/users';
+    case 'admin-audit':
+      return '#/admin/audit';
+    case 'admin-settings':
+      return '#/admin/settings';
+    case 'admin-backups':
+      return '#/admin/backups';
+    case 'not-found':
+      return '#' + route.path;
+  }
+}
+
+class Router {
+  route = $state<Route>(parseRoute(typeof location === 'undefined' ? '' : location.hash));
+
+  constructor() {
+    if (typeof window !== 'undefined') {
+      window.addEventListener('hashchange', () => (this.route = parseRoute(location.hash)));
+    }
+  }
+
+  go(route: Route) {
+    location.hash = href(route);
+  }
+}
+
+export const router = new Router();

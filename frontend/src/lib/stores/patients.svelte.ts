@@ -1,0 +1,127 @@
+// The front desk's patients: the search box, the recently opened, the chart
+// being looked at, and its history of corrections.
+
+import { api } from '../api';
+import type { ChartSummary, Patient, PatientHit, PatientInput, PatientRevision } from '../types';
+import { session } from './session.svelte';
+
+const maxRecent = 10;
+
+export function emptyPatient(): PatientInput {
+  return {
+    familyName: '',
+    givenNames: '',
+    birthDate: '',
+    sex: '',
+    phone: '',
+    addressLine: '',
+    city: '',
+    region: '',
+    postalCode: '',
+  };
+}
+
+export function inputOf(p: Patient): PatientInput {
+  const { familyName, givenNames, birthDate, sex, phone, addressLine, city, region, postalCode } = p;
+  return { familyName, givenNames, birthDate, sex, phone, addressLine, city, region, postalCode };
+}
+
+function hitOf(p: Patient): PatientHit {
+  const { id, mrn, familyName, givenNames, birthDate, sex, phone } = p;
+  return { id, mrn, familyName, givenNames, birthDate, sex, phone };
+}
+
+class PatientsStore {
+  query = $state('');
+  results = $state<PatientHit[]>([]);
+  searching = $state(false);
+  searchError = $state('');
+  recent = $state<PatientHit[]>([]);
+
+  current = $state<Patient | null>(null);
+  history = $state<PatientRevision[]>([]);
+  /** The clinical summary of the open chart, for clinicians. */
+  summary = $state<ChartSummary | null>(null);
+
+  // Answers can arrive out of order when typing fast; only the newest counts.
+  #searchSeq = 0;
+
+  constructor() {
+    session.onSignOut(() => this.reset());
+  }
+
+  reset() {
+    this.query = '';
+    this.results = [];
+    this.searchError = '';
+    this.recent = [];
+    this.current = null;
+    this.history = [];
+    this.summary = null;
+  }
+
+  async search(query: string) {
+    this.query = query;
+    const seq = ++this.#searchSeq;
+    if (!query.trim()) {
+      this.results = [];
+      this.searchError = '';
+      this.searching = false;
+      return;
+    }
+    this.searching = true;
+    try {
+      const hits = await api.patients.search(query, 20);
+      if (seq !== this.#searchSeq) return;
+      this.results = hits;
+      this.searchError = '';
+    } catch (e) {
+      if (seq !== this.#searchSeq) return;
+      this.results = [];
+      this.searchError = (e as Error).message;
+    } finally {
+      if (seq === this.#searchSeq) this.searching = false;
+    }
+  }
+
+  async register(input: PatientInput): Promise<Patient> {
+    const p = await api.patients.register(input);
+    this.#opened(p);
+    return p;
+  }
+
+  async open(id: string) {
+    if (this.current?.id !== id) {
+      this.current = null;
+      this.history = [];
+      this.summary = null;
+    }
+    const p = await api.patients.open(id);
+    this.#opened(p);
+  }
+
+  async correct(input: PatientInput, reason: string): Promise<Patient> {
+    const cur = this.current;
+    if (!cur) throw new Error('No patient is open.');
+    const p = await api.patients.correct(cur.id, input, reason, cur.version);
+    this.#opened(p);
+    await this.loadHistory();
+    return p;
+  }
+
+  async loadHistory() {
+    if (!this.current) return;
+    this.history = await api.patients.history(this.current.id);
+  }
+
+  async loadSummary(id: string) {
+    this.summary = await api.chart.summary(id);
+  }
+
+  #opened(p: Patient) {
+    this.current = p;
+    this.recent = [hitOf(p), ...this.recent.filter((r) => r.id !== p.id)].slice(0, maxRecent);
+  }
+}
+
+export const patients = new PatientsStore();

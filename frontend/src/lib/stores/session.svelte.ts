@@ -1,0 +1,137 @@
+// Who is signed in at this window, whether the screen is locked, and the
+// idle timer that locks it. The Go side keeps the same state and refuses
+// calls from a locked or signed-out session; this store follows it.
+
+import { api } from '../api';
+import type { FolioError } from '../errors';
+import type { SetupRequest, User } from '../types';
+
+/** How often activity is reported to Go, which keeps its own idle clock. */
+const touchEvery = 60_000;
+const activityEvents = ['keydown', 'pointerdown', 'pointermove', 'wheel', 'touchstart'] as const;
+
+class SessionStore {
+  ready = $state(false);
+  setupNeeded = $state(false);
+  clinicName = $state('');
+  user = $state<User | null>(null);
+  locked = $state(false);
+  idleMinutes = $state(10);
+  /** Why the person is back at the sign-in screen, if not by choice. */
+  notice = $state('');
+
+  #lastActivity = Date.now();
+  #lastTouch = 0;
+  #timer: ReturnType<typeof setInterval> | undefined;
+  #onSignOut: Array<() => void> = [];
+
+  constructor() {
+    api.onError((e) => this.#heard(e));
+  }
+
+  /** load asks Go where this window stands: on start and after reloads. */
+  async load() {
+    const st = await api.auth.status();
+    this.setupNeeded = st.setupNeeded;
+    this.clinicName = st.clinicName;
+    this.user = st.user;
+    this.locked = st.locked;
+    this.idleMinutes = st.idleMinutes || 10;
+    this.ready = true;
+    this.#watchIdle();
+  }
+
+  async setup(req: SetupRequest) {
+    this.user = await api.auth.setup(req);
+    this.setupNeeded = false;
+    this.clinicName = req.clinicName.trim();
+    this.#signedIn();
+  }
+
+  async login(username: string, password: string) {
+    this.user = await api.auth.login(username, password);
+    this.#signedIn();
+    // The idle time may have been changed by an admin since this window loaded.
+    const st = await api.auth.status();
+    this.idleMinutes = st.idleMinutes || 10;
+    this.clinicName = st.clinicName;
+  }
+
+  async logout() {
+    try {
+      await api.auth.logout();
+    } finally {
+      this.#signedOut('');
+    }
+  }
+
+  async lock() {
+    if (!this.user || this.locked) return;
+    this.locked = true;
+    await api.auth.lock();
+  }
+
+  async unlock(password: string) {
+    try {
+      this.user = await api.auth.unlock(password);
+    } catch (e) {
+      // Too many wrong passwords: Go has signed this window out.
+      if ((e as FolioError).kind === 'forbidden') this.#signedOut((e as FolioError).message);
+      throw e;
+    }
+    this.#signedIn();
+  }
+
+  /** onSignOut registers a reset for a domain store: nothing of one
+   * person's work stays in memory for the next. */
+  onSignOut(fn: () => void) {
+    this.#onSignOut.push(fn);
+  }
+
+  /** activity is a key press or pointer move at this window. */
+  activity() {
+    const now = Date.now();
+    this.#lastActivity = now;
+    if (this.user && !this.locked && now - this.#lastTouch > touchEvery) {
+      this.#lastTouch = now;
+      api.auth.touch().catch(() => {});
+    }
+  }
+
+  /** checkIdle locks the screen once the idle time has passed. */
+  checkIdle(now = Date.now()) {
+    if (this.user && !this.locked && now - this.#lastActivity >= this.idleMinutes * 60_000) {
+      this.lock().catch(() => {});
+    }
+  }
+
+  #signedIn() {
+    this.locked = false;
+    this.notice = '';
+    this.#lastActivity = Date.now();
+    this.#lastTouch = this.#lastActivity;
+  }
+
+  #signedOut(notice: string) {
+    this.user = null;
+    this.locked = false;
+    this.notice = notice;
+    this.#onSignOut.forEach((fn) => fn());
+  }
+
+  #heard(e: FolioError) {
+    if (e.kind === 'locked' && this.user) this.locked = true;
+    if (e.kind === 'unauthenticated' && this.user && !this.locked) {
+      this.#signedOut('You were signed out. Please sign in again.');
+    }
+  }
+
+  #watchIdle() {
+    if (this.#timer || typeof window === 'undefined') return;
+    const onActivity = () => this.activity();
+    for (const ev of activityEvents) window.addEventListener(ev, onActivity, { passive: true });
+    this.#timer = setInterval(() => this.checkIdle(), 5_000);
+  }
+}
+
+export const session = new SessionStore();
