@@ -3,6 +3,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
+import http from 'node:http';
 import { adminPassword, launchBrowser, shooter, signIn, startFolio } from './harness.js';
 
 let folio;
@@ -17,6 +18,15 @@ after(async () => {
   await chromium?.close();
   await folio?.stop();
 });
+
+/** searchFor types a query into the search box and returns Go's answer to it. */
+async function searchFor(page, query) {
+  const answer = page.waitForResponse(
+    (r) => r.url().endsWith('/api/Patients/Search') && JSON.parse(r.request().postData())[0] === query,
+  );
+  await page.getByRole('searchbox', { name: 'Search patients' }).fill(query);
+  return (await answer).json();
+}
 
 const deskPassword = 'desk-password-123';
 const drPassword = 'doctor-password-123';
@@ -96,16 +106,17 @@ test('first run, users, a patient from registration to correction, sign out', as
 
   // Found by part of the name, as typed.
   await page.getByRole('link', { name: 'Patients' }).click();
-  const search = page.getByRole('searchbox', { name: 'Search patients' });
-  await search.fill('okon');
   const hit = page.getByTestId('search-hit').filter({ hasText: 'OKONKWO' });
-  await hit.waitFor();
-  await shot('search-partial-name');
-  // And by MRN and by date of birth.
-  await search.fill(mrn);
-  await hit.waitFor();
-  await search.fill('1984-07-19');
-  await hit.waitFor();
+  // Each query must itself find her, not leave the previous answer shown.
+  for (const query of ['okon', 'adaeze okon', mrn, '1984-07-19', '2013344']) {
+    const hits = await searchFor(page, query);
+    assert.ok(hits.some((h) => h.mrn === mrn), `searching ${JSON.stringify(query)} finds the patient`);
+    await hit.waitFor();
+    if (query === 'okon') await shot('search-partial-name');
+  }
+  assert.deepEqual(await searchFor(page, 'zzzqqq'), []);
+  await page.getByText('No patient matches').waitFor();
+  await searchFor(page, 'okon');
   await hit.click();
   await banner.waitFor();
 
@@ -190,40 +201,102 @@ test('the idle timer locks the screen and hides the chart', async () => {
 test('a page from another site cannot call Folio', async () => {
   const ctx = await chromium.browser.newContext();
   const page = await ctx.newPage();
-  // A real cross-origin page: the same server under another host name
-  // (localhost vs 127.0.0.1 are different origins).
-  const other = folio.url.replace('127.0.0.1', 'localhost');
-  await page.goto(other);
-  const outcome = await page.evaluate(async (target) => {
-    try {
-      const r = await fetch(target + '/api/Auth/Login', {
+  // A page of another origin (localhost is not 127.0.0.1 to a browser) posts
+  // a sign-in to Folio, as a hostile site could. The browser sends it; Folio
+  // must not act on it. The same call from Folio's own page is the control.
+  const probe = async (pageUrl, username) => {
+    await page.goto(pageUrl);
+    await page.evaluate(
+      async ({ target, username }) => {
+        await fetch(target + '/api/Auth/Login', {
+          method: 'POST',
+          headers: { 'Content-Type': 'text/plain' },
+          body: JSON.stringify([username, 'not-a-password']),
+          mode: 'no-cors',
+          credentials: 'include',
+        }).catch(() => {});
+        await fetch(target + '/api/Auth/Login', {
+          method: 'POST',
+          headers: { 'Content-Type': 'application/json' },
+          body: JSON.stringify([username, 'not-a-password']),
+        }).catch(() => {});
+      },
+      { target: folio.url, username },
+    );
+  };
+  await probe(folio.url.replace('127.0.0.1', 'localhost'), 'cross-site-probe');
+  await probe(folio.url, 'same-site-probe');
+
+  const admin = await chromium.browser.newContext();
+  const adminPage = await admin.newPage();
+  await adminPage.goto(folio.url);
+  await signIn(adminPage, 'admin', adminPassword);
+  await adminPage.getByRole('heading', { name: 'Users' }).waitFor();
+  const attempts = (username) =>
+    adminPage.evaluate(async (username) => {
+      const r = await fetch('/api/Admin/Audit', {
         method: 'POST',
         headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(['admin', 'x']),
-        mode: 'no-cors',
-        credentials: 'include',
+        body: JSON.stringify([{ username, action: 'login.failed', limit: 100 }]),
       });
-      return { type: r.type, status: r.status };
-    } catch (e) {
-      return { error: String(e) };
-    }
-  }, folio.url);
-  // The browser sends it (no-cors) but Folio must refuse it: check the
-  // audit trail has no failed sign-in from it.
-  assert.ok(outcome.type === 'opaque' || outcome.error, JSON.stringify(outcome));
+      return (await r.json()).entries.length;
+    }, username);
+  assert.equal(await attempts('same-site-probe'), 1, 'the control: Folio heard its own page');
+  assert.equal(await attempts('cross-site-probe'), 0, 'Folio did nothing for the other site');
 
-  // Straight at the API with a foreign Origin and with a foreign Host.
+  // Straight at the API: a foreign Origin, and a foreign Host (DNS rebinding).
   const foreign = await fetch(folio.url + '/api/Auth/Status', {
     method: 'POST',
     headers: { 'Content-Type': 'application/json', Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
     body: '[]',
   });
   assert.equal(foreign.status, 403);
-  const rebound = await fetch(folio.url.replace('127.0.0.1', '127.0.0.2') + '/api/Auth/Status', {
-    method: 'POST',
-    headers: { 'Content-Type': 'application/json', Host: 'evil.example' },
-    body: '[]',
-  }).catch(() => null);
-  if (rebound) assert.equal(rebound.status, 403);
+  const { port } = new URL(folio.url);
+  const rebound = await new Promise((resolve, reject) => {
+    const req = http.request(
+      { host: '127.0.0.1', port, path: '/api/Auth/Status', method: 'POST', headers: { Host: `evil.example:${port}`, 'Content-Type': 'application/json' } },
+      (res) => resolve(res.statusCode),
+    );
+    req.on('error', reject);
+    req.end('[]');
+  });
+  assert.equal(rebound, 403);
+  await admin.close();
+  await ctx.close();
+});
+
+test('the admin browses, filters and verifies the audit trail', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 900 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '4-audit-trail');
+  await page.goto(folio.url);
+  await signIn(page, 'admin', adminPassword);
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  await page.getByRole('link', { name: 'Audit trail' }).click();
+  const rows = page.getByTestId('audit').locator('tbody tr');
+  await rows.first().waitFor();
+  await shot('audit-all');
+
+  // Every read and write of the patient is there, with who did it.
+  await page.getByLabel('User name').fill('desk');
+  await page.getByRole('button', { name: 'Show' }).click();
+  await page.getByTestId('audit').getByText('patient.correct').waitFor();
+  const text = await page.getByTestId('audit').textContent();
+  for (const action of ['patient.register', 'patient.search', 'patient.open', 'patient.correct', 'login', 'logout']) {
+    assert.ok(text.includes(action), `the audit trail shows ${action}`);
+  }
+  assert.ok(!text.includes('drlee'), 'the filter keeps only the front desk');
+  await shot('audit-filtered');
+
+  await page.getByRole('button', { name: 'Verify the chain' }).click();
+  await page.getByTestId('audit-check').getByText('The audit trail is intact').waitFor();
+  await shot('audit-verified');
+
+  // The admin's backup, written and listed.
+  await page.getByRole('link', { name: 'Backups' }).click();
+  await page.getByRole('button', { name: 'Back up now' }).click();
+  await page.getByText('Backup written and verified').waitFor();
+  assert.equal(await page.getByTestId('backups').locator('tbody tr').count(), 1);
+  await shot('backup-written');
   await ctx.close();
 });

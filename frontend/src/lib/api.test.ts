@@ -1,0 +1,80 @@
+import { describe, expect, it } from 'vitest';
+import { createClient, httpTransport, wailsTransport } from './api';
+import { FolioError } from './errors';
+
+function fakeFetch(status: number, body: unknown) {
+  const calls: { url: string; init: RequestInit }[] = [];
+  const fn = (async (url: string, init: RequestInit) => {
+    calls.push({ url, init });
+    return new Response(body === undefined ? '' : JSON.stringify(body), { status });
+  }) as unknown as typeof fetch;
+  return { fn, calls };
+}
+
+describe('httpTransport', () => {
+  it('posts the arguments as a JSON array to /api/Service/Method', async () => {
+    const f = fakeFetch(200, [{ id: '1' }]);
+    const client = createClient(httpTransport('', f.fn));
+    const hits = await client.patients.search('okon', 5);
+    expect(hits).toEqual([{ id: '1' }]);
+    expect(f.calls[0].url).toBe('/api/Patients/Search');
+    expect(f.calls[0].init.method).toBe('POST');
+    expect(JSON.parse(f.calls[0].init.body as string)).toEqual(['okon', 5]);
+    expect((f.calls[0].init.headers as Record<string, string>)['Content-Type']).toBe('application/json');
+  });
+
+  it('turns an error answer into a FolioError with its fields', async () => {
+    const f = fakeFetch(400, { kind: 'invalid', message: 'Please correct the marked field.', fields: { phone: 'Bad.' } });
+    const client = createClient(httpTransport('', f.fn));
+    const err = await client.patients.register({} as never).catch((e) => e);
+    expect(err).toBeInstanceOf(FolioError);
+    expect(err.kind).toBe('invalid');
+    expect(err.fields).toEqual({ phone: 'Bad.' });
+  });
+
+  it('accepts an empty body for calls that return nothing', async () => {
+    const f = fakeFetch(200, undefined);
+    const client = createClient(httpTransport('', f.fn));
+    await expect(client.auth.logout()).resolves.toBeNull();
+  });
+});
+
+describe('wailsTransport', () => {
+  it('calls the bound method with the arguments', async () => {
+    const seen: unknown[][] = [];
+    const client = createClient(
+      wailsTransport({ Auth: { Login: async (...args: unknown[]) => (seen.push(args), { username: 'desk' }) } }),
+    );
+    await expect(client.auth.login('desk', 'pw')).resolves.toEqual({ username: 'desk' });
+    expect(seen).toEqual([['desk', 'pw']]);
+  });
+
+  it('parses the JSON string the desktop error formatter rejects with', async () => {
+    const client = createClient(
+      wailsTransport({
+        Auth: { Login: () => Promise.reject('{"kind":"unauthenticated","message":"Wrong user name or password."}') },
+      }),
+    );
+    const err = await client.auth.login('x', 'y').catch((e) => e);
+    expect(err.kind).toBe('unauthenticated');
+    expect(err.message).toBe('Wrong user name or password.');
+  });
+
+  it('refuses a method that is not bound', async () => {
+    const client = createClient(wailsTransport({}));
+    await expect(client.admin.users()).rejects.toMatchObject({ kind: 'not_found' });
+  });
+});
+
+describe('onError', () => {
+  it('tells every listener about every failed call, until unsubscribed', async () => {
+    const f = fakeFetch(423, { kind: 'locked', message: 'The screen is locked.' });
+    const client = createClient(httpTransport('', f.fn));
+    const heard: string[] = [];
+    const off = client.onError((e) => heard.push(e.kind));
+    await client.patients.open('x').catch(() => {});
+    off();
+    await client.patients.open('x').catch(() => {});
+    expect(heard).toEqual(['locked']);
+  });
+});

@@ -1,0 +1,42 @@
+import { describe, expect, it } from 'vitest';
+import { href, parseRoute, type Route } from './router.svelte';
+import { landing, mayOpen } from './roles';
+
+describe('parseRoute', () => {
+  const cases: [string, Route][] = [
+    ['', { name: 'home' }],
+    ['#/', { name: 'home' }],
+    ['#/patients', { name: 'home' }],
+    ['#/patients/new', { name: 'register' }],
+    ['#/patients/0193-ab', { name: 'patient', id: '0193-ab' }],
+    ['#/admin/users', { name: 'admin-users' }],
+    ['#/admin/audit', { name: 'admin-audit' }],
+    ['#/admin/nope', { name: 'not-found', path: '/admin/nope' }],
+  ];
+  for (const [hash, want] of cases) {
+    it(`${hash || '(empty)'}`, () => expect(parseRoute(hash)).toEqual(want));
+  }
+
+  it('round-trips through href', () => {
+    for (const [, route] of cases) {
+      if (route.name === 'not-found') continue;
+      expect(parseRoute(href(route))).toEqual(route.name === 'home' ? { name: 'home' } : route);
+    }
+  });
+});
+
+describe('mayOpen', () => {
+  it('keeps admin pages for admins', () => {
+    expect(mayOpen('frontdesk', { name: 'admin-users' })).toBe(false);
+    expect(mayOpen('clinician', { name: 'admin-audit' })).toBe(false);
+    expect(mayOpen('admin', { name: 'admin-users' })).toBe(true);
+  });
+  it('keeps charts from admins, as the Go side does', () => {
+    expect(mayOpen('admin', { name: 'patient', id: 'x' })).toBe(false);
+    expect(mayOpen('frontdesk', { name: 'patient', id: 'x' })).toBe(true);
+    expect(mayOpen('clinician', { name: 'register' })).toBe(true);
+  });
+  it('lands each role on a page it may open', () => {
+    for (const role of ['admin', 'clinician', 'frontdesk'] as const) expect(mayOpen(role, landing(role))).toBe(true);
+  });
+});
