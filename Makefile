@@ -51,7 +51,7 @@ test-e2e: serve-bin
 	mkdir -p $(ARTIFACTS)/e2e
 	cd frontend && FOLIO_BIN=$(CURDIR)/build/bin/folio-serve FOLIO_ARTIFACTS=$(ARTIFACTS)/e2e npm run e2e
 
-test-desktop: build
+test-desktop: deps-test build
 	./build/scripts/desktop-smoke.sh $(ARTIFACTS)/desktop
 
 ## bench: the speed figures, on a generated clinic of 100,000 patients

@@ -27,7 +27,10 @@ if [ ${#missing[@]} -gt 0 ]; then
 fi
 
 gobin=$(go env GOPATH)/bin
-if ! "$gobin/wails" version 2>/dev/null | grep -q "^$WAILS_VERSION"; then
+# Read the whole answer before matching: with pipefail, `wails version | grep -q`
+# fails at random when grep exits before wails has written its last line.
+installed=$("$gobin/wails" version 2>/dev/null || true)
+if [ "${installed%%$'\n'*}" != "$WAILS_VERSION" ]; then
   echo "Installing the Wails CLI $WAILS_VERSION"
   go install "github.com/wailsapp/wails/v2/cmd/wails@$WAILS_VERSION"
 fi

@@ -60,6 +60,20 @@ describe('wailsTransport', () => {
     expect(err.message).toBe('Wrong user name or password.');
   });
 
+  it('reads the JSON inside the Error the Wails runtime rejects with', async () => {
+    const client = createClient(
+      wailsTransport({
+        Patients: {
+          Register: () =>
+            Promise.reject(new Error('{"kind":"invalid","message":"Please correct the marked field.","fields":{"sex":"Choose."}}')),
+        },
+      }),
+    );
+    const err = await client.patients.register({} as never).catch((e) => e);
+    expect(err.kind).toBe('invalid');
+    expect(err.fields).toEqual({ sex: 'Choose.' });
+  });
+
   it('refuses a method that is not bound', async () => {
     const client = createClient(wailsTransport({}));
     await expect(client.admin.users()).rejects.toMatchObject({ kind: 'not_found' });

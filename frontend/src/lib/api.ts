@@ -37,7 +37,13 @@ export function wailsTransport(bindings: Bindings): Transport {
   return async (service, method, args) => {
     const fn = bindings[service]?.[method];
     if (!fn) throw { kind: 'not_found', message: `Folio has no call ${service}.${method}.` };
-    return fn(...args);
+    try {
+      return await fn(...args);
+    } catch (e) {
+      // The Wails runtime rejects with new Error(<the Go error formatter's
+      // JSON string>): hand on the JSON, which toFolioError reads.
+      throw e instanceof Error && e.message.startsWith('{') ? e.message : e;
+    }
   };
 }
 
