@@ -14,6 +14,7 @@ export const artifacts = process.env.FOLIO_ARTIFACTS ?? 'test-artifacts';
 /** startFolio serves a new, empty data folder on a free loopback port. */
 export async function startFolio() {
   const data = mkdtempSync(join(tmpdir(), 'folio-e2e-'));
+  const started = performance.now();
   const proc = spawn(bin, ['serve', '--data', data, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
   proc.stderr.on('data', (d) => (stderr += d));
@@ -33,6 +34,8 @@ export async function startFolio() {
   return {
     url,
     data,
+    /** listeningAfter is how long the server took to start, in ms. */
+    listeningAfter: performance.now() - started,
     /** cli runs another folio command on the same data folder. */
     cli(args, input = '') {
       return spawnSync(bin, [...args, '--data', data], { input, encoding: 'utf8' });
