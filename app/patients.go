@@ -225,17 +225,14 @@ func (o *op) searchPatients(q SearchQuery, limit int) ([]db.Patient, error) {
 		if err != nil || len(found) == limit {
 			return found, err
 		}
-		more, err := o.SearchPatients(q.Tokens, limit*4)
+		// found holds every name starting so, and more may repeat them all.
+		more, err := o.SearchPatients(q.Tokens, limit*4, limit)
 		if err != nil {
 			return nil, err
 		}
 		return mergeHits(found, more, limit), nil
 	}
-	found, err := o.SearchPatients(q.Tokens, 500)
-	if err != nil {
-		return nil, err
-	}
-	return mergeHits(nil, found, limit), nil
+	return o.SearchPatients(q.Tokens, 500, limit)
 }
 
 func mergeHits(first, more []db.Patient, limit int) []db.Patient {

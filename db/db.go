@@ -12,6 +12,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"modernc.org/sqlite"
@@ -58,6 +59,76 @@ type DB struct {
 	path   string
 	writer *sql.DB // exactly one connection: SQLite allows one writer at a time
 	reader *sql.DB // query_only connections for reads that need no audit write
+	wstmts *stmtCache
+	rstmts *stmtCache
+}
+
+// stmtCache keeps the statements of a pool prepared across transactions:
+// parsing a query costs more than running most of Folio's, so a
+// transaction that prepared its statements afresh would spend most of its
+// time in the SQL parser. database/sql prepares each one once on every
+// connection that runs it.
+type stmtCache struct {
+	pool *sql.DB
+	mu   sync.Mutex
+	m    map[string]*sql.Stmt
+}
+
+// maxCachedStmts bounds a cache: Folio's queries are a fixed set, but a few
+// are assembled from filters, and a bug should not grow it without end.
+const maxCachedStmts = 256
+
+func newStmtCache(pool *sql.DB) *stmtCache {
+	return &stmtCache{pool: pool, m: map[string]*sql.Stmt{}}
+}
+
+func (c *stmtCache) get(query string) *sql.Stmt {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.m[query]
+}
+
+// add prepares queries on the pool for later transactions. It runs after a
+// transaction has ended: preparing on a pool takes a free connection, and
+// the writer's only one is held for as long as its transaction lasts.
+func (c *stmtCache) add(ctx context.Context, queries []string) {
+	for _, q := range queries {
+		c.mu.Lock()
+		_, have := c.m[q]
+		full := len(c.m) >= maxCachedStmts
+		c.mu.Unlock()
+		if have || full {
+			continue
+		}
+		st, err := c.pool.PrepareContext(ctx, q)
+		if err != nil {
+			continue // the transaction that used it prepared it itself; it will again
+		}
+		c.mu.Lock()
+		if _, have := c.m[q]; have || len(c.m) >= maxCachedStmts {
+			st.Close()
+		} else {
+			c.m[q] = st
+		}
+		c.mu.Unlock()
+	}
+}
+
+func (c *stmtCache) close() error {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	var errs []error
+	for q, st := range c.m {
+		errs = append(errs, st.Close())
+		delete(c.m, q)
+	}
+	return errors.Join(errs...)
 }
 
 // Open opens (creating if needed) the chart database at path, checks its
@@ -81,7 +152,7 @@ func open(ctx context.Context, path string, steps []migration) (*DB, error) {
 	writer.SetMaxIdleConns(1)
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
-	d := &DB{path: path, writer: writer}
+	d := &DB{path: path, writer: writer, wstmts: newStmtCache(writer)}
 	if err := d.checkIntegrity(ctx); err != nil {
 		writer.Close()
 		return nil, err
@@ -99,6 +170,7 @@ func open(ctx context.Context, path string, steps []migration) (*DB, error) {
 	reader.SetMaxOpenConns(n)
 	reader.SetMaxIdleConns(n)
 	d.reader = reader
+	d.rstmts = newStmtCache(reader)
 	return d, nil
 }
 
@@ -149,7 +221,7 @@ func (d *DB) Path() string { return d.path }
 
 // Close closes both pools; the WAL is checkpointed by SQLite on last close.
 func (d *DB) Close() error {
-	var errs []error
+	errs := []error{d.rstmts.close(), d.wstmts.close()}
 	if d.reader != nil {
 		errs = append(errs, d.reader.Close())
 	}
@@ -160,24 +232,28 @@ func (d *DB) Close() error {
 // Tx is one transaction. Its methods are the queries; they are only valid
 // inside the function given to Update or View.
 type Tx struct {
-	ctx   context.Context
-	tx    *sql.Tx
-	stmts map[string]*sql.Stmt // prepared once per transaction: bulk loads repeat them
+	ctx    context.Context
+	tx     *sql.Tx
+	stmts  map[string]*sql.Stmt // this transaction's statements: bulk loads repeat them
+	cache  *stmtCache           // the pool's statements, kept across transactions
+	missed []string             // queries the cache lacked, for it to prepare afterwards
 }
 
 // Update runs fn in one write transaction (BEGIN IMMEDIATE on the single
 // writer connection) and commits it if fn returns nil.
 func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
-	return run(ctx, d.writer, fn)
+	return run(ctx, d.writer, d.wstmts, fn)
 }
 
 // View runs fn in one read transaction on the reader pool: a consistent
 // snapshot that never blocks the writer.
 func (d *DB) View(ctx context.Context, fn func(*Tx) error) error {
-	return run(ctx, d.reader, fn)
+	return run(ctx, d.reader, d.rstmts, fn)
 }
 
-func run(ctx context.Context, pool *sql.DB, fn func(*Tx) error) (err error) {
+// run runs fn in a transaction on pool; cache, if not nil, is the pool's
+// statement cache.
+func run(ctx context.Context, pool *sql.DB, cache *stmtCache, fn func(*Tx) error) (err error) {
 	sqlTx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -193,11 +269,15 @@ func run(ctx context.Context, pool *sql.DB, fn func(*Tx) error) (err error) {
 			err = errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
 		}
 	}()
-	if err = fn(&Tx{ctx: ctx, tx: sqlTx}); err != nil {
+	tx := &Tx{ctx: ctx, tx: sqlTx, cache: cache}
+	if err = fn(tx); err != nil {
 		return err
 	}
 	if err = sqlTx.Commit(); err != nil {
 		return fmt.Errorf("commit: %w", err)
+	}
+	if cache != nil && len(tx.missed) > 0 {
+		cache.add(ctx, tx.missed) // now that the transaction's connection is free
 	}
 	return nil
 }
@@ -206,9 +286,17 @@ func (t *Tx) stmt(query string) (*sql.Stmt, error) {
 	if st, ok := t.stmts[query]; ok {
 		return st, nil
 	}
-	st, err := t.tx.PrepareContext(t.ctx, query)
-	if err != nil {
-		return nil, err
+	var st *sql.Stmt
+	if cached := t.cache.get(query); cached != nil {
+		st = t.tx.StmtContext(t.ctx, cached)
+	} else {
+		var err error
+		if st, err = t.tx.PrepareContext(t.ctx, query); err != nil {
+			return nil, err
+		}
+		if t.cache != nil {
+			t.missed = append(t.missed, query)
+		}
 	}
 	if t.stmts == nil {
 		t.stmts = map[string]*sql.Stmt{}

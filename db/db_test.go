@@ -167,6 +167,61 @@ func TestUpdateRollsBackOnError(t *testing.T) {
 	}
 }
 
+// Statements stay prepared across transactions, on the writer and the
+// readers, and a failed transaction (which holds the writer's only
+// connection until it rolls back) neither caches nor blocks.
+func TestStatementsKeptAcrossTransactions(t *testing.T) {
+	d := openTestDB(t)
+	ctx := context.Background()
+	const setQ = `INSERT INTO settings (key, value) VALUES (?, ?)
+		ON CONFLICT (key) DO UPDATE SET value = excluded.value`
+	boom := errors.New("boom")
+	err := d.Update(ctx, func(tx *Tx) error {
+		if _, err := tx.exec(setQ, "a", "1"); err != nil {
+			return err
+		}
+		return boom
+	})
+	if !errors.Is(err, boom) {
+		t.Fatalf("Update returned %v, want the function's error", err)
+	}
+	if d.wstmts.get(setQ) != nil {
+		t.Error("a rolled-back transaction's statement was cached")
+	}
+	for i := range 3 {
+		mustUpdate(t, d, func(tx *Tx) error {
+			_, err := tx.exec(setQ, "a", fmt.Sprint(i))
+			if i > 0 && len(tx.missed) > 0 {
+				t.Errorf("transaction %d prepared %q again", i, tx.missed)
+			}
+			return err
+		})
+		if d.wstmts.get(setQ) == nil {
+			t.Fatalf("after transaction %d the writer has not kept its statement", i)
+		}
+	}
+	for i := range 3 {
+		var v string
+		err := d.View(ctx, func(tx *Tx) error {
+			value, found, err := tx.Setting("a")
+			v = value
+			if !found && err == nil {
+				err = errors.New("setting a not found")
+			}
+			if i > 0 && len(tx.missed) > 0 {
+				t.Errorf("read %d prepared %q again", i, tx.missed)
+			}
+			return err
+		})
+		if err != nil || v != "2" {
+			t.Fatalf("read %d: %q, %v; want \"2\"", i, v, err)
+		}
+	}
+	if err := d.Close(); err != nil {
+		t.Fatalf("Close with statements kept: %v", err)
+	}
+}
+
 func TestOpenRefusesPathWithQueryCharacters(t *testing.T) {
 	for _, name := range []string{"a?b", "a#b"} {
 		_, err := Open(context.Background(), filepath.Join(t.TempDir(), name, FileName))

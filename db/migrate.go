@@ -62,7 +62,7 @@ func migrate(ctx context.Context, conn *sql.DB, path string, steps []migration) 
 		return &NewerSchemaError{Path: path, FileSchema: current, KnownSchemas: len(steps)}
 	}
 	for _, step := range steps[current:] {
-		err := run(ctx, conn, func(tx *Tx) error {
+		err := run(ctx, conn, nil, func(tx *Tx) error { // nothing cached: the schema is changing
 			if _, err := tx.tx.ExecContext(ctx, step.sql); err != nil { // many statements: not prepared
 				return err
 			}

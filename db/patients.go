@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"sort"
 	"strings"
 	"time"
 )
@@ -148,13 +147,14 @@ func (t *Tx) PatientsByNamePrefix(prefix string, limit int) ([]Patient, error) {
 		return nil, nil
 	}
 	return t.patients(`SELECT `+patientColumns+` FROM patients WHERE sort_key >= ? AND sort_key < ?
-		ORDER BY sort_key LIMIT ?`, prefix, prefixEnd(prefix), limit)
+		ORDER BY sort_key, rowid LIMIT ?`, prefix, prefixEnd(prefix), limit)
 }
 
 // SearchPatients finds patients whose search terms start with every one of
-// tokens (folded words or digit strings), in name order. At most limit
-// matches are considered, so a broad query stays fast.
-func (t *Tx) SearchPatients(tokens []string, limit int) ([]Patient, error) {
+// tokens (folded words or digit strings) and returns the first limit of them
+// in name order. At most scan index matches are considered, so a broad query
+// stays fast.
+func (t *Tx) SearchPatients(tokens []string, scan, limit int) ([]Patient, error) {
 	var parts []string
 	for _, tok := range tokens {
 		if tok = Fold(tok); tok != "" {
@@ -164,14 +164,10 @@ func (t *Tx) SearchPatients(tokens []string, limit int) ([]Patient, error) {
 	if len(parts) == 0 {
 		return nil, nil
 	}
-	found, err := t.patients(`SELECT `+patientColumns+` FROM patients WHERE rowid IN (
-		SELECT rowid FROM patient_search WHERE patient_search MATCH ? LIMIT ?)`,
-		strings.Join(parts, " AND "), limit)
-	if err != nil {
-		return nil, err
-	}
-	sort.Slice(found, func(i, j int) bool { return sortKey(found[i]) < sortKey(found[j]) })
-	return found, nil
+	return t.patients(`SELECT `+patientColumns+` FROM patients WHERE rowid IN (
+		SELECT rowid FROM patient_search WHERE patient_search MATCH ? LIMIT ?)
+		ORDER BY sort_key, rowid LIMIT ?`,
+		strings.Join(parts, " AND "), scan, limit)
 }
 
 func (t *Tx) patients(query string, args ...any) ([]Patient, error) {

@@ -176,7 +176,7 @@ func TestSearchPatients(t *testing.T) {
 	for _, tt := range tests {
 		var found []Patient
 		err := d.View(context.Background(), func(tx *Tx) (err error) {
-			found, err = tx.SearchPatients(tt.tokens, 100)
+			found, err = tx.SearchPatients(tt.tokens, 100, 100)
 			return err
 		})
 		if err != nil {
@@ -186,6 +186,28 @@ func TestSearchPatients(t *testing.T) {
 		if got := familyNames(found); got != tt.want {
 			t.Errorf("SearchPatients(%q) = %q, want %q", tt.tokens, got, tt.want)
 		}
+	}
+}
+
+// SearchPatients returns the first limit matches in name order, whatever
+// order the index found them in.
+func TestSearchPatientsLimit(t *testing.T) {
+	d := openTestDB(t)
+	u := addTestUser(t, d, "desk", "frontdesk")
+	addTestPatient(t, d, u, 1, "Smith", "Anna")
+	addTestPatient(t, d, u, 2, "O'Brien", "Mary-Kate")
+	addTestPatient(t, d, u, 3, "Núñez", "José")
+	addTestPatient(t, d, u, 4, "Nunn", "Adam")
+	var found []Patient
+	err := d.View(context.Background(), func(tx *Tx) (err error) {
+		found, err = tx.SearchPatients([]string{"2013344"}, 100, 2)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := familyNames(found), "Núñez Nunn"; got != want {
+		t.Errorf("SearchPatients(limit 2) = %q, want %q", got, want)
 	}
 }
 
