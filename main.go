@@ -41,7 +41,8 @@ Usage:
   folio serve [--addr 127.0.0.1:8765]     serve the same UI to a browser on this PC
   folio setup --clinic NAME --username U --full-name NAME
                                           first run without the window (password on stdin)
-  folio demo --patients N [--seed S]      fill a new data folder with a synthetic clinic
+  folio demo --patients N [--appointments M] [--seed S]
+                                          fill a new data folder with a synthetic clinic
   folio backup --out FILE                 write a consistent backup, also while Folio runs
   folio restore --from FILE               replace the chart database with a verified backup
   folio check                             check the database and the audit trail
@@ -274,14 +275,18 @@ func describe(err error) error {
 }
 
 func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, dataFlag := newFlags("demo", "demo --patients N [--seed S] [--data DIR]", stdout)
+	fs, dataFlag := newFlags("demo", "demo --patients N [--appointments M] [--seed S] [--data DIR]", stdout)
 	n := fs.Int("patients", 1000, "how many patients to generate")
+	appts := fs.Int("appointments", 0, "how many appointments to book among all the clinic's patients, up to today and 4 weeks on")
 	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same clinic")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *n < 1 || *n > 5_000_000 {
-		return &exitError{2, fmt.Errorf("demo: --patients must be between 1 and 5000000")}
+	if *n < 0 || *n > 5_000_000 || (*n == 0 && *appts == 0) {
+		return &exitError{2, fmt.Errorf("demo: --patients must be between 1 and 5000000 (or 0 with --appointments)")}
+	}
+	if *appts < 0 || *appts > 20_000_000 {
+		return &exitError{2, fmt.Errorf("demo: --appointments must be between 0 and 20000000")}
 	}
 	a, closeApp, err := openApp(ctx, resolveDataDir(*dataFlag))
 	if err != nil {
@@ -289,11 +294,15 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer closeApp()
 	start := time.Now()
-	res, err := demo.Generate(ctx, a, demo.Options{Patients: *n, Seed: *seed})
+	res, err := demo.Generate(ctx, a, demo.Options{Patients: *n, Seed: *seed, Appointments: *appts})
 	if err != nil {
 		return describe(err)
 	}
-	fmt.Fprintf(stdout, "Generated %d synthetic patients in %.1fs (seed %d).\n", *n, time.Since(start).Seconds(), *seed)
+	fmt.Fprintf(stdout, "Generated %d synthetic patients", *n)
+	if res.Appointments > 0 {
+		fmt.Fprintf(stdout, " and %d appointments", res.Appointments)
+	}
+	fmt.Fprintf(stdout, " in %.1fs (seed %d).\n", time.Since(start).Seconds(), *seed)
 	for _, acct := range res.Accounts {
 		fmt.Fprintf(stdout, "Demo account: %-10s password %s (%s)\n", acct.Username, acct.Password, acct.Role)
 	}

@@ -120,10 +120,13 @@ func (s *Admin) ResetPassword(id, pw string) error {
 	})
 }
 
-// Settings are the clinic-wide choices an admin makes.
+// Settings are the clinic-wide choices an admin makes. DateOrder is how
+// the clinic writes dates as numbers ("mdy": 3/4/1980 is March 4; "dmy": it
+// is 3 April), which the search box follows.
 type Settings struct {
-	ClinicName  string `json:"clinicName"`
-	IdleMinutes int    `json:"idleMinutes"`
+	ClinicName  string    `json:"clinicName"`
+	IdleMinutes int       `json:"idleMinutes"`
+	DateOrder   DateOrder `json:"dateOrder"`
 }
 
 // Settings reads the clinic's settings.
@@ -131,15 +134,27 @@ func (s *Admin) Settings() (Settings, error) {
 	var out Settings
 	err := s.app.act(s.session, permAdmin, func(o *op) error {
 		name, _, err := o.Setting(settingClinicName)
-		out = Settings{ClinicName: name, IdleMinutes: int(s.app.idleMinutes.Load())}
+		if err != nil {
+			return err
+		}
+		order, err := o.dateOrder()
+		out = Settings{ClinicName: name, IdleMinutes: int(s.app.idleMinutes.Load()), DateOrder: order}
 		return err
 	})
 	return out, err
 }
 
-// SaveSettings changes the clinic's settings.
+// SaveSettings changes the clinic's settings. An empty DateOrder keeps the
+// clinic's, for a form that does not show it.
 func (s *Admin) SaveSettings(in Settings) (Settings, error) {
 	err := s.app.act(s.session, permAdmin, func(o *op) error {
+		if in.DateOrder == "" {
+			order, err := o.dateOrder()
+			if err != nil {
+				return err
+			}
+			in.DateOrder = order
+		}
 		if err := in.validate(); err != nil {
 			return err
 		}
@@ -149,7 +164,11 @@ func (s *Admin) SaveSettings(in Settings) (Settings, error) {
 		if err := o.SetSetting(settingIdleMinutes, strconv.Itoa(in.IdleMinutes)); err != nil {
 			return err
 		}
-		return o.audit("settings.save", "", "", fmt.Sprintf("clinic %q; lock after %d min", in.ClinicName, in.IdleMinutes))
+		if err := o.SetSetting(settingDateOrder, string(in.DateOrder)); err != nil {
+			return err
+		}
+		return o.audit("settings.save", "", "", fmt.Sprintf("clinic %q; lock after %d min; dates %s",
+			in.ClinicName, in.IdleMinutes, in.DateOrder))
 	})
 	if err != nil {
 		return Settings{}, err
@@ -167,6 +186,9 @@ func (in *Settings) validate() error {
 	}
 	if in.IdleMinutes < 1 || in.IdleMinutes > 240 {
 		fields.add("idleMinutes", "Lock after 1 to 240 minutes without activity.")
+	}
+	if !in.DateOrder.valid() {
+		fields.add("dateOrder", "Choose month first (3/4/1980 is March 4) or day first (3/4/1980 is 3 April).")
 	}
 	return fields.err()
 }

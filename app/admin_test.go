@@ -133,8 +133,9 @@ func TestResetPasswordRefusals(t *testing.T) {
 
 func TestSettings(t *testing.T) {
 	ta := newTestApp(t)
+	defaults := app.Settings{ClinicName: clinicName, IdleMinutes: 10, DateOrder: app.MonthFirst}
 	s, err := ta.Admin.Admin.Settings()
-	if err != nil || s != (app.Settings{ClinicName: clinicName, IdleMinutes: 10}) {
+	if err != nil || s != defaults {
 		t.Fatalf("Settings = %+v, %v", s, err)
 	}
 	tests := []struct {
@@ -148,6 +149,9 @@ func TestSettings(t *testing.T) {
 		{"no clinic name", app.Settings{ClinicName: "  ", IdleMinutes: 10}, []string{"clinicName"}},
 		{"clinic name too long", app.Settings{ClinicName: strings.Repeat("c", 101), IdleMinutes: 10}, []string{"clinicName"}},
 		{"both", app.Settings{}, []string{"clinicName", "idleMinutes"}},
+		{"unknown date order", app.Settings{ClinicName: "C", IdleMinutes: 10, DateOrder: "ymd"}, []string{"dateOrder"}},
+		{"date order in capitals", app.Settings{ClinicName: "C", IdleMinutes: 10, DateOrder: "DMY"}, []string{"dateOrder"}},
+		{"all three", app.Settings{DateOrder: "d/m/y"}, []string{"clinicName", "idleMinutes", "dateOrder"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -167,18 +171,35 @@ func TestSettings(t *testing.T) {
 			}
 		})
 	}
-	if s, _ := ta.Admin.Admin.Settings(); s != (app.Settings{ClinicName: clinicName, IdleMinutes: 10}) {
+	if s, _ := ta.Admin.Admin.Settings(); s != defaults {
 		t.Errorf("refused saves changed the settings to %+v", s)
 	}
-	out, err := ta.Admin.Admin.SaveSettings(app.Settings{ClinicName: "  Lakeside Clinic ", IdleMinutes: 240})
-	if err != nil || out != (app.Settings{ClinicName: "Lakeside Clinic", IdleMinutes: 240}) {
+	saved := app.Settings{ClinicName: "Lakeside Clinic", IdleMinutes: 240, DateOrder: app.DayFirst}
+	out, err := ta.Admin.Admin.SaveSettings(app.Settings{ClinicName: "  Lakeside Clinic ", IdleMinutes: 240, DateOrder: "dmy"})
+	if err != nil || out != saved {
 		t.Fatalf("SaveSettings = %+v, %v", out, err)
+	}
+	if s, _ := ta.Admin.Admin.Settings(); s != saved {
+		t.Errorf("Settings after saving = %+v, want %+v", s, saved)
 	}
 	if st, _ := ta.SignedOut.Auth.Status(); st.ClinicName != "Lakeside Clinic" || st.IdleMinutes != 240 {
 		t.Errorf("status after saving: %+v", st)
 	}
-	if e := ta.lastAudit(t); e.Action != "settings.save" || !strings.Contains(e.Detail, "Lakeside Clinic") {
+	if e := ta.lastAudit(t); e.Action != "settings.save" || !strings.Contains(e.Detail, "Lakeside Clinic") ||
+		!strings.Contains(e.Detail, "dates dmy") {
 		t.Errorf("settings entry: %+v", e.AuditEntry)
+	}
+	// A form without the date order keeps the clinic's.
+	out, err = ta.Admin.Admin.SaveSettings(app.Settings{ClinicName: "Lakeside Clinic", IdleMinutes: 30})
+	if err != nil || out.DateOrder != app.DayFirst {
+		t.Fatalf("SaveSettings without a date order = %+v, %v", out, err)
+	}
+	if s, _ := ta.Admin.Admin.Settings(); s.DateOrder != app.DayFirst || s.IdleMinutes != 30 {
+		t.Errorf("Settings = %+v, want day first kept", s)
+	}
+	out, err = ta.Admin.Admin.SaveSettings(app.Settings{ClinicName: "Lakeside Clinic", IdleMinutes: 30, DateOrder: "mdy"})
+	if err != nil || out.DateOrder != app.MonthFirst {
+		t.Fatalf("SaveSettings back to month first = %+v, %v", out, err)
 	}
 }
 

@@ -1,6 +1,7 @@
 // Package app holds Folio's use-cases: the services the UI calls (Auth,
-// Patients, Chart, Admin), each method checking who asks, validating, doing
-// its work in one transaction and auditing it in that same transaction.
+// Patients, Schedule, Chart, Admin), each method checking who asks,
+// validating, doing its work in one transaction and auditing it in that
+// same transaction.
 package app
 
 import (
@@ -21,6 +22,7 @@ import (
 const (
 	settingClinicName  = "clinic.name"
 	settingIdleMinutes = "session.idle_minutes"
+	settingDateOrder   = "clinic.date_order"
 )
 
 const defaultIdleMinutes = 10
@@ -113,6 +115,7 @@ func (a *App) Services(s *Session) []any {
 	return []any{
 		&Auth{app: a, session: s},
 		&Patients{app: a, session: s},
+		&Schedule{app: a, session: s},
 		&Chart{app: a, session: s},
 		&Admin{app: a, session: s},
 	}

@@ -69,6 +69,7 @@ type caller struct {
 	Session  *app.Session
 	Auth     *app.Auth
 	Patients *app.Patients
+	Schedule *app.Schedule
 	Chart    *app.Chart
 	Admin    *app.Admin
 	User     app.User // zero when signed out
@@ -206,6 +207,8 @@ func (ta *testApp) newCaller(workstation string) *caller {
 			c.Auth = v
 		case *app.Patients:
 			c.Patients = v
+		case *app.Schedule:
+			c.Schedule = v
 		case *app.Chart:
 			c.Chart = v
 		case *app.Admin:
@@ -282,7 +285,8 @@ func (ta *testApp) lastAudit(t testing.TB) db.AuditEntryView {
 
 // counts is how many rows the chart holds, to check that nothing was written.
 type counts struct {
-	Patients, Users, Audit, Backups int
+	Patients, Users, Audit, Backups, Appointments, Revisions int
+	Merges, Photos                                           int
 }
 
 func (ta *testApp) counts(t testing.TB) counts {
@@ -293,6 +297,18 @@ func (ta *testApp) counts(t testing.TB) counts {
 			return err
 		}
 		if c.Users, err = tx.CountUsers(); err != nil {
+			return err
+		}
+		if c.Appointments, err = tx.CountAppointments(); err != nil {
+			return err
+		}
+		if c.Revisions, err = tx.CountRevisions(); err != nil {
+			return err
+		}
+		if c.Merges, err = tx.CountMerges(); err != nil {
+			return err
+		}
+		if c.Photos, err = tx.CountPhotos(); err != nil {
 			return err
 		}
 		all, err := tx.Audit(db.AuditFilter{Limit: 1 << 30})

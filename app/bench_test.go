@@ -16,10 +16,12 @@ package app_test
 import (
 	"context"
 	"database/sql"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"runtime/debug"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -216,6 +218,49 @@ var queryKinds = []struct {
 		}
 		return p.phone[len(p.phone)-8:]
 	}},
+	{"phone-last-4", func(p benchPatient) string { // "1234"
+		if len(p.phone) < 4 {
+			return ""
+		}
+		return p.phone[len(p.phone)-4:]
+	}},
+	{"typo", func(p benchPatient) string { return withTypo(p) }}, // "Jonhson"
+	{"typo-given-family", func(p benchPatient) string { // "Mary Jonhson"
+		if typo := withTypo(p); typo != "" {
+			return strings.Fields(p.given)[0] + " " + typo
+		}
+		return ""
+	}},
+}
+
+// withTypo is the patient's family name with one typo, as a person makes
+// them: two letters swapped, one left out, one doubled or one changed,
+// chosen by the MRN. Names too short for a typo to be looked up (and names
+// of several words) have none.
+func withTypo(p benchPatient) string {
+	name := []rune(p.family)
+	if len(name) < 5 || strings.ContainsAny(p.family, " '") {
+		return ""
+	}
+	i := len(name) / 2
+	switch p.mrn[len(p.mrn)-2] % 4 {
+	case 0: // swapped
+		if name[i] != name[i+1] {
+			name[i], name[i+1] = name[i+1], name[i]
+			return string(name)
+		}
+		fallthrough
+	case 1: // left out
+		return string(name[:i]) + string(name[i+1:])
+	case 2: // doubled
+		return string(name[:i+1]) + string(name[i:])
+	default: // changed
+		c := 'e'
+		if name[i] == 'e' {
+			c = 'a'
+		}
+		return string(name[:i]) + string(c) + string(name[i+1:])
+	}
 }
 
 // searchQueries makes one query of the given kind from each sampled patient,
@@ -270,9 +315,10 @@ const searchLimit = 20 // what the search box asks for
 
 // rawSearch is the floor of a search: the same hits from bare SQL. A single
 // name word is a range of the name index; anything else an FTS5 match,
-// ordered by name.
+// ordered by name. A name typed with a typo (one the match as typed finds
+// nothing for) is first looked up in the name-key index, word by word.
 type rawSearch struct {
-	prefix, fts *sql.Stmt
+	prefix, fts, near *sql.Stmt
 }
 
 func prepareRawSearch(b *testing.B, conn *sql.DB) rawSearch {
@@ -288,7 +334,11 @@ func prepareRawSearch(b *testing.B, conn *sql.DB) rawSearch {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return rawSearch{prefix, fts}
+	near, err := conn.Prepare(`SELECT DISTINCT word FROM name_keys WHERE key IN (SELECT value FROM json_each(?))`)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return rawSearch{prefix, fts, near}
 }
 
 // rawQuery is a search box query as the floor's statement and arguments,
@@ -296,22 +346,77 @@ func prepareRawSearch(b *testing.B, conn *sql.DB) rawSearch {
 type rawQuery struct {
 	stmt *sql.Stmt
 	args []any
+	// For a typo: the terms, and the name keys to look up for each (a JSON
+	// list, "" for a term that is no name word).
+	terms []db.SearchTerm
+	keys  []string
 }
 
-func (r rawSearch) plan(text string) rawQuery {
-	tokens := app.ParseSearch(text).Tokens
-	if len(tokens) == 1 && strings.IndexFunc(tokens[0], func(c rune) bool { return c < 'a' || c > 'z' }) < 0 {
-		p := tokens[0]
-		return rawQuery{r.prefix, []any{p, p[:len(p)-1] + string(p[len(p)-1]+1), searchLimit}}
+func (r rawSearch) plan(text string) (rawQuery, error) {
+	terms := app.ParseSearch(text, app.MonthFirst).Terms
+	q := rawQuery{stmt: r.fts, args: []any{ftsQuery(terms), searchLimit}}
+	if len(terms) == 1 && terms[0].Words == nil && terms[0].Prefix != "" &&
+		strings.IndexFunc(terms[0].Prefix, func(c rune) bool { return c < 'a' || c > 'z' }) < 0 {
+		p := terms[0].Prefix
+		q = rawQuery{stmt: r.prefix, args: []any{p, p[:len(p)-1] + string(p[len(p)-1]+1), searchLimit}}
 	}
+	if n, err := r.run(q); err != nil || n > 0 {
+		return q, err
+	}
+	q = rawQuery{stmt: r.fts, terms: terms}
+	for _, t := range terms {
+		keys := ""
+		if len([]rune(t.Prefix)) >= db.MinTypoWord && t.Words == nil {
+			keys = nameKeys(t.Prefix)
+		}
+		q.keys = append(q.keys, keys)
+	}
+	return q, nil
+}
+
+// ftsQuery is terms as an FTS5 query.
+func ftsQuery(terms []db.SearchTerm) string {
 	var parts []string
-	for _, tok := range tokens {
-		parts = append(parts, `"`+tok+`"*`)
+	for _, t := range terms {
+		var alts []string
+		if t.Prefix != "" {
+			alts = append(alts, `"`+t.Prefix+`"*`)
+		}
+		for _, w := range t.Words {
+			alts = append(alts, `"`+w+`"`)
+		}
+		parts = append(parts, "("+strings.Join(alts, " OR ")+")")
 	}
-	return rawQuery{r.fts, []any{strings.Join(parts, " AND "), searchLimit}}
+	return strings.Join(parts, " AND ")
 }
 
-func (q rawQuery) run() (int, error) {
+// nameKeys is the JSON list of word and every string left by deleting one
+// of its letters: the keys of the words one typo away.
+func nameKeys(word string) string {
+	r := []rune(word)
+	keys := []string{word}
+	for i := range r {
+		keys = append(keys, string(r[:i])+string(r[i+1:]))
+	}
+	js, _ := json.Marshal(keys)
+	return string(js)
+}
+
+func (r rawSearch) run(q rawQuery) (int, error) {
+	if q.terms != nil {
+		terms := slices.Clone(q.terms)
+		for i, keys := range q.keys {
+			if keys == "" {
+				continue
+			}
+			words, err := r.words(keys)
+			if err != nil {
+				return 0, err
+			}
+			terms[i].Words = words
+		}
+		q.args = []any{ftsQuery(terms), searchLimit}
+	}
 	rows, err := q.stmt.Query(q.args...)
 	if err != nil {
 		return 0, err
@@ -326,6 +431,23 @@ func (q rawQuery) run() (int, error) {
 		n++
 	}
 	return n, rows.Err()
+}
+
+func (r rawSearch) words(keys string) ([]string, error) {
+	rows, err := r.near.Query(keys)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var words []string
+	for rows.Next() {
+		var w string
+		if err := rows.Scan(&w); err != nil {
+			return nil, err
+		}
+		words = append(words, w)
+	}
+	return words, rows.Err()
 }
 
 func BenchmarkSearch(b *testing.B) {
@@ -353,10 +475,13 @@ func BenchmarkSearch(b *testing.B) {
 			b.Run("raw-sql", func(b *testing.B) {
 				plans := make([]rawQuery, len(queries))
 				for i, q := range queries {
-					plans[i] = raw.plan(q)
+					var err error
+					if plans[i], err = raw.plan(q); err != nil {
+						b.Fatal(err)
+					}
 				}
 				timeEach(b, len(plans), func(i int) error {
-					n, err := plans[i].run()
+					n, err := raw.run(plans[i])
 					if err == nil && n == 0 {
 						err = fmt.Errorf("raw search %q found nothing", queries[i])
 					}

@@ -28,15 +28,21 @@ type ChartSummary struct {
 	Medications []ChartEntry `json:"medications"`
 }
 
-// Summary opens a patient's clinical chart.
+// Summary opens a patient's clinical chart. A chart merged into another
+// opens the surviving chart, as Patients.Open does.
 func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 	var out ChartSummary
 	err := s.app.act(s.session, permClinical, func(o *op) error {
-		p, err := o.PatientByID(patientID)
+		p, from, err := o.livePatient(patientID)
 		if err != nil {
 			return err
 		}
-		out = ChartSummary{Patient: patientView(p), Age: Age(p.BirthDate, o.now),
+		view, err := o.viewPatient(p)
+		if err != nil {
+			return err
+		}
+		view.RedirectedFrom = from
+		out = ChartSummary{Patient: view, Age: Age(p.BirthDate, o.now),
 			Problems: []ChartEntry{}, Allergies: []ChartEntry{}, Medications: []ChartEntry{}}
 		return o.audit("chart.open", p.ID, "patient/"+p.ID, "summary")
 	})

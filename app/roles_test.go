@@ -17,6 +17,8 @@ const (
 	demographics               // front desk and clinicians
 	clinical                   // clinicians only
 	adminOnly                  // admins only
+	scheduling                 // the calendar and the board: front desk and clinicians
+	staff                      // anyone signed in, whatever their role
 )
 
 // methodAccess is the rule for every method the UI can call. A new method
@@ -32,11 +34,37 @@ var methodAccess = map[string]access{
 
 	"Patients.Register": demographics,
 	"Patients.Search":   demographics,
+	"Patients.Recent":   demographics,
 	"Patients.Open":     demographics,
 	"Patients.Correct":  demographics,
 	"Patients.History":  demographics,
 
+	"Patients.LikelyDuplicates": demographics,
+	"Patients.MergePreview":     adminOnly,
+	"Patients.Merge":            adminOnly,
+	"Patients.Merges":           adminOnly,
+
 	"Chart.Summary": clinical,
+
+	"Schedule.Types":               staff,
+	"Schedule.SaveType":            adminOnly,
+	"Schedule.Hours":               staff,
+	"Schedule.SaveHours":           adminOnly,
+	"Schedule.Clinicians":          staff,
+	"Schedule.Availability":        staff,
+	"Schedule.SaveAvailability":    adminOnly,
+	"Schedule.Book":                scheduling,
+	"Schedule.Move":                scheduling,
+	"Schedule.Cancel":              scheduling,
+	"Schedule.NoShow":              scheduling,
+	"Schedule.Advance":             scheduling,
+	"Schedule.Week":                scheduling,
+	"Schedule.Day":                 scheduling,
+	"Schedule.Board":               scheduling,
+	"Schedule.PatientAppointments": scheduling,
+	"Schedule.CallList":            scheduling,
+	"Schedule.DayListCSV":          scheduling,
+	"Schedule.CallListCSV":         scheduling,
 
 	"Admin.Users":         adminOnly,
 	"Admin.AddUser":       adminOnly,
@@ -62,8 +90,10 @@ func (a access) allows(role string) bool {
 	switch a {
 	case anyone:
 		return true
-	case demographics:
+	case demographics, scheduling:
 		return role == app.RoleFrontDesk || role == app.RoleClinician
+	case staff:
+		return role != signedOut
 	case clinical:
 		return role == app.RoleClinician
 	case adminOnly:
@@ -96,7 +126,7 @@ type boundMethod struct {
 func (c *caller) methods(t *testing.T) []boundMethod {
 	t.Helper()
 	var out, auth []boundMethod
-	for _, svc := range []any{c.Patients, c.Chart, c.Admin, c.Auth} {
+	for _, svc := range []any{c.Patients, c.Schedule, c.Chart, c.Admin, c.Auth} {
 		v := reflect.ValueOf(svc)
 		service := v.Elem().Type().Name()
 		for i := range v.NumMethod() {
@@ -152,29 +182,105 @@ func (m boundMethod) call(t *testing.T, args []any) (reflect.Value, error) {
 // roleFixture holds what the methods of the role table act on, and makes
 // valid arguments for each.
 type roleFixture struct {
-	ta      *testApp
-	patient app.Patient
-	spare   app.User
-	n       int
+	ta        *testApp
+	patient   app.Patient
+	spare     app.User
+	clinician app.User      // booked with: the test's own clinician may be disabled
+	desk      *app.Schedule // books what a method acts on: the test's front desk signs out
+	registry  *app.Patients // registers charts for a method to merge, for the same reason
+	n         int
 }
 
 func newRoleFixture(t *testing.T, ta *testApp) *roleFixture {
+	desk := ta.signIn(t, frontDeskUsername, frontDeskPassword, "fixture-desk")
 	return &roleFixture{
-		ta:      ta,
-		patient: ta.register(t, samplePatient()),
-		spare:   ta.addUser(t, "spare", app.RoleFrontDesk, "spare-password-1"),
+		ta:        ta,
+		patient:   ta.register(t, samplePatient()),
+		spare:     ta.addUser(t, "spare", app.RoleFrontDesk, "spare-password-1"),
+		clinician: ta.addUser(t, "drfixture", app.RoleClinician, "fixture-password-1"),
+		desk:      desk.Schedule,
+		registry:  desk.Patients,
 	}
+}
+
+// mergeable registers two fresh charts of one person for a method to merge.
+func (f *roleFixture) mergeable(t *testing.T) (survivor, duplicate app.Patient) {
+	t.Helper()
+	var err error
+	if survivor, err = f.registry.Register(samplePatient()); err != nil {
+		t.Fatal(err)
+	}
+	if duplicate, err = f.registry.Register(samplePatient()); err != nil {
+		t.Fatal(err)
+	}
+	return survivor, duplicate
+}
+
+// appointment books a fresh appointment at the front desk, today at hhmm,
+// for a method to act on.
+func (f *roleFixture) appointment(t *testing.T, hhmm string) app.Appointment {
+	t.Helper()
+	today := f.ta.Clock.Now().Format("2006-01-02")
+	res, err := f.desk.Book(app.AppointmentInput{PatientID: f.patient.ID, ClinicianID: f.clinician.ID,
+		TypeID: consultationType, Start: today + "T" + hhmm})
+	if err != nil {
+		t.Fatalf("book at %s: %v", hhmm, err)
+	}
+	return res.Appointments[0]
 }
 
 // args are valid arguments for the method, or nil for "no arguments" (or
 // zero values, for Auth's methods).
-func (f *roleFixture) args(method string) []any {
+func (f *roleFixture) args(t *testing.T, method string) []any {
+	t.Helper()
 	f.n++
+	today := f.ta.Clock.Now().Format("2006-01-02")
 	switch method {
+	case "Schedule.SaveType":
+		return []any{app.AppointmentType{Name: fmt.Sprintf("Type %d", f.n), Minutes: 20, Colour: "#123456"}}
+	case "Schedule.SaveHours":
+		return []any{[]app.OpeningHours{{Weekday: 1, Opens: "08:00", Closes: "18:00"}, {Weekday: 2, Opens: "08:00", Closes: "18:00"}}}
+	case "Schedule.Availability":
+		return []any{f.clinician.ID}
+	case "Schedule.SaveAvailability":
+		return []any{f.clinician.ID, []app.AvailabilityBlock{{Weekday: 2, Start: "08:00", End: "17:00"}}}
+	case "Schedule.Book":
+		return []any{app.AppointmentInput{PatientID: f.patient.ID, ClinicianID: f.clinician.ID, TypeID: consultationType,
+			Start: today + "T10:00"}}
+	case "Schedule.Move":
+		a := f.appointment(t, "10:30")
+		return []any{app.MoveInput{ID: a.ID, Start: today + "T11:00", End: today + "T11:20", Version: a.Version}}
+	case "Schedule.Cancel":
+		a := f.appointment(t, "10:30")
+		return []any{a.ID, "patient called", "one", a.Version}
+	case "Schedule.NoShow":
+		a := f.appointment(t, "08:00")
+		return []any{a.ID, "did not attend", a.Version}
+	case "Schedule.Advance":
+		a := f.appointment(t, "08:30")
+		return []any{a.ID, "arrived", a.Version}
+	case "Schedule.Week":
+		return []any{today, ""}
+	case "Schedule.Day", "Schedule.DayListCSV":
+		return []any{today, f.clinician.ID}
+	case "Schedule.Board":
+		return []any{today}
+	case "Schedule.PatientAppointments":
+		return []any{f.patient.ID}
 	case "Patients.Register":
 		return []any{samplePatient()}
 	case "Patients.Search":
 		return []any{"Rivera", 10}
+	case "Patients.Recent":
+		return []any{10}
+	case "Patients.LikelyDuplicates":
+		return []any{samplePatient()}
+	case "Patients.MergePreview":
+		survivor, duplicate := f.mergeable(t)
+		return []any{survivor.ID, duplicate.MRN}
+	case "Patients.Merge":
+		survivor, duplicate := f.mergeable(t)
+		return []any{survivor.ID, duplicate.ID, "same person", survivor.Version, duplicate.Version}
 	case "Patients.Open", "Patients.History", "Chart.Summary":
 		return []any{f.patient.ID}
 	case "Patients.Correct":
@@ -216,7 +322,7 @@ func TestRoles(t *testing.T) {
 				continue
 			}
 			t.Run(m.name+"/"+role, func(t *testing.T) {
-				args := f.args(m.name)
+				args := f.args(t, m.name)
 				before := ta.counts(t)
 				result, err := m.call(t, args)
 				want := expected(rule, role)
@@ -302,8 +408,9 @@ func TestDisabledUserLosesAccessAtOnce(t *testing.T) {
 				continue
 			}
 			t.Run(m.name+"/"+c.User.Username, func(t *testing.T) {
+				args := f.args(t, m.name)
 				before := ta.counts(t)
-				result, err := m.call(t, f.args(m.name))
+				result, err := m.call(t, args)
 				if got := kindOf(err); got != app.Unauthenticated {
 					t.Errorf("disabled %s: err = %v (kind %q), want unauthenticated", c.User.Username, err, got)
 				}

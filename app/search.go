@@ -1,79 +1,342 @@
 package app
 
 import (
+	"fmt"
 	"regexp"
+	"strconv"
 	"strings"
 	"time"
+	"unicode"
 
 	"folio/db"
 )
 
+// DateOrder is how the clinic writes a date as numbers: which of the two
+// comes first in 3/4/1980, 3.4.1980 or 3-4-1980. An ISO date (1980-03-04)
+// is read as ISO whatever the order.
+type DateOrder string
+
+const (
+	MonthFirst DateOrder = "mdy" // 3/4/1980 is March 4
+	DayFirst   DateOrder = "dmy" // 3/4/1980 is 3 April
+)
+
+// defaultDateOrder is the order of a clinic that has not chosen one.
+const defaultDateOrder = MonthFirst
+
+func (d DateOrder) valid() bool { return d == MonthFirst || d == DayFirst }
+
 // SearchQuery is what was typed into the patient search box, read as index
-// tokens: folded name words, birth dates as YYYYMMDD, and digit strings
-// (MRNs, phone numbers).
+// terms: folded name words and digit strings (MRNs, phone numbers) match
+// the index words they start, birth dates (as YYYYMMDD) match exactly.
 type SearchQuery struct {
-	Tokens   []string
-	nameOnly bool // every token is a name word
+	Terms []db.SearchTerm
+	// Unfinished is set when a word is a date not yet whole, or one that
+	// cannot be: 3/4/ or 3/4/19 while typing, 3/4/80 (a two-digit year is
+	// never guessed), 31/2/1980. Such a query finds nobody.
+	Unfinished bool
+	nameOnly   bool // every term is a name word
 }
 
-func (q SearchQuery) empty() bool { return len(q.Tokens) == 0 }
+func (q SearchQuery) empty() bool { return len(q.Terms) == 0 || q.Unfinished }
 
 var (
-	isoDate    = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
-	slashDate  = regexp.MustCompile(`^(\d{1,2})/(\d{1,2})/(\d{4})$`)   // month/day/year
-	dottedDate = regexp.MustCompile(`^(\d{1,2})\.(\d{1,2})\.(\d{4})$`) // day.month.year
-	phoneish   = regexp.MustCompile(`^[+(]?\d[\d ().\-]*$`)
+	isoDate = regexp.MustCompile(`^(\d{4})-(\d{1,2})-(\d{1,2})$`)
+	// numericDate is two numbers and a year (perhaps not yet typed), with
+	// one separator: 3/4/1980, 04.03.1980, 3-4-1980, 3/4/.
+	numericDate = regexp.MustCompile(`^(\d{1,2})([/.\-])(\d{1,2})([/.\-])(\d*)$`)
+	// slashed is a date being typed: a slash is in no name or phone number.
+	slashed  = regexp.MustCompile(`^[\d/]*/[\d/]*$`)
+	phoneish = regexp.MustCompile(`^[+(]?\d[\d ().\-]*$`)
 )
 
 // ParseSearch reads a search box's text. Dates are understood as
-// 1980-03-04, 3/4/1980 (month first) or 04.03.1980 (day first). Numbers
-// written in groups, as phone numbers are ("555 300 4000",
-// "+44 20 7946 0958"), are read as one number; a comma ends a group.
-func ParseSearch(text string) SearchQuery {
+// 1980-03-04, or as two numbers and a four-digit year separated by slashes,
+// dots or dashes (3/4/1980, 04.03.1980, 3-4-1980) in the clinic's order,
+// or the other way round when only that makes a date (25/12/1980 in a
+// month-first clinic). Eight digits typed together (03041980) may also be
+// such a date, and then find both that birth date and the digits. Numbers
+// written in groups, as phone numbers are ("555 300 4000", "+44 20 7946
+// 0958"), are read as one number; a comma ends a group.
+func ParseSearch(text string, order DateOrder) SearchQuery {
 	q := SearchQuery{nameOnly: true}
 	for _, part := range strings.Split(text, ",") {
 		number := "" // the digits of the number being read, group by group
 		for _, word := range strings.Fields(part) {
-			date, isDate := parseDate(word)
-			if !isDate && phoneish.MatchString(word) {
+			date, kind := readDate(word, order)
+			if kind == notADate && phoneish.MatchString(word) {
 				number += db.Digits(word)
 				continue
 			}
-			q.addNumber(number)
+			q.addNumber(number, order)
 			number = ""
-			if isDate {
-				q.Tokens = append(q.Tokens, date)
+			switch kind {
+			case wholeDate:
+				q.add(db.SearchTerm{Words: []string{date}})
+			case unfinishedDate:
+				q.Unfinished = true
 				q.nameOnly = false
-				continue
+			default:
+				for _, w := range strings.Fields(db.Fold(word)) {
+					q.Terms = append(q.Terms, db.SearchTerm{Prefix: w})
+				}
 			}
-			q.Tokens = append(q.Tokens, strings.Fields(db.Fold(word))...)
 		}
-		q.addNumber(number)
+		q.addNumber(number, order)
 	}
 	return q
 }
 
-func (q *SearchQuery) addNumber(digits string) {
-	if digits != "" {
-		q.Tokens = append(q.Tokens, digits)
-		q.nameOnly = false
-	}
+func (q *SearchQuery) add(t db.SearchTerm) {
+	q.Terms = append(q.Terms, t)
+	q.nameOnly = false
 }
 
-func parseDate(word string) (string, bool) {
-	var y, m, d string
+// addNumber adds the digits of a number: what they start, or, for eight
+// digits that spell a date, that birth date too.
+func (q *SearchQuery) addNumber(digits string, order DateOrder) {
+	if digits == "" {
+		return
+	}
+	t := db.SearchTerm{Prefix: digits}
+	if len(digits) == 8 {
+		if date, ok := numbersToDate(digits[:2], digits[2:4], digits[4:], order); ok && plausibleYear(date) {
+			t.Words = []string{date}
+		}
+	}
+	q.add(t)
+}
+
+type dateKind int
+
+const (
+	notADate dateKind = iota
+	wholeDate
+	unfinishedDate
+)
+
+// readDate reads word as a date, as YYYYMMDD.
+func readDate(word string, order DateOrder) (string, dateKind) {
 	if g := isoDate.FindStringSubmatch(word); g != nil {
-		y, m, d = g[1], g[2], g[3]
-	} else if g := slashDate.FindStringSubmatch(word); g != nil {
-		m, d, y = g[1], g[2], g[3]
-	} else if g := dottedDate.FindStringSubmatch(word); g != nil {
-		d, m, y = g[1], g[2], g[3]
-	} else {
+		if date, ok := toDate(g[1], g[2], g[3]); ok {
+			return date, wholeDate
+		}
+		return "", notADate
+	}
+	if g := numericDate.FindStringSubmatch(word); g != nil && g[2] == g[4] && dayAndMonth(g[1], g[3]) {
+		if len(g[5]) != 4 {
+			return "", unfinishedDate
+		}
+		if date, ok := numbersToDate(g[1], g[3], g[5], order); ok {
+			return date, wholeDate
+		}
+		return "", unfinishedDate // 31/2/1980 is no date, and nothing else either
+	}
+	if slashed.MatchString(word) {
+		return "", unfinishedDate
+	}
+	return "", notADate
+}
+
+// dayAndMonth tells whether two numbers could be a day and a month, in
+// either order: 12-34-5678 is no date but may be part of a phone number.
+func dayAndMonth(a, b string) bool {
+	x, _ := strconv.Atoi(a)
+	y, _ := strconv.Atoi(b)
+	if x > y {
+		x, y = y, x
+	}
+	return x >= 1 && x <= 12 && y >= 1 && y <= 31
+}
+
+// numbersToDate reads two numbers and a four-digit year in the clinic's
+// order, or in the other when only that makes a date.
+func numbersToDate(first, second, year string, order DateOrder) (string, bool) {
+	month, day := first, second
+	if order == DayFirst {
+		month, day = second, first
+	}
+	if date, ok := toDate(year, month, day); ok {
+		return date, true
+	}
+	return toDate(year, day, month)
+}
+
+func toDate(year, month, day string) (string, bool) {
+	if len(year) != 4 {
 		return "", false
 	}
-	t, err := time.Parse("2006-1-2", y+"-"+m+"-"+d)
+	t, err := time.Parse("2006-1-2", year+"-"+strings.TrimLeft(month, "0")+"-"+strings.TrimLeft(day, "0"))
 	if err != nil {
 		return "", false
 	}
 	return t.Format("20060102"), true
+}
+
+// plausibleYear keeps eight digits from being read as a date of a year
+// nobody alive was born in: 12345678 is more likely a phone number.
+func plausibleYear(date string) bool { return date[:4] >= oldestBirth[:4] && date[:4] < "2100" }
+
+// PatientHit is one search result. Similar marks a patient found only by
+// a name spelled one letter differently from what was typed; they are
+// listed after those that match as typed.
+type PatientHit struct {
+	ID         string `json:"id"`
+	MRN        string `json:"mrn"`
+	FamilyName string `json:"familyName"`
+	GivenNames string `json:"givenNames"`
+	BirthDate  string `json:"birthDate"`
+	Sex        string `json:"sex"`
+	Phone      string `json:"phone"`
+	Similar    bool   `json:"similar"`
+}
+
+func hitView(p db.Patient, similar bool) PatientHit {
+	return PatientHit{ID: p.ID, MRN: p.MRN, FamilyName: p.FamilyName, GivenNames: p.GivenNames,
+		BirthDate: p.BirthDate, Sex: p.Sex, Phone: p.Phone, Similar: similar}
+}
+
+const (
+	defaultSearchResults = 20
+	maxSearchResults     = 100
+)
+
+func searchLimit(limit int) int {
+	if limit <= 0 || limit > maxSearchResults {
+		return defaultSearchResults
+	}
+	return limit
+}
+
+// Search finds patients by any mix of name parts (in any order, whole or
+// begun), MRN, birth date and phone digits, as typed into the search box;
+// a name typed with one typo still finds its patients, after those that
+// match as typed. Dates with slashes or dots are read in the clinic's date
+// order (Settings.DateOrder).
+func (s *Patients) Search(query string, limit int) ([]PatientHit, error) {
+	limit = searchLimit(limit)
+	hits := []PatientHit{}
+	err := s.app.act(s.session, permDemographics, func(o *op) error {
+		order, err := o.dateOrder()
+		if err != nil {
+			return err
+		}
+		q := ParseSearch(query, order)
+		if q.empty() {
+			return nil // nothing was looked up, so nothing to audit
+		}
+		found, exact, err := o.searchPatients(q, limit)
+		if err != nil {
+			return err
+		}
+		for i, p := range found {
+			hits = append(hits, hitView(p, i >= exact))
+		}
+		return o.audit("patient.search", "", "", fmt.Sprintf("%q: %d found", strings.TrimSpace(query), len(hits)))
+	})
+	return hits, err
+}
+
+// searchPatients finds the patients q names, in name order: first those
+// matching every term as typed; then, when they are fewer than limit, those
+// matching with a name word one typo away. The first exact of found are
+// the first kind.
+func (o *op) searchPatients(q SearchQuery, limit int) (found []db.Patient, exact int, err error) {
+	found, err = o.matchesAsTyped(q, limit)
+	if err != nil || len(found) >= limit {
+		return found, len(found), err
+	}
+	terms, widened, err := o.withNearNames(q.Terms)
+	if err != nil || !widened {
+		return found, len(found), err
+	}
+	more, err := o.SearchPatients(terms, 500, limit+len(found))
+	if err != nil {
+		return nil, 0, err
+	}
+	return mergeHits(found, more, limit), len(found), nil
+}
+
+// matchesAsTyped answers a single word from the name index, in name order,
+// and anything else from the full-text index.
+func (o *op) matchesAsTyped(q SearchQuery, limit int) ([]db.Patient, error) {
+	if len(q.Terms) == 1 && q.nameOnly {
+		found, err := o.PatientsByNamePrefix(q.Terms[0].Prefix, limit)
+		if err != nil || len(found) == limit {
+			return found, err
+		}
+		// found holds every name starting so, and more may repeat them all.
+		more, err := o.SearchPatients(q.Terms, limit*4, limit)
+		if err != nil {
+			return nil, err
+		}
+		return mergeHits(found, more, limit), nil
+	}
+	return o.SearchPatients(q.Terms, 500, limit)
+}
+
+// withNearNames widens each name word of terms to the patients' name words
+// one typo away from it; widened tells whether any had such neighbours.
+func (o *op) withNearNames(terms []db.SearchTerm) (out []db.SearchTerm, widened bool, err error) {
+	out = make([]db.SearchTerm, len(terms))
+	for i, t := range terms {
+		out[i] = t
+		if len(t.Words) > 0 || !strings.ContainsFunc(t.Prefix, unicode.IsLetter) {
+			continue // a date or a number
+		}
+		near, err := o.NameWordsNear(t.Prefix)
+		if err != nil {
+			return nil, false, err
+		}
+		if len(near) > 0 {
+			out[i].Words, widened = near, true
+		}
+	}
+	return out, widened, nil
+}
+
+func mergeHits(first, more []db.Patient, limit int) []db.Patient {
+	seen := make(map[string]bool, len(first))
+	out := first
+	for _, p := range first {
+		seen[p.ID] = true
+	}
+	for _, p := range more {
+		if len(out) >= limit {
+			break
+		}
+		if !seen[p.ID] {
+			seen[p.ID] = true
+			out = append(out, p)
+		}
+	}
+	return out
+}
+
+// Recent lists the patients the signed-in person opened most recently,
+// newest first, each once: what the search box offers before anything is
+// typed in it.
+func (s *Patients) Recent(limit int) ([]PatientHit, error) {
+	limit = searchLimit(limit)
+	hits := []PatientHit{}
+	err := s.app.act(s.session, permDemographics, func(o *op) error {
+		found, err := o.RecentlyOpened(o.actor.userID, limit)
+		if err != nil {
+			return err
+		}
+		for _, p := range found {
+			hits = append(hits, hitView(p, false))
+		}
+		return o.audit("patient.recent", "", "", fmt.Sprintf("%d listed", len(hits)))
+	})
+	return hits, err
+}
+
+// dateOrder is the clinic's date order setting.
+func (o *op) dateOrder() (DateOrder, error) {
+	v, _, err := o.Setting(settingDateOrder)
+	if order := DateOrder(v); order.valid() {
+		return order, err
+	}
+	return defaultDateOrder, err
 }

@@ -20,15 +20,23 @@ const (
 type permission int
 
 const (
-	permDemographics permission = iota // register, find and correct patients
-	permClinical                       // the clinical chart
-	permAdmin                          // users, settings, audit trail, backups
+	permDemographics  permission = iota // register, find and correct patients
+	permClinical                        // the clinical chart
+	permAdmin                           // users, settings, audit trail, backups
+	permSchedule                        // the calendar, booking and the check-in board
+	permScheduleSetup                   // read appointment types, clinic hours, clinicians' availability
+	permMerge                           // compare and merge two charts of one person, review merges
 )
 
 var rolesAllowed = map[permission][]string{
-	permDemographics: {RoleFrontDesk, RoleClinician},
-	permClinical:     {RoleClinician},
-	permAdmin:        {RoleAdmin},
+	permDemographics:  {RoleFrontDesk, RoleClinician},
+	permClinical:      {RoleClinician},
+	permAdmin:         {RoleAdmin},
+	permSchedule:      {RoleFrontDesk, RoleClinician},
+	permScheduleSetup: {RoleFrontDesk, RoleClinician, RoleAdmin},
+	// Merging is an admin's decision; an admin reads only the two charts'
+	// demographics on the merge screen, and that reading is audited.
+	permMerge: {RoleAdmin},
 }
 
 var roleWords = map[string]string{RoleAdmin: "admin", RoleClinician: "clinician", RoleFrontDesk: "front desk"}

@@ -132,9 +132,19 @@ func (c *stmtCache) close() error {
 }
 
 // Open opens (creating if needed) the chart database at path, checks its
-// integrity and applies pending migrations.
+// integrity, applies pending migrations and brings the search indexes up to
+// date.
 func Open(ctx context.Context, path string) (*DB, error) {
-	return open(ctx, path, migrations)
+	d, err := open(ctx, path, migrations)
+	if err != nil {
+		return nil, err
+	}
+	// Nothing cached: these statements run once, at start-up.
+	if err := run(ctx, d.writer, nil, func(tx *Tx) error { return tx.rebuildSearchIndex() }); err != nil {
+		d.Close()
+		return nil, fmt.Errorf("index %s for search: %w", path, err)
+	}
+	return d, nil
 }
 
 func open(ctx context.Context, path string, steps []migration) (*DB, error) {

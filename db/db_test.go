@@ -236,7 +236,8 @@ func TestMigrateFromEmpty(t *testing.T) {
 	if got := userVersion(t, d.Path()); got != SchemaVersion() {
 		t.Fatalf("user_version = %d, want %d", got, SchemaVersion())
 	}
-	for _, table := range []string{"settings", "users", "patients", "patient_search", "revisions", "audit"} {
+	for _, table := range []string{"settings", "users", "patients", "patient_search", "revisions", "audit",
+		"appointment_types", "clinic_hours", "clinician_availability", "appointments"} {
 		var n int
 		err := d.View(context.Background(), func(tx *Tx) error {
 			return tx.tx.QueryRow("SELECT count(*) FROM sqlite_schema WHERE name = ?", table).Scan(&n)

@@ -9,50 +9,94 @@ import (
 	"time"
 )
 
-// Patient is one chart's demographics.
+// Patient is one chart's demographics. Sex is the sex at birth. A merged
+// chart (Status "merged") names the chart it was merged into.
 type Patient struct {
-	ID          string    `json:"id"`
-	MRN         string    `json:"mrn"`
-	FamilyName  string    `json:"familyName"`
-	GivenNames  string    `json:"givenNames"`
-	BirthDate   string    `json:"birthDate"`
-	Sex         string    `json:"sex"`
-	Phone       string    `json:"phone"`
-	AddressLine string    `json:"addressLine"`
-	City        string    `json:"city"`
-	Region      string    `json:"region"`
-	PostalCode  string    `json:"postalCode"`
-	Version     int       `json:"version"`
-	CreatedAt   time.Time `json:"createdAt"`
-	CreatedBy   string    `json:"createdBy"`
-	UpdatedAt   time.Time `json:"updatedAt"`
-	UpdatedBy   string    `json:"updatedBy"`
+	ID                    string    `json:"id"`
+	MRN                   string    `json:"mrn"`
+	FamilyName            string    `json:"familyName"`
+	GivenNames            string    `json:"givenNames"`
+	PreferredName         string    `json:"preferredName"`
+	BirthDate             string    `json:"birthDate"`
+	Sex                   string    `json:"sex"`
+	GenderIdentity        string    `json:"genderIdentity"`
+	Phone                 string    `json:"phone"`
+	Phone2                string    `json:"phone2"`
+	Email                 string    `json:"email"`
+	AddressLine           string    `json:"addressLine"`
+	City                  string    `json:"city"`
+	Region                string    `json:"region"`
+	PostalCode            string    `json:"postalCode"`
+	Language              string    `json:"language"`
+	EmergencyName         string    `json:"emergencyName"`
+	EmergencyRelationship string    `json:"emergencyRelationship"`
+	EmergencyPhone        string    `json:"emergencyPhone"`
+	InsurancePayer        string    `json:"insurancePayer"`
+	InsuranceMemberID     string    `json:"insuranceMemberId"`
+	InsuranceGroup        string    `json:"insuranceGroup"`
+	PrimaryClinicianID    string    `json:"primaryClinicianId"`
+	PhotoID               int64     `json:"photoId"` // 0: no photo
+	DeskNote              string    `json:"deskNote"`
+	Status                string    `json:"status"` // PatientActive or PatientMerged
+	MergedInto            string    `json:"mergedInto"`
+	MergedAt              time.Time `json:"mergedAt"`
+	MergedBy              string    `json:"mergedBy"`
+	MergeReason           string    `json:"mergeReason"`
+	Version               int       `json:"version"`
+	CreatedAt             time.Time `json:"createdAt"`
+	CreatedBy             string    `json:"createdBy"`
+	UpdatedAt             time.Time `json:"updatedAt"`
+	UpdatedBy             string    `json:"updatedBy"`
 }
 
-const patientColumns = `id, mrn, family_name, given_names, birth_date, sex, phone, address_line, city, region,
-	postal_code, version, created_at, created_by, updated_at, updated_by`
+// A patient's status: a chart in use, or one merged into another chart.
+const (
+	PatientActive = "active"
+	PatientMerged = "merged"
+)
+
+// Merged tells whether p was merged into another chart.
+func (p Patient) Merged() bool { return p.Status == PatientMerged }
+
+const patientColumns = `id, mrn, family_name, given_names, preferred_name, birth_date, sex, gender_identity,
+	phone, phone2, email, address_line, city, region, postal_code, language,
+	emergency_name, emergency_relationship, emergency_phone, insurance_payer, insurance_member_id, insurance_group,
+	primary_clinician_id, photo_id, desk_note, status, merged_into, merged_at, merged_by, merge_reason,
+	version, created_at, created_by, updated_at, updated_by`
 
 func scanPatient(row interface{ Scan(...any) error }) (Patient, error) {
 	var p Patient
-	var created, updated string
-	err := row.Scan(&p.ID, &p.MRN, &p.FamilyName, &p.GivenNames, &p.BirthDate, &p.Sex, &p.Phone, &p.AddressLine,
-		&p.City, &p.Region, &p.PostalCode, &p.Version, &created, &p.CreatedBy, &updated, &p.UpdatedBy)
+	var mergedAt, created, updated string
+	err := row.Scan(&p.ID, &p.MRN, &p.FamilyName, &p.GivenNames, &p.PreferredName, &p.BirthDate, &p.Sex,
+		&p.GenderIdentity, &p.Phone, &p.Phone2, &p.Email, &p.AddressLine, &p.City, &p.Region, &p.PostalCode,
+		&p.Language, &p.EmergencyName, &p.EmergencyRelationship, &p.EmergencyPhone, &p.InsurancePayer,
+		&p.InsuranceMemberID, &p.InsuranceGroup, &p.PrimaryClinicianID, &p.PhotoID, &p.DeskNote, &p.Status,
+		&p.MergedInto, &mergedAt, &p.MergedBy, &p.MergeReason, &p.Version, &created, &p.CreatedBy, &updated, &p.UpdatedBy)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}
 	if err != nil {
 		return p, fmt.Errorf("read patient: %w", err)
 	}
+	p.MergedAt = parseOptionalTime(mergedAt)
 	p.CreatedAt, p.UpdatedAt = parseTime(created), parseTime(updated)
 	return p, nil
 }
 
-// InsertPatient registers p and indexes it for search.
+// InsertPatient registers p (as an active chart) and indexes it for search
+// and for the duplicate check.
 func (t *Tx) InsertPatient(p Patient) error {
-	res, err := t.exec(`INSERT INTO patients (`+patientColumns+`, sort_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		p.ID, p.MRN, p.FamilyName, p.GivenNames, p.BirthDate, p.Sex, p.Phone, p.AddressLine, p.City, p.Region,
-		p.PostalCode, p.Version, formatTime(p.CreatedAt), p.CreatedBy, formatTime(p.UpdatedAt), p.UpdatedBy, sortKey(p))
+	p.Status = PatientActive
+	res, err := t.exec(`INSERT INTO patients (id, mrn, family_name, given_names, preferred_name, birth_date, sex,
+		gender_identity, phone, phone2, email, address_line, city, region, postal_code, language,
+		emergency_name, emergency_relationship, emergency_phone, insurance_payer, insurance_member_id, insurance_group,
+		primary_clinician_id, photo_id, desk_note, status, version, created_at, created_by, updated_at, updated_by, sort_key)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.MRN, p.FamilyName, p.GivenNames, p.PreferredName, p.BirthDate, p.Sex,
+		p.GenderIdentity, p.Phone, p.Phone2, p.Email, p.AddressLine, p.City, p.Region, p.PostalCode, p.Language,
+		p.EmergencyName, p.EmergencyRelationship, p.EmergencyPhone, p.InsurancePayer, p.InsuranceMemberID, p.InsuranceGroup,
+		p.PrimaryClinicianID, p.PhotoID, p.DeskNote, p.Status,
+		p.Version, formatTime(p.CreatedAt), p.CreatedBy, formatTime(p.UpdatedAt), p.UpdatedBy, sortKey(p))
 	if isUnique(err) {
 		return ErrDuplicate
 	}
@@ -63,10 +107,13 @@ func (t *Tx) InsertPatient(p Patient) error {
 	if err != nil {
 		return fmt.Errorf("insert patient: %w", err)
 	}
-	if _, err := t.exec(`INSERT INTO patient_search (rowid, terms) VALUES (?, ?)`, rowid, searchTerms(p)); err != nil {
+	if _, err := t.exec(`INSERT INTO patient_search (rowid, terms) VALUES (?, ?)`, rowid, searchTerms(p, nil)); err != nil {
 		return fmt.Errorf("index patient: %w", err)
 	}
-	return nil
+	if err := t.indexNameWords(p); err != nil {
+		return err
+	}
+	return t.indexIdentifiers(p)
 }
 
 // PatientByID reads one patient.
@@ -76,33 +123,60 @@ func (t *Tx) PatientByID(id string) (Patient, error) {
 
 // UpdatePatient replaces the patient's demographics with p, keeping the
 // version it replaces in revisions. p.Version must be the version the caller
-// read; ErrConflict if the row has changed since.
+// read; ErrConflict if the row has changed since, or was merged into
+// another chart. The MRN, status and creation fields never change here.
 func (t *Tx) UpdatePatient(p Patient, reason string) (Patient, error) {
 	old, err := t.PatientByID(p.ID)
 	if err != nil {
 		return Patient{}, err
 	}
-	if old.Version != p.Version {
+	if old.Version != p.Version || old.Merged() {
 		return Patient{}, ErrConflict
 	}
 	if err := t.keepRevision("patient", old.ID, old.Version, old, p.UpdatedBy, p.UpdatedAt, reason); err != nil {
 		return Patient{}, err
 	}
 	p.MRN, p.CreatedAt, p.CreatedBy = old.MRN, old.CreatedAt, old.CreatedBy
+	p.Status, p.MergedInto, p.MergedAt, p.MergedBy, p.MergeReason = old.Status, "", time.Time{}, "", ""
 	p.Version = old.Version + 1
 	var rowid int64
-	err = t.queryRow(`UPDATE patients SET family_name = ?, given_names = ?, birth_date = ?, sex = ?, phone = ?,
-		address_line = ?, city = ?, region = ?, postal_code = ?, sort_key = ?, version = ?, updated_at = ?, updated_by = ?
+	err = t.queryRow(`UPDATE patients SET family_name = ?, given_names = ?, preferred_name = ?, birth_date = ?, sex = ?,
+		gender_identity = ?, phone = ?, phone2 = ?, email = ?, address_line = ?, city = ?, region = ?, postal_code = ?,
+		language = ?, emergency_name = ?, emergency_relationship = ?, emergency_phone = ?, insurance_payer = ?,
+		insurance_member_id = ?, insurance_group = ?, primary_clinician_id = ?, photo_id = ?, desk_note = ?,
+		sort_key = ?, version = ?, updated_at = ?, updated_by = ?
 		WHERE id = ? AND version = ? RETURNING rowid`,
-		p.FamilyName, p.GivenNames, p.BirthDate, p.Sex, p.Phone, p.AddressLine, p.City, p.Region, p.PostalCode,
+		p.FamilyName, p.GivenNames, p.PreferredName, p.BirthDate, p.Sex,
+		p.GenderIdentity, p.Phone, p.Phone2, p.Email, p.AddressLine, p.City, p.Region, p.PostalCode,
+		p.Language, p.EmergencyName, p.EmergencyRelationship, p.EmergencyPhone, p.InsurancePayer,
+		p.InsuranceMemberID, p.InsuranceGroup, p.PrimaryClinicianID, p.PhotoID, p.DeskNote,
 		sortKey(p), p.Version, formatTime(p.UpdatedAt), p.UpdatedBy, p.ID, old.Version).Scan(&rowid)
 	if err != nil {
 		return Patient{}, fmt.Errorf("update patient %s: %w", p.MRN, err)
 	}
-	if _, err := t.exec(`UPDATE patient_search SET terms = ? WHERE rowid = ?`, searchTerms(p), rowid); err != nil {
-		return Patient{}, fmt.Errorf("reindex patient %s: %w", p.MRN, err)
+	if err := t.reindexPatient(rowid, p); err != nil {
+		return Patient{}, err
+	}
+	if err := t.indexNameWords(p); err != nil {
+		return Patient{}, err
+	}
+	if err := t.indexIdentifiers(p); err != nil {
+		return Patient{}, err
 	}
 	return p, nil
+}
+
+// reindexPatient rewrites the search terms of p, stored at rowid, with the
+// MRNs of the charts merged into it.
+func (t *Tx) reindexPatient(rowid int64, p Patient) error {
+	former, err := t.MergedMRNs(p.ID)
+	if err != nil {
+		return err
+	}
+	if _, err := t.exec(`UPDATE patient_search SET terms = ? WHERE rowid = ?`, searchTerms(p, former), rowid); err != nil {
+		return fmt.Errorf("reindex patient %s: %w", p.MRN, err)
+	}
+	return nil
 }
 
 // PatientRevision is a replaced version of a patient's demographics.
@@ -136,38 +210,6 @@ func (t *Tx) PatientRevisions(id string) ([]PatientRevision, error) {
 		out = append(out, r)
 	}
 	return out, rows.Err()
-}
-
-// PatientsByNamePrefix lists patients whose folded "family given" name starts
-// with prefix, in name order: the index range that answers the first letters
-// typed into a search box.
-func (t *Tx) PatientsByNamePrefix(prefix string, limit int) ([]Patient, error) {
-	prefix = Fold(prefix)
-	if prefix == "" {
-		return nil, nil
-	}
-	return t.patients(`SELECT `+patientColumns+` FROM patients WHERE sort_key >= ? AND sort_key < ?
-		ORDER BY sort_key, rowid LIMIT ?`, prefix, prefixEnd(prefix), limit)
-}
-
-// SearchPatients finds patients whose search terms start with every one of
-// tokens (folded words or digit strings) and returns the first limit of them
-// in name order. At most scan index matches are considered, so a broad query
-// stays fast.
-func (t *Tx) SearchPatients(tokens []string, scan, limit int) ([]Patient, error) {
-	var parts []string
-	for _, tok := range tokens {
-		if tok = Fold(tok); tok != "" {
-			parts = append(parts, `"`+strings.ReplaceAll(tok, `"`, `""`)+`"*`)
-		}
-	}
-	if len(parts) == 0 {
-		return nil, nil
-	}
-	return t.patients(`SELECT `+patientColumns+` FROM patients WHERE rowid IN (
-		SELECT rowid FROM patient_search WHERE patient_search MATCH ? LIMIT ?)
-		ORDER BY sort_key, rowid LIMIT ?`,
-		strings.Join(parts, " AND "), scan, limit)
 }
 
 func (t *Tx) patients(query string, args ...any) ([]Patient, error) {
@@ -212,31 +254,38 @@ func (t *Tx) keepRevision(entity, id string, version int, old any, by string, at
 	return nil
 }
 
+// sortKey orders patients by name; a merged chart has none, so that no
+// name prefix lists it.
 func sortKey(p Patient) string {
+	if p.Merged() {
+		return ""
+	}
 	return Fold(p.FamilyName + " " + p.GivenNames)
 }
 
-// searchTerms are the words a patient is found by: names, MRN, birth date
-// as YYYYMMDD, and phone digits in full and without the area code.
-func searchTerms(p Patient) string {
+// searchTerms are the words a patient is found by: names (legal and
+// preferred), MRN and the MRNs of charts merged into it, birth date as
+// YYYYMMDD, the digits of each of the patient's phones (see phoneTerms),
+// and the insurance member id (whole and in its parts). A merged chart has
+// none: search finds the chart it was merged into. Raise searchIndexVersion
+// when changing them.
+func searchTerms(p Patient, formerMRNs []string) string {
+	if p.Merged() {
+		return ""
+	}
 	terms := []string{Fold(p.FamilyName), Fold(p.GivenNames), p.MRN, strings.ReplaceAll(p.BirthDate, "-", "")}
-	if digits := Digits(p.Phone); digits != "" {
-		terms = append(terms, digits)
-		if len(digits) > 7 {
-			terms = append(terms, digits[len(digits)-7:])
+	if p.PreferredName != "" {
+		terms = append(terms, Fold(p.PreferredName))
+	}
+	terms = append(terms, formerMRNs...)
+	for _, phone := range []string{p.Phone, p.Phone2} {
+		terms = append(terms, phoneTerms(Digits(phone))...)
+	}
+	if key := MemberKey(p.InsuranceMemberID); key != "" {
+		terms = append(terms, strings.ToLower(key))
+		if parts := Fold(p.InsuranceMemberID); parts != strings.ToLower(key) {
+			terms = append(terms, parts)
 		}
 	}
 	return strings.Join(terms, " ")
-}
-
-// prefixEnd is the smallest string greater than every string starting with prefix.
-func prefixEnd(prefix string) string {
-	b := []byte(prefix)
-	for i := len(b) - 1; i >= 0; i-- {
-		if b[i] < 0xff {
-			b[i]++
-			return string(b[:i+1])
-		}
-	}
-	return string(b) + "\xff"
 }

@@ -149,98 +149,6 @@ func TestTriggersRefuseRawChanges(t *testing.T) {
 	}
 }
 
-func TestSearchPatients(t *testing.T) {
-	d := openTestDB(t)
-	u := addTestUser(t, d, "desk", "frontdesk")
-	addTestPatient(t, d, u, 1, "Núñez", "José")
-	addTestPatient(t, d, u, 2, "O'Brien", "Mary-Kate")
-	addTestPatient(t, d, u, 3, "Nunn", "Adam")
-	addTestPatient(t, d, u, 4, "Smith", "Anna")
-	tests := []struct {
-		tokens []string
-		want   string // family names in name order
-	}{
-		{[]string{"nunez"}, "Núñez"},
-		{[]string{"Núñez"}, "Núñez"},
-		{[]string{"nun"}, "Núñez Nunn"},
-		{[]string{"obrien"}, "O'Brien"},
-		{[]string{"mary", "kate"}, "O'Brien"},
-		{[]string{"jos", "nu"}, "Núñez"},
-		{[]string{"0000004"}, "Smith"},
-		{[]string{"19800304", "smith"}, "Smith"},
-		{[]string{"2013344"}, "Núñez Nunn O'Brien Smith"},
-		{[]string{"smith", "adam"}, ""},
-		{[]string{`"`}, ""},
-		{nil, ""},
-	}
-	for _, tt := range tests {
-		var found []Patient
-		err := d.View(context.Background(), func(tx *Tx) (err error) {
-			found, err = tx.SearchPatients(tt.tokens, 100, 100)
-			return err
-		})
-		if err != nil {
-			t.Errorf("SearchPatients(%q): %v", tt.tokens, err)
-			continue
-		}
-		if got := familyNames(found); got != tt.want {
-			t.Errorf("SearchPatients(%q) = %q, want %q", tt.tokens, got, tt.want)
-		}
-	}
-}
-
-// SearchPatients returns the first limit matches in name order, whatever
-// order the index found them in.
-func TestSearchPatientsLimit(t *testing.T) {
-	d := openTestDB(t)
-	u := addTestUser(t, d, "desk", "frontdesk")
-	addTestPatient(t, d, u, 1, "Smith", "Anna")
-	addTestPatient(t, d, u, 2, "O'Brien", "Mary-Kate")
-	addTestPatient(t, d, u, 3, "Núñez", "José")
-	addTestPatient(t, d, u, 4, "Nunn", "Adam")
-	var found []Patient
-	err := d.View(context.Background(), func(tx *Tx) (err error) {
-		found, err = tx.SearchPatients([]string{"2013344"}, 100, 2)
-		return err
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got, want := familyNames(found), "Núñez Nunn"; got != want {
-		t.Errorf("SearchPatients(limit 2) = %q, want %q", got, want)
-	}
-}
-
-func TestPatientsByNamePrefix(t *testing.T) {
-	d := openTestDB(t)
-	u := addTestUser(t, d, "desk", "frontdesk")
-	addTestPatient(t, d, u, 1, "Núñez", "José")
-	addTestPatient(t, d, u, 2, "Nunn", "Adam")
-	addTestPatient(t, d, u, 3, "Smith", "Anna")
-	tests := []struct{ prefix, want string }{
-		{"nu", "Núñez Nunn"},
-		{"NÚÑE", "Núñez"},
-		{"nunez jo", "Núñez"},
-		{"smith anna", "Smith"},
-		{"anna", ""},
-		{"", ""},
-		{"  ", ""},
-	}
-	for _, tt := range tests {
-		var found []Patient
-		err := d.View(context.Background(), func(tx *Tx) (err error) {
-			found, err = tx.PatientsByNamePrefix(tt.prefix, 10)
-			return err
-		})
-		if err != nil {
-			t.Fatal(err)
-		}
-		if got := familyNames(found); got != tt.want {
-			t.Errorf("PatientsByNamePrefix(%q) = %q, want %q", tt.prefix, got, tt.want)
-		}
-	}
-}
-
 func familyNames(ps []Patient) string {
 	var names []string
 	for _, p := range ps {
@@ -280,19 +188,6 @@ func TestDigits(t *testing.T) {
 	for _, tt := range tests {
 		if got := Digits(tt.in); got != tt.want {
 			t.Errorf("Digits(%q) = %q, want %q", tt.in, got, tt.want)
-		}
-	}
-}
-
-func TestPrefixEnd(t *testing.T) {
-	tests := []struct{ in, want string }{
-		{"abc", "abd"},
-		{"ab\xff", "ac"},
-		{"\xff", "\xff\xff"},
-	}
-	for _, tt := range tests {
-		if got := prefixEnd(tt.in); got != tt.want {
-			t.Errorf("prefixEnd(%q) = %q, want %q", tt.in, got, tt.want)
 		}
 	}
 }

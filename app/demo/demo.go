@@ -137,14 +137,19 @@ type Account struct {
 
 // Result says what Generate made.
 type Result struct {
-	Patients int
-	Accounts []Account
+	Patients     int
+	Appointments int
+	Accounts     []Account
 }
 
 // Options choose the size and seed of the demo clinic.
 type Options struct {
 	Patients int
 	Seed     int64
+	// Appointments, if any, fill the clinicians' calendars back in time
+	// from four weeks after Today, among all the clinic's patients.
+	Appointments int
+	Today        time.Time // zero: the real today
 }
 
 var demoAccounts = []app.NewUser{
@@ -177,6 +182,11 @@ func Generate(ctx context.Context, a *app.App, opts Options) (Result, error) {
 			res.Accounts = append(res.Accounts, Account{acct.Username, acct.Password, acct.Role})
 		}
 	}
-	res.Patients, err = a.RegisterPatients(admin, Patients(opts.Patients, opts.Seed))
+	if res.Patients, err = a.RegisterPatients(admin, Patients(opts.Patients, opts.Seed)); err != nil {
+		return res, err
+	}
+	if opts.Appointments > 0 {
+		err = generateSchedule(ctx, a, admin, opts, &res)
+	}
 	return res, err
 }

@@ -11,9 +11,12 @@ import { chromium } from 'playwright-core';
 const bin = process.env.FOLIO_BIN ?? '../build/bin/folio-serve';
 export const artifacts = process.env.FOLIO_ARTIFACTS ?? 'test-artifacts';
 
-/** startFolio serves a new, empty data folder on a free loopback port. */
-export async function startFolio() {
+/** startFolio serves a new data folder on a free loopback port; prepare,
+ * if given, fills the folder first through the command line. */
+export async function startFolio({ prepare } = {}) {
   const data = mkdtempSync(join(tmpdir(), 'folio-e2e-'));
+  const cli = (args, input = '') => spawnSync(bin, [...args, '--data', data], { input, encoding: 'utf8' });
+  prepare?.(cli);
   const started = performance.now();
   const proc = spawn(bin, ['serve', '--data', data, '--addr', '127.0.0.1:0'], { stdio: ['ignore', 'pipe', 'pipe'] });
   let stderr = '';
@@ -37,9 +40,7 @@ export async function startFolio() {
     /** listeningAfter is how long the server took to start, in ms. */
     listeningAfter: performance.now() - started,
     /** cli runs another folio command on the same data folder. */
-    cli(args, input = '') {
-      return spawnSync(bin, [...args, '--data', data], { input, encoding: 'utf8' });
-    },
+    cli,
     async stop() {
       proc.kill('SIGTERM');
       await new Promise((r) => proc.once('exit', r));

@@ -5,6 +5,18 @@
 
 import { toFolioError, type FolioError } from './errors';
 import type {
+  Appointment,
+  AppointmentInput,
+  AppointmentType,
+  AvailabilityBlock,
+  Board,
+  CalendarRange,
+  Clinician,
+  MoveInput,
+  OpeningHours,
+  PatientAppointments,
+  Scheduled,
+  Scope,
   AuditCheck,
   AuditFilter,
   AuditPage,
@@ -102,6 +114,31 @@ export function createClient(transport: Transport) {
       correct: (id: string, p: PatientInput, reason: string, version: number) =>
         call<Patient>('Patients', 'Correct', id, p, reason, version),
       history: (id: string) => call<PatientRevision[]>('Patients', 'History', id),
+    },
+    schedule: {
+      clinicians: () => call<Clinician[]>('Schedule', 'Clinicians'),
+      types: () => call<AppointmentType[]>('Schedule', 'Types'),
+      saveType: (t: AppointmentType) => call<AppointmentType>('Schedule', 'SaveType', t),
+      hours: () => call<OpeningHours[]>('Schedule', 'Hours'),
+      saveHours: (h: OpeningHours[]) => call<OpeningHours[]>('Schedule', 'SaveHours', h),
+      availability: (clinicianId: string) => call<AvailabilityBlock[]>('Schedule', 'Availability', clinicianId),
+      saveAvailability: (clinicianId: string, blocks: AvailabilityBlock[]) =>
+        call<AvailabilityBlock[]>('Schedule', 'SaveAvailability', clinicianId, blocks),
+      book: (a: AppointmentInput) => call<Scheduled>('Schedule', 'Book', a),
+      move: (m: MoveInput) => call<Scheduled>('Schedule', 'Move', m),
+      cancel: (id: string, reason: string, scope: Scope, version: number) =>
+        call<Appointment[]>('Schedule', 'Cancel', id, reason, scope, version),
+      noShow: (id: string, reason: string, version: number) => call<Appointment>('Schedule', 'NoShow', id, reason, version),
+      advance: (id: string, status: string, version: number) =>
+        call<Appointment>('Schedule', 'Advance', id, status, version),
+      week: (from: string, clinicianId: string) => call<CalendarRange>('Schedule', 'Week', from, clinicianId),
+      day: (date: string, clinicianId: string) => call<CalendarRange>('Schedule', 'Day', date, clinicianId),
+      board: (date: string) => call<Board>('Schedule', 'Board', date),
+      patientAppointments: (patientId: string) =>
+        call<PatientAppointments>('Schedule', 'PatientAppointments', patientId),
+      callList: () => call<Appointment[]>('Schedule', 'CallList'),
+      dayListCSV: (date: string, clinicianId: string) => call<string>('Schedule', 'DayListCSV', date, clinicianId),
+      callListCSV: () => call<string>('Schedule', 'CallListCSV'),
     },
     chart: {
       summary: (patientId: string) => call<ChartSummary>('Chart', 'Summary', patientId),

@@ -5,7 +5,12 @@ export type Route =
   | { name: 'home' }
   | { name: 'register' }
   | { name: 'patient'; id: string }
+  | { name: 'schedule' }
+  | { name: 'board' }
+  | { name: 'day-list' }
+  | { name: 'call-list' }
   | { name: 'admin-users' }
+  | { name: 'admin-schedule' }
   | { name: 'admin-audit' }
   | { name: 'admin-settings' }
   | { name: 'admin-backups' }
@@ -20,6 +25,18 @@ export function parseRoute(hash: string): Route {
     if (parts[1] === 'new' && parts.length === 2) return { name: 'register' };
     if (parts.length === 2) return { name: 'patient', id: decodeURIComponent(parts[1]) };
   }
+  if (parts.length === 1) {
+    switch (parts[0]) {
+      case 'schedule':
+        return { name: 'schedule' };
+      case 'board':
+        return { name: 'board' };
+      case 'day-list':
+        return { name: 'day-list' };
+      case 'call-list':
+        return { name: 'call-list' };
+    }
+  }
   if (parts[0] === 'admin' && parts.length === 2) {
     switch (parts[1]) {
       case 'users':
@@ -30,6 +47,8 @@ export function parseRoute(hash: string): Route {
         return { name: 'admin-settings' };
       case 'backups':
         return { name: 'admin-backups' };
+      case 'schedule':
+        return { name: 'admin-schedule' };
     }
   }
   return { name: 'not-found', path };
@@ -43,6 +62,16 @@ export function href(route: Route): string {
       return '#/patients/new';
     case 'patient':
       return `#/patients/${encodeURIComponent(route.id)}`;
+    case 'schedule':
+      return '#/schedule';
+    case 'board':
+      return '#/board';
+    case 'day-list':
+      return '#/day-list';
+    case 'call-list':
+      return '#/call-list';
+    case 'admin-schedule':
+      return '#/admin/schedule';
     case 'admin-users':
       return '#/admin/users';
     case 'admin-audit':

@@ -11,6 +11,10 @@ describe('parseRoute', () => {
     ['#/patients/0193-ab', { name: 'patient', id: '0193-ab' }],
     ['#/admin/users', { name: 'admin-users' }],
     ['#/admin/audit', { name: 'admin-audit' }],
+    ['#/schedule', { name: 'schedule' }],
+    ['#/board', { name: 'board' }],
+    ['#/call-list', { name: 'call-list' }],
+    ['#/admin/schedule', { name: 'admin-schedule' }],
     ['#/admin/nope', { name: 'not-found', path: '/admin/nope' }],
   ];
   for (const [hash, want] of cases) {

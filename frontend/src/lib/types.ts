@@ -139,3 +139,136 @@ export interface BackupFile {
   bytes: number;
   createdAt: string;
 }
+
+// Scheduling (app/schedule*.go). Times are local wall-clock
+// "YYYY-MM-DDTHH:MM"; dates "YYYY-MM-DD".
+
+export type AppointmentStatus =
+  | 'booked'
+  | 'arrived'
+  | 'in_room'
+  | 'with_clinician'
+  | 'done'
+  | 'no_show'
+  | 'cancelled';
+
+export interface Appointment {
+  id: string;
+  patientId: string;
+  patientFamilyName: string;
+  patientGivenNames: string;
+  patientMrn: string;
+  patientBirthDate: string;
+  patientPhone: string;
+  clinicianId: string;
+  clinicianName: string;
+  typeId: string;
+  typeName: string;
+  colour: string;
+  start: string;
+  end: string;
+  minutes: number;
+  status: AppointmentStatus;
+  arrivedAt: string;
+  inRoomAt: string;
+  withClinicianAt: string;
+  doneAt: string;
+  reason: string;
+  note: string;
+  seriesId: string;
+  version: number;
+}
+
+export interface Recurrence {
+  every: '' | 'day' | 'week' | '2weeks' | 'month';
+  count: number;
+}
+
+export interface AppointmentInput {
+  patientId: string;
+  clinicianId: string;
+  typeId: string;
+  start: string;
+  end: string;
+  note: string;
+  recurrence: Recurrence;
+}
+
+export interface Warning {
+  appointmentId: string;
+  start: string;
+  kind: string;
+  message: string;
+}
+
+export interface Scheduled {
+  appointments: Appointment[];
+  warnings: Warning[] | null;
+}
+
+export type Scope = 'one' | 'following' | 'all';
+
+export interface MoveInput {
+  id: string;
+  start: string;
+  end: string;
+  clinicianId: string;
+  version: number;
+  scope: Scope;
+}
+
+export interface CalendarRange {
+  from: string;
+  to: string;
+  clinicianId: string;
+  appointments: Appointment[];
+}
+
+export interface BoardCard extends Appointment {
+  waiting: boolean;
+  waitMinutes: number;
+}
+
+export interface BoardColumn {
+  status: AppointmentStatus;
+  label: string;
+  cards: BoardCard[];
+}
+
+export interface Board {
+  date: string;
+  now: string;
+  columns: BoardColumn[];
+}
+
+export interface PatientAppointments {
+  upcoming: Appointment[];
+  past: Appointment[];
+}
+
+export interface AppointmentType {
+  id: string;
+  name: string;
+  minutes: number;
+  colour: string;
+  active: boolean;
+}
+
+export interface OpeningHours {
+  weekday: number;
+  opens: string;
+  closes: string;
+}
+
+export interface AvailabilityBlock {
+  weekday: number;
+  start: string;
+  end: string;
+}
+
+export interface Clinician {
+  id: string;
+  fullName: string;
+  username: string;
+  availability: AvailabilityBlock[] | null;
+}

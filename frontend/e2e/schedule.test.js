@@ -1,0 +1,231 @@
+// The front desk's day end to end: the admin sets up visit types and hours,
+// the desk books, moves and cancels in the calendar, checks a patient in
+// through to done, prints the day list and works the call list.
+
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { adminPassword, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
+
+let folio;
+let chromium;
+
+before(async () => {
+  folio = await startFolio();
+  setUpClinic(folio);
+  chromium = await launchBrowser();
+});
+
+after(async () => {
+  await chromium?.close();
+  await folio?.stop();
+});
+
+const pad = (n) => String(n).padStart(2, '0');
+const dayOf = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
+const today = dayOf(new Date());
+const yesterday = dayOf(new Date(Date.now() - 86_400_000));
+const deskPassword = 'desk-password-123';
+const drPassword = 'doctor-password-123';
+
+/** call runs one Folio call from the signed-in page, as the UI's client does. */
+function call(page, service, method, ...args) {
+  return page.evaluate(
+    async ({ service, method, args }) => {
+      const r = await fetch(`/api/${service}/${method}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(args),
+      });
+      const body = await r.json();
+      if (!r.ok) throw new Error(body.message);
+      return body;
+    },
+    { service, method, args },
+  );
+}
+
+test('the admin sets up visit types, opening hours and staff', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '5-schedule-setup');
+  await page.goto(folio.url);
+  await signIn(page, 'admin', adminPassword);
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  for (const [username, fullName, role, pw] of [
+    ['desk', 'Dana Desk', 'frontdesk', deskPassword],
+    ['drlee', 'Dr Lee', 'clinician', drPassword],
+  ]) {
+    await call(page, 'Admin', 'AddUser', { username, fullName, role, password: pw });
+  }
+
+  await page.getByRole('link', { name: 'Schedule setup' }).click();
+  await page.getByRole('heading', { name: 'Visit types' }).waitFor();
+  // A bad length is refused beside the field, and nothing is added.
+  await page.getByLabel('New type').fill('Wound check');
+  await page.getByLabel('Minutes').fill('3');
+  await page.getByRole('button', { name: 'Add type' }).click();
+  await page.locator('#type-minutes-error').waitFor();
+  assert.equal(await page.getByTestId('visit-types').getByText('Wound check').count(), 0);
+  await page.getByLabel('Minutes').fill('20');
+  await page.getByRole('button', { name: 'Add type' }).click();
+  await page.getByText('Saved the visit type Wound check.').waitFor();
+  await page.getByTestId('visit-types').getByText('Wound check').waitFor();
+
+  // Open every day 07:00–20:00, so the test's bookings are inside hours on any day.
+  for (const day of ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday']) {
+    const row = page.locator('form', { hasText: 'Opening hours' }).locator('.day', { hasText: day });
+    await row.getByRole('checkbox').check();
+    await row.getByLabel(`${day} opens`).fill('07:00');
+    await row.getByLabel(`${day} closes`).fill('20:00');
+  }
+  await page.getByRole('button', { name: 'Save opening hours' }).click();
+  await page.getByText('Saved the opening hours.').waitFor();
+  await shot('types-and-hours');
+  await ctx.close();
+});
+
+test('book, move and cancel in the calendar; the chart lists the appointments', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '6-calendar');
+  await page.goto(folio.url);
+  await signIn(page, 'desk', deskPassword);
+  await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
+  const base = { sex: 'female', phone: '', addressLine: '', city: '', region: '', postalCode: '' };
+  await call(page, 'Patients', 'Register', { ...base, familyName: 'Okonkwo', givenNames: 'Adaeze', birthDate: '1984-07-19' });
+  await call(page, 'Patients', 'Register', { ...base, familyName: 'Nakamura', givenNames: 'Yuki', birthDate: '1990-02-11' });
+
+  await page.getByRole('link', { name: 'Calendar' }).click();
+  await page.getByTestId('calendar').locator('.ec').waitFor();
+
+  // Book with the keyboard-friendly form.
+  await page.getByRole('button', { name: 'New appointment' }).click();
+  const form = page.getByTestId('booking-form');
+  await form.getByLabel('Patient').fill('okon');
+  await form.getByRole('button', { name: /OKONKWO, Adaeze/ }).click();
+  await form.getByLabel('Visit type').selectOption({ label: 'Wound check (20 min)' });
+  await form.getByLabel('Date').fill(today);
+  await form.getByLabel('Time').fill('10:00');
+  const booked = page.waitForResponse((r) => r.url().endsWith('/api/Schedule/Book'));
+  await form.getByRole('button', { name: 'Book' }).click();
+  const appt = (await (await booked).json()).appointments[0];
+  assert.equal(appt.start, `${today}T10:00`);
+  assert.equal(appt.end, `${today}T10:20`, 'the visit type gives the length');
+  const event = page.locator('.ec-event', { hasText: 'OKONKWO' });
+  await event.waitFor();
+  await shot('booked');
+
+  // Drag it an hour later.
+  const box = await event.boundingBox();
+  const hour = box.height * 3; // the event is 20 minutes long
+  const moved = page.waitForResponse((r) => r.url().endsWith('/api/Schedule/Move'));
+  await page.mouse.move(box.x + box.width / 2, box.y + 5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y + 5 + hour / 2, { steps: 5 });
+  await page.mouse.move(box.x + box.width / 2, box.y + 5 + hour, { steps: 5 });
+  await page.mouse.up();
+  const after = (await (await moved).json()).appointments[0];
+  assert.notEqual(after.start, appt.start, 'the drag moved the appointment');
+  assert.ok(after.start > appt.start, `moved later: ${after.start}`);
+  assert.equal(after.version, appt.version + 1);
+  await shot('moved');
+
+  // Open it and cancel with a reason: it leaves the calendar but stays on record.
+  await page.locator('.ec-event', { hasText: 'OKONKWO' }).click();
+  const details = page.getByTestId('appointment-details');
+  await details.waitFor();
+  await details.getByRole('button', { name: 'Cancel…' }).click();
+  await details.getByRole('button', { name: 'Cancel appointment' }).click();
+  await details.locator('#appt-reason-error').waitFor();
+  await shot('cancel-needs-reason');
+  await details.getByLabel('Why is it cancelled?').fill('patient called, will rebook');
+  await details.getByRole('button', { name: 'Cancel appointment' }).click();
+  await page.locator('.ec-event', { hasText: 'OKONKWO' }).waitFor({ state: 'detached' });
+  await shot('cancelled');
+
+  // On the chart, a cancelled visit is no longer upcoming; booking from the
+  // chart brings the patient along to the calendar.
+  const hits = await call(page, 'Patients', 'Search', 'okonkwo', 5);
+  await page.goto(`${folio.url}/#/patients/${hits[0].id}`);
+  const list = page.getByTestId('patient-appointments');
+  await list.getByText('None.').first().waitFor();
+  await list.getByRole('button', { name: 'Book appointment' }).click();
+  await form.getByTestId('chosen-patient').getByText('OKONKWO, Adaeze').waitFor();
+  await form.getByLabel('Date').fill(today);
+  await form.getByLabel('Time').fill('15:30');
+  await form.getByRole('button', { name: 'Book' }).click();
+  await page.locator('.ec-event', { hasText: 'OKONKWO' }).waitFor();
+  await page.goto(`${folio.url}/#/patients/${hits[0].id}`);
+  await list.getByText(`${today} 15:30`).waitFor();
+  await shot('chart-appointments');
+  await ctx.close();
+});
+
+test('check a patient in through to done; the day list prints; the call list has the no-show', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '7-check-in');
+  await page.goto(folio.url);
+  await signIn(page, 'desk', deskPassword);
+  await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
+  const [yuki] = await call(page, 'Patients', 'Search', 'nakamura', 5);
+  const liam = await call(page, 'Patients', 'Register', {
+    familyName: 'Brennan', givenNames: 'Liam', birthDate: '1975-05-30', sex: 'male', phone: '555-300-1212',
+    addressLine: '', city: '', region: '', postalCode: '',
+  });
+  const clinicians = await call(page, 'Schedule', 'Clinicians');
+  const types = await call(page, 'Schedule', 'Types');
+  const book = (start, patient = yuki) =>
+    call(page, 'Schedule', 'Book', {
+      patientId: patient.id, clinicianId: clinicians[0].id, typeId: types[0].id, start, end: '', note: 'bring x-rays',
+      recurrence: { every: '', count: 0 },
+    });
+  await book(`${today}T11:00`);
+  // Liam missed yesterday's visit and has nothing booked since.
+  const missed = (await book(`${yesterday}T09:00`, liam)).appointments[0];
+
+  await page.getByRole('link', { name: 'Check-in' }).click();
+  const card = page.getByTestId('board-card').filter({ hasText: 'NAKAMURA' });
+  await page.getByTestId('column-booked').getByText('NAKAMURA').waitFor();
+  await shot('board-booked');
+  for (const [action, column] of [
+    ['Arrived →', 'arrived'],
+    ['To room →', 'in_room'],
+    ['With clinician →', 'with_clinician'],
+    ['Done →', 'done'],
+  ]) {
+    await card.getByRole('button', { name: action }).click();
+    await page.getByTestId(`column-${column}`).getByText('NAKAMURA').waitFor();
+    if (column === 'arrived') {
+      await card.getByTestId('wait').waitFor();
+      await shot('board-arrived');
+    }
+  }
+  await shot('board-done');
+
+  // The day list, in print preview.
+  await page.getByRole('link', { name: 'Day list' }).click();
+  const dayList = page.getByTestId('day-list');
+  await dayList.getByText('NAKAMURA').waitFor();
+  assert.match(await dayList.textContent(), /bring x-rays/);
+  await page.emulateMedia({ media: 'print' });
+  assert.equal(await page.getByRole('button', { name: 'Print' }).isVisible(), false, 'buttons are not printed');
+  assert.equal(await page.getByRole('link', { name: 'Calendar' }).isVisible(), false, 'the menu is not printed');
+  await shot('day-list-print-preview');
+  const pdf = await page.pdf({ format: 'A4' });
+  assert.ok(pdf.length > 1000, 'the day list prints to a PDF');
+  await page.emulateMedia({ media: 'screen' });
+
+  // Yesterday's missed visit, marked no-show, is on the call list to rebook.
+  await call(page, 'Schedule', 'NoShow', missed.id, 'did not attend, no call', missed.version);
+  await page.getByRole('link', { name: 'Call list' }).click();
+  const calls = page.getByTestId('call-list');
+  await calls.getByText('did not attend, no call').waitFor();
+  assert.match(await calls.textContent(), /BRENNAN/);
+  assert.match(await calls.textContent(), /555-300-1212/);
+  assert.doesNotMatch(await calls.textContent(), /NAKAMURA/);
+  const csv = await call(page, 'Schedule', 'CallListCSV');
+  assert.match(csv, /Brennan/);
+  await shot('call-list');
+  await ctx.close();
+});

@@ -1,0 +1,184 @@
+// The front desk's day: the calendar's range and appointments, the
+// check-in board, the call list and the clinic's scheduling setup.
+
+import { api } from '../api';
+import { addDays, dayOf, mondayOf } from '../dates';
+import type {
+  Appointment,
+  AppointmentInput,
+  AppointmentType,
+  Board,
+  Clinician,
+  MoveInput,
+  OpeningHours,
+  PatientAppointments,
+  PatientHit,
+  Scope,
+  Warning,
+} from '../types';
+import { session } from './session.svelte';
+
+export type CalendarView = 'day' | 'week';
+
+export function emptyBooking(): AppointmentInput {
+  return { patientId: '', clinicianId: '', typeId: '', start: '', end: '', note: '', recurrence: { every: '', count: 1 } };
+}
+
+class ScheduleStore {
+  clinicians = $state<Clinician[]>([]);
+  types = $state<AppointmentType[]>([]);
+  hours = $state<OpeningHours[]>([]);
+
+  view = $state<CalendarView>('week');
+  date = $state(dayOf(new Date()));
+  clinicianId = $state(''); // '' is the whole clinic
+  appointments = $state<Appointment[]>([]);
+  /** Warnings of the last booking or move, shown until the next. */
+  warnings = $state<Warning[]>([]);
+  /** A patient chosen on their chart to book for. */
+  bookingFor = $state<PatientHit | null>(null);
+
+  /** The open chart's appointments. */
+  forPatient = $state<PatientAppointments | null>(null);
+
+  board = $state<Board | null>(null);
+  callList = $state<Appointment[]>([]);
+
+  constructor() {
+    session.onSignOut(() => this.reset());
+  }
+
+  reset() {
+    this.appointments = [];
+    this.warnings = [];
+    this.bookingFor = null;
+    this.forPatient = null;
+    this.board = null;
+    this.callList = [];
+  }
+
+  /** loadSetup reads the clinicians, appointment types and hours once. */
+  async loadSetup() {
+    const [clinicians, types, hours] = await Promise.all([
+      api.schedule.clinicians(),
+      api.schedule.types(),
+      api.schedule.hours(),
+    ]);
+    this.clinicians = clinicians;
+    this.types = types;
+    this.hours = hours;
+  }
+
+  /** rangeStart is the first day the calendar shows. */
+  get rangeStart(): string {
+    return this.view === 'week' ? mondayOf(this.date) : this.date;
+  }
+
+  async loadRange() {
+    const r =
+      this.view === 'week'
+        ? await api.schedule.week(this.rangeStart, this.clinicianId)
+        : await api.schedule.day(this.date, this.clinicianId);
+    this.appointments = r.appointments ?? [];
+  }
+
+  async show(view: CalendarView, date: string, clinicianId: string) {
+    this.view = view;
+    this.date = date;
+    this.clinicianId = clinicianId;
+    await this.loadRange();
+  }
+
+  step(direction: -1 | 1) {
+    return this.show(this.view, addDays(this.date, direction * (this.view === 'week' ? 7 : 1)), this.clinicianId);
+  }
+
+  async book(input: AppointmentInput) {
+    const res = await api.schedule.book(input);
+    this.warnings = res.warnings ?? [];
+    await this.loadRange();
+    return res;
+  }
+
+  async move(m: MoveInput) {
+    try {
+      const res = await api.schedule.move(m);
+      this.warnings = res.warnings ?? [];
+      return res;
+    } finally {
+      await this.loadRange();
+    }
+  }
+
+  async cancel(a: Appointment, reason: string, scope: Scope) {
+    await api.schedule.cancel(a.id, reason, scope, a.version);
+    this.warnings = [];
+    await this.loadRange();
+  }
+
+  async noShow(a: Appointment, reason: string) {
+    await api.schedule.noShow(a.id, reason, a.version);
+    await this.loadRange();
+  }
+
+  async loadPatientAppointments(patientId: string) {
+    this.forPatient = null;
+    this.forPatient = await api.schedule.patientAppointments(patientId);
+  }
+
+  async loadBoard(date = '') {
+    this.board = await api.schedule.board(date);
+  }
+
+  /** advance moves a patient along the check-in steps (or one back). */
+  async advance(a: Appointment, status: string) {
+    await api.schedule.advance(a.id, status, a.version);
+    if (this.board) await this.loadBoard(this.board.date);
+  }
+
+  async loadCallList() {
+    this.callList = await api.schedule.callList();
+  }
+
+  async saveType(t: AppointmentType) {
+    await api.schedule.saveType(t);
+    this.types = await api.schedule.types();
+  }
+
+  async saveHours(h: OpeningHours[]) {
+    this.hours = await api.schedule.saveHours(h);
+  }
+}
+
+export const schedule = new ScheduleStore();
+
+/** The check-in steps in order, and what moving a patient on is called. */
+export const checkInSteps = [
+  { status: 'booked', next: 'arrived', action: 'Arrived' },
+  { status: 'arrived', next: 'in_room', action: 'To room' },
+  { status: 'in_room', next: 'with_clinician', action: 'With clinician' },
+  { status: 'with_clinician', next: 'done', action: 'Done' },
+] as const;
+
+export function nextStep(status: string) {
+  return checkInSteps.find((s) => s.status === status);
+}
+
+export function previousStatus(status: string): string {
+  const order = ['booked', 'arrived', 'in_room', 'with_clinician', 'done'];
+  if (status === 'no_show') return 'booked';
+  const i = order.indexOf(status);
+  return i > 0 ? order[i - 1] : '';
+}
+
+/** download saves text as a file: the day list or call list as CSV. */
+export function download(name: string, text: string, type = 'text/csv') {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+}
