@@ -83,17 +83,17 @@ test('first run, users, a patient from registration to correction, sign out', as
   await page.getByLabel('Family name').fill('Okonkwo');
   await page.getByLabel('Given names').fill('Adaeze Grace');
   await page.getByLabel('Date of birth').fill('1984-07-19');
-  await page.getByLabel('Sex').selectOption('female');
-  await page.getByLabel('Phone').fill('555-01x');
+  await page.getByLabel('Sex at birth').selectOption('female');
+  await page.getByLabel('Phone', { exact: true }).fill('555-01x');
   await page.getByLabel('Address').fill('12 Mill Lane');
   await page.getByLabel('City').fill('Riverside');
   await page.getByRole('button', { name: 'Register patient' }).click();
   const phoneError = page.locator('#phone-error');
   await phoneError.waitFor();
   assert.match(await phoneError.textContent(), /7 to 15 digits/);
-  assert.equal(await page.getByLabel('Phone').getAttribute('aria-invalid'), 'true');
+  assert.equal(await page.getByLabel('Phone', { exact: true }).getAttribute('aria-invalid'), 'true');
   await shot('register-invalid-phone');
-  await page.getByLabel('Phone').fill('555-201-3344');
+  await page.getByLabel('Phone', { exact: true }).fill('555-201-3344');
   await page.getByRole('button', { name: 'Register patient' }).click();
 
   // The chart opens with the MRN.
@@ -122,7 +122,7 @@ test('first run, users, a patient from registration to correction, sign out', as
 
   // Correct a field: the old value stays in the history.
   await page.getByRole('button', { name: 'Correct details' }).click();
-  await page.getByLabel('Phone').fill('555-201-9999');
+  await page.getByLabel('Phone', { exact: true }).fill('555-201-9999');
   await page.getByRole('button', { name: 'Save correction' }).click();
   await page.getByText('Say why the details are being corrected.').waitFor();
   await shot('correct-needs-reason');

@@ -87,6 +87,7 @@ export function setUpClinic(folio) {
 }
 
 export async function signIn(page, username, password) {
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor();
   await page.getByLabel('User name').fill(username);
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();

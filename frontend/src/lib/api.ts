@@ -18,6 +18,9 @@ import type {
   Scheduled,
   Scope,
   AuditCheck,
+  DuplicateMatch,
+  MergePreview,
+  MergeRecord,
   AuditFilter,
   AuditPage,
   AuthStatus,
@@ -114,6 +117,12 @@ export function createClient(transport: Transport) {
       correct: (id: string, p: PatientInput, reason: string, version: number) =>
         call<Patient>('Patients', 'Correct', id, p, reason, version),
       history: (id: string) => call<PatientRevision[]>('Patients', 'History', id),
+      likelyDuplicates: (p: PatientInput) => call<DuplicateMatch[]>('Patients', 'LikelyDuplicates', p),
+      mergePreview: (survivor: string, duplicate: string) =>
+        call<MergePreview>('Patients', 'MergePreview', survivor, duplicate),
+      merge: (survivorId: string, duplicateId: string, reason: string, survivorVersion: number, duplicateVersion: number) =>
+        call<MergeRecord>('Patients', 'Merge', survivorId, duplicateId, reason, survivorVersion, duplicateVersion),
+      merges: () => call<MergeRecord[]>('Patients', 'Merges'),
     },
     schedule: {
       clinicians: () => call<Clinician[]>('Schedule', 'Clinicians'),

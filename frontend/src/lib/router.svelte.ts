@@ -11,6 +11,7 @@ export type Route =
   | { name: 'call-list' }
   | { name: 'admin-users' }
   | { name: 'admin-schedule' }
+  | { name: 'admin-merge' }
   | { name: 'admin-audit' }
   | { name: 'admin-settings' }
   | { name: 'admin-backups' }
@@ -49,6 +50,8 @@ export function parseRoute(hash: string): Route {
         return { name: 'admin-backups' };
       case 'schedule':
         return { name: 'admin-schedule' };
+      case 'merge':
+        return { name: 'admin-merge' };
     }
   }
   return { name: 'not-found', path };
@@ -72,6 +75,8 @@ export function href(route: Route): string {
       return '#/call-list';
     case 'admin-schedule':
       return '#/admin/schedule';
+    case 'admin-merge':
+      return '#/admin/merge';
     case 'admin-users':
       return '#/admin/users';
     case 'admin-audit':

@@ -32,13 +32,27 @@ export type Sex = 'female' | 'male' | 'other' | 'unknown' | '';
 export interface PatientInput {
   familyName: string;
   givenNames: string;
+  preferredName: string;
   birthDate: string; // YYYY-MM-DD
-  sex: Sex;
+  sex: Sex; // sex at birth
+  genderIdentity: string;
   phone: string;
+  phone2: string;
+  email: string;
   addressLine: string;
   city: string;
   region: string;
   postalCode: string;
+  language: string;
+  emergencyName: string;
+  emergencyRelationship: string;
+  emergencyPhone: string;
+  insurancePayer: string;
+  insuranceMemberId: string;
+  insuranceGroup: string;
+  primaryClinicianId: string;
+  photo: string; // data URL, or ''
+  deskNote: string;
 }
 
 export interface Patient extends PatientInput {
@@ -47,6 +61,40 @@ export interface Patient extends PatientInput {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** The MRN of the merged-away chart that was asked for, if any. */
+  redirectedFrom?: string;
+}
+
+export interface DuplicateMatch {
+  patient: PatientHit;
+  score: number;
+  reasons: string[];
+  matchedOn: string[];
+}
+
+export interface MergeSide {
+  patient: Patient;
+  appointments: number;
+  mergedMrns: string[] | null;
+}
+
+export interface MergePreview {
+  survivor: MergeSide;
+  duplicate: MergeSide;
+}
+
+export interface MergeRecord {
+  id: string;
+  survivorId: string;
+  survivorMrn: string;
+  survivorName: string;
+  duplicateId: string;
+  duplicateMrn: string;
+  duplicateName: string;
+  mergedAt: string;
+  mergedBy: string;
+  reason: string;
+  appointmentsMoved: number;
 }
 
 export interface PatientHit {
@@ -57,6 +105,8 @@ export interface PatientHit {
   birthDate: string;
   sex: Sex;
   phone: string;
+  /** Found by a tolerant match (a typo), not by what was typed exactly. */
+  similar?: boolean;
 }
 
 export interface FieldChange {

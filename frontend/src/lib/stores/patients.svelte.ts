@@ -2,7 +2,7 @@
 // being looked at, and its history of corrections.
 
 import { api } from '../api';
-import type { ChartSummary, Patient, PatientHit, PatientInput, PatientRevision } from '../types';
+import type { ChartSummary, DuplicateMatch, Patient, PatientHit, PatientInput, PatientRevision } from '../types';
 import { session } from './session.svelte';
 
 const maxRecent = 10;
@@ -11,19 +11,37 @@ export function emptyPatient(): PatientInput {
   return {
     familyName: '',
     givenNames: '',
+    preferredName: '',
     birthDate: '',
     sex: '',
+    genderIdentity: '',
     phone: '',
+    phone2: '',
+    email: '',
     addressLine: '',
     city: '',
     region: '',
     postalCode: '',
+    language: '',
+    emergencyName: '',
+    emergencyRelationship: '',
+    emergencyPhone: '',
+    insurancePayer: '',
+    insuranceMemberId: '',
+    insuranceGroup: '',
+    primaryClinicianId: '',
+    photo: '',
+    deskNote: '',
   };
 }
 
+/** inputOf is the form's part of a patient: every field a person edits. */
 export function inputOf(p: Patient): PatientInput {
-  const { familyName, givenNames, birthDate, sex, phone, addressLine, city, region, postalCode } = p;
-  return { familyName, givenNames, birthDate, sex, phone, addressLine, city, region, postalCode };
+  const input = emptyPatient();
+  for (const key of Object.keys(input) as (keyof PatientInput)[]) {
+    (input as unknown as Record<string, string>)[key] = (p[key] as string) ?? '';
+  }
+  return input;
 }
 
 function hitOf(p: Patient): PatientHit {
@@ -40,6 +58,8 @@ class PatientsStore {
 
   current = $state<Patient | null>(null);
   history = $state<PatientRevision[]>([]);
+  /** Existing charts that look like the one being registered. */
+  duplicates = $state<DuplicateMatch[]>([]);
   /** The clinical summary of the open chart, for clinicians. */
   summary = $state<ChartSummary | null>(null);
 
@@ -82,6 +102,21 @@ class PatientsStore {
     } finally {
       if (seq === this.#searchSeq) this.searching = false;
     }
+  }
+
+  // Only the answer to the latest form state counts, as for search.
+  #dupSeq = 0;
+
+  /** checkDuplicates looks for existing charts while the form is filled in. */
+  async checkDuplicates(input: PatientInput) {
+    const seq = ++this.#dupSeq;
+    const found = await api.patients.likelyDuplicates(input).catch(() => [] as DuplicateMatch[]);
+    if (seq === this.#dupSeq) this.duplicates = found;
+  }
+
+  clearDuplicates() {
+    this.#dupSeq++;
+    this.duplicates = [];
   }
 
   async register(input: PatientInput): Promise<Patient> {
