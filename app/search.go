@@ -237,24 +237,39 @@ func (s *Patients) Search(query string, limit int) ([]PatientHit, error) {
 	return hits, err
 }
 
-// searchPatients finds the patients q names, in name order: first those
-// matching every term as typed; then, when they are fewer than limit, those
-// matching with a name word one typo away. The first exact of found are
-// the first kind.
+// searchPatients finds the patients q names: first those matching every
+// term as typed; then, when they are fewer than limit, those matching with
+// a name word one typo away. Each kind is in name order, family names
+// first for a single word. The first exact of found are the first kind.
 func (o *op) searchPatients(q SearchQuery, limit int) (found []db.Patient, exact int, err error) {
 	found, err = o.matchesAsTyped(q, limit)
-	if err != nil || len(found) >= limit {
-		return found, len(found), err
+	exact = len(found)
+	if err != nil || exact >= limit {
+		return found, exact, err
 	}
 	terms, widened, err := o.withNearNames(q.Terms)
 	if err != nil || !widened {
-		return found, len(found), err
+		return found, exact, err
 	}
-	more, err := o.SearchPatients(terms, 500, limit+len(found))
+	scan := 500
+	if len(terms) == 1 {
+		// One mistyped name: the family names it may mean come from the
+		// name index, fast and in order; given names need the full text,
+		// as few as for a single word typed right.
+		family, err := o.PatientsByFamilyWords(terms[0].Words, limit)
+		if err != nil {
+			return nil, 0, err
+		}
+		if found = mergeHits(found, family, limit); len(found) >= limit {
+			return found, exact, nil
+		}
+		scan = limit * 4
+	}
+	more, err := o.SearchPatients(terms, scan, limit+len(found))
 	if err != nil {
 		return nil, 0, err
 	}
-	return mergeHits(found, more, limit), len(found), nil
+	return mergeHits(found, more, limit), exact, nil
 }
 
 // matchesAsTyped answers a single word from the name index, in name order,

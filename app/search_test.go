@@ -277,7 +277,7 @@ func TestSearchTypos(t *testing.T) {
 		{"maria garsia", "~García López"},
 		{"mueller", "~Müller"}, // ü typed as ue
 		{"sondergard", "~Søndergaard"},
-		{"smiht", "~Johnson ~Smith"}, // Smith is Johnson's given name
+		{"smiht", "~Smith ~Johnson"}, // family names first, then given names
 		{"smithsno", "~Smithson"},
 		{"obrein", "~O'Brien"},
 		{"okokwno", ""},       // two typos

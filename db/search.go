@@ -62,6 +62,25 @@ func (t *Tx) PatientsByNamePrefix(prefix string, limit int) ([]Patient, error) {
 		ORDER BY sort_key, rowid LIMIT ?`, prefix, prefixEnd(prefix), limit)
 }
 
+// PatientsByFamilyWords lists patients whose folded "family given" name
+// begins with one of words as a whole word, in name order: the family names
+// a mistyped one may have meant. The name index alone orders them, so only
+// the patients listed are read.
+func (t *Tx) PatientsByFamilyWords(words []string, limit int) ([]Patient, error) {
+	if len(words) == 0 {
+		return nil, nil
+	}
+	list, err := json.Marshal(words)
+	if err != nil {
+		return nil, err
+	}
+	return t.patients(`SELECT `+patientColumns+` FROM patients WHERE rowid IN (
+			SELECT p.rowid FROM json_each(?) AS w CROSS JOIN patients AS p
+			ON p.sort_key >= w.value || ' ' AND p.sort_key < w.value || '!'
+			ORDER BY p.sort_key, p.rowid LIMIT ?)
+		ORDER BY sort_key, rowid`, string(list), limit)
+}
+
 // SearchPatients finds the patients matched by every one of terms and
 // returns the first limit of them in name order. At most scan index matches
 // are considered, so a broad query stays fast.

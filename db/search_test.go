@@ -185,6 +185,41 @@ func TestPatientsByNamePrefix(t *testing.T) {
 	}
 }
 
+func TestPatientsByFamilyWords(t *testing.T) {
+	d := openTestDB(t)
+	u := addTestUser(t, d, "desk", "frontdesk")
+	addTestPatient(t, d, u, 1, "Johnson", "Mary")
+	addTestPatient(t, d, u, 2, "Jonson", "Al")
+	addTestPatient(t, d, u, 3, "Johnsons", "Bea")   // another word
+	addTestPatient(t, d, u, 4, "Smith", "Johnson")  // a given name
+	addTestPatient(t, d, u, 5, "Johnson", "Adam")   //
+	addTestPatient(t, d, u, 6, "Jonson-Hale", "Cy") // the first of two family names
+	tests := []struct {
+		words []string
+		limit int
+		want  string
+	}{
+		{[]string{"johnson"}, 10, "Johnson Johnson"},
+		{[]string{"johnson", "jonson"}, 10, "Johnson Johnson Jonson Jonson-Hale"},
+		{[]string{"jonson", "johnson"}, 3, "Johnson Johnson Jonson"},
+		{[]string{"hale"}, 10, ""},
+		{nil, 10, ""},
+	}
+	for _, tt := range tests {
+		var found []Patient
+		err := d.View(context.Background(), func(tx *Tx) (err error) {
+			found, err = tx.PatientsByFamilyWords(tt.words, tt.limit)
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := familyNames(found); got != tt.want {
+			t.Errorf("PatientsByFamilyWords(%q, %d) = %q, want %q", tt.words, tt.limit, got, tt.want)
+		}
+	}
+}
+
 func TestPrefixEnd(t *testing.T) {
 	tests := []struct{ in, want string }{
 		{"abc", "abd"},

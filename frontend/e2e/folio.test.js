@@ -135,6 +135,13 @@ test('first run, users, a patient from registration to correction, sign out', as
   assert.match(await history.textContent(), /555-201-3344/);
   await shot('chart-corrected-with-history');
 
+  // From any screen, Ctrl+K goes to the search box; ↓ and Enter open a patient.
+  await page.keyboard.press('Control+k');
+  await page.keyboard.type('okonk');
+  await hit.waitFor();
+  await page.keyboard.press('Enter');
+  await banner.waitFor();
+
   // Lock hides the chart entirely; the password brings it back.
   await page.getByRole('button', { name: 'Lock' }).click();
   await page.getByRole('heading', { name: 'Screen locked' }).waitFor();

@@ -55,6 +55,8 @@ class PatientsStore {
   searching = $state(false);
   searchError = $state('');
   recent = $state<PatientHit[]>([]);
+  /** The highlighted row of what the search box shows, for ↑ ↓ Enter. */
+  selected = $state(0);
 
   current = $state<Patient | null>(null);
   history = $state<PatientRevision[]>([]);
@@ -80,8 +82,14 @@ class PatientsStore {
     this.summary = null;
   }
 
+  /** showing is the search's answer, or the recently opened when the box is empty. */
+  get showing(): PatientHit[] {
+    return this.query.trim() ? this.results : this.recent;
+  }
+
   async search(query: string) {
     this.query = query;
+    this.selected = 0;
     const seq = ++this.#searchSeq;
     if (!query.trim()) {
       this.results = [];
