@@ -113,6 +113,8 @@ test('book, move and cancel in the calendar; the chart lists the appointments', 
   assert.equal(appt.end, `${today}T10:20`, 'the visit type gives the length');
   const event = page.locator('.ec-event', { hasText: 'OKONKWO' });
   await event.waitFor();
+  // The calendar widens when the form closes: measure after that.
+  await form.waitFor({ state: 'detached' });
   await shot('booked');
 
   // Drag it an hour later.
@@ -161,6 +163,55 @@ test('book, move and cancel in the calendar; the chart lists the appointments', 
   await ctx.close();
 });
 
+test('a repeating appointment: booked weekly, and moved as a whole series by drag', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '6b-series');
+  await page.goto(folio.url);
+  await signIn(page, 'desk', deskPassword);
+  await page.getByRole('link', { name: 'Calendar' }).click();
+  await page.getByTestId('calendar').locator('.ec').waitFor();
+  await page.keyboard.press('n'); // the keyboard way to a new booking
+  const form = page.getByTestId('booking-form');
+  await form.getByLabel('Patient').fill('nakamura');
+  await form.getByRole('button', { name: /NAKAMURA, Yuki/ }).click();
+  await form.getByLabel('Visit type').selectOption({ label: 'Wound check (20 min)' });
+  await form.getByLabel('Date').fill(today);
+  await form.getByLabel('Time').fill('08:00');
+  await form.getByLabel('Repeat').selectOption('week');
+  await form.getByLabel('How many in all').fill('3');
+  const booked = page.waitForResponse((r) => r.url().endsWith('/api/Schedule/Book'));
+  await form.getByRole('button', { name: 'Book' }).click();
+  const bookedAnswer = await (await booked).json();
+  assert.ok(bookedAnswer.appointments, JSON.stringify(bookedAnswer));
+  const series = bookedAnswer.appointments;
+  assert.equal(series.length, 3);
+  assert.deepEqual(series.map((a) => a.start.slice(11)), ['08:00', '08:00', '08:00']);
+
+  const event = page.locator('.ec-event', { hasText: 'NAKAMURA' });
+  await event.waitFor();
+  // The calendar widens when the form closes: measure after that.
+  await form.waitFor({ state: 'detached' });
+  const box = await event.boundingBox();
+  await page.mouse.move(box.x + box.width / 2, box.y + 5);
+  await page.mouse.down();
+  await page.mouse.move(box.x + box.width / 2, box.y + 5 + box.height * 1.5, { steps: 5 });
+  await page.mouse.move(box.x + box.width / 2, box.y + 5 + box.height * 3, { steps: 5 });
+  await page.mouse.up();
+  const ask = page.getByTestId('move-scope');
+  await ask.waitFor();
+  await shot('asks-this-or-all');
+  const moved = page.waitForResponse((r) => r.url().endsWith('/api/Schedule/Move'));
+  await ask.getByRole('button', { name: 'the whole series' }).click();
+  const answer = await (await moved).json();
+  assert.ok(answer.appointments, JSON.stringify(answer));
+  const after = answer.appointments;
+  assert.equal(after.length, 3, 'every appointment of the series moved');
+  assert.ok(after.every((a) => a.start.slice(11) === after[0].start.slice(11) && a.start.slice(11) > '08:00'));
+  await shot('series-moved');
+  await ctx.close();
+});
+
 test('check a patient in through to done; the day list prints; the call list has the no-show', async () => {
   const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1000 } });
   const page = await ctx.newPage();
@@ -185,8 +236,8 @@ test('check a patient in through to done; the day list prints; the call list has
   const missed = (await book(`${yesterday}T09:00`, liam)).appointments[0];
 
   await page.getByRole('link', { name: 'Check-in' }).click();
-  const card = page.getByTestId('board-card').filter({ hasText: 'NAKAMURA' });
-  await page.getByTestId('column-booked').getByText('NAKAMURA').waitFor();
+  const card = page.getByTestId('board-card').filter({ hasText: '11:00 NAKAMURA' });
+  await page.getByTestId('column-booked').getByText('11:00 NAKAMURA').waitFor();
   await shot('board-booked');
   for (const [action, column] of [
     ['Arrived →', 'arrived'],
@@ -195,7 +246,7 @@ test('check a patient in through to done; the day list prints; the call list has
     ['Done →', 'done'],
   ]) {
     await card.getByRole('button', { name: action }).click();
-    await page.getByTestId(`column-${column}`).getByText('NAKAMURA').waitFor();
+    await page.getByTestId(`column-${column}`).getByText('11:00 NAKAMURA').waitFor();
     if (column === 'arrived') {
       await card.getByTestId('wait').waitFor();
       await shot('board-arrived');
@@ -206,7 +257,7 @@ test('check a patient in through to done; the day list prints; the call list has
   // The day list, in print preview.
   await page.getByRole('link', { name: 'Day list' }).click();
   const dayList = page.getByTestId('day-list');
-  await dayList.getByText('NAKAMURA').waitFor();
+  await dayList.getByText('bring x-rays').waitFor();
   assert.match(await dayList.textContent(), /bring x-rays/);
   await page.emulateMedia({ media: 'print' });
   assert.equal(await page.getByRole('button', { name: 'Print' }).isVisible(), false, 'buttons are not printed');
