@@ -40,7 +40,8 @@ type ScheduleFrame struct {
 
 // Appointments yields n synthetic appointments, the same for the same frame
 // and seed: weekdays 08:00–12:00 and 13:00–17:00, each clinician's day
-// mostly full, from four weeks after Today back in time until n are made.
+// mostly full: from Today four weeks on, then back in time from Today
+// until n are made, so even a small demo shows this week busy.
 // Past ones are mostly done, some missed or cancelled; today's and later
 // ones are booked, a few cancelled.
 func Appointments(n int, seed int64, f ScheduleFrame) iter.Seq[app.ImportedAppointment] {
@@ -51,7 +52,8 @@ func Appointments(n int, seed int64, f ScheduleFrame) iter.Seq[app.ImportedAppoi
 		r := rand.New(rand.NewPCG(uint64(seed), 0x5851f42d4c957f2d))
 		today := time.Date(f.Today.Year(), f.Today.Month(), f.Today.Day(), 0, 0, 0, 0, time.UTC)
 		made := 0
-		for day := today.AddDate(0, 0, 27); made < n; day = day.AddDate(0, 0, -1) {
+		for i := 0; made < n; i++ {
+			day := demoDay(today, i)
 			if day.Weekday() == time.Saturday || day.Weekday() == time.Sunday {
 				continue
 			}
@@ -81,6 +83,16 @@ func Appointments(n int, seed int64, f ScheduleFrame) iter.Seq[app.ImportedAppoi
 			}
 		}
 	}
+}
+
+// demoDay is the i-th day filled: Today and the next 27 days, then the
+// days before Today, latest first.
+func demoDay(today time.Time, i int) time.Time {
+	const ahead = 28
+	if i < ahead {
+		return today.AddDate(0, 0, i)
+	}
+	return today.AddDate(0, 0, ahead-1-i)
 }
 
 // everyday is the type most visits are.
