@@ -196,6 +196,11 @@ func hitView(p db.Patient, similar bool) PatientHit {
 		BirthDate: p.BirthDate, Sex: p.Sex, Phone: p.Phone, Similar: similar}
 }
 
+func searchHitView(h db.PatientHit, similar bool) PatientHit {
+	return PatientHit{ID: h.ID, MRN: h.MRN, FamilyName: h.FamilyName, GivenNames: h.GivenNames,
+		BirthDate: h.BirthDate, Sex: h.Sex, Phone: h.Phone, Similar: similar}
+}
+
 const (
 	defaultSearchResults = 20
 	maxSearchResults     = 100
@@ -230,7 +235,7 @@ func (s *Patients) Search(query string, limit int) ([]PatientHit, error) {
 			return err
 		}
 		for i, p := range found {
-			hits = append(hits, hitView(p, i >= exact))
+			hits = append(hits, searchHitView(p, i >= exact))
 		}
 		return o.audit("patient.search", "", "", fmt.Sprintf("%q: %d found", strings.TrimSpace(query), len(hits)))
 	})
@@ -241,7 +246,7 @@ func (s *Patients) Search(query string, limit int) ([]PatientHit, error) {
 // term as typed; then, when they are fewer than limit, those matching with
 // a name word one typo away. Each kind is in name order, family names
 // first for a single word. The first exact of found are the first kind.
-func (o *op) searchPatients(q SearchQuery, limit int) (found []db.Patient, exact int, err error) {
+func (o *op) searchPatients(q SearchQuery, limit int) (found []db.PatientHit, exact int, err error) {
 	found, err = o.matchesAsTyped(q, limit)
 	exact = len(found)
 	if err != nil || exact >= limit {
@@ -274,7 +279,7 @@ func (o *op) searchPatients(q SearchQuery, limit int) (found []db.Patient, exact
 
 // matchesAsTyped answers a single word from the name index, in name order,
 // and anything else from the full-text index.
-func (o *op) matchesAsTyped(q SearchQuery, limit int) ([]db.Patient, error) {
+func (o *op) matchesAsTyped(q SearchQuery, limit int) ([]db.PatientHit, error) {
 	if len(q.Terms) == 1 && q.nameOnly {
 		found, err := o.PatientsByNamePrefix(q.Terms[0].Prefix, limit)
 		if err != nil || len(found) == limit {
@@ -310,7 +315,7 @@ func (o *op) withNearNames(terms []db.SearchTerm) (out []db.SearchTerm, widened 
 	return out, widened, nil
 }
 
-func mergeHits(first, more []db.Patient, limit int) []db.Patient {
+func mergeHits(first, more []db.PatientHit, limit int) []db.PatientHit {
 	seen := make(map[string]bool, len(first))
 	out := first
 	for _, p := range first {
@@ -340,7 +345,7 @@ func (s *Patients) Recent(limit int) ([]PatientHit, error) {
 			return err
 		}
 		for _, p := range found {
-			hits = append(hits, hitView(p, false))
+			hits = append(hits, searchHitView(p, false))
 		}
 		return o.audit("patient.recent", "", "", fmt.Sprintf("%d listed", len(hits)))
 	})

@@ -12,6 +12,38 @@ import (
 // first letters of a name, the full-text table patient_search for every
 // other word (see searchTerms), and name_keys for a name typed with a typo.
 
+// PatientHit is a patient as a search lists them: enough to tell one from
+// another and open the right chart.
+type PatientHit struct {
+	ID         string
+	MRN        string
+	FamilyName string
+	GivenNames string
+	BirthDate  string
+	Sex        string
+	Phone      string
+}
+
+const hitColumns = `id, mrn, family_name, given_names, birth_date, sex, phone`
+
+// hits runs a query of hitColumns.
+func (t *Tx) hits(query string, args ...any) ([]PatientHit, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("search patients: %w", err)
+	}
+	defer rows.Close()
+	var out []PatientHit
+	for rows.Next() {
+		var h PatientHit
+		if err := rows.Scan(&h.ID, &h.MRN, &h.FamilyName, &h.GivenNames, &h.BirthDate, &h.Sex, &h.Phone); err != nil {
+			return nil, fmt.Errorf("search patients: %w", err)
+		}
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
 // SearchTerm is one word of a search and the index words it matches: any
 // that starts with Prefix, or any that is exactly one of Words.
 type SearchTerm struct {
@@ -53,12 +85,12 @@ func ftsQuote(s string) string { return `"` + strings.ReplaceAll(s, `"`, `""`) +
 // PatientsByNamePrefix lists patients whose folded "family given" name starts
 // with prefix, in name order: the index range that answers the first letters
 // typed into a search box.
-func (t *Tx) PatientsByNamePrefix(prefix string, limit int) ([]Patient, error) {
+func (t *Tx) PatientsByNamePrefix(prefix string, limit int) ([]PatientHit, error) {
 	prefix = Fold(prefix)
 	if prefix == "" {
 		return nil, nil
 	}
-	return t.patients(`SELECT `+patientColumns+` FROM patients WHERE sort_key >= ? AND sort_key < ?
+	return t.hits(`SELECT `+hitColumns+` FROM patients WHERE sort_key >= ? AND sort_key < ?
 		ORDER BY sort_key, rowid LIMIT ?`, prefix, prefixEnd(prefix), limit)
 }
 
@@ -66,7 +98,7 @@ func (t *Tx) PatientsByNamePrefix(prefix string, limit int) ([]Patient, error) {
 // begins with one of words as a whole word, in name order: the family names
 // a mistyped one may have meant. The name index alone orders them, so only
 // the patients listed are read.
-func (t *Tx) PatientsByFamilyWords(words []string, limit int) ([]Patient, error) {
+func (t *Tx) PatientsByFamilyWords(words []string, limit int) ([]PatientHit, error) {
 	if len(words) == 0 {
 		return nil, nil
 	}
@@ -74,7 +106,7 @@ func (t *Tx) PatientsByFamilyWords(words []string, limit int) ([]Patient, error)
 	if err != nil {
 		return nil, err
 	}
-	return t.patients(`SELECT `+patientColumns+` FROM patients WHERE rowid IN (
+	return t.hits(`SELECT `+hitColumns+` FROM patients WHERE rowid IN (
 			SELECT p.rowid FROM json_each(?) AS w CROSS JOIN patients AS p
 			ON p.sort_key >= w.value || ' ' AND p.sort_key < w.value || '!'
 			ORDER BY p.sort_key, p.rowid LIMIT ?)
@@ -84,7 +116,7 @@ func (t *Tx) PatientsByFamilyWords(words []string, limit int) ([]Patient, error)
 // SearchPatients finds the patients matched by every one of terms and
 // returns the first limit of them in name order. At most scan index matches
 // are considered, so a broad query stays fast.
-func (t *Tx) SearchPatients(terms []SearchTerm, scan, limit int) ([]Patient, error) {
+func (t *Tx) SearchPatients(terms []SearchTerm, scan, limit int) ([]PatientHit, error) {
 	var parts []string
 	for _, term := range terms {
 		if m := term.match(); m != "" {
@@ -94,7 +126,7 @@ func (t *Tx) SearchPatients(terms []SearchTerm, scan, limit int) ([]Patient, err
 	if len(parts) == 0 {
 		return nil, nil
 	}
-	return t.patients(`SELECT `+patientColumns+` FROM patients WHERE rowid IN (
+	return t.hits(`SELECT `+hitColumns+` FROM patients WHERE rowid IN (
 		SELECT rowid FROM patient_search WHERE patient_search MATCH ? LIMIT ?)
 		ORDER BY sort_key, rowid LIMIT ?`,
 		strings.Join(parts, " AND "), scan, limit)
@@ -306,20 +338,25 @@ func (t *Tx) rebuildSearchIndex() error {
 }
 
 // RecentlyOpened lists the patients userID opened most recently, newest
-// first, each once, as the audit trail's "patient.open" entries tell (the
-// last 1,000 of them). A chart merged since stands for the chart it was
-// merged into.
-func (t *Tx) RecentlyOpened(userID string, limit int) ([]Patient, error) {
-	return t.patients(recentlyOpenedQuery, userID, limit)
+// first, each once, as the audit trail's "patient.open" entries tell: the
+// last 200 of them, or ten for each patient asked for if more. A chart
+// merged since stands for the chart it was merged into.
+func (t *Tx) RecentlyOpened(userID string, limit int) ([]PatientHit, error) {
+	return t.hits(recentlyOpenedQuery, userID, max(200, 10*limit), 2*limit, limit)
 }
 
+// recentlyOpenedQuery reads the newest openings from the partial index
+// audit_patient_opens, keeps each patient's last, and only then looks the
+// few patients up: twice as many as asked for, as merges may join some.
 const recentlyOpenedQuery = `WITH opens AS (
 		SELECT patient_id, seq FROM audit WHERE user_id = ? AND action = 'patient.open'
-		ORDER BY seq DESC LIMIT 1000
+		ORDER BY seq DESC LIMIT ?
+	), opened AS (
+		SELECT patient_id, max(seq) AS last_seq FROM opens GROUP BY patient_id ORDER BY last_seq DESC LIMIT ?
 	), charts AS (
-		SELECT CASE WHEN p.merged_into <> '' THEN p.merged_into ELSE p.id END AS chart_id, max(o.seq) AS last_seq
-		FROM opens o JOIN patients p ON p.id = o.patient_id
+		SELECT CASE WHEN p.merged_into <> '' THEN p.merged_into ELSE p.id END AS chart_id, max(o.last_seq) AS last_seq
+		FROM opened o JOIN patients p ON p.id = o.patient_id
 		GROUP BY chart_id ORDER BY last_seq DESC LIMIT ?
 	)
-	SELECT ` + patientColumns + ` FROM charts JOIN patients ON id = chart_id
+	SELECT ` + hitColumns + ` FROM charts JOIN patients ON id = chart_id
 	WHERE status = 'active' ORDER BY last_seq DESC`

@@ -50,7 +50,7 @@ func TestSearchPatients(t *testing.T) {
 		{[]SearchTerm{{Words: []string{`"smith" OR *`}}}, ""}, // typed text is never query syntax
 	}
 	for _, tt := range tests {
-		var found []Patient
+		var found []PatientHit
 		err := d.View(context.Background(), func(tx *Tx) (err error) {
 			found, err = tx.SearchPatients(tt.terms, 100, 100)
 			return err
@@ -59,7 +59,7 @@ func TestSearchPatients(t *testing.T) {
 			t.Errorf("SearchPatients(%v): %v", tt.terms, err)
 			continue
 		}
-		if got := familyNames(found); got != tt.want {
+		if got := hitNames(found); got != tt.want {
 			t.Errorf("SearchPatients(%v) = %q, want %q", tt.terms, got, tt.want)
 		}
 	}
@@ -74,7 +74,7 @@ func TestSearchPatientsLimit(t *testing.T) {
 	addTestPatient(t, d, u, 2, "O'Brien", "Mary-Kate")
 	addTestPatient(t, d, u, 3, "Núñez", "José")
 	addTestPatient(t, d, u, 4, "Nunn", "Adam")
-	var found []Patient
+	var found []PatientHit
 	err := d.View(context.Background(), func(tx *Tx) (err error) {
 		found, err = tx.SearchPatients(prefixes("2013344"), 100, 2)
 		return err
@@ -82,7 +82,7 @@ func TestSearchPatientsLimit(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got, want := familyNames(found), "Núñez Nunn"; got != want {
+	if got, want := hitNames(found), "Núñez Nunn"; got != want {
 		t.Errorf("SearchPatients(limit 2) = %q, want %q", got, want)
 	}
 }
@@ -124,7 +124,7 @@ func TestSearchByPhoneDigits(t *testing.T) {
 		{"5552013344", "Ade"},
 	}
 	for _, tt := range tests {
-		var found []Patient
+		var found []PatientHit
 		err := d.View(context.Background(), func(tx *Tx) (err error) {
 			found, err = tx.SearchPatients(prefixes(tt.digits), 100, 100)
 			return err
@@ -132,7 +132,7 @@ func TestSearchByPhoneDigits(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := familyNames(found); got != tt.want {
+		if got := hitNames(found); got != tt.want {
 			t.Errorf("search %q = %q, want %q", tt.digits, got, tt.want)
 		}
 	}
@@ -171,7 +171,7 @@ func TestPatientsByNamePrefix(t *testing.T) {
 		{"  ", ""},
 	}
 	for _, tt := range tests {
-		var found []Patient
+		var found []PatientHit
 		err := d.View(context.Background(), func(tx *Tx) (err error) {
 			found, err = tx.PatientsByNamePrefix(tt.prefix, 10)
 			return err
@@ -179,7 +179,7 @@ func TestPatientsByNamePrefix(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := familyNames(found); got != tt.want {
+		if got := hitNames(found); got != tt.want {
 			t.Errorf("PatientsByNamePrefix(%q) = %q, want %q", tt.prefix, got, tt.want)
 		}
 	}
@@ -206,7 +206,7 @@ func TestPatientsByFamilyWords(t *testing.T) {
 		{nil, 10, ""},
 	}
 	for _, tt := range tests {
-		var found []Patient
+		var found []PatientHit
 		err := d.View(context.Background(), func(tx *Tx) (err error) {
 			found, err = tx.PatientsByFamilyWords(tt.words, tt.limit)
 			return err
@@ -214,7 +214,7 @@ func TestPatientsByFamilyWords(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		if got := familyNames(found); got != tt.want {
+		if got := hitNames(found); got != tt.want {
 			t.Errorf("PatientsByFamilyWords(%q, %d) = %q, want %q", tt.words, tt.limit, got, tt.want)
 		}
 	}
@@ -278,6 +278,14 @@ func TestDeletions(t *testing.T) {
 			t.Errorf("deletions(%q) = %q, want %q", tt.word, got, tt.want)
 		}
 	}
+}
+
+func hitNames(hits []PatientHit) string {
+	var names []string
+	for _, h := range hits {
+		names = append(names, h.FamilyName)
+	}
+	return strings.Join(names, " ")
 }
 
 func nearWords(t *testing.T, d *DB, word string) string {
@@ -438,13 +446,13 @@ func TestSearchIndexBuiltAfterMigrating(t *testing.T) {
 			t.Errorf("NameWordsNear(%q) = %q, want %q", tt.typed, got, tt.want)
 		}
 	}
-	var found []Patient
+	var found []PatientHit
 	err = d.View(ctx, func(tx *Tx) (err error) {
 		found, err = tx.SearchPatients(prefixes("3344"), 10, 10) // a term only this Folio writes
 		return err
 	})
-	if err != nil || familyNames(found) != "Okonkwo" {
-		t.Errorf("search by the last four digits after migrating: %q, %v", familyNames(found), err)
+	if err != nil || hitNames(found) != "Okonkwo" {
+		t.Errorf("search by the last four digits after migrating: %q, %v", hitNames(found), err)
 	}
 }
 
@@ -481,7 +489,7 @@ func TestRecentlyOpened(t *testing.T) {
 	})
 
 	recent := func(u User, limit int) string {
-		var found []Patient
+		var found []PatientHit
 		err := d.View(context.Background(), func(tx *Tx) (err error) {
 			found, err = tx.RecentlyOpened(u.ID, limit)
 			return err
@@ -489,7 +497,7 @@ func TestRecentlyOpened(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return familyNames(found)
+		return hitNames(found)
 	}
 	tests := []struct {
 		user  User
@@ -530,7 +538,7 @@ func TestRecentlyOpenedUsesIndex(t *testing.T) {
 	d := openTestDB(t)
 	var plan []string
 	err := d.View(context.Background(), func(tx *Tx) error {
-		rows, err := tx.tx.Query(`EXPLAIN QUERY PLAN `+recentlyOpenedQuery, "u", 10)
+		rows, err := tx.tx.Query(`EXPLAIN QUERY PLAN `+recentlyOpenedQuery, "u", 200, 20, 10)
 		if err != nil {
 			return err
 		}

@@ -108,7 +108,7 @@ test('first run, users, a patient from registration to correction, sign out', as
   await page.getByRole('link', { name: 'Patients' }).click();
   const hit = page.getByTestId('search-hit').filter({ hasText: 'OKONKWO' });
   // Each query must itself find her, not leave the previous answer shown.
-  for (const query of ['okon', 'adaeze okon', mrn, '1984-07-19', '2013344']) {
+  for (const query of ['okon', 'adaeze okon', 'okonkow', mrn, '1984-07-19', '7/19/1984', '3344']) {
     const hits = await searchFor(page, query);
     assert.ok(hits.some((h) => h.mrn === mrn), `searching ${JSON.stringify(query)} finds the patient`);
     await hit.waitFor();
@@ -302,6 +302,12 @@ test('the admin browses, filters and verifies the audit trail', async () => {
     (n) => document.querySelectorAll('[data-testid=audit] tbody tr').length === n,
     answer.entries.length,
   );
+  // Page back to the first entry.
+  for (let older = page.getByRole('button', { name: 'Older entries' }); await older.count(); ) {
+    const rows = await page.getByTestId('audit').locator('tbody tr').count();
+    await older.click();
+    await page.waitForFunction((n) => document.querySelectorAll('[data-testid=audit] tbody tr').length > n, rows);
+  }
   const text = await page.getByTestId('audit').textContent();
   for (const action of ['patient.register', 'patient.search', 'patient.open', 'patient.correct', 'login', 'logout']) {
     assert.ok(text.includes(action), `the audit trail shows ${action}`);
@@ -319,5 +325,16 @@ test('the admin browses, filters and verifies the audit trail', async () => {
   await page.getByText('Backup written and verified').waitFor();
   assert.equal(await page.getByTestId('backups').locator('tbody tr').count(), 1);
   await shot('backup-written');
+
+  // The clinic reads typed dates day first from now on.
+  await page.getByRole('link', { name: 'Settings' }).click();
+  await page.getByLabel('Dates typed with / or . in search mean').selectOption('dmy');
+  await page.getByRole('button', { name: 'Save settings' }).click();
+  await page.getByText('Settings saved.').waitFor();
+  const saved = await page.evaluate(async () => {
+    const r = await fetch('/api/Admin/Settings', { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: '[]' });
+    return r.json();
+  });
+  assert.equal(saved.dateOrder, 'dmy');
   await ctx.close();
 });

@@ -113,6 +113,7 @@ export function createClient(transport: Transport) {
     patients: {
       register: (p: PatientInput) => call<Patient>('Patients', 'Register', p),
       search: (query: string, limit = 20) => call<PatientHit[]>('Patients', 'Search', query, limit),
+      recent: (limit = 10) => call<PatientHit[]>('Patients', 'Recent', limit),
       open: (id: string) => call<Patient>('Patients', 'Open', id),
       correct: (id: string, p: PatientInput, reason: string, version: number) =>
         call<Patient>('Patients', 'Correct', id, p, reason, version),

@@ -145,9 +145,13 @@ export interface NewUser {
   password: string;
 }
 
+export type DateOrder = 'mdy' | 'dmy';
+
 export interface Settings {
   clinicName: string;
   idleMinutes: number;
+  /** How 3/4/1980 is read in search: month first (mdy) or day first (dmy). */
+  dateOrder: DateOrder;
 }
 
 export interface AuditFilter {

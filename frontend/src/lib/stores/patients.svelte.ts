@@ -127,6 +127,12 @@ class PatientsStore {
     this.duplicates = [];
   }
 
+  /** loadRecent lists the patients this person opened lately, from any
+   * window or earlier session (the audit trail remembers). */
+  async loadRecent() {
+    this.recent = await api.patients.recent(maxRecent);
+  }
+
   async register(input: PatientInput): Promise<Patient> {
     const p = await api.patients.register(input);
     this.#opened(p);
