@@ -92,3 +92,21 @@ export async function signIn(page, username, password) {
   await page.getByLabel('Password', { exact: true }).fill(password);
   await page.getByRole('button', { name: 'Sign in' }).click();
 }
+
+/** call runs one Folio call from a signed-in page, as the UI's client does,
+ * and throws the message of a refused one. */
+export function call(page, service, method, ...args) {
+  return page.evaluate(
+    async ({ service, method, args }) => {
+      const r = await fetch(`/api/${service}/${method}`, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json' },
+        body: JSON.stringify(args),
+      });
+      const body = await r.json();
+      if (!r.ok) throw new Error(body.message);
+      return body;
+    },
+    { service, method, args },
+  );
+}

@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminPassword, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
+import { adminPassword, call, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
 
 let folio;
 let chromium;
@@ -20,22 +20,6 @@ after(async () => {
   await chromium?.close();
   await folio?.stop();
 });
-
-function call(page, service, method, ...args) {
-  return page.evaluate(
-    async ({ service, method, args }) => {
-      const r = await fetch(`/api/${service}/${method}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(args),
-      });
-      const body = await r.json();
-      if (!r.ok) throw new Error(body.message);
-      return body;
-    },
-    { service, method, args },
-  );
-}
 
 // A 1x1 PNG, the smallest real picture.
 const png = Buffer.from(

@@ -4,7 +4,7 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminPassword, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
+import { adminPassword, call, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
 
 let folio;
 let chromium;
@@ -26,23 +26,6 @@ const today = dayOf(new Date());
 const yesterday = dayOf(new Date(Date.now() - 86_400_000));
 const deskPassword = 'desk-password-123';
 const drPassword = 'doctor-password-123';
-
-/** call runs one Folio call from the signed-in page, as the UI's client does. */
-function call(page, service, method, ...args) {
-  return page.evaluate(
-    async ({ service, method, args }) => {
-      const r = await fetch(`/api/${service}/${method}`, {
-        method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
-        body: JSON.stringify(args),
-      });
-      const body = await r.json();
-      if (!r.ok) throw new Error(body.message);
-      return body;
-    },
-    { service, method, args },
-  );
-}
 
 test('the admin sets up visit types, opening hours and staff', async () => {
   const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1000 } });
