@@ -13,6 +13,9 @@ import (
 	"github.com/wailsapp/wails/v2/pkg/options"
 	"github.com/wailsapp/wails/v2/pkg/options/assetserver"
 	"github.com/wailsapp/wails/v2/pkg/options/linux"
+	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
+
+	"folio/app"
 )
 
 func runDesktop(ctx context.Context, args []string, stdout io.Writer) error {
@@ -31,6 +34,7 @@ func runDesktop(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	defer closeApp()
 	session := a.NewSession("")
+	files := &Files{session: session}
 	return wails.Run(&options.App{
 		Title:            "Folio",
 		Width:            1280,
@@ -39,8 +43,33 @@ func runDesktop(ctx context.Context, args []string, stdout io.Writer) error {
 		MinHeight:        600,
 		BackgroundColour: &options.RGBA{R: 244, G: 246, B: 248, A: 255},
 		AssetServer:      &assetserver.Options{Assets: assets()},
-		Bind:             a.Services(session),
+		Bind:             append(a.Services(session), files),
+		OnStartup:        func(ctx context.Context) { files.ctx = ctx },
 		ErrorFormatter:   a.FormatError,
 		Linux:            &linux.Options{ProgramName: "folio", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
 	})
+}
+
+// Files saves what the UI exports (the day list, the call list as CSV)
+// where the person chooses. A browser downloads files by itself; the
+// desktop window has no downloads, so it asks with the system's dialog.
+type Files struct {
+	ctx     context.Context
+	session *app.Session
+}
+
+// SaveText asks where to save name and writes text there. It answers the
+// path written, or "" when the person cancelled.
+func (f *Files) SaveText(name, text string) (string, error) {
+	if !f.session.SignedIn() {
+		return "", &app.Error{Kind: app.Unauthenticated, Message: "Please sign in."}
+	}
+	path, err := wailsruntime.SaveFileDialog(f.ctx, wailsruntime.SaveDialogOptions{Title: "Save " + name, DefaultFilename: name})
+	if err != nil || path == "" {
+		return "", err
+	}
+	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		return "", &app.Error{Kind: app.Invalid, Message: fmt.Sprintf("Folio could not write %s: %v", path, err)}
+	}
+	return path, nil
 }

@@ -36,11 +36,23 @@ var scheduleBench struct {
 
 // benchScheduleClinic returns the data folder of the clinic with its
 // million appointments, generating it on first use.
+//
+// FOLIO_BENCH_SCHEDULE_DIR names a folder to keep the clinic in between
+// runs: generated there if it holds no chart yet, reused as it is if it
+// does (each run's reads add to its audit log; bookings add appointments).
 func benchScheduleClinic(b *testing.B) string {
 	b.Helper()
+	if kept := os.Getenv("FOLIO_BENCH_SCHEDULE_DIR"); kept != "" {
+		if _, err := os.Stat(filepath.Join(kept, db.FileName)); err == nil {
+			return kept
+		}
+	}
 	patients := benchClinic(b)
 	scheduleBench.once.Do(func() {
 		dir := filepath.Join(filepath.Dir(patients), "schedule")
+		if kept := os.Getenv("FOLIO_BENCH_SCHEDULE_DIR"); kept != "" {
+			dir = kept
+		}
 		if err := copyFile(filepath.Join(patients, db.FileName), filepath.Join(dir, db.FileName)); err != nil {
 			scheduleBench.err = err
 			return

@@ -258,8 +258,15 @@ test('check a patient in through to done; the day list prints; the call list has
   assert.match(await calls.textContent(), /BRENNAN/);
   assert.match(await calls.textContent(), /555-300-1212/);
   assert.doesNotMatch(await calls.textContent(), /NAKAMURA/);
-  const csv = await call(page, 'Schedule', 'CallListCSV');
+  const downloading = page.waitForEvent('download');
+  await page.getByRole('button', { name: 'Export CSV' }).click();
+  const file = await downloading;
+  assert.match(file.suggestedFilename(), /^call-list-\d{4}-\d{2}-\d{2}\.csv$/);
+  const chunks = [];
+  for await (const c of await file.createReadStream()) chunks.push(c);
+  const csv = Buffer.concat(chunks).toString('utf8');
   assert.match(csv, /Brennan/);
+  assert.match(csv, /did not attend, no call/);
   await shot('call-list');
   await ctx.close();
 });

@@ -92,3 +92,22 @@ describe('onError', () => {
     expect(heard).toEqual(['locked']);
   });
 });
+
+describe('saveFile', () => {
+  it('hands the export to the saver and answers where it went', async () => {
+    const saved: string[][] = [];
+    const client = createClient(wailsTransport({}), async (name, text) => {
+      saved.push([name, text]);
+      return `/home/desk/${name}`;
+    });
+    await expect(client.saveFile('day-list.csv', 'a,b\r\n')).resolves.toBe('/home/desk/day-list.csv');
+    expect(saved).toEqual([['day-list.csv', 'a,b\r\n']]);
+  });
+
+  it('reads a desktop error the same way as any call', async () => {
+    const client = createClient(wailsTransport({}), () =>
+      Promise.reject(new Error('{"kind":"unauthenticated","message":"Please sign in."}')),
+    );
+    await expect(client.saveFile('x.csv', '')).rejects.toMatchObject({ kind: 'unauthenticated', message: 'Please sign in.' });
+  });
+});

@@ -41,7 +41,7 @@ type Bindings = Record<string, Record<string, Binding>>;
 
 declare global {
   interface Window {
-    go?: { app?: Bindings };
+    go?: { app?: Bindings; main?: Bindings };
   }
 }
 
@@ -77,13 +77,40 @@ export function httpTransport(base = '', fetchFn: typeof fetch = (...a) => fetch
   };
 }
 
+/** Saver puts an exported file (a CSV list) where the person wants it and
+ * answers where, or '' when they cancelled. */
+export type Saver = (name: string, text: string, type: string) => Promise<string>;
+
+/** browserSaver lets the browser download the file, as any web page does. */
+export const browserSaver: Saver = async (name, text, type) => {
+  const url = URL.createObjectURL(new Blob([text], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  return name;
+};
+
+/** The desktop window has no downloads: Go asks with a save dialog. */
+export function wailsSaver(main: Bindings): Saver {
+  return async (name, text) => (await main.Files.SaveText(name, text)) as string;
+}
+
 function defaultTransport(): Transport {
   if (typeof window !== 'undefined' && window.go?.app) return wailsTransport(window.go.app);
   return httpTransport();
 }
 
+function defaultSaver(): Saver {
+  if (typeof window !== 'undefined' && window.go?.main?.Files) return wailsSaver(window.go.main);
+  return browserSaver;
+}
+
 /** Client is every call the UI makes, typed. */
-export function createClient(transport: Transport) {
+export function createClient(transport: Transport, saver: Saver = browserSaver) {
   const listeners = new Set<(e: FolioError) => void>();
   const call = async <T>(service: string, method: string, ...args: unknown[]): Promise<T> => {
     try {
@@ -95,6 +122,14 @@ export function createClient(transport: Transport) {
     }
   };
   return {
+    /** saveFile saves an export where the person chooses (see Saver). */
+    async saveFile(name: string, text: string, type = 'text/csv'): Promise<string> {
+      try {
+        return await saver(name, text, type);
+      } catch (raw) {
+        throw toFolioError(raw instanceof Error && raw.message.startsWith('{') ? raw.message : raw);
+      }
+    },
     /** onError hears every failed call, so the session store can show the
      * lock or sign-in screen whichever screen's call found it out. */
     onError(fn: (e: FolioError) => void): () => void {
@@ -170,4 +205,4 @@ export function createClient(transport: Transport) {
 
 export type Client = ReturnType<typeof createClient>;
 
-export const api: Client = createClient(defaultTransport());
+export const api: Client = createClient(defaultTransport(), defaultSaver());

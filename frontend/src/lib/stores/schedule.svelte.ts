@@ -140,6 +140,15 @@ class ScheduleStore {
     this.callList = await api.schedule.callList();
   }
 
+  /** exportDayList saves the day list as CSV; '' when the save was cancelled. */
+  async exportDayList(date: string, clinicianId: string): Promise<string> {
+    return api.saveFile(`day-list-${date}.csv`, await api.schedule.dayListCSV(date, clinicianId));
+  }
+
+  async exportCallList(): Promise<string> {
+    return api.saveFile(`call-list-${dayOf(new Date())}.csv`, await api.schedule.callListCSV());
+  }
+
   async saveType(t: AppointmentType) {
     await api.schedule.saveType(t);
     this.types = await api.schedule.types();
@@ -169,16 +178,4 @@ export function previousStatus(status: string): string {
   if (status === 'no_show') return 'booked';
   const i = order.indexOf(status);
   return i > 0 ? order[i - 1] : '';
-}
-
-/** download saves text as a file: the day list or call list as CSV. */
-export function download(name: string, text: string, type = 'text/csv') {
-  const url = URL.createObjectURL(new Blob([text], { type }));
-  const a = document.createElement('a');
-  a.href = url;
-  a.download = name;
-  document.body.appendChild(a);
-  a.click();
-  a.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 1000);
 }
