@@ -100,6 +100,19 @@ test('book, move and cancel in the calendar; the chart lists the appointments', 
   await form.waitFor({ state: 'detached' });
   await shot('booked');
 
+  // Booking the same clinician at the same time is allowed, with a warning.
+  await page.getByRole('button', { name: 'New appointment' }).click();
+  await form.getByLabel('Patient').fill('nakamura');
+  await form.getByRole('button', { name: /NAKAMURA, Yuki/ }).click();
+  await form.getByLabel('Date').fill(today);
+  await form.getByLabel('Time').fill('10:05');
+  await form.getByRole('button', { name: 'Book' }).click();
+  const warnings = page.getByTestId('booking-warnings');
+  await warnings.waitFor();
+  assert.match(await warnings.textContent(), /OKONKWO|already|busy|overlap/i);
+  await form.waitFor({ state: 'detached' });
+  await shot('overlap-warning');
+
   // Drag it an hour later.
   const box = await event.boundingBox();
   const hour = box.height * 3; // the event is 20 minutes long
@@ -171,7 +184,7 @@ test('a repeating appointment: booked weekly, and moved as a whole series by dra
   assert.equal(series.length, 3);
   assert.deepEqual(series.map((a) => a.start.slice(11)), ['08:00', '08:00', '08:00']);
 
-  const event = page.locator('.ec-event', { hasText: 'NAKAMURA' });
+  const event = page.locator('.ec-event', { hasText: '08:00' }).filter({ hasText: 'NAKAMURA' });
   await event.waitFor();
   // The calendar widens when the form closes: measure after that.
   await form.waitFor({ state: 'detached' });
