@@ -70,39 +70,9 @@ func appointmentView(r db.AppointmentRow) Appointment {
 		PatientMRN: r.PatientMRN, PatientBirthDate: r.PatientBirthDate, PatientPhone: r.PatientPhone,
 		ClinicianID: r.ClinicianID, ClinicianName: r.ClinicianName, TypeID: r.TypeID, TypeName: r.TypeName,
 		Colour: r.TypeColour, Start: r.Start, End: r.End, Minutes: wallMinutes(r.Start, r.End), Status: r.Status,
-		ArrivedAt: instantText(r.ArrivedAt), InRoomAt: instantText(r.InRoomAt),
-		WithClinicianAt: instantText(r.WithClinicianAt), DoneAt: instantText(r.DoneAt),
+		ArrivedAt: r.ArrivedText, InRoomAt: r.InRoomText, WithClinicianAt: r.WithClinicianText, DoneAt: r.DoneText,
 		Reason: r.Reason, Note: r.Note, SeriesID: r.SeriesID, Version: r.Version,
 	}
-}
-
-// instantText writes a check-in time as RFC 3339 in UTC, by hand: the
-// calendar writes thousands of them and time.Format is most of its cost.
-func instantText(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	t = t.UTC()
-	y, mo, d := t.Date()
-	h, mi, sec := t.Clock()
-	b := make([]byte, 0, len("2006-01-02T15:04:05Z"))
-	b = appendDigits(b, y, 4)
-	b = appendDigits(append(b, '-'), int(mo), 2)
-	b = appendDigits(append(b, '-'), d, 2)
-	b = appendDigits(append(b, 'T'), h, 2)
-	b = appendDigits(append(b, ':'), mi, 2)
-	b = appendDigits(append(b, ':'), sec, 2)
-	return string(append(b, 'Z'))
-}
-
-// appendDigits appends n, zero-padded to width digits.
-func appendDigits(b []byte, n, width int) []byte {
-	var digits [4]byte
-	for i := width - 1; i >= 0; i-- {
-		digits[i] = byte('0' + n%10)
-		n /= 10
-	}
-	return append(b, digits[:width]...)
 }
 
 // parseWall reads a local wall-clock time, strictly: "2026-03-10T9:00" and

@@ -64,19 +64,17 @@ func (s *Schedule) calendar(action, from, clinicianID string, days int) (Calenda
 		}
 		out = Calendar{From: first.Format(dateLayout), To: first.AddDate(0, 0, days).Format(dateLayout),
 			ClinicianID: clinician.ID, Appointments: []Appointment{}}
-		rows, err := o.AppointmentsBetween(out.From, out.To, clinician.ID)
+		err := o.EachAppointmentBetween(out.From, out.To, clinician.ID, func(r *db.AppointmentRow) {
+			out.Appointments = append(out.Appointments, appointmentView(*r))
+		})
 		if err != nil {
 			return err
-		}
-		out.Appointments = make([]Appointment, len(rows))
-		for i, r := range rows {
-			out.Appointments[i] = appointmentView(r)
 		}
 		who := "whole clinic"
 		if clinician.ID != "" {
 			who = clinician.Username
 		}
-		return o.audit(action, "", "", fmt.Sprintf("%s to %s, %s: %d appointments", out.From, out.To, who, len(rows)))
+		return o.audit(action, "", "", fmt.Sprintf("%s to %s, %s: %d appointments", out.From, out.To, who, len(out.Appointments)))
 	})
 	return out, err
 }

@@ -246,6 +246,10 @@ type AppointmentRow struct {
 	ClinicianName     string
 	TypeName          string
 	TypeColour        string
+	// The check-in times as RFC 3339 text in UTC to the second, "" for a
+	// step not reached: what the calendar shows, cut from the stored text
+	// rather than formatted again, a thousand lines times four.
+	ArrivedText, InRoomText, WithClinicianText, DoneText string
 }
 
 // appointmentRowFrom reads what a calendar line shows, from the appointment
@@ -309,47 +313,78 @@ func (t *Tx) appointmentLabels() (appointmentLabels, error) {
 	return l, err
 }
 
-func (l appointmentLabels) scan(row scanner) (AppointmentRow, error) {
-	var r AppointmentRow
-	a := &r.Appointment
-	var arrived, inRoom, withClinician, done string
-	err := row.Scan(&a.ID, &a.PatientID, &a.ClinicianID, &a.TypeID, &a.Start, &a.End, &a.Status,
-		&arrived, &inRoom, &withClinician, &done, &a.Reason, &a.Note, &a.SeriesID, &a.Version,
-		&r.PatientFamilyName, &r.PatientGivenNames, &r.PatientMRN, &r.PatientBirthDate, &r.PatientPhone)
+// appointmentRowScan is where the rows of appointmentRowFrom are read into:
+// one row at a time, the same memory for every row of a list, so that a
+// week's thousand lines cost no allocation of their own beyond the
+// driver's.
+type appointmentRowScan struct {
+	labels                               appointmentLabels
+	row                                  AppointmentRow
+	arrived, inRoom, withClinician, done string
+	dest                                 []any
+}
+
+func (l appointmentLabels) scanner() *appointmentRowScan {
+	s := &appointmentRowScan{labels: l}
+	r, a := &s.row, &s.row.Appointment
+	s.dest = []any{&a.ID, &a.PatientID, &a.ClinicianID, &a.TypeID, &a.Start, &a.End, &a.Status,
+		&s.arrived, &s.inRoom, &s.withClinician, &s.done, &a.Reason, &a.Note, &a.SeriesID, &a.Version,
+		&r.PatientFamilyName, &r.PatientGivenNames, &r.PatientMRN, &r.PatientBirthDate, &r.PatientPhone}
+	return s
+}
+
+// scan reads row into s.row, which stays valid until the next scan.
+func (s *appointmentRowScan) scan(row scanner) (*AppointmentRow, error) {
+	err := row.Scan(s.dest...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return r, ErrNotFound
+		return nil, ErrNotFound
 	}
 	if err != nil {
-		return r, fmt.Errorf("read appointment: %w", err)
+		return nil, fmt.Errorf("read appointment: %w", err)
 	}
-	a.ArrivedAt, a.InRoomAt = parseOptionalTime(arrived), parseOptionalTime(inRoom)
-	a.WithClinicianAt, a.DoneAt = parseOptionalTime(withClinician), parseOptionalTime(done)
-	r.ClinicianName = l.clinicians[a.ClinicianID]
-	at := l.types[a.TypeID]
+	r := &s.row
+	r.ArrivedAt, r.InRoomAt = parseOptionalTime(s.arrived), parseOptionalTime(s.inRoom)
+	r.WithClinicianAt, r.DoneAt = parseOptionalTime(s.withClinician), parseOptionalTime(s.done)
+	r.ArrivedText, r.InRoomText = instantText(s.arrived, r.ArrivedAt), instantText(s.inRoom, r.InRoomAt)
+	r.WithClinicianText, r.DoneText = instantText(s.withClinician, r.WithClinicianAt), instantText(s.done, r.DoneAt)
+	r.ClinicianName = s.labels.clinicians[r.ClinicianID]
+	at := s.labels.types[r.TypeID]
 	r.TypeName, r.TypeColour = at.Name, at.Colour
 	return r, nil
 }
 
-func (t *Tx) appointmentRows(what, query string, args ...any) ([]AppointmentRow, error) {
+// eachAppointmentRow runs query, which selects appointmentRowFrom, and
+// calls fn with each row in order. The row is reused for the next one: fn
+// copies what it keeps.
+func (t *Tx) eachAppointmentRow(what, query string, args []any, fn func(*AppointmentRow)) error {
 	labels, err := t.appointmentLabels()
 	if err != nil {
-		return nil, err
+		return err
 	}
 	rows, err := t.query(query, args...)
 	if err != nil {
-		return nil, fmt.Errorf("list %s: %w", what, err)
+		return fmt.Errorf("list %s: %w", what, err)
 	}
 	defer rows.Close()
-	var out []AppointmentRow
+	s := labels.scanner()
 	for rows.Next() {
-		r, err := labels.scan(rows)
+		r, err := s.scan(rows)
 		if err != nil {
-			return nil, err
+			return err
 		}
-		out = append(out, r)
+		fn(r)
 	}
 	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("list %s: %w", what, err)
+		return fmt.Errorf("list %s: %w", what, err)
+	}
+	return nil
+}
+
+func (t *Tx) appointmentRows(what, query string, args ...any) ([]AppointmentRow, error) {
+	var out []AppointmentRow
+	err := t.eachAppointmentRow(what, query, args, func(r *AppointmentRow) { out = append(out, *r) })
+	if err != nil {
+		return nil, err
 	}
 	return out, nil
 }
@@ -388,7 +423,11 @@ func (t *Tx) AppointmentRowByID(id string) (AppointmentRow, error) {
 	if err != nil {
 		return AppointmentRow{}, err
 	}
-	return labels.scan(t.queryRow(appointmentRowFrom+` WHERE a.id = ?`, id))
+	r, err := labels.scanner().scan(t.queryRow(appointmentRowFrom+` WHERE a.id = ?`, id))
+	if err != nil {
+		return AppointmentRow{}, err
+	}
+	return *r, nil
 }
 
 // UpdateAppointment replaces the appointment with a, keeping the version it
@@ -463,14 +502,28 @@ func (t *Tx) AppointmentRevisions(id string) ([]AppointmentRevision, error) {
 // the whole clinic, in time order. Cancelled ones are left out: their time
 // is free again.
 func (t *Tx) AppointmentsBetween(from, to, clinicianID string) ([]AppointmentRow, error) {
-	if clinicianID == "" {
-		return t.appointmentRows("appointments", appointmentRowFrom+`
-			WHERE a.starts_at >= ? AND a.starts_at < ? AND a.status <> 'cancelled'
-			ORDER BY a.starts_at, a.id`, from, to)
+	var out []AppointmentRow
+	err := t.EachAppointmentBetween(from, to, clinicianID, func(r *AppointmentRow) { out = append(out, *r) })
+	if err != nil {
+		return nil, err
 	}
-	return t.appointmentRows("appointments", appointmentRowFrom+`
+	return out, nil
+}
+
+// EachAppointmentBetween is AppointmentsBetween calling fn with each
+// appointment in turn instead of returning a list, for the calendar: a
+// week of the whole clinic is a thousand rows, turned straight into what
+// the calendar shows. The row fn is given is reused for the next: fn
+// copies what it keeps.
+func (t *Tx) EachAppointmentBetween(from, to, clinicianID string, fn func(*AppointmentRow)) error {
+	if clinicianID == "" {
+		return t.eachAppointmentRow("appointments", appointmentRowFrom+`
+			WHERE a.starts_at >= ? AND a.starts_at < ? AND a.status <> 'cancelled'
+			ORDER BY a.starts_at, a.id`, []any{from, to}, fn)
+	}
+	return t.eachAppointmentRow("appointments", appointmentRowFrom+`
 		WHERE a.clinician_id = ? AND a.starts_at >= ? AND a.starts_at < ? AND a.status <> 'cancelled'
-		ORDER BY a.starts_at, a.id`, clinicianID, from, to)
+		ORDER BY a.starts_at, a.id`, []any{clinicianID, from, to}, fn)
 }
 
 // PatientAppointments lists every appointment of a patient, cancelled ones
@@ -591,6 +644,26 @@ func optionalTime(t time.Time) string {
 	return formatTime(t)
 }
 
+// instantText is the stored instant t, read from stored, as RFC 3339 in
+// UTC to the second; "" for the zero time. The stored form (timeLayout) is
+// that text with a fraction, so it is cut rather than formatted.
+func instantText(stored string, t time.Time) string {
+	if t.IsZero() {
+		return ""
+	}
+	if storedForm(stored) {
+		return stored[:19] + "Z"
+	}
+	return t.UTC().Format(time.RFC3339)
+}
+
+// storedForm tells whether s has the shape of timeLayout,
+// 2006-01-02T15:04:05.000000Z.
+func storedForm(s string) bool {
+	return len(s) == len(timeLayout) && s[4] == '-' && s[7] == '-' && s[10] == 'T' && s[13] == ':' && s[16] == ':' &&
+		s[19] == '.' && s[26] == 'Z'
+}
+
 // parseOptionalTime reads a check-in time, "" for a step not reached. The
 // stored form (timeLayout) is read by hand: a week of the calendar holds
 // thousands of them, and time.Parse would cost more than the query.
@@ -598,9 +671,7 @@ func parseOptionalTime(s string) time.Time {
 	if s == "" {
 		return time.Time{}
 	}
-	// 2006-01-02T15:04:05.000000Z
-	if len(s) != len(timeLayout) || s[4] != '-' || s[7] != '-' || s[10] != 'T' || s[13] != ':' || s[16] != ':' ||
-		s[19] != '.' || s[26] != 'Z' {
+	if !storedForm(s) {
 		return parseTime(s)
 	}
 	num := func(from, to int) int {
