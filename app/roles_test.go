@@ -58,6 +58,7 @@ var methodAccess = map[string]access{
 	"Schedule.Cancel":              scheduling,
 	"Schedule.NoShow":              scheduling,
 	"Schedule.Advance":             scheduling,
+	"Schedule.Appointment":         scheduling,
 	"Schedule.Week":                scheduling,
 	"Schedule.Day":                 scheduling,
 	"Schedule.Board":               scheduling,
@@ -259,6 +260,8 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 	case "Schedule.Advance":
 		a := f.appointment(t, "08:30")
 		return []any{a.ID, "arrived", a.Version}
+	case "Schedule.Appointment":
+		return []any{f.appointment(t, "09:00").ID}
 	case "Schedule.Week":
 		return []any{today, ""}
 	case "Schedule.Day", "Schedule.DayListCSV":

@@ -52,8 +52,9 @@ func (o *op) checkCalendarClinician(fields fieldErrors, id string) db.User {
 	return u
 }
 
-// calendar lists days [from, from+days) and audits the reading as action.
-func (s *Schedule) calendar(action, from, clinicianID string, days int) (Calendar, error) {
+// calendar lists days [from, from+days) with read and audits the reading
+// as action.
+func (s *Schedule) calendar(action, from, clinicianID string, days int, read func(o *op, c *Calendar) error) (Calendar, error) {
 	var out Calendar
 	err := s.app.act(s.session, permSchedule, func(o *op) error {
 		fields := fieldErrors{}
@@ -64,10 +65,7 @@ func (s *Schedule) calendar(action, from, clinicianID string, days int) (Calenda
 		}
 		out = Calendar{From: first.Format(dateLayout), To: first.AddDate(0, 0, days).Format(dateLayout),
 			ClinicianID: clinician.ID, Appointments: []Appointment{}}
-		err := o.EachAppointmentBetween(out.From, out.To, clinician.ID, func(r *db.AppointmentRow) {
-			out.Appointments = append(out.Appointments, appointmentView(*r))
-		})
-		if err != nil {
+		if err := read(o, &out); err != nil {
 			return err
 		}
 		who := "whole clinic"
@@ -81,13 +79,46 @@ func (s *Schedule) calendar(action, from, clinicianID string, days int) (Calenda
 
 // Week lists the seven days from from ("" for today), for one clinician
 // or, with clinicianID "", the whole clinic.
+//
+// Its appointments carry only what the calendar draws and a drag needs:
+// id, patientId, the patient's names, clinicianId, typeId, typeName,
+// colour, start, end, status, seriesId and version. The rest (MRN, birth
+// date, phone, clinicianName, minutes, check-in times, reason, note) is
+// left empty: a whole clinic's week is a thousand lines, and the one opened
+// is read in full by Appointment.
 func (s *Schedule) Week(from, clinicianID string) (Calendar, error) {
-	return s.calendar("schedule.week", from, clinicianID, 7)
+	return s.calendar("schedule.week", from, clinicianID, 7, func(o *op, c *Calendar) error {
+		return o.EachCalendarEntryBetween(c.From, c.To, c.ClinicianID, func(e *db.CalendarEntry) {
+			c.Appointments = append(c.Appointments, Appointment{ID: e.ID, PatientID: e.PatientID,
+				PatientFamilyName: e.PatientFamilyName, PatientGivenNames: e.PatientGivenNames,
+				ClinicianID: e.ClinicianID, TypeID: e.TypeID, TypeName: e.TypeName, Colour: e.TypeColour,
+				Start: e.Start, End: e.End, Status: e.Status, SeriesID: e.SeriesID, Version: e.Version})
+		})
+	})
 }
 
-// Day lists one day ("" for today), for one clinician or the whole clinic.
+// Day lists one day ("" for today), for one clinician or the whole clinic,
+// its appointments in full: the day list prints them.
 func (s *Schedule) Day(date, clinicianID string) (Calendar, error) {
-	return s.calendar("schedule.day", date, clinicianID, 1)
+	return s.calendar("schedule.day", date, clinicianID, 1, func(o *op, c *Calendar) error {
+		return o.EachAppointmentBetween(c.From, c.To, c.ClinicianID, func(r *db.AppointmentRow) {
+			c.Appointments = append(c.Appointments, appointmentView(*r))
+		})
+	})
+}
+
+// Appointment reads one appointment in full, as the calendar opens it.
+func (s *Schedule) Appointment(id string) (Appointment, error) {
+	var out Appointment
+	err := s.app.act(s.session, permSchedule, func(o *op) error {
+		r, err := o.AppointmentRowByID(id)
+		if err != nil {
+			return err
+		}
+		out = appointmentView(r)
+		return o.audit("appointment.open", r.PatientID, "appointment/"+r.ID, r.Start)
+	})
+	return out, err
 }
 
 // Board is the check-in board of one day: its appointments by status.

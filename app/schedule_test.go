@@ -742,10 +742,12 @@ func TestWeekAndDay(t *testing.T) {
 	if _, err := sc.desk.Cancel(gone.ID, "called", "one", 1); err != nil {
 		t.Fatal(err)
 	}
+	// The week leaves the clinician's name out; the day has it.
+	names := map[string]string{sc.lee.ID: "Dr. Jordan Lee", sc.okafor.ID: "Test drokafor"}
 	starts := func(c app.Calendar) []string {
 		var out []string
 		for _, a := range c.Appointments {
-			out = append(out, a.Start+" "+a.ClinicianName)
+			out = append(out, a.Start+" "+names[a.ClinicianID])
 		}
 		return out
 	}
@@ -762,6 +764,13 @@ func TestWeekAndDay(t *testing.T) {
 	if e := sc.lastAudit(t); e.Action != "schedule.week" || e.PatientID != "" || !strings.Contains(e.Detail, "whole clinic: 4 appointments") {
 		t.Errorf("audit %+v", e)
 	}
+	// A week's line is what the calendar draws and a drag needs, no more.
+	want0 := app.Appointment{ID: week.Appointments[0].ID, PatientID: sc.ana.ID, PatientFamilyName: sc.ana.FamilyName,
+		PatientGivenNames: sc.ana.GivenNames, ClinicianID: sc.lee.ID, TypeID: consultationType, TypeName: "Consultation",
+		Colour: week.Appointments[0].Colour, Start: "2026-03-09T08:00", End: "2026-03-09T08:15", Status: "booked", Version: 1}
+	if got := week.Appointments[0]; got != want0 || got.Colour == "" {
+		t.Errorf("week line\n %+v\nwant\n %+v", got, want0)
+	}
 	week, err = sc.desk.Week("2026-03-09", sc.okafor.ID)
 	if err != nil || !slices.Equal(starts(week), []string{today + "T09:00 Test drokafor"}) || week.ClinicianID != sc.okafor.ID {
 		t.Errorf("Dr. Okafor's week: %v, %v", starts(week), err)
@@ -769,6 +778,9 @@ func TestWeekAndDay(t *testing.T) {
 	day, err := sc.Clinician.Schedule.Day("", sc.lee.ID)
 	if err != nil || day.From != today || day.To != tomorrow || !slices.Equal(starts(day), []string{today + "T09:00 Dr. Jordan Lee"}) {
 		t.Errorf("today: %+v, %v", day, err)
+	}
+	if a := day.Appointments[0]; a.ClinicianName != "Dr. Jordan Lee" || a.PatientMRN != sc.ana.MRN || a.PatientBirthDate == "" || a.Minutes != 15 {
+		t.Errorf("a day's line is the whole appointment: %+v", a)
 	}
 	if e := sc.lastAudit(t); e.Action != "schedule.day" || !strings.Contains(e.Detail, "drlee: 1 appointments") {
 		t.Errorf("audit %+v", e)
@@ -785,6 +797,53 @@ func TestWeekAndDay(t *testing.T) {
 		if after := sc.counts(t); after != before {
 			t.Errorf("a refused Week wrote: %+v → %+v", before, after)
 		}
+	}
+}
+
+func TestAppointment(t *testing.T) {
+	sc := newScheduleClinic(t)
+	booked, err := sc.desk.Book(app.AppointmentInput{PatientID: sc.ben.ID, ClinicianID: sc.okafor.ID, TypeID: longType,
+		Start: today + "T10:00", Note: "bring the letter"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	a := booked.Appointments[0]
+	if _, err := sc.desk.Advance(a.ID, "arrived", a.Version); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		name string
+		as   *app.Schedule
+		id   string
+		want app.Kind // "" for found
+	}{
+		{"found", sc.desk, a.ID, ""},
+		{"found by a clinician", sc.Clinician.Schedule, a.ID, ""},
+		{"not found", sc.desk, "no-such-appointment", app.NotFound},
+		{"wrong role", sc.Admin.Schedule, a.ID, app.Forbidden},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := sc.counts(t)
+			got, err := tc.as.Appointment(tc.id)
+			if tc.want != "" {
+				wantKind(t, err, tc.want)
+				if after := sc.counts(t); after.Audit != before.Audit {
+					t.Errorf("a refused open was audited: %+v → %+v", before, after)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got.ID != a.ID || got.PatientID != sc.ben.ID || got.PatientMRN != sc.ben.MRN || got.PatientPhone != "555-303-4455" ||
+				got.ClinicianName != "Test drokafor" || got.TypeName == "" || got.Colour == "" || got.Minutes != 30 ||
+				got.Status != "arrived" || got.ArrivedAt == "" || got.Note != "bring the letter" || got.Version != 2 {
+				t.Errorf("opened %+v", got)
+			}
+			if e := sc.lastAudit(t); e.Action != "appointment.open" || e.PatientID != sc.ben.ID || e.Record != "appointment/"+a.ID {
+				t.Errorf("audit %+v", e)
+			}
+		})
 	}
 }
 

@@ -511,19 +511,84 @@ func (t *Tx) AppointmentsBetween(from, to, clinicianID string) ([]AppointmentRow
 }
 
 // EachAppointmentBetween is AppointmentsBetween calling fn with each
-// appointment in turn instead of returning a list, for the calendar: a
-// week of the whole clinic is a thousand rows, turned straight into what
-// the calendar shows. The row fn is given is reused for the next: fn
-// copies what it keeps.
+// appointment in turn instead of returning a list, for the day's
+// calendar and list: a day of the whole clinic is a couple of hundred rows,
+// turned straight into what they show. The row fn is given is reused for
+// the next: fn copies what it keeps.
 func (t *Tx) EachAppointmentBetween(from, to, clinicianID string, fn func(*AppointmentRow)) error {
+	where, args := calendarRange(from, to, clinicianID)
+	return t.eachAppointmentRow("appointments", appointmentRowFrom+where, args, fn)
+}
+
+// calendarRange is the WHERE and ORDER BY of a calendar's span: the
+// appointments starting in [from, to), of one clinician or, for
+// clinicianID "", the whole clinic, cancelled ones left out, in time order.
+// The whole clinic's span is a range of the primary key; one clinician's
+// is a range of appointments_clinician_start.
+func calendarRange(from, to, clinicianID string) (string, []any) {
 	if clinicianID == "" {
-		return t.eachAppointmentRow("appointments", appointmentRowFrom+`
-			WHERE a.starts_at >= ? AND a.starts_at < ? AND a.status <> 'cancelled'
-			ORDER BY a.starts_at, a.id`, []any{from, to}, fn)
+		return ` WHERE a.starts_at >= ? AND a.starts_at < ? AND a.status <> 'cancelled'
+			ORDER BY a.starts_at, a.id`, []any{from, to}
 	}
-	return t.eachAppointmentRow("appointments", appointmentRowFrom+`
-		WHERE a.clinician_id = ? AND a.starts_at >= ? AND a.starts_at < ? AND a.status <> 'cancelled'
-		ORDER BY a.starts_at, a.id`, []any{clinicianID, from, to}, fn)
+	return ` WHERE a.clinician_id = ? AND a.starts_at >= ? AND a.starts_at < ? AND a.status <> 'cancelled'
+		ORDER BY a.starts_at, a.id`, []any{clinicianID, from, to}
+}
+
+// CalendarEntry is an appointment as the week's calendar draws it: a box
+// at its time in its clinician's column, titled with the patient's name and
+// the type, coloured by the type, with what a drag to move it needs
+// (version, series). The rest of the appointment is read by
+// AppointmentRowByID when it is opened.
+type CalendarEntry struct {
+	ID, PatientID, ClinicianID, TypeID string
+	Start, End                         string // local "YYYY-MM-DDTHH:MM"
+	Status                             string
+	SeriesID                           string
+	Version                            int
+	PatientFamilyName                  string
+	PatientGivenNames                  string
+	TypeName, TypeColour               string
+}
+
+// calendarEntryFrom reads a CalendarEntry's columns: half of
+// appointmentRowFrom's, for a whole clinic's week of a thousand lines.
+const calendarEntryFrom = `SELECT a.id, a.patient_id, a.clinician_id, a.type_id, a.starts_at, a.ends_at, a.status,
+	a.series_id, a.version, a.patient_family_name, a.patient_given_names
+	FROM appointments a`
+
+// EachCalendarEntryBetween calls fn with each appointment starting in
+// [from, to), as AppointmentsBetween chooses them, read as CalendarEntry.
+// The entry fn is given is reused for the next: fn copies what it keeps.
+func (t *Tx) EachCalendarEntryBetween(from, to, clinicianID string, fn func(*CalendarEntry)) error {
+	types, err := t.AppointmentTypes()
+	if err != nil {
+		return err
+	}
+	byID := make(map[string]AppointmentType, len(types))
+	for _, at := range types {
+		byID[at.ID] = at
+	}
+	where, args := calendarRange(from, to, clinicianID)
+	rows, err := t.query(calendarEntryFrom+where, args...)
+	if err != nil {
+		return fmt.Errorf("list the calendar: %w", err)
+	}
+	defer rows.Close()
+	var e CalendarEntry
+	dest := []any{&e.ID, &e.PatientID, &e.ClinicianID, &e.TypeID, &e.Start, &e.End, &e.Status,
+		&e.SeriesID, &e.Version, &e.PatientFamilyName, &e.PatientGivenNames}
+	for rows.Next() {
+		if err := rows.Scan(dest...); err != nil {
+			return fmt.Errorf("read calendar entry: %w", err)
+		}
+		at := byID[e.TypeID]
+		e.TypeName, e.TypeColour = at.Name, at.Colour
+		fn(&e)
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("list the calendar: %w", err)
+	}
+	return nil
 }
 
 // PatientAppointments lists every appointment of a patient, cancelled ones

@@ -176,6 +176,8 @@ export function createClient(transport: Transport, saver: Saver = browserSaver) 
       noShow: (id: string, reason: string, version: number) => call<Appointment>('Schedule', 'NoShow', id, reason, version),
       advance: (id: string, status: string, version: number) =>
         call<Appointment>('Schedule', 'Advance', id, status, version),
+      appointment: (id: string) => call<Appointment>('Schedule', 'Appointment', id),
+      /** The week's appointments carry only what the calendar draws; open one with appointment(id). */
       week: (from: string, clinicianId: string) => call<CalendarRange>('Schedule', 'Week', from, clinicianId),
       day: (date: string, clinicianId: string) => call<CalendarRange>('Schedule', 'Day', date, clinicianId),
       board: (date: string) => call<Board>('Schedule', 'Board', date),

@@ -32,7 +32,15 @@ class ScheduleStore {
   view = $state<CalendarView>('week');
   date = $state(dayOf(new Date()));
   clinicianId = $state(''); // '' is the whole clinic
+  /**
+   * The range's appointments. A week's carry only what the calendar draws
+   * and a drag needs (see Schedule.Week); a day's are whole.
+   */
   appointments = $state<Appointment[]>([]);
+  /** The appointment opened on the calendar, read in full; null when none is. */
+  opened = $state<Appointment | null>(null);
+  /** The id last asked to open: a slower answer for an earlier click is dropped. */
+  private opening = '';
   /** Warnings of the last booking or move, shown until the next. */
   warnings = $state<Warning[]>([]);
   /** A patient chosen on their chart to book for. */
@@ -50,6 +58,7 @@ class ScheduleStore {
 
   reset() {
     this.appointments = [];
+    this.close();
     this.warnings = [];
     this.bookingFor = null;
     this.forPatient = null;
@@ -80,6 +89,36 @@ class ScheduleStore {
         ? await api.schedule.week(this.rangeStart, this.clinicianId)
         : await api.schedule.day(this.date, this.clinicianId);
     this.appointments = r.appointments ?? [];
+    await this.keepOpenedCurrent();
+  }
+
+  /** open reads one appointment in full for the details panel. */
+  async open(id: string) {
+    this.opening = id;
+    this.opened = null;
+    const a = await api.schedule.appointment(id);
+    if (this.opening === id) this.opened = a;
+  }
+
+  close() {
+    this.opening = '';
+    this.opened = null;
+  }
+
+  /**
+   * keepOpenedCurrent follows the opened appointment through a reload: gone
+   * from the range (cancelled, or the range moved on) it closes; changed
+   * (moved by a drag, or by someone else) it is read again.
+   */
+  private async keepOpenedCurrent() {
+    const o = this.opened;
+    if (!o) return;
+    const listed = this.appointments.find((a) => a.id === o.id);
+    if (!listed) this.close();
+    else if (listed.version !== o.version) {
+      const a = await api.schedule.appointment(o.id);
+      if (this.opening === o.id) this.opened = a;
+    }
   }
 
   async show(view: CalendarView, date: string, clinicianId: string) {
@@ -110,15 +149,24 @@ class ScheduleStore {
     }
   }
 
+  // cancel, noShow and advance are the details panel's actions; it closes
+  // after each, so the appointment is not read again on the reload.
+
   async cancel(a: Appointment, reason: string, scope: Scope) {
     await api.schedule.cancel(a.id, reason, scope, a.version);
     this.warnings = [];
+    this.closeIfOpened(a.id);
     await this.loadRange();
   }
 
   async noShow(a: Appointment, reason: string) {
     await api.schedule.noShow(a.id, reason, a.version);
+    this.closeIfOpened(a.id);
     await this.loadRange();
+  }
+
+  private closeIfOpened(id: string) {
+    if (this.opened?.id === id) this.close();
   }
 
   async loadPatientAppointments(patientId: string) {
@@ -133,6 +181,7 @@ class ScheduleStore {
   /** advance moves a patient along the check-in steps (or one back). */
   async advance(a: Appointment, status: string) {
     await api.schedule.advance(a.id, status, a.version);
+    this.closeIfOpened(a.id);
     if (this.board) await this.loadBoard(this.board.date);
   }
 
