@@ -12,9 +12,11 @@ import (
 	"os"
 	"path/filepath"
 	"strconv"
+	"sync"
 	"sync/atomic"
 	"time"
 
+	"folio/app/terminology"
 	"folio/db"
 )
 
@@ -37,6 +39,21 @@ type App struct {
 	now         func() time.Time
 	hostname    string
 	idleMinutes atomic.Int64
+	icd10       lazyICD10
+}
+
+// lazyICD10 is the ICD-10-CM list, indexed at its first search: opening
+// Folio need not wait for it.
+type lazyICD10 struct {
+	once sync.Once
+	list *terminology.ICD10
+	err  error
+}
+
+// icd10List is the indexed ICD-10-CM list.
+func (a *App) icd10List() (*terminology.ICD10, error) {
+	a.icd10.once.Do(func() { a.icd10.list, a.icd10.err = terminology.LoadICD10() })
+	return a.icd10.list, a.icd10.err
 }
 
 // Options tune an App; the zero value is what Folio uses.

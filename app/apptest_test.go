@@ -287,6 +287,7 @@ func (ta *testApp) lastAudit(t testing.TB) db.AuditEntryView {
 type counts struct {
 	Patients, Users, Audit, Backups, Appointments, Revisions int
 	Merges, Photos                                           int
+	Encounters, Addenda                                      int
 }
 
 func (ta *testApp) counts(t testing.TB) counts {
@@ -309,6 +310,12 @@ func (ta *testApp) counts(t testing.TB) counts {
 			return err
 		}
 		if c.Photos, err = tx.CountPhotos(); err != nil {
+			return err
+		}
+		if c.Encounters, err = tx.CountEncounters(); err != nil {
+			return err
+		}
+		if c.Addenda, err = tx.CountAddenda(); err != nil {
 			return err
 		}
 		all, err := tx.Audit(db.AuditFilter{Limit: 1 << 30})

@@ -2,7 +2,10 @@ package app
 
 import (
 	"fmt"
+	"strings"
 	"time"
+
+	"folio/db"
 )
 
 // Chart is the clinical chart: what clinicians read and write.
@@ -19,13 +22,16 @@ type ChartEntry struct {
 	Since   string `json:"since"`
 }
 
-// ChartSummary is the chart's first screen.
+// ChartSummary is the chart's first screen. Problems and Allergies are the
+// active ones. NoKnownAllergies says "no known allergies" was recorded; with
+// it false and Allergies empty, nobody has asked yet.
 type ChartSummary struct {
-	Patient     Patient      `json:"patient"`
-	Age         string       `json:"age"`
-	Problems    []ChartEntry `json:"problems"`
-	Allergies   []ChartEntry `json:"allergies"`
-	Medications []ChartEntry `json:"medications"`
+	Patient          Patient      `json:"patient"`
+	Age              string       `json:"age"`
+	Problems         []ChartEntry `json:"problems"`
+	Allergies        []ChartEntry `json:"allergies"`
+	NoKnownAllergies bool         `json:"noKnownAllergies"`
+	Medications      []ChartEntry `json:"medications"`
 }
 
 // Summary opens a patient's clinical chart. A chart merged into another
@@ -44,9 +50,45 @@ func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 		view.RedirectedFrom = from
 		out = ChartSummary{Patient: view, Age: Age(p.BirthDate, o.now),
 			Problems: []ChartEntry{}, Allergies: []ChartEntry{}, Medications: []ChartEntry{}}
+		if err := o.summarizeLists(p.ID, &out); err != nil {
+			return err
+		}
 		return o.audit("chart.open", p.ID, "patient/"+p.ID, "summary")
 	})
 	return out, err
+}
+
+// summarizeLists fills the summary's active problems and allergies.
+func (o *op) summarizeLists(patientID string, out *ChartSummary) error {
+	problems, err := o.ActiveProblems(patientID)
+	if err != nil {
+		return err
+	}
+	for _, p := range problems {
+		out.Problems = append(out.Problems, ChartEntry{ID: p.ID, Display: p.ICD10 + " " + p.Title, Status: p.Status, Since: p.Onset})
+	}
+	allergies, err := o.ActiveAllergies(patientID)
+	if err != nil {
+		return err
+	}
+	for _, a := range allergies {
+		out.Allergies = append(out.Allergies, ChartEntry{ID: a.ID, Display: allergyDisplay(a), Status: a.Status, Since: a.Onset})
+	}
+	_, out.NoKnownAllergies, err = o.CurrentNoKnownAllergies(patientID)
+	return err
+}
+
+// allergyDisplay is an allergy in one line: "Penicillin: hives (severe)".
+func allergyDisplay(a db.Allergy) string {
+	var b strings.Builder
+	b.WriteString(a.Substance)
+	if a.Reaction != "" {
+		b.WriteString(": " + a.Reaction)
+	}
+	if a.Severity != "unknown" {
+		b.WriteString(" (" + a.Severity + ")")
+	}
+	return b.String()
 }
 
 // Age says a patient's age the way clinicians write it: days for newborns,

@@ -44,7 +44,29 @@ var methodAccess = map[string]access{
 	"Patients.Merge":            adminOnly,
 	"Patients.Merges":           adminOnly,
 
-	"Chart.Summary": clinical,
+	"Chart.Summary":                clinical,
+	"Chart.SearchICD10":            clinical,
+	"Chart.Problems":               clinical,
+	"Chart.AddProblem":             clinical,
+	"Chart.UpdateProblem":          clinical,
+	"Chart.RetractProblem":         clinical,
+	"Chart.Allergies":              clinical,
+	"Chart.AddAllergy":             clinical,
+	"Chart.UpdateAllergy":          clinical,
+	"Chart.RetractAllergy":         clinical,
+	"Chart.RecordNoKnownAllergies": clinical,
+
+	"Chart.OpenEncounter":   clinical,
+	"Chart.Encounters":      clinical,
+	"Chart.Encounter":       clinical,
+	"Chart.SaveDraft":       clinical,
+	"Chart.SignNote":        clinical,
+	"Chart.AddAddendum":     clinical,
+	"Chart.RetractNote":     clinical,
+	"Chart.Templates":       clinical,
+	"Chart.SaveTemplate":    clinical,
+	"Chart.QuickPhrases":    clinical,
+	"Chart.SaveQuickPhrase": clinical,
 
 	"Schedule.Types":               staff,
 	"Schedule.SaveType":            adminOnly,
@@ -189,12 +211,13 @@ type roleFixture struct {
 	clinician app.User      // booked with: the test's own clinician may be disabled
 	desk      *app.Schedule // books what a method acts on: the test's front desk signs out
 	registry  *app.Patients // registers charts for a method to merge, for the same reason
+	chart     *app.Chart    // opens and signs encounters for a method to act on, for the same reason
 	n         int
 }
 
 func newRoleFixture(t *testing.T, ta *testApp) *roleFixture {
 	desk := ta.signIn(t, frontDeskUsername, frontDeskPassword, "fixture-desk")
-	return &roleFixture{
+	f := &roleFixture{
 		ta:        ta,
 		patient:   ta.register(t, samplePatient()),
 		spare:     ta.addUser(t, "spare", app.RoleFrontDesk, "spare-password-1"),
@@ -202,6 +225,27 @@ func newRoleFixture(t *testing.T, ta *testApp) *roleFixture {
 		desk:      desk.Schedule,
 		registry:  desk.Patients,
 	}
+	f.chart = ta.signIn(t, "drfixture", "fixture-password-1", "fixture-room").Chart
+	return f
+}
+
+// encounter opens a fresh walk-in for a method to act on, its note drafted
+// and, if signed, signed.
+func (f *roleFixture) encounter(t *testing.T, signed bool) app.Encounter {
+	t.Helper()
+	e, err := f.chart.OpenEncounter(f.patient.ID, "")
+	if err != nil {
+		t.Fatalf("open encounter: %v", err)
+	}
+	if e, err = f.chart.SaveDraft(e.ID, app.NoteText{Subjective: "cough", Assessment: "viral URI"}, e.Note.DraftVersion); err != nil {
+		t.Fatalf("save draft: %v", err)
+	}
+	if signed {
+		if e, err = f.chart.SignNote(e.ID, e.Version); err != nil {
+			t.Fatalf("sign note: %v", err)
+		}
+	}
+	return e
 }
 
 // mergeable registers two fresh charts of one person for a method to merge.
@@ -270,6 +314,53 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{today}
 	case "Schedule.PatientAppointments":
 		return []any{f.patient.ID}
+	case "Chart.OpenEncounter":
+		return []any{f.patient.ID, ""}
+	case "Chart.Encounters":
+		return []any{f.patient.ID}
+	case "Chart.Encounter":
+		return []any{f.encounter(t, false).ID}
+	case "Chart.SaveDraft":
+		e := f.encounter(t, false)
+		return []any{e.ID, app.NoteText{Subjective: "better"}, e.Note.DraftVersion}
+	case "Chart.SignNote":
+		e := f.encounter(t, false)
+		return []any{e.ID, e.Version}
+	case "Chart.AddAddendum":
+		return []any{f.encounter(t, true).ID, "called with results"}
+	case "Chart.RetractNote":
+		e := f.encounter(t, true)
+		return []any{e.ID, "wrong patient", e.Version}
+	case "Chart.SaveTemplate":
+		return []any{app.NoteTemplate{Name: fmt.Sprintf("Template %d", f.n), NoteText: app.NoteText{Plan: "rest"}, Active: true}}
+	case "Chart.SaveQuickPhrase":
+		return []any{app.QuickPhrase{Abbreviation: fmt.Sprintf(".qp%d", f.n), Text: "no acute distress", Active: true}}
+	case "Chart.SearchICD10":
+		return []any{"diabetes", 10}
+	case "Chart.Problems", "Chart.Allergies":
+		return []any{f.patient.ID}
+	case "Chart.AddProblem":
+		return []any{f.patient.ID, app.ProblemInput{Code: "I10", Onset: "2015"}}
+	case "Chart.UpdateProblem":
+		p := f.problem(t)
+		return []any{p.ID, app.ProblemInput{Code: p.Code, Status: "resolved"}, "", p.Version}
+	case "Chart.RetractProblem":
+		p := f.problem(t)
+		return []any{p.ID, "wrong patient", p.Version}
+	case "Chart.AddAllergy":
+		return []any{f.patient.ID, app.AllergyInput{Substance: "Penicillin", SubstanceKind: "drug_class"}}
+	case "Chart.UpdateAllergy":
+		a := f.allergy(t)
+		return []any{a.ID, app.AllergyInput{Substance: a.Substance, SubstanceKind: a.SubstanceKind, Status: "inactive"}, "", a.Version}
+	case "Chart.RetractAllergy":
+		a := f.allergy(t)
+		return []any{a.ID, "wrong patient", a.Version}
+	case "Chart.RecordNoKnownAllergies":
+		p, err := f.registry.Register(samplePatient())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []any{p.ID}
 	case "Patients.Register":
 		return []any{samplePatient()}
 	case "Patients.Search":

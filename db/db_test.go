@@ -237,7 +237,9 @@ func TestMigrateFromEmpty(t *testing.T) {
 		t.Fatalf("user_version = %d, want %d", got, SchemaVersion())
 	}
 	for _, table := range []string{"settings", "users", "patients", "patient_search", "revisions", "audit",
-		"appointment_types", "clinic_hours", "clinician_availability", "appointments"} {
+		"appointment_types", "clinic_hours", "clinician_availability", "appointments",
+		"encounters", "notes", "note_addenda", "note_templates", "quick_phrases",
+		"problems", "allergies", "no_known_allergies"} {
 		var n int
 		err := d.View(context.Background(), func(tx *Tx) error {
 			return tx.tx.QueryRow("SELECT count(*) FROM sqlite_schema WHERE name = ?", table).Scan(&n)

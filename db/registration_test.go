@@ -260,10 +260,14 @@ func TestEveryPatientTableIsMerged(t *testing.T) {
 	d := openTestDB(t)
 	handled := map[string]string{
 		"appointments":        "moved to the survivor by MergePatients",
+		"encounters":          "moved to the survivor by MergePatients; notes and addenda follow their encounter",
 		"audit":               "the trail stays as written, under the patient it was about",
 		"patient_photos":      "a merged chart keeps its photos",
 		"patient_identifiers": "a merged chart's are removed by MergePatients",
 		"patient_merges":      "the merge log itself",
+		"problems":            "moved to the survivor by MergePatients",
+		"allergies":           "moved to the survivor by MergePatients",
+		"no_known_allergies":  "a merged chart's statement is cleared and kept; MergePatients carries it to the survivor if it still holds",
 	}
 	var tables []string
 	err := d.View(context.Background(), func(tx *Tx) error {

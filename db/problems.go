@@ -1,0 +1,165 @@
+package db
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"time"
+)
+
+// Problem is one entry of a patient's problem list.
+type Problem struct {
+	ID            string    `json:"id"`
+	PatientID     string    `json:"patientId"`
+	ICD10         string    `json:"icd10"` // with its dot: E11.9
+	Title         string    `json:"title"`
+	Onset         string    `json:"onset"` // YYYY, YYYY-MM or YYYY-MM-DD; "" unknown
+	Status        string    `json:"status"`
+	ResolvedOn    string    `json:"resolvedOn"`
+	Note          string    `json:"note"`
+	EncounterID   string    `json:"encounterId"` // "" for none (stored as NULL)
+	RetractReason string    `json:"retractReason"`
+	Version       int       `json:"version"`
+	CreatedAt     time.Time `json:"createdAt"`
+	CreatedBy     string    `json:"createdBy"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	UpdatedBy     string    `json:"updatedBy"`
+}
+
+// A problem's status; a retracted one was entered in error.
+const (
+	ProblemActive   = "active"
+	ProblemResolved = "resolved"
+	EnteredInError  = "entered_in_error"
+)
+
+const problemColumns = `id, patient_id, icd10, title, onset, status, resolved_on, note, coalesce(encounter_id, ''),
+	retract_reason, version, created_at, created_by, updated_at, updated_by`
+
+func scanProblem(row interface{ Scan(...any) error }) (Problem, error) {
+	var p Problem
+	var created, updated string
+	err := row.Scan(&p.ID, &p.PatientID, &p.ICD10, &p.Title, &p.Onset, &p.Status, &p.ResolvedOn, &p.Note,
+		&p.EncounterID, &p.RetractReason, &p.Version, &created, &p.CreatedBy, &updated, &p.UpdatedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, ErrNotFound
+	}
+	if err != nil {
+		return p, fmt.Errorf("read problem: %w", err)
+	}
+	p.CreatedAt, p.UpdatedAt = parseTime(created), parseTime(updated)
+	return p, nil
+}
+
+// nullable stores "" as NULL.
+func nullable(s string) any {
+	if s == "" {
+		return nil
+	}
+	return s
+}
+
+// InsertProblem adds p to its patient's problem list.
+func (t *Tx) InsertProblem(p Problem) error {
+	_, err := t.exec(`INSERT INTO problems (id, patient_id, icd10, title, onset, status, resolved_on, note, encounter_id,
+		retract_reason, version, created_at, created_by, updated_at, updated_by)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		p.ID, p.PatientID, p.ICD10, p.Title, p.Onset, p.Status, p.ResolvedOn, p.Note, nullable(p.EncounterID),
+		p.RetractReason, p.Version, formatTime(p.CreatedAt), p.CreatedBy, formatTime(p.UpdatedAt), p.UpdatedBy)
+	if err != nil {
+		return fmt.Errorf("insert problem: %w", err)
+	}
+	return nil
+}
+
+// ProblemByID reads one problem.
+func (t *Tx) ProblemByID(id string) (Problem, error) {
+	return scanProblem(t.queryRow(`SELECT `+problemColumns+` FROM problems WHERE id = ?`, id))
+}
+
+// Problems lists a patient's problems: active first, then resolved, then
+// those entered in error; within each the latest onset first.
+func (t *Tx) Problems(patientID string) ([]Problem, error) {
+	return t.problems(`SELECT `+problemColumns+` FROM problems WHERE patient_id = ?
+		ORDER BY CASE status WHEN 'active' THEN 0 WHEN 'resolved' THEN 1 ELSE 2 END, onset DESC, created_at DESC`, patientID)
+}
+
+// ActiveProblems lists a patient's active problems, latest onset first.
+func (t *Tx) ActiveProblems(patientID string) ([]Problem, error) {
+	return t.problems(`SELECT `+problemColumns+` FROM problems WHERE patient_id = ? AND status = 'active'
+		ORDER BY onset DESC, created_at DESC`, patientID)
+}
+
+func (t *Tx) problems(query string, args ...any) ([]Problem, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list problems: %w", err)
+	}
+	defer rows.Close()
+	out := []Problem{}
+	for rows.Next() {
+		p, err := scanProblem(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, rows.Err()
+}
+
+// UpdateProblem replaces a problem with p, keeping the version it replaces
+// in revisions. p.Version must be the version the caller read; ErrConflict
+// if the row has changed since. The patient and creation fields never change.
+func (t *Tx) UpdateProblem(p Problem, reason string) (Problem, error) {
+	old, err := t.ProblemByID(p.ID)
+	if err != nil {
+		return Problem{}, err
+	}
+	if old.Version != p.Version {
+		return Problem{}, ErrConflict
+	}
+	if err := t.keepRevision("problem", old.ID, old.Version, old, p.UpdatedBy, p.UpdatedAt, reason); err != nil {
+		return Problem{}, err
+	}
+	p.PatientID, p.CreatedAt, p.CreatedBy = old.PatientID, old.CreatedAt, old.CreatedBy
+	p.Version = old.Version + 1
+	_, err = t.exec(`UPDATE problems SET icd10 = ?, title = ?, onset = ?, status = ?, resolved_on = ?, note = ?,
+		encounter_id = ?, retract_reason = ?, version = ?, updated_at = ?, updated_by = ?
+		WHERE id = ? AND version = ?`,
+		p.ICD10, p.Title, p.Onset, p.Status, p.ResolvedOn, p.Note, nullable(p.EncounterID), p.RetractReason,
+		p.Version, formatTime(p.UpdatedAt), p.UpdatedBy, p.ID, old.Version)
+	if err != nil {
+		return Problem{}, fmt.Errorf("update problem %s: %w", p.ID, err)
+	}
+	return p, nil
+}
+
+// CountProblems tells how many problems the clinic's charts hold, retracted ones included.
+func (t *Tx) CountProblems() (int, error) {
+	var n int
+	if err := t.queryRow("SELECT count(*) FROM problems").Scan(&n); err != nil {
+		return 0, fmt.Errorf("count problems: %w", err)
+	}
+	return n, nil
+}
+
+// moveProblems gives every problem of from to to, keeping the version each
+// replaces: a merge brings the duplicate chart's problem list along.
+func (t *Tx) moveProblems(from, to Patient, by string, at time.Time, reason string) error {
+	rows, err := t.Problems(from.ID)
+	if err != nil {
+		return err
+	}
+	why := fmt.Sprintf("Moved from MRN %s to MRN %s by a merge: %s", from.MRN, to.MRN, reason)
+	for _, old := range rows {
+		if err := t.keepRevision("problem", old.ID, old.Version, old, by, at, why); err != nil {
+			return err
+		}
+		_, err = t.exec(`UPDATE problems SET patient_id = ?, version = version + 1, updated_at = ?, updated_by = ?
+			WHERE id = ? AND version = ?`, to.ID, formatTime(at), by, old.ID, old.Version)
+		if err != nil {
+			return fmt.Errorf("move problem %s: %w", old.ID, err)
+		}
+	}
+	return nil
+}
