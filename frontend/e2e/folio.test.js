@@ -200,7 +200,8 @@ test('the idle timer locks the screen and hides the chart', async () => {
   await page.getByRole('searchbox', { name: 'Search patients' }).fill('okonkwo');
   await page.getByTestId('search-hit').first().click();
   await page.getByTestId('patient-banner').waitFor();
-  await page.getByTestId('clinical-summary').waitFor();
+  await page.getByTestId('visits').waitFor();
+  await page.getByTestId('banner-allergies').waitFor();
   await shot('clinician-chart');
 
   // Ten idle minutes (the default) lock the screen.

@@ -18,6 +18,17 @@ import type {
   Scheduled,
   Scope,
   AuditCheck,
+  Allergy,
+  AllergyInput,
+  AllergyList,
+  Code,
+  Encounter,
+  EncounterSummary,
+  NoteTemplate,
+  NoteText,
+  Problem,
+  ProblemInput,
+  QuickPhrase,
   DuplicateMatch,
   MergePreview,
   MergeRecord,
@@ -189,6 +200,31 @@ export function createClient(transport: Transport, saver: Saver = browserSaver) 
     },
     chart: {
       summary: (patientId: string) => call<ChartSummary>('Chart', 'Summary', patientId),
+      openEncounter: (patientId: string, appointmentId = '') =>
+        call<Encounter>('Chart', 'OpenEncounter', patientId, appointmentId),
+      encounters: (patientId: string) => call<EncounterSummary[]>('Chart', 'Encounters', patientId),
+      encounter: (id: string) => call<Encounter>('Chart', 'Encounter', id),
+      saveDraft: (encounterId: string, note: NoteText, draftVersion: number) =>
+        call<Encounter>('Chart', 'SaveDraft', encounterId, note, draftVersion),
+      signNote: (encounterId: string, version: number) => call<Encounter>('Chart', 'SignNote', encounterId, version),
+      addAddendum: (encounterId: string, text: string) => call<Encounter>('Chart', 'AddAddendum', encounterId, text),
+      retractNote: (encounterId: string, reason: string, version: number) =>
+        call<Encounter>('Chart', 'RetractNote', encounterId, reason, version),
+      templates: () => call<NoteTemplate[]>('Chart', 'Templates'),
+      saveTemplate: (t: NoteTemplate) => call<NoteTemplate>('Chart', 'SaveTemplate', t),
+      quickPhrases: () => call<QuickPhrase[]>('Chart', 'QuickPhrases'),
+      searchICD10: (query: string, limit = 12) => call<Code[]>('Chart', 'SearchICD10', query, limit),
+      problems: (patientId: string) => call<Problem[]>('Chart', 'Problems', patientId),
+      addProblem: (patientId: string, p: ProblemInput) => call<Problem>('Chart', 'AddProblem', patientId, p),
+      updateProblem: (id: string, p: ProblemInput, reason: string, version: number) =>
+        call<Problem>('Chart', 'UpdateProblem', id, p, reason, version),
+      retractProblem: (id: string, reason: string, version: number) =>
+        call<Problem>('Chart', 'RetractProblem', id, reason, version),
+      allergies: (patientId: string) => call<AllergyList>('Chart', 'Allergies', patientId),
+      addAllergy: (patientId: string, a: AllergyInput) => call<Allergy>('Chart', 'AddAllergy', patientId, a),
+      retractAllergy: (id: string, reason: string, version: number) =>
+        call<Allergy>('Chart', 'RetractAllergy', id, reason, version),
+      recordNoKnownAllergies: (patientId: string) => call<AllergyList>('Chart', 'RecordNoKnownAllergies', patientId),
     },
     admin: {
       users: () => call<User[]>('Admin', 'Users'),

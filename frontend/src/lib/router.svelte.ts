@@ -5,6 +5,7 @@ export type Route =
   | { name: 'home' }
   | { name: 'register' }
   | { name: 'patient'; id: string }
+  | { name: 'encounter'; id: string }
   | { name: 'schedule' }
   | { name: 'board' }
   | { name: 'day-list' }
@@ -26,6 +27,7 @@ export function parseRoute(hash: string): Route {
     if (parts[1] === 'new' && parts.length === 2) return { name: 'register' };
     if (parts.length === 2) return { name: 'patient', id: decodeURIComponent(parts[1]) };
   }
+  if (parts[0] === 'encounters' && parts.length === 2) return { name: 'encounter', id: decodeURIComponent(parts[1]) };
   if (parts.length === 1) {
     switch (parts[0]) {
       case 'schedule':
@@ -65,6 +67,8 @@ export function href(route: Route): string {
       return '#/patients/new';
     case 'patient':
       return `#/patients/${encodeURIComponent(route.id)}`;
+    case 'encounter':
+      return `#/encounters/${encodeURIComponent(route.id)}`;
     case 'schedule':
       return '#/schedule';
     case 'board':

@@ -135,7 +135,125 @@ export interface ChartSummary {
   age: string;
   problems: ChartEntry[];
   allergies: ChartEntry[];
+  noKnownAllergies: boolean;
   medications: ChartEntry[];
+}
+
+// The clinical chart (app/encounters.go, app/problems.go, app/allergies.go).
+
+export interface NoteText {
+  subjective: string;
+  objective: string;
+  assessment: string;
+  plan: string;
+}
+
+export interface Note extends NoteText {
+  draftVersion: number;
+  savedAt: string;
+  signedAt: string;
+  signedBy: string;
+  retractedAt: string;
+  retractedBy: string;
+  retractReason: string;
+}
+
+export interface Addendum {
+  id: string;
+  text: string;
+  author: string;
+  at: string;
+}
+
+export interface Encounter {
+  id: string;
+  patientId: string;
+  clinicianId: string;
+  clinicianName: string;
+  appointmentId: string;
+  kind: 'visit' | 'walk_in';
+  startedAt: string;
+  status: 'open' | 'signed' | 'retracted';
+  version: number;
+  note: Note;
+  addenda: Addendum[] | null;
+}
+
+export interface EncounterSummary {
+  id: string;
+  clinicianName: string;
+  kind: 'visit' | 'walk_in';
+  startedAt: string;
+  status: 'open' | 'signed' | 'retracted';
+  assessment: string;
+}
+
+export interface NoteTemplate extends NoteText {
+  id: string;
+  name: string;
+  active: boolean;
+  version: number;
+}
+
+export interface QuickPhrase {
+  id: string;
+  abbreviation: string;
+  text: string;
+  active: boolean;
+  version: number;
+}
+
+export interface Code {
+  code: string;
+  title: string;
+}
+
+export interface ProblemInput {
+  code: string;
+  title: string;
+  onset: string;
+  status: 'active' | 'resolved';
+  resolvedOn: string;
+  note: string;
+  encounterId: string;
+}
+
+export interface Problem extends Omit<ProblemInput, 'status'> {
+  id: string;
+  patientId: string;
+  status: 'active' | 'resolved' | 'entered_in_error';
+  retractReason: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AllergyInput {
+  substance: string;
+  substanceKind: '' | 'drug' | 'drug_class' | 'food' | 'environment' | 'other';
+  code: string;
+  reaction: string;
+  severity: 'mild' | 'moderate' | 'severe' | 'unknown';
+  status: 'active' | 'inactive';
+  onset: string;
+  note: string;
+}
+
+export interface Allergy extends Omit<AllergyInput, 'status'> {
+  id: string;
+  patientId: string;
+  status: 'active' | 'inactive' | 'entered_in_error';
+  retractReason: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+export interface AllergyList {
+  allergies: Allergy[] | null;
+  noKnownAllergies: boolean;
+  nkaRecordedBy: string;
+  nkaRecordedAt: string;
 }
 
 export interface NewUser {

@@ -2,7 +2,7 @@
 // being looked at, and its history of corrections.
 
 import { api } from '../api';
-import type { ChartSummary, DuplicateMatch, Patient, PatientHit, PatientInput, PatientRevision } from '../types';
+import type { DuplicateMatch, Patient, PatientHit, PatientInput, PatientRevision } from '../types';
 import { session } from './session.svelte';
 
 const maxRecent = 10;
@@ -62,8 +62,6 @@ class PatientsStore {
   history = $state<PatientRevision[]>([]);
   /** Existing charts that look like the one being registered. */
   duplicates = $state<DuplicateMatch[]>([]);
-  /** The clinical summary of the open chart, for clinicians. */
-  summary = $state<ChartSummary | null>(null);
 
   // Answers can arrive out of order when typing fast; only the newest counts.
   #searchSeq = 0;
@@ -79,7 +77,6 @@ class PatientsStore {
     this.recent = [];
     this.current = null;
     this.history = [];
-    this.summary = null;
   }
 
   /** showing is the search's answer, or the recently opened when the box is empty. */
@@ -143,8 +140,7 @@ class PatientsStore {
     if (this.current?.id !== id) {
       this.current = null;
       this.history = [];
-      this.summary = null;
-    }
+      }
     const p = await api.patients.open(id);
     this.#opened(p);
   }
@@ -161,10 +157,6 @@ class PatientsStore {
   async loadHistory() {
     if (!this.current) return;
     this.history = await api.patients.history(this.current.id);
-  }
-
-  async loadSummary(id: string) {
-    this.summary = await api.chart.summary(id);
   }
 
   #opened(p: Patient) {
