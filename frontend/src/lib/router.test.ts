@@ -12,6 +12,7 @@ describe('parseRoute', () => {
     ['#/admin/users', { name: 'admin-users' }],
     ['#/admin/audit', { name: 'admin-audit' }],
     ['#/schedule', { name: 'schedule' }],
+    ['#/encounters/e-1', { name: 'encounter', id: 'e-1' }],
     ['#/board', { name: 'board' }],
     ['#/call-list', { name: 'call-list' }],
     ['#/admin/schedule', { name: 'admin-schedule' }],
@@ -40,6 +41,12 @@ describe('mayOpen', () => {
     expect(mayOpen('frontdesk', { name: 'patient', id: 'x' })).toBe(true);
     expect(mayOpen('clinician', { name: 'register' })).toBe(true);
   });
+  it('keeps visit notes for clinicians', () => {
+    expect(mayOpen('clinician', { name: 'encounter', id: 'e' })).toBe(true);
+    expect(mayOpen('frontdesk', { name: 'encounter', id: 'e' })).toBe(false);
+    expect(mayOpen('admin', { name: 'encounter', id: 'e' })).toBe(false);
+  });
+
   it('lands each role on a page it may open', () => {
     for (const role of ['admin', 'clinician', 'frontdesk'] as const) expect(mayOpen(role, landing(role))).toBe(true);
   });
