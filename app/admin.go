@@ -122,11 +122,16 @@ func (s *Admin) ResetPassword(id, pw string) error {
 
 // Settings are the clinic-wide choices an admin makes. DateOrder is how
 // the clinic writes dates as numbers ("mdy": 3/4/1980 is March 4; "dmy": it
-// is 3 April), which the search box follows.
+// is 3 April), which the search box follows. WeightUnit (kg or lb),
+// HeightUnit (cm or in) and TemperatureUnit (C or F) are the units vitals
+// are entered and shown in; Folio stores kg, cm and °C whatever they are.
 type Settings struct {
-	ClinicName  string    `json:"clinicName"`
-	IdleMinutes int       `json:"idleMinutes"`
-	DateOrder   DateOrder `json:"dateOrder"`
+	ClinicName      string    `json:"clinicName"`
+	IdleMinutes     int       `json:"idleMinutes"`
+	DateOrder       DateOrder `json:"dateOrder"`
+	WeightUnit      string    `json:"weightUnit"`
+	HeightUnit      string    `json:"heightUnit"`
+	TemperatureUnit string    `json:"temperatureUnit"`
 }
 
 // Settings reads the clinic's settings.
@@ -138,14 +143,19 @@ func (s *Admin) Settings() (Settings, error) {
 			return err
 		}
 		order, err := o.dateOrder()
-		out = Settings{ClinicName: name, IdleMinutes: int(s.app.idleMinutes.Load()), DateOrder: order}
+		if err != nil {
+			return err
+		}
+		units, err := o.vitalUnits()
+		out = Settings{ClinicName: name, IdleMinutes: int(s.app.idleMinutes.Load()), DateOrder: order,
+			WeightUnit: units.weight, HeightUnit: units.height, TemperatureUnit: units.temperature}
 		return err
 	})
 	return out, err
 }
 
-// SaveSettings changes the clinic's settings. An empty DateOrder keeps the
-// clinic's, for a form that does not show it.
+// SaveSettings changes the clinic's settings. An empty DateOrder or unit
+// keeps the clinic's, for a form that does not show it.
 func (s *Admin) SaveSettings(in Settings) (Settings, error) {
 	err := s.app.act(s.session, permAdmin, func(o *op) error {
 		if in.DateOrder == "" {
@@ -155,8 +165,28 @@ func (s *Admin) SaveSettings(in Settings) (Settings, error) {
 			}
 			in.DateOrder = order
 		}
+		units, err := o.vitalUnits()
+		if err != nil {
+			return err
+		}
+		for _, u := range []struct {
+			value   *string
+			current string
+		}{
+			{&in.WeightUnit, units.weight}, {&in.HeightUnit, units.height}, {&in.TemperatureUnit, units.temperature},
+		} {
+			if *u.value = strings.TrimSpace(*u.value); *u.value == "" {
+				*u.value = u.current
+			}
+		}
 		if err := in.validate(); err != nil {
 			return err
+		}
+		for _, kv := range [][2]string{{settingWeightUnit, in.WeightUnit}, {settingHeightUnit, in.HeightUnit},
+			{settingTempUnit, in.TemperatureUnit}} {
+			if err := o.SetSetting(kv[0], kv[1]); err != nil {
+				return err
+			}
 		}
 		if err := o.SetSetting(settingClinicName, in.ClinicName); err != nil {
 			return err
@@ -167,8 +197,8 @@ func (s *Admin) SaveSettings(in Settings) (Settings, error) {
 		if err := o.SetSetting(settingDateOrder, string(in.DateOrder)); err != nil {
 			return err
 		}
-		return o.audit("settings.save", "", "", fmt.Sprintf("clinic %q; lock after %d min; dates %s",
-			in.ClinicName, in.IdleMinutes, in.DateOrder))
+		return o.audit("settings.save", "", "", fmt.Sprintf("clinic %q; lock after %d min; dates %s; units %s, %s, %s",
+			in.ClinicName, in.IdleMinutes, in.DateOrder, in.WeightUnit, in.HeightUnit, in.TemperatureUnit))
 	})
 	if err != nil {
 		return Settings{}, err
@@ -189,6 +219,15 @@ func (in *Settings) validate() error {
 	}
 	if !in.DateOrder.valid() {
 		fields.add("dateOrder", "Choose month first (3/4/1980 is March 4) or day first (3/4/1980 is 3 April).")
+	}
+	if !validWeightUnit(in.WeightUnit) {
+		fields.add("weightUnit", "Choose kg or lb.")
+	}
+	if !validHeightUnit(in.HeightUnit) {
+		fields.add("heightUnit", "Choose cm or in.")
+	}
+	if !validTemperatureUnit(in.TemperatureUnit) {
+		fields.add("temperatureUnit", "Choose C or F.")
 	}
 	return fields.err()
 }

@@ -133,7 +133,8 @@ func TestResetPasswordRefusals(t *testing.T) {
 
 func TestSettings(t *testing.T) {
 	ta := newTestApp(t)
-	defaults := app.Settings{ClinicName: clinicName, IdleMinutes: 10, DateOrder: app.MonthFirst}
+	defaults := app.Settings{ClinicName: clinicName, IdleMinutes: 10, DateOrder: app.MonthFirst,
+		WeightUnit: app.UnitKg, HeightUnit: app.UnitCm, TemperatureUnit: app.UnitC}
 	s, err := ta.Admin.Admin.Settings()
 	if err != nil || s != defaults {
 		t.Fatalf("Settings = %+v, %v", s, err)
@@ -174,7 +175,8 @@ func TestSettings(t *testing.T) {
 	if s, _ := ta.Admin.Admin.Settings(); s != defaults {
 		t.Errorf("refused saves changed the settings to %+v", s)
 	}
-	saved := app.Settings{ClinicName: "Lakeside Clinic", IdleMinutes: 240, DateOrder: app.DayFirst}
+	saved := app.Settings{ClinicName: "Lakeside Clinic", IdleMinutes: 240, DateOrder: app.DayFirst,
+		WeightUnit: app.UnitKg, HeightUnit: app.UnitCm, TemperatureUnit: app.UnitC}
 	out, err := ta.Admin.Admin.SaveSettings(app.Settings{ClinicName: "  Lakeside Clinic ", IdleMinutes: 240, DateOrder: "dmy"})
 	if err != nil || out != saved {
 		t.Fatalf("SaveSettings = %+v, %v", out, err)

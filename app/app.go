@@ -16,6 +16,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"folio/app/cds"
 	"folio/app/terminology"
 	"folio/db"
 )
@@ -25,6 +26,9 @@ const (
 	settingClinicName  = "clinic.name"
 	settingIdleMinutes = "session.idle_minutes"
 	settingDateOrder   = "clinic.date_order"
+	settingWeightUnit  = "units.weight"
+	settingHeightUnit  = "units.height"
+	settingTempUnit    = "units.temperature"
 )
 
 const defaultIdleMinutes = 10
@@ -40,6 +44,8 @@ type App struct {
 	hostname    string
 	idleMinutes atomic.Int64
 	icd10       lazyICD10
+	vitalRanges map[string]terminology.VitalRange // adult reference ranges, by measure; read-only
+	cds         *cds.Knowledge                    // drugs, interactions, allergy rules; read-only
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening
@@ -75,8 +81,19 @@ func Open(ctx context.Context, dataDir string, opts Options) (*App, error) {
 	if err != nil {
 		return nil, explainOpenError(dataDir, err)
 	}
+	ranges, err := terminology.LoadVitalRanges()
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	knowledge, err := cds.Load()
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
 	host, _ := os.Hostname()
-	a := &App{ctx: ctx, dataDir: dataDir, db: d, log: opts.Logger, now: opts.Now, hostname: host}
+	a := &App{ctx: ctx, dataDir: dataDir, db: d, log: opts.Logger, now: opts.Now, hostname: host, vitalRanges: ranges,
+		cds: knowledge}
 	if err := a.loadSettings(); err != nil {
 		d.Close()
 		return nil, err

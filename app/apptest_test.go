@@ -288,6 +288,7 @@ type counts struct {
 	Patients, Users, Audit, Backups, Appointments, Revisions int
 	Merges, Photos                                           int
 	Encounters, Addenda                                      int
+	Vitals                                                   int
 }
 
 func (ta *testApp) counts(t testing.TB) counts {
@@ -316,6 +317,9 @@ func (ta *testApp) counts(t testing.TB) counts {
 			return err
 		}
 		if c.Addenda, err = tx.CountAddenda(); err != nil {
+			return err
+		}
+		if c.Vitals, err = tx.CountVitals(); err != nil {
 			return err
 		}
 		all, err := tx.Audit(db.AuditFilter{Limit: 1 << 30})

@@ -32,6 +32,9 @@ type ChartSummary struct {
 	Allergies        []ChartEntry `json:"allergies"`
 	NoKnownAllergies bool         `json:"noKnownAllergies"`
 	Medications      []ChartEntry `json:"medications"`
+	// LastVitals is the latest set in force, nil when none was taken; each
+	// measure's Trend compares it with the latest earlier value.
+	LastVitals *VitalsSet `json:"lastVitals"`
 }
 
 // Summary opens a patient's clinical chart. A chart merged into another
@@ -53,12 +56,15 @@ func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 		if err := o.summarizeLists(p.ID, &out); err != nil {
 			return err
 		}
+		if err := o.summarizeVitals(p.ID, &out); err != nil {
+			return err
+		}
 		return o.audit("chart.open", p.ID, "patient/"+p.ID, "summary")
 	})
 	return out, err
 }
 
-// summarizeLists fills the summary's active problems and allergies.
+// summarizeLists fills the summary's active problems, allergies and medications.
 func (o *op) summarizeLists(patientID string, out *ChartSummary) error {
 	problems, err := o.ActiveProblems(patientID)
 	if err != nil {
@@ -73,6 +79,13 @@ func (o *op) summarizeLists(patientID string, out *ChartSummary) error {
 	}
 	for _, a := range allergies {
 		out.Allergies = append(out.Allergies, ChartEntry{ID: a.ID, Display: allergyDisplay(a), Status: a.Status, Since: a.Onset})
+	}
+	medications, err := o.ActiveMedications(patientID)
+	if err != nil {
+		return err
+	}
+	for _, m := range medications {
+		out.Medications = append(out.Medications, ChartEntry{ID: m.ID, Display: medicationDisplay(m), Status: m.Status, Since: m.StartDate})
 	}
 	_, out.NoKnownAllergies, err = o.CurrentNoKnownAllergies(patientID)
 	return err

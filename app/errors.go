@@ -26,6 +26,9 @@ type Error struct {
 	Kind    Kind              `json:"kind"`
 	Message string            `json:"message"`
 	Fields  map[string]string `json:"fields,omitempty"`
+	// Alerts are the interaction and allergy alerts that refused a
+	// medication (kind conflict): each needs an override with a reason.
+	Alerts []Alert `json:"alerts,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }

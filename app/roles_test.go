@@ -56,6 +56,19 @@ var methodAccess = map[string]access{
 	"Chart.RetractAllergy":         clinical,
 	"Chart.RecordNoKnownAllergies": clinical,
 
+	"Chart.SearchDrugs":       clinical,
+	"Chart.Medications":       clinical,
+	"Chart.CheckMedication":   clinical,
+	"Chart.AddMedication":     clinical,
+	"Chart.StopMedication":    clinical,
+	"Chart.RenewMedication":   clinical,
+	"Chart.RetractMedication": clinical,
+
+	"Chart.RecordVitals":  clinical,
+	"Chart.Vitals":        clinical,
+	"Chart.VitalsSeries":  clinical,
+	"Chart.RetractVitals": clinical,
+
 	"Chart.OpenEncounter":   clinical,
 	"Chart.Encounters":      clinical,
 	"Chart.Encounter":       clinical,
@@ -355,6 +368,32 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 	case "Chart.RetractAllergy":
 		a := f.allergy(t)
 		return []any{a.ID, "wrong patient", a.Version}
+	case "Chart.RecordVitals":
+		return []any{f.patient.ID, sampleVitals()}
+	case "Chart.Vitals":
+		return []any{f.patient.ID, 10}
+	case "Chart.VitalsSeries":
+		return []any{f.patient.ID, "bp"}
+	case "Chart.RetractVitals":
+		v := f.vitals(t)
+		return []any{v.ID, "wrong patient", v.Version}
+	case "Chart.SearchDrugs":
+		return []any{"amox", 10}
+	case "Chart.Medications":
+		return []any{f.patient.ID}
+	case "Chart.CheckMedication":
+		return []any{f.patient.ID, sampleMedication("metformin")}
+	case "Chart.AddMedication":
+		return []any{f.patient.ID, sampleMedication("metformin"), []app.Override(nil)}
+	case "Chart.StopMedication":
+		m := f.medication(t)
+		return []any{m.ID, "side effects", "", m.Version}
+	case "Chart.RenewMedication":
+		m := f.medication(t)
+		return []any{m.ID, sampleMedication(m.Drug), m.Version, []app.Override(nil)}
+	case "Chart.RetractMedication":
+		m := f.medication(t)
+		return []any{m.ID, "wrong patient", m.Version}
 	case "Chart.RecordNoKnownAllergies":
 		p, err := f.registry.Register(samplePatient())
 		if err != nil {

@@ -267,6 +267,8 @@ func TestEveryPatientTableIsMerged(t *testing.T) {
 		"patient_merges":      "the merge log itself",
 		"problems":            "moved to the survivor by MergePatients",
 		"allergies":           "moved to the survivor by MergePatients",
+		"vitals":              "moved to the survivor by MergePatients",
+		"medications":         "moved to the survivor by MergePatients; their alert overrides follow them",
 		"no_known_allergies":  "a merged chart's statement is cleared and kept; MergePatients carries it to the survivor if it still holds",
 	}
 	var tables []string

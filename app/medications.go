@@ -1,0 +1,530 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"folio/app/cds"
+	"folio/db"
+)
+
+// Alert is an interaction or allergy alert (see package cds).
+type Alert = cds.Alert
+
+// Drug is an entry of Folio's drug list.
+type Drug = cds.Drug
+
+// MedicationInput is the medication form: a new prescription, or a drug the
+// patient takes that was prescribed elsewhere.
+type MedicationInput struct {
+	Drug       string `json:"drug"`       // a name from SearchDrugs, or free text for a drug not listed
+	RxNorm     string `json:"rxnorm"`     // optional; from SearchDrugs
+	Dose       string `json:"dose"`       // e.g. "500 mg"; required when prescribed here
+	Route      string `json:"route"`      // e.g. "oral"
+	Frequency  string `json:"frequency"`  // e.g. "three times a day"; required when prescribed here
+	Quantity   string `json:"quantity"`   // e.g. "21 tablets"
+	Refills    int    `json:"refills"`    // 0 to 12
+	StartDate  string `json:"startDate"`  // YYYY-MM-DD; "" today
+	Source     string `json:"source"`     // prescribed_here (the default) or elsewhere
+	Prescriber string `json:"prescriber"` // for elsewhere; here it is the clinician signed in
+	Note       string `json:"note"`
+}
+
+// Override continues past one alert, saying why.
+type Override struct {
+	AlertKey string `json:"alertKey"`
+	Reason   string `json:"reason"`
+}
+
+// OverrideRecord is an override as recorded: by whom (user id) and when.
+type OverrideRecord struct {
+	AlertKey string `json:"alertKey"`
+	Severity string `json:"severity"`
+	What     string `json:"what"`
+	Reason   string `json:"reason"`
+	By       string `json:"by"`
+	At       string `json:"at"`
+}
+
+// Medication is one drug on a patient's list. Status is active, stopped or
+// entered_in_error. Classes are the drug's classes when it was charted.
+type Medication struct {
+	ID            string           `json:"id"`
+	PatientID     string           `json:"patientId"`
+	Drug          string           `json:"drug"`
+	RxNorm        string           `json:"rxnorm"`
+	Classes       []string         `json:"classes"`
+	Dose          string           `json:"dose"`
+	Route         string           `json:"route"`
+	Frequency     string           `json:"frequency"`
+	Quantity      string           `json:"quantity"`
+	Refills       int              `json:"refills"`
+	StartDate     string           `json:"startDate"`
+	StopDate      string           `json:"stopDate"`
+	StopReason    string           `json:"stopReason"`
+	Source        string           `json:"source"`
+	Prescriber    string           `json:"prescriber"`
+	Note          string           `json:"note"`
+	RenewsID      string           `json:"renewsId"`
+	Status        string           `json:"status"`
+	RetractReason string           `json:"retractReason"`
+	Overrides     []OverrideRecord `json:"overrides"`
+	Version       int              `json:"version"`
+	CreatedAt     string           `json:"createdAt"`
+	UpdatedAt     string           `json:"updatedAt"`
+}
+
+func medicationView(m db.Medication, overrides []db.AlertOverride) Medication {
+	out := Medication{ID: m.ID, PatientID: m.PatientID, Drug: m.DrugName, RxNorm: m.RxNorm, Classes: m.Classes,
+		Dose: m.Dose, Route: m.Route, Frequency: m.Frequency, Quantity: m.Quantity, Refills: m.Refills,
+		StartDate: m.StartDate, StopDate: m.StopDate, StopReason: m.StopReason, Source: m.Source,
+		Prescriber: m.Prescriber, Note: m.Note, RenewsID: m.RenewsID, Status: m.Status,
+		RetractReason: m.RetractReason, Overrides: []OverrideRecord{}, Version: m.Version,
+		CreatedAt: m.CreatedAt.Format(time.RFC3339), UpdatedAt: m.UpdatedAt.Format(time.RFC3339)}
+	if out.Classes == nil {
+		out.Classes = []string{}
+	}
+	for _, o := range overrides {
+		if o.MedicationID == m.ID {
+			out.Overrides = append(out.Overrides, OverrideRecord{AlertKey: o.AlertKey, Severity: o.Severity,
+				What: o.What, Reason: o.Reason, By: o.By, At: o.At.Format(time.RFC3339)})
+		}
+	}
+	return out
+}
+
+const (
+	maxMedicationField = 100
+	maxRefills         = 12
+	defaultDrugLimit   = 20
+	maxDrugLimit       = 100
+)
+
+// check tidies and validates the form; it fills the defaults (today, here).
+func (in *MedicationInput) check(now time.Time) fieldErrors {
+	for _, f := range []*string{&in.Drug, &in.RxNorm, &in.Dose, &in.Route, &in.Frequency, &in.Quantity, &in.Prescriber} {
+		*f = strings.Join(strings.Fields(*f), " ")
+	}
+	in.Source, in.StartDate = strings.ToLower(strings.TrimSpace(in.Source)), strings.TrimSpace(in.StartDate)
+	in.Note = strings.TrimSpace(strings.ReplaceAll(in.Note, "\r\n", "\n"))
+	fields := fieldErrors{}
+	if in.Drug == "" {
+		fields.add("drug", "Choose the drug.")
+	}
+	switch in.Source {
+	case "":
+		in.Source = db.MedPrescribedHere
+	case db.MedPrescribedHere, db.MedElsewhere:
+	default:
+		fields.add("source", "Choose prescribed here or elsewhere.")
+	}
+	if in.Source == db.MedPrescribedHere {
+		if in.Dose == "" {
+			fields.add("dose", "Enter the dose, e.g. 500 mg.")
+		}
+		if in.Frequency == "" {
+			fields.add("frequency", "Enter how often, e.g. three times a day.")
+		}
+	}
+	if in.Refills < 0 || in.Refills > maxRefills {
+		fields.add("refills", fmt.Sprintf("Refills are 0 to %d.", maxRefills))
+	}
+	if in.StartDate == "" {
+		in.StartDate = now.Format("2006-01-02")
+	}
+	if msg := fullDateProblem(in.StartDate, now); msg != "" {
+		fields.add("startDate", msg)
+	}
+	for _, f := range []struct {
+		field, value, what string
+		max                int
+	}{
+		{"drug", in.Drug, "drug", maxTitleLength},
+		{"rxnorm", in.RxNorm, "code", 50},
+		{"dose", in.Dose, "dose", maxMedicationField},
+		{"route", in.Route, "route", maxMedicationField},
+		{"frequency", in.Frequency, "frequency", maxMedicationField},
+		{"quantity", in.Quantity, "quantity", maxMedicationField},
+		{"prescriber", in.Prescriber, "prescriber", maxTitleLength},
+		{"note", in.Note, "note", maxClinicalNoteLength},
+	} {
+		if utf8.RuneCountInString(f.value) > f.max {
+			fields.add(f.field, fmt.Sprintf("The %s can have at most %d characters.", f.what, f.max))
+		}
+	}
+	return fields
+}
+
+// fullDateProblem checks a required YYYY-MM-DD date, not in the future.
+func fullDateProblem(s string, now time.Time) string {
+	if _, err := time.Parse("2006-01-02", s); err != nil || len(s) != 10 {
+		return "Enter the date as YYYY-MM-DD, e.g. 2026-03-10."
+	}
+	if s < oldestBirth {
+		return "The date cannot be before 1900."
+	}
+	if s > now.Format("2006-01-02") {
+		return "The date cannot be in the future."
+	}
+	return ""
+}
+
+// SearchDrugs finds drugs of Folio's list as the clinician types: words of
+// the name in any order, each matching the start of a word ("amox clav").
+// limit is at most 100; 0 means 20. Nothing is audited: it reads no chart.
+func (s *Chart) SearchDrugs(query string, limit int) ([]Drug, error) {
+	who, err := s.app.authorize(s.session, permClinical)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.app.db.View(s.app.ctx, func(tx *db.Tx) error { return checkActive(tx, who) }); err != nil {
+		return nil, s.app.userError(err)
+	}
+	if limit <= 0 {
+		limit = defaultDrugLimit
+	}
+	return s.app.cds.Search(query, min(limit, maxDrugLimit)), nil
+}
+
+// Medications lists a patient's medications, the history included: active,
+// then stopped (latest first), then those entered in error, each with the
+// alerts overridden when it was added. A merged chart lists the survivor's.
+func (s *Chart) Medications(patientID string) ([]Medication, error) {
+	out := []Medication{}
+	err := s.app.act(s.session, permClinical, func(o *op) error {
+		p, _, err := o.livePatient(patientID)
+		if err != nil {
+			return err
+		}
+		rows, err := o.Medications(p.ID)
+		if err != nil {
+			return err
+		}
+		overrides, err := o.PatientAlertOverrides(p.ID)
+		if err != nil {
+			return err
+		}
+		for _, r := range rows {
+			out = append(out, medicationView(r, overrides))
+		}
+		return o.audit("medication.list", p.ID, "patient/"+p.ID, "")
+	})
+	return out, err
+}
+
+// drugOf is the drug the form names: from Folio's list when it is there
+// (by code, then by name), with its classes; else as typed, with none.
+func (a *App) drugOf(in MedicationInput) cds.Drug {
+	if d, ok := a.cds.Lookup(in.Drug, in.RxNorm); ok {
+		return d
+	}
+	return cds.Drug{Name: in.Drug, RxNorm: in.RxNorm, Classes: []string{}}
+}
+
+// alertsFor checks drug against the patient's active medications (but
+// skip, the one being renewed) and active allergies; it returns the alerts
+// that involve drug, gravest first.
+func (o *op) alertsFor(patientID string, drug cds.Drug, skip string) ([]Alert, error) {
+	active, err := o.ActiveMedications(patientID)
+	if err != nil {
+		return nil, err
+	}
+	meds := []cds.Drug{drug}
+	for _, m := range active {
+		if m.ID != skip {
+			meds = append(meds, cds.Drug{Name: m.DrugName, RxNorm: m.RxNorm, Classes: m.Classes})
+		}
+	}
+	allergies, err := o.ActiveAllergies(patientID)
+	if err != nil {
+		return nil, err
+	}
+	substances := make([]cds.AllergySubstance, 0, len(allergies))
+	for _, a := range allergies {
+		substances = append(substances, cds.AllergySubstance{Substance: a.Substance, Code: a.Code})
+	}
+	out := []Alert{}
+	for _, alert := range o.app.cds.Check(meds, substances) {
+		for _, name := range alert.Drugs {
+			if name == drug.Name {
+				out = append(out, alert)
+				break
+			}
+		}
+	}
+	return out, nil
+}
+
+// CheckMedication tells what alerts adding the drug of in would raise for
+// the patient, against the active medications and allergies; only the drug
+// need be filled in, so the form can check as soon as it is chosen. The
+// check is audited, as it reads the chart.
+func (s *Chart) CheckMedication(patientID string, in MedicationInput) ([]Alert, error) {
+	out := []Alert{}
+	err := s.app.act(s.session, permClinical, func(o *op) error {
+		if msg := in.check(o.now)["drug"]; msg != "" {
+			return fieldErrors{"drug": msg}.err()
+		}
+		p, err := o.chartPatient(patientID)
+		if err != nil {
+			return err
+		}
+		drug := s.app.drugOf(in)
+		if out, err = o.alertsFor(p.ID, drug, ""); err != nil {
+			return err
+		}
+		return o.audit("medication.check", p.ID, "patient/"+p.ID, fmt.Sprintf("%s: %d alerts", drug.Name, len(out)))
+	})
+	return out, err
+}
+
+// AddMedication adds a drug to the patient's list: a prescription written
+// here, or a drug prescribed elsewhere. Every alert it raises (see
+// CheckMedication) must be overridden with a reason; if one is not, nothing
+// is written and the error (kind conflict) lists the alerts. Overrides are
+// recorded with the medication and audited.
+func (s *Chart) AddMedication(patientID string, in MedicationInput, overrides []Override) (Medication, error) {
+	var out Medication
+	err := s.app.act(s.session, permClinical, func(o *op) error {
+		if err := in.check(o.now).err(); err != nil {
+			return err
+		}
+		p, err := o.chartPatient(patientID)
+		if err != nil {
+			return err
+		}
+		row := db.Medication{ID: newID(), PatientID: p.ID, Version: 1, Status: db.MedActive,
+			CreatedAt: o.now, CreatedBy: o.actor.userID, UpdatedAt: o.now, UpdatedBy: o.actor.userID}
+		if err := o.setMedicationFields(&row, in); err != nil {
+			return err
+		}
+		drug := cds.Drug{Name: row.DrugName, RxNorm: row.RxNorm, Classes: row.Classes}
+		return o.insertChecked(row, drug, "", overrides, "medication.add", &out)
+	})
+	return out, err
+}
+
+// setMedicationFields fills a new row from the form: the drug as listed,
+// and the prescriber (the clinician signed in, for a prescription here).
+func (o *op) setMedicationFields(m *db.Medication, in MedicationInput) error {
+	drug := o.app.drugOf(in)
+	m.DrugName, m.RxNorm, m.Classes = drug.Name, drug.RxNorm, drug.Classes
+	m.Dose, m.Route, m.Frequency, m.Quantity, m.Refills = in.Dose, in.Route, in.Frequency, in.Quantity, in.Refills
+	m.StartDate, m.Source, m.Prescriber, m.Note = in.StartDate, in.Source, in.Prescriber, in.Note
+	if in.Source == db.MedPrescribedHere {
+		u, err := o.UserByID(o.actor.userID)
+		if err != nil {
+			return fmt.Errorf("read prescriber: %w", err)
+		}
+		m.Prescriber = u.FullName
+	}
+	return nil
+}
+
+// insertChecked checks row's drug (skipping the medication it renews),
+// refuses unless every alert is overridden with a reason, then writes the
+// row, the overrides and their audit entries.
+func (o *op) insertChecked(row db.Medication, drug cds.Drug, skip string, overrides []Override, action string, out *Medication) error {
+	alerts, err := o.alertsFor(row.PatientID, drug, skip)
+	if err != nil {
+		return err
+	}
+	reasons := map[string]string{}
+	for _, ov := range overrides {
+		if reason := strings.TrimSpace(ov.Reason); reason != "" {
+			if utf8.RuneCountInString(reason) > maxReasonLength {
+				return &Error{Kind: Invalid, Message: "Please correct the marked field.",
+					Fields: map[string]string{"overrides": fmt.Sprintf("A reason can have at most %d characters.", maxReasonLength)}}
+			}
+			reasons[ov.AlertKey] = reason
+		}
+	}
+	var missing []Alert
+	for _, a := range alerts {
+		if reasons[a.Key] == "" {
+			missing = append(missing, a)
+		}
+	}
+	if len(missing) > 0 {
+		what := "an alert"
+		if len(missing) > 1 {
+			what = fmt.Sprintf("%d alerts", len(missing))
+		}
+		msg := fmt.Sprintf("%s raises %s. Give a reason to continue past each, or choose another drug.", drug.Name, what)
+		return &Error{Kind: Conflict, Message: msg, Alerts: missing}
+	}
+	if err := o.InsertMedication(row); err != nil {
+		return err
+	}
+	var recorded []db.AlertOverride
+	for _, a := range alerts {
+		rec := db.AlertOverride{MedicationID: row.ID, AlertKey: a.Key, Severity: a.Severity, What: a.What,
+			Reason: reasons[a.Key], By: o.actor.userID, At: o.now}
+		if err := o.InsertAlertOverride(rec); err != nil {
+			return err
+		}
+		recorded = append(recorded, rec)
+		err := o.audit("medication.override", row.PatientID, "medication/"+row.ID,
+			fmt.Sprintf("%s; %s: %s; reason: %s", a.Key, a.Severity, a.What, rec.Reason))
+		if err != nil {
+			return err
+		}
+	}
+	*out = medicationView(row, recorded)
+	detail := fmt.Sprintf("%s %s %s %s; %s", row.DrugName, row.Dose, row.Route, row.Frequency, row.Source)
+	if row.RenewsID != "" {
+		detail += "; renews medication/" + row.RenewsID
+	}
+	if len(alerts) > 0 {
+		detail += fmt.Sprintf("; %d alerts overridden", len(alerts))
+	}
+	return o.audit(action, row.PatientID, "medication/"+row.ID, detail)
+}
+
+// checkMedicationChange refuses to change a medication that is not active,
+// one on a merged chart, or one changed since the clinician read it.
+func (o *op) checkMedicationChange(old db.Medication, version int) error {
+	switch old.Status {
+	case db.EnteredInError:
+		return errorf(Conflict, "This medication was retracted as entered in error; it is not changed.")
+	case db.MedStopped:
+		return errorf(Conflict, "This medication was stopped on %s; add it again to restart it.", old.StopDate)
+	}
+	if _, err := o.chartPatient(old.PatientID); err != nil {
+		return err
+	}
+	if old.Version != version {
+		return errorf(Conflict, "Someone else changed this medication meanwhile. Reload the chart and make your change again.")
+	}
+	return nil
+}
+
+// StopMedication stops an active medication on stopDate (YYYY-MM-DD; ""
+// today), saying why. It stays on the list as history.
+func (s *Chart) StopMedication(id, reason, stopDate string, version int) (Medication, error) {
+	var out Medication
+	err := s.app.act(s.session, permClinical, func(o *op) error {
+		reason, stopDate = strings.TrimSpace(reason), strings.TrimSpace(stopDate)
+		if stopDate == "" {
+			stopDate = o.now.Format("2006-01-02")
+		}
+		fields := reasonFields(reason, "Say why this medication is stopped.")
+		if msg := fullDateProblem(stopDate, o.now); msg != "" {
+			fields.add("stopDate", msg)
+		}
+		if err := fields.err(); err != nil {
+			return err
+		}
+		old, err := o.MedicationByID(id)
+		if err != nil {
+			return err
+		}
+		if err := o.checkMedicationChange(old, version); err != nil {
+			return err
+		}
+		if stopDate < old.StartDate {
+			return (fieldErrors{"stopDate": "The stop date cannot be before the start date (" + old.StartDate + ")."}).err()
+		}
+		saved, err := o.stop(old, stopDate, reason)
+		if err != nil {
+			return err
+		}
+		out = medicationView(saved, nil)
+		return o.audit("medication.stop", saved.PatientID, "medication/"+id,
+			fmt.Sprintf("version %d; %s; stopped %s; reason: %s", saved.Version, saved.DrugName, stopDate, reason))
+	})
+	return out, err
+}
+
+func (o *op) stop(old db.Medication, stopDate, reason string) (db.Medication, error) {
+	next := old
+	next.Status, next.StopDate, next.StopReason = db.MedStopped, stopDate, reason
+	next.UpdatedAt, next.UpdatedBy = o.now, o.actor.userID
+	return o.UpdateMedication(next, reason)
+}
+
+// RenewMedication writes a new prescription of an active medication's drug
+// from in (dose, route, frequency, quantity, refills, start date; its drug
+// and source are ignored: the drug is the same, prescribed here) and stops
+// the old one as renewed. The renewal is checked like a new medication, as
+// allergies or other drugs may have been added since; overrides as for
+// AddMedication.
+func (s *Chart) RenewMedication(id string, in MedicationInput, version int, overrides []Override) (Medication, error) {
+	var out Medication
+	err := s.app.act(s.session, permClinical, func(o *op) error {
+		old, err := o.MedicationByID(id)
+		if err != nil {
+			return err
+		}
+		in.Drug, in.RxNorm, in.Source = old.DrugName, old.RxNorm, db.MedPrescribedHere
+		if err := in.check(o.now).err(); err != nil {
+			return err
+		}
+		if err := o.checkMedicationChange(old, version); err != nil {
+			return err
+		}
+		row := db.Medication{ID: newID(), PatientID: old.PatientID, Version: 1, Status: db.MedActive, RenewsID: old.ID,
+			CreatedAt: o.now, CreatedBy: o.actor.userID, UpdatedAt: o.now, UpdatedBy: o.actor.userID}
+		if err := o.setMedicationFields(&row, in); err != nil {
+			return err
+		}
+		row.DrugName, row.RxNorm, row.Classes = old.DrugName, old.RxNorm, old.Classes
+		drug := cds.Drug{Name: row.DrugName, RxNorm: row.RxNorm, Classes: row.Classes}
+		if err := o.insertChecked(row, drug, old.ID, overrides, "medication.renew", &out); err != nil {
+			return err
+		}
+		stopDate := max(in.StartDate, old.StartDate)
+		_, err = o.stop(old, stopDate, "Renewed")
+		return err
+	})
+	return out, err
+}
+
+// RetractMedication marks a medication entered in error, saying why. It
+// stays readable, marked so; nothing is deleted.
+func (s *Chart) RetractMedication(id, reason string, version int) (Medication, error) {
+	var out Medication
+	err := s.app.act(s.session, permClinical, func(o *op) error {
+		reason = strings.TrimSpace(reason)
+		if err := reasonFields(reason, "Say why this medication was entered in error.").err(); err != nil {
+			return err
+		}
+		old, err := o.MedicationByID(id)
+		if err != nil {
+			return err
+		}
+		if old.Status == db.EnteredInError {
+			return errorf(Conflict, "This medication was already retracted as entered in error.")
+		}
+		if _, err := o.chartPatient(old.PatientID); err != nil {
+			return err
+		}
+		if old.Version != version {
+			return errorf(Conflict, "Someone else changed this medication meanwhile. Reload the chart and make your change again.")
+		}
+		next := old
+		next.Status, next.RetractReason = db.EnteredInError, reason
+		next.UpdatedAt, next.UpdatedBy = o.now, o.actor.userID
+		saved, err := o.UpdateMedication(next, reason)
+		if err != nil {
+			return err
+		}
+		out = medicationView(saved, nil)
+		return o.audit("medication.retract", saved.PatientID, "medication/"+id,
+			fmt.Sprintf("version %d; %s; reason: %s", saved.Version, saved.DrugName, reason))
+	})
+	return out, err
+}
+
+// medicationDisplay is a medication in one line: "amoxicillin 500 mg oral three times a day".
+func medicationDisplay(m db.Medication) string {
+	parts := []string{m.DrugName}
+	for _, p := range []string{m.Dose, m.Route, m.Frequency} {
+		if p != "" {
+			parts = append(parts, p)
+		}
+	}
+	return strings.Join(parts, " ")
+}

@@ -1,0 +1,226 @@
+package db
+
+import (
+	"database/sql"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+)
+
+// Medication is one drug on a patient's medication list.
+type Medication struct {
+	ID            string    `json:"id"`
+	PatientID     string    `json:"patientId"`
+	DrugName      string    `json:"drugName"`
+	RxNorm        string    `json:"rxnorm"`
+	Classes       []string  `json:"classes"` // as when charted
+	Dose          string    `json:"dose"`
+	Route         string    `json:"route"`
+	Frequency     string    `json:"frequency"`
+	Quantity      string    `json:"quantity"`
+	Refills       int       `json:"refills"`
+	StartDate     string    `json:"startDate"`
+	StopDate      string    `json:"stopDate"`
+	StopReason    string    `json:"stopReason"`
+	Source        string    `json:"source"` // MedPrescribedHere or MedElsewhere
+	Prescriber    string    `json:"prescriber"`
+	Note          string    `json:"note"`
+	RenewsID      string    `json:"renewsId"`
+	Status        string    `json:"status"` // MedActive, MedStopped or EnteredInError
+	RetractReason string    `json:"retractReason"`
+	Version       int       `json:"version"`
+	CreatedAt     time.Time `json:"createdAt"`
+	CreatedBy     string    `json:"createdBy"`
+	UpdatedAt     time.Time `json:"updatedAt"`
+	UpdatedBy     string    `json:"updatedBy"`
+}
+
+// A medication's status, besides EnteredInError, and its source.
+const (
+	MedActive         = "active"
+	MedStopped        = "stopped"
+	MedPrescribedHere = "prescribed_here"
+	MedElsewhere      = "elsewhere"
+)
+
+const medicationColumns = `id, patient_id, drug_name, rxnorm, classes, dose, route, frequency, quantity, refills,
+	start_date, stop_date, stop_reason, source, prescriber, note, renews_id, status, retract_reason, version,
+	created_at, created_by, updated_at, updated_by`
+
+func scanMedication(row interface{ Scan(...any) error }) (Medication, error) {
+	var m Medication
+	var classes, created, updated string
+	err := row.Scan(&m.ID, &m.PatientID, &m.DrugName, &m.RxNorm, &classes, &m.Dose, &m.Route, &m.Frequency,
+		&m.Quantity, &m.Refills, &m.StartDate, &m.StopDate, &m.StopReason, &m.Source, &m.Prescriber, &m.Note,
+		&m.RenewsID, &m.Status, &m.RetractReason, &m.Version, &created, &m.CreatedBy, &updated, &m.UpdatedBy)
+	if errors.Is(err, sql.ErrNoRows) {
+		return m, ErrNotFound
+	}
+	if err != nil {
+		return m, fmt.Errorf("read medication: %w", err)
+	}
+	m.Classes = []string{}
+	if classes != "" {
+		m.Classes = strings.Split(classes, ";")
+	}
+	m.CreatedAt, m.UpdatedAt = parseTime(created), parseTime(updated)
+	return m, nil
+}
+
+// InsertMedication adds m to its patient's medication list.
+func (t *Tx) InsertMedication(m Medication) error {
+	_, err := t.exec(`INSERT INTO medications (`+medicationColumns+`)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		m.ID, m.PatientID, m.DrugName, m.RxNorm, strings.Join(m.Classes, ";"), m.Dose, m.Route, m.Frequency,
+		m.Quantity, m.Refills, m.StartDate, m.StopDate, m.StopReason, m.Source, m.Prescriber, m.Note, m.RenewsID,
+		m.Status, m.RetractReason, m.Version, formatTime(m.CreatedAt), m.CreatedBy, formatTime(m.UpdatedAt), m.UpdatedBy)
+	if err != nil {
+		return fmt.Errorf("insert medication: %w", err)
+	}
+	return nil
+}
+
+// MedicationByID reads one medication.
+func (t *Tx) MedicationByID(id string) (Medication, error) {
+	return scanMedication(t.queryRow(`SELECT `+medicationColumns+` FROM medications WHERE id = ?`, id))
+}
+
+// Medications lists a patient's medications: active first, then stopped
+// (latest stop first), then those entered in error; the history.
+func (t *Tx) Medications(patientID string) ([]Medication, error) {
+	return t.medications(`SELECT `+medicationColumns+` FROM medications WHERE patient_id = ?
+		ORDER BY CASE status WHEN 'active' THEN 0 WHEN 'stopped' THEN 1 ELSE 2 END, stop_date DESC,
+		drug_name COLLATE NOCASE, start_date DESC`, patientID)
+}
+
+// ActiveMedications lists a patient's active medications by drug name.
+func (t *Tx) ActiveMedications(patientID string) ([]Medication, error) {
+	return t.medications(`SELECT `+medicationColumns+` FROM medications WHERE patient_id = ? AND status = 'active'
+		ORDER BY drug_name COLLATE NOCASE`, patientID)
+}
+
+func (t *Tx) medications(query string, args ...any) ([]Medication, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list medications: %w", err)
+	}
+	defer rows.Close()
+	out := []Medication{}
+	for rows.Next() {
+		m, err := scanMedication(rows)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, m)
+	}
+	return out, rows.Err()
+}
+
+// UpdateMedication replaces a medication with m, keeping the version it
+// replaces in revisions. m.Version must be the version the caller read;
+// ErrConflict if the row has changed since. The patient, drug and creation
+// fields never change.
+func (t *Tx) UpdateMedication(m Medication, reason string) (Medication, error) {
+	old, err := t.MedicationByID(m.ID)
+	if err != nil {
+		return Medication{}, err
+	}
+	if old.Version != m.Version {
+		return Medication{}, ErrConflict
+	}
+	if err := t.keepRevision("medication", old.ID, old.Version, old, m.UpdatedBy, m.UpdatedAt, reason); err != nil {
+		return Medication{}, err
+	}
+	m.PatientID, m.DrugName, m.RxNorm, m.Classes = old.PatientID, old.DrugName, old.RxNorm, old.Classes
+	m.CreatedAt, m.CreatedBy = old.CreatedAt, old.CreatedBy
+	m.Version = old.Version + 1
+	_, err = t.exec(`UPDATE medications SET dose = ?, route = ?, frequency = ?, quantity = ?, refills = ?,
+		start_date = ?, stop_date = ?, stop_reason = ?, source = ?, prescriber = ?, note = ?, renews_id = ?,
+		status = ?, retract_reason = ?, version = ?, updated_at = ?, updated_by = ?
+		WHERE id = ? AND version = ?`,
+		m.Dose, m.Route, m.Frequency, m.Quantity, m.Refills, m.StartDate, m.StopDate, m.StopReason, m.Source,
+		m.Prescriber, m.Note, m.RenewsID, m.Status, m.RetractReason, m.Version, formatTime(m.UpdatedAt), m.UpdatedBy,
+		m.ID, old.Version)
+	if err != nil {
+		return Medication{}, fmt.Errorf("update medication %s: %w", m.ID, err)
+	}
+	return m, nil
+}
+
+// AlertOverride is a clinician's decision to continue past an alert.
+type AlertOverride struct {
+	MedicationID string
+	AlertKey     string
+	Severity     string
+	What         string
+	Reason       string
+	By           string
+	At           time.Time
+}
+
+// InsertAlertOverride records an override; overrides are never changed.
+func (t *Tx) InsertAlertOverride(o AlertOverride) error {
+	_, err := t.exec(`INSERT INTO alert_overrides (medication_id, alert_key, severity, what, reason, overridden_by,
+		overridden_at) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+		o.MedicationID, o.AlertKey, o.Severity, o.What, o.Reason, o.By, formatTime(o.At))
+	if err != nil {
+		return fmt.Errorf("record alert override: %w", err)
+	}
+	return nil
+}
+
+// CountMedications tells how many medications and alert overrides the
+// clinic's charts hold.
+func (t *Tx) CountMedications() (medications, overrides int, err error) {
+	err = t.queryRow("SELECT (SELECT count(*) FROM medications), (SELECT count(*) FROM alert_overrides)").
+		Scan(&medications, &overrides)
+	if err != nil {
+		return 0, 0, fmt.Errorf("count medications: %w", err)
+	}
+	return medications, overrides, nil
+}
+
+// moveMedications gives every medication of from to to, keeping the version
+// each replaces; their overrides follow them.
+func (t *Tx) moveMedications(from, to Patient, by string, at time.Time, reason string) error {
+	rows, err := t.Medications(from.ID)
+	if err != nil {
+		return err
+	}
+	why := fmt.Sprintf("Moved from MRN %s to MRN %s by a merge: %s", from.MRN, to.MRN, reason)
+	for _, old := range rows {
+		if err := t.keepRevision("medication", old.ID, old.Version, old, by, at, why); err != nil {
+			return err
+		}
+		_, err = t.exec(`UPDATE medications SET patient_id = ?, version = version + 1, updated_at = ?, updated_by = ?
+			WHERE id = ? AND version = ?`, to.ID, formatTime(at), by, old.ID, old.Version)
+		if err != nil {
+			return fmt.Errorf("move medication %s: %w", old.ID, err)
+		}
+	}
+	return nil
+}
+
+// PatientAlertOverrides lists the overrides recorded with any of a
+// patient's medications, oldest first.
+func (t *Tx) PatientAlertOverrides(patientID string) ([]AlertOverride, error) {
+	rows, err := t.query(`SELECT o.medication_id, o.alert_key, o.severity, o.what, o.reason, o.overridden_by,
+		o.overridden_at FROM alert_overrides o JOIN medications m ON m.id = o.medication_id
+		WHERE m.patient_id = ? ORDER BY o.id`, patientID)
+	if err != nil {
+		return nil, fmt.Errorf("list alert overrides: %w", err)
+	}
+	defer rows.Close()
+	out := []AlertOverride{}
+	for rows.Next() {
+		var o AlertOverride
+		var at string
+		if err := rows.Scan(&o.MedicationID, &o.AlertKey, &o.Severity, &o.What, &o.Reason, &o.By, &at); err != nil {
+			return nil, fmt.Errorf("read alert override: %w", err)
+		}
+		o.At = parseTime(at)
+		out = append(out, o)
+	}
+	return out, rows.Err()
+}
