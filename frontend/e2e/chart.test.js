@@ -61,6 +61,28 @@ test('a clinician records allergies and a problem, writes, signs, amends and ret
   assert.match(await problems.textContent(), /E11\.9\s+Type 2 diabetes mellitus without complications/);
   await shot('allergy-and-problem');
 
+  // Vitals in the clinic's units: an impossible pulse is refused beside the
+  // field; a high blood pressure is flagged; a measure charts over time.
+  const vitals = page.getByTestId('vitals');
+  await vitals.getByLabel('Weight').fill('82');
+  await vitals.getByLabel('Height').fill('165');
+  await vitals.getByLabel('Systolic').fill('152');
+  await vitals.getByLabel('Diastolic').fill('96');
+  await vitals.getByLabel('Pulse').fill('400');
+  await vitals.getByRole('button', { name: 'Record vitals' }).click();
+  await vitals.locator('input[aria-invalid=true]').first().waitFor();
+  assert.equal(await vitals.getByText('No vitals recorded.').count(), 1, 'nothing was recorded');
+  await vitals.getByLabel('Pulse').fill('72');
+  await vitals.getByRole('button', { name: 'Record vitals' }).click();
+  await vitals.locator('tbody tr').first().waitFor();
+  const row = await vitals.locator('tbody tr').first().textContent();
+  assert.match(row, /152\/96/);
+  assert.match(row, /30\.1/, 'BMI computed from 82 kg and 165 cm');
+  assert.match(row, /high/, 'the blood pressure is flagged');
+  await vitals.getByRole('button', { name: 'BP' }).click();
+  await vitals.getByTestId('vitals-chart').locator('canvas').waitFor();
+  await shot('vitals-charted');
+
   // A visit: the draft is saved as it is typed and survives a reload.
   await page.getByRole('button', { name: 'New visit' }).click();
   await page.getByRole('heading', { name: 'Visit note' }).waitFor();

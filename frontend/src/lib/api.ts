@@ -29,6 +29,9 @@ import type {
   Problem,
   ProblemInput,
   QuickPhrase,
+  Series,
+  VitalsInput,
+  VitalsSet,
   DuplicateMatch,
   MergePreview,
   MergeRecord,
@@ -224,6 +227,9 @@ export function createClient(transport: Transport, saver: Saver = browserSaver) 
       addAllergy: (patientId: string, a: AllergyInput) => call<Allergy>('Chart', 'AddAllergy', patientId, a),
       retractAllergy: (id: string, reason: string, version: number) =>
         call<Allergy>('Chart', 'RetractAllergy', id, reason, version),
+      recordVitals: (patientId: string, v: VitalsInput) => call<VitalsSet>('Chart', 'RecordVitals', patientId, v),
+      vitals: (patientId: string, limit = 10) => call<VitalsSet[]>('Chart', 'Vitals', patientId, limit),
+      vitalsSeries: (patientId: string, measure: string) => call<Series>('Chart', 'VitalsSeries', patientId, measure),
       recordNoKnownAllergies: (patientId: string) => call<AllergyList>('Chart', 'RecordNoKnownAllergies', patientId),
     },
     admin: {

@@ -270,6 +270,10 @@ export interface Settings {
   idleMinutes: number;
   /** How 3/4/1980 is read in search: month first (mdy) or day first (dmy). */
   dateOrder: DateOrder;
+  /** The units vitals are entered and shown in; stored canonically (kg, cm, °C). */
+  weightUnit: 'kg' | 'lb';
+  heightUnit: 'cm' | 'in';
+  temperatureUnit: 'C' | 'F';
 }
 
 export interface AuditFilter {
@@ -443,4 +447,68 @@ export interface Clinician {
   fullName: string;
   username: string;
   availability: AvailabilityBlock[] | null;
+}
+
+// Vitals (app/vitals.go): stored in canonical units, shown in the clinic's.
+
+export interface VitalsInput {
+  takenAt: string;
+  encounterId: string;
+  height: number | null;
+  heightUnit: string;
+  weight: number | null;
+  weightUnit: string;
+  systolic: number | null;
+  diastolic: number | null;
+  pulse: number | null;
+  respRate: number | null;
+  temperature: number | null;
+  temperatureUnit: string;
+  spo2: number | null;
+  pain: number | null;
+}
+
+export interface Measurement {
+  value: number;
+  unit: string;
+  display: number;
+  displayUnit: string;
+  flag: '' | 'low' | 'high';
+  critical: boolean;
+  trend?: 'up' | 'down' | 'same';
+}
+
+export interface VitalsSet {
+  id: string;
+  patientId: string;
+  takenAt: string;
+  encounterId: string;
+  height: Measurement | null;
+  weight: Measurement | null;
+  bmi: Measurement | null;
+  systolic: Measurement | null;
+  diastolic: Measurement | null;
+  pulse: Measurement | null;
+  respRate: Measurement | null;
+  temperature: Measurement | null;
+  spo2: Measurement | null;
+  pain: Measurement | null;
+  status: 'final' | 'entered_in_error';
+  retractReason: string;
+  version: number;
+}
+
+export interface SeriesPoint {
+  at: string;
+  value: number;
+  value2?: number;
+  flag: string;
+}
+
+export interface Series {
+  measure: string;
+  unit: string;
+  low: number | null;
+  high: number | null;
+  points: SeriesPoint[] | null;
 }

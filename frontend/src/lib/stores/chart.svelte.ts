@@ -12,6 +12,9 @@ import type {
   NoteText,
   Problem,
   ProblemInput,
+  Series,
+  VitalsInput,
+  VitalsSet,
 } from '../types';
 import { session } from './session.svelte';
 
@@ -29,6 +32,8 @@ class ChartStore {
   allergies = $state<AllergyList | null>(null);
   encounters = $state<EncounterSummary[]>([]);
   templates = $state<NoteTemplate[]>([]);
+  vitals = $state<VitalsSet[]>([]);
+  series = $state<Series | null>(null);
 
   encounter = $state<Encounter | null>(null);
   /** What is typed in the note, saved behind the scenes. */
@@ -58,14 +63,18 @@ class ChartStore {
       this.problems = [];
       this.allergies = null;
       this.encounters = [];
+      this.vitals = [];
+      this.series = null;
     }
     this.patientId = patientId;
-    const [problems, allergies, encounters] = await Promise.all([
+    const [problems, allergies, encounters, vitals] = await Promise.all([
       api.chart.problems(patientId),
       api.chart.allergies(patientId),
       api.chart.encounters(patientId),
+      api.chart.vitals(patientId, 10),
     ]);
     if (this.patientId !== patientId) return;
+    this.vitals = vitals;
     this.problems = problems;
     this.allergies = allergies;
     this.encounters = encounters;
@@ -94,6 +103,17 @@ class ChartStore {
   async retractAllergy(id: string, reason: string, version: number) {
     await api.chart.retractAllergy(id, reason, version);
     this.allergies = await api.chart.allergies(this.patientId);
+  }
+
+  async recordVitals(v: VitalsInput) {
+    await api.chart.recordVitals(this.patientId, v);
+    this.vitals = await api.chart.vitals(this.patientId, 10);
+    if (this.series) await this.showSeries(this.series.measure);
+  }
+
+  /** showSeries reads one measure over time for its chart. */
+  async showSeries(measure: string) {
+    this.series = await api.chart.vitalsSeries(this.patientId, measure);
   }
 
   async startVisit(patientId: string): Promise<Encounter> {
