@@ -83,6 +83,33 @@ test('a clinician records allergies and a problem, writes, signs, amends and ret
   await vitals.getByTestId('vitals-chart').locator('canvas').waitFor();
   await shot('vitals-charted');
 
+  // Medications: she takes simvastatin; clarithromycin with it is an ONC
+  // high-priority interaction, so it is refused until a reason is given.
+  const meds = page.getByTestId('medications');
+  await meds.getByLabel('Drug').fill('simvast');
+  await meds.getByTestId('drug-results').getByRole('button', { name: /^simvastatin/ }).click();
+  await meds.getByLabel('Source').selectOption('elsewhere');
+  await meds.getByLabel('Dose').fill('40 mg');
+  await meds.getByLabel('Frequency').fill('at night');
+  await meds.getByRole('button', { name: 'Add medication' }).click();
+  await meds.locator('.item', { hasText: 'simvastatin' }).waitFor();
+  await meds.getByLabel('Drug').fill('clarithro');
+  await meds.getByTestId('drug-results').getByRole('button', { name: /^clarithromycin/ }).click();
+  await meds.getByLabel('Dose').fill('500 mg');
+  await meds.getByLabel('Frequency').fill('twice a day');
+  await meds.getByRole('button', { name: 'Add medication' }).click();
+  const alertBox = meds.getByTestId('interaction-alerts');
+  await alertBox.waitFor();
+  assert.match(await alertBox.textContent(), /CONTRAINDICATED/);
+  assert.equal(await meds.locator('.item', { hasText: 'clarithromycin' }).count(), 0, 'not added without a reason');
+  await shot('interaction-alert');
+  await alertBox.getByRole('textbox').first().fill('short course; simvastatin paused for 7 days');
+  await meds.getByRole('button', { name: 'Continue with the reasons given' }).click();
+  const added = meds.locator('.item', { hasText: 'clarithromycin' });
+  await added.waitFor();
+  assert.match(await added.textContent(), /simvastatin paused for 7 days/);
+  await shot('interaction-overridden');
+
   // A visit: the draft is saved as it is typed and survives a reload.
   await page.getByRole('button', { name: 'New visit' }).click();
   await page.getByRole('heading', { name: 'Visit note' }).waitFor();

@@ -30,6 +30,11 @@ import type {
   ProblemInput,
   QuickPhrase,
   Series,
+  Alert,
+  Drug,
+  Medication,
+  MedicationInput,
+  Override,
   VitalsInput,
   VitalsSet,
   DuplicateMatch,
@@ -227,6 +232,11 @@ export function createClient(transport: Transport, saver: Saver = browserSaver) 
       addAllergy: (patientId: string, a: AllergyInput) => call<Allergy>('Chart', 'AddAllergy', patientId, a),
       retractAllergy: (id: string, reason: string, version: number) =>
         call<Allergy>('Chart', 'RetractAllergy', id, reason, version),
+      searchDrugs: (query: string, limit = 10) => call<Drug[]>('Chart', 'SearchDrugs', query, limit),
+      medications: (patientId: string) => call<Medication[]>('Chart', 'Medications', patientId),
+      checkMedication: (patientId: string, m: MedicationInput) => call<Alert[]>('Chart', 'CheckMedication', patientId, m),
+      addMedication: (patientId: string, m: MedicationInput, overrides: Override[]) =>
+        call<Medication>('Chart', 'AddMedication', patientId, m, overrides),
       recordVitals: (patientId: string, v: VitalsInput) => call<VitalsSet>('Chart', 'RecordVitals', patientId, v),
       vitals: (patientId: string, limit = 10) => call<VitalsSet[]>('Chart', 'Vitals', patientId, limit),
       vitalsSeries: (patientId: string, measure: string) => call<Series>('Chart', 'VitalsSeries', patientId, measure),

@@ -19,6 +19,11 @@ describe('toFolioError', () => {
     });
   }
 
+  it('keeps the alerts that stopped a prescription', () => {
+    const alerts = [{ key: 'a', severity: 'major' }];
+    expect(toFolioError({ kind: 'conflict', message: 'm', alerts }).alerts).toEqual(alerts);
+  });
+
   it('keeps field messages', () => {
     expect(toFolioError({ kind: 'invalid', message: 'm', fields: { sex: 'Choose.' } }).fields).toEqual({ sex: 'Choose.' });
   });

@@ -14,12 +14,15 @@ export type ErrorKind =
 export class FolioError extends Error {
   kind: ErrorKind;
   fields: Record<string, string>;
+  /** The interaction or allergy alerts that stopped a prescription. */
+  alerts: unknown[];
 
-  constructor(kind: ErrorKind, message: string, fields: Record<string, string> = {}) {
+  constructor(kind: ErrorKind, message: string, fields: Record<string, string> = {}, alerts: unknown[] = []) {
     super(message);
     this.name = 'FolioError';
     this.kind = kind;
     this.fields = fields;
+    this.alerts = alerts;
   }
 }
 
@@ -39,10 +42,10 @@ export function toFolioError(raw: unknown): FolioError {
     }
   }
   if (v && typeof v === 'object' && 'kind' in v && 'message' in v) {
-    const o = v as { kind: unknown; message: unknown; fields?: unknown };
+    const o = v as { kind: unknown; message: unknown; fields?: unknown; alerts?: unknown };
     const kind = kinds.includes(o.kind as ErrorKind) ? (o.kind as ErrorKind) : 'internal';
     const fields = o.fields && typeof o.fields === 'object' ? (o.fields as Record<string, string>) : {};
-    return new FolioError(kind, String(o.message), fields);
+    return new FolioError(kind, String(o.message), fields, Array.isArray(o.alerts) ? o.alerts : []);
   }
   if (v instanceof TypeError) {
     return new FolioError('unreachable', 'Folio is not answering. Is it still running on this PC?');

@@ -512,3 +512,52 @@ export interface Series {
   high: number | null;
   points: SeriesPoint[] | null;
 }
+
+// Medications and interaction alerts (app/medications.go, app/cds).
+
+export interface Drug {
+  name: string;
+  rxnorm: string;
+  classes: string[] | null;
+}
+
+export interface MedicationInput {
+  drug: string;
+  rxnorm: string;
+  dose: string;
+  route: string;
+  frequency: string;
+  quantity: string;
+  refills: number;
+  startDate: string;
+  source: 'prescribed_here' | 'elsewhere';
+  prescriber: string;
+  note: string;
+}
+
+export interface Medication extends Omit<MedicationInput, 'source'> {
+  id: string;
+  patientId: string;
+  source: 'prescribed_here' | 'elsewhere';
+  stopDate: string;
+  stopReason: string;
+  status: 'active' | 'stopped' | 'entered_in_error';
+  overrides: { alertKey: string; severity: string; what: string; reason: string; by: string; at: string }[] | null;
+  version: number;
+}
+
+export interface Alert {
+  key: string;
+  kind: 'drug-drug' | 'drug-allergy';
+  severity: 'contraindicated' | 'major' | 'moderate';
+  what: string;
+  why: string;
+  source: string;
+  drugs: string[] | null;
+  allergy: string;
+}
+
+export interface Override {
+  alertKey: string;
+  reason: string;
+}

@@ -13,6 +13,9 @@ import type {
   Problem,
   ProblemInput,
   Series,
+  Medication,
+  MedicationInput,
+  Override,
   VitalsInput,
   VitalsSet,
 } from '../types';
@@ -33,6 +36,7 @@ class ChartStore {
   encounters = $state<EncounterSummary[]>([]);
   templates = $state<NoteTemplate[]>([]);
   vitals = $state<VitalsSet[]>([]);
+  medications = $state<Medication[]>([]);
   series = $state<Series | null>(null);
 
   encounter = $state<Encounter | null>(null);
@@ -64,6 +68,7 @@ class ChartStore {
       this.allergies = null;
       this.encounters = [];
       this.vitals = [];
+      this.medications = [];
       this.series = null;
     }
     this.patientId = patientId;
@@ -74,6 +79,7 @@ class ChartStore {
       api.chart.vitals(patientId, 10),
     ]);
     if (this.patientId !== patientId) return;
+    this.medications = await api.chart.medications(patientId);
     this.vitals = vitals;
     this.problems = problems;
     this.allergies = allergies;
@@ -103,6 +109,13 @@ class ChartStore {
   async retractAllergy(id: string, reason: string, version: number) {
     await api.chart.retractAllergy(id, reason, version);
     this.allergies = await api.chart.allergies(this.patientId);
+  }
+
+  /** addMedication prescribes or records a medication; alerts that are not
+   * overridden with a reason come back as a conflict (FolioError.alerts). */
+  async addMedication(m: MedicationInput, overrides: Override[]) {
+    await api.chart.addMedication(this.patientId, m, overrides);
+    this.medications = await api.chart.medications(this.patientId);
   }
 
   async recordVitals(v: VitalsInput) {
