@@ -36,7 +36,7 @@ const (
 const allergyColumns = `id, patient_id, substance, substance_kind, code, reaction, severity, status, onset, note,
 	retract_reason, version, created_at, created_by, updated_at, updated_by`
 
-func scanAllergy(row interface{ Scan(...any) error }) (Allergy, error) {
+func scanAllergy(row scanner) (Allergy, error) {
 	var a Allergy
 	var created, updated string
 	err := row.Scan(&a.ID, &a.PatientID, &a.Substance, &a.SubstanceKind, &a.Code, &a.Reaction, &a.Severity, &a.Status,
@@ -83,20 +83,7 @@ func (t *Tx) ActiveAllergies(patientID string) ([]Allergy, error) {
 }
 
 func (t *Tx) allergies(query string, args ...any) ([]Allergy, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list allergies: %w", err)
-	}
-	defer rows.Close()
-	out := []Allergy{}
-	for rows.Next() {
-		a, err := scanAllergy(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, a)
-	}
-	return out, rows.Err()
+	return queryList(t, "allergies", scanAllergy, query, args...)
 }
 
 // UpdateAllergy replaces an allergy with a, keeping the version it replaces

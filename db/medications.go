@@ -48,7 +48,7 @@ const medicationColumns = `id, patient_id, drug_name, rxnorm, classes, dose, rou
 	start_date, stop_date, stop_reason, source, prescriber, note, renews_id, status, retract_reason, version,
 	created_at, created_by, updated_at, updated_by`
 
-func scanMedication(row interface{ Scan(...any) error }) (Medication, error) {
+func scanMedication(row scanner) (Medication, error) {
 	var m Medication
 	var classes, created, updated string
 	err := row.Scan(&m.ID, &m.PatientID, &m.DrugName, &m.RxNorm, &classes, &m.Dose, &m.Route, &m.Frequency,
@@ -101,20 +101,7 @@ func (t *Tx) ActiveMedications(patientID string) ([]Medication, error) {
 }
 
 func (t *Tx) medications(query string, args ...any) ([]Medication, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list medications: %w", err)
-	}
-	defer rows.Close()
-	out := []Medication{}
-	for rows.Next() {
-		m, err := scanMedication(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, m)
-	}
-	return out, rows.Err()
+	return queryList(t, "medications", scanMedication, query, args...)
 }
 
 // UpdateMedication replaces a medication with m, keeping the version it

@@ -64,7 +64,7 @@ const patientColumns = `id, mrn, family_name, given_names, preferred_name, birth
 	primary_clinician_id, photo_id, desk_note, status, merged_into, merged_at, merged_by, merge_reason,
 	version, created_at, created_by, updated_at, updated_by`
 
-func scanPatient(row interface{ Scan(...any) error }) (Patient, error) {
+func scanPatient(row scanner) (Patient, error) {
 	var p Patient
 	var mergedAt, created, updated string
 	err := row.Scan(&p.ID, &p.MRN, &p.FamilyName, &p.GivenNames, &p.PreferredName, &p.BirthDate, &p.Sex,
@@ -213,20 +213,7 @@ func (t *Tx) PatientRevisions(id string) ([]PatientRevision, error) {
 }
 
 func (t *Tx) patients(query string, args ...any) ([]Patient, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("search patients: %w", err)
-	}
-	defer rows.Close()
-	var out []Patient
-	for rows.Next() {
-		p, err := scanPatient(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryList(t, "patients", scanPatient, query, args...)
 }
 
 // CountPatients tells how many charts the clinic has.

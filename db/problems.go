@@ -36,7 +36,7 @@ const (
 const problemColumns = `id, patient_id, icd10, title, onset, status, resolved_on, note, coalesce(encounter_id, ''),
 	retract_reason, version, created_at, created_by, updated_at, updated_by`
 
-func scanProblem(row interface{ Scan(...any) error }) (Problem, error) {
+func scanProblem(row scanner) (Problem, error) {
 	var p Problem
 	var created, updated string
 	err := row.Scan(&p.ID, &p.PatientID, &p.ICD10, &p.Title, &p.Onset, &p.Status, &p.ResolvedOn, &p.Note,
@@ -91,20 +91,7 @@ func (t *Tx) ActiveProblems(patientID string) ([]Problem, error) {
 }
 
 func (t *Tx) problems(query string, args ...any) ([]Problem, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list problems: %w", err)
-	}
-	defer rows.Close()
-	out := []Problem{}
-	for rows.Next() {
-		p, err := scanProblem(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, p)
-	}
-	return out, rows.Err()
+	return queryList(t, "problems", scanProblem, query, args...)
 }
 
 // UpdateProblem replaces a problem with p, keeping the version it replaces

@@ -261,8 +261,6 @@ const appointmentRowFrom = `SELECT a.id, a.patient_id, a.clinician_id, a.type_id
 	a.patient_family_name, a.patient_given_names, a.patient_mrn, a.patient_birth_date, a.patient_phone
 	FROM appointments a`
 
-type scanner interface{ Scan(...any) error }
-
 // scanAppointment reads appointmentColumns.
 func scanAppointment(row scanner) (Appointment, error) {
 	var a Appointment

@@ -23,7 +23,7 @@ type User struct {
 
 const userColumns = `id, username, full_name, role, password_hash, active, failed_logins, locked_until, created_at, updated_at`
 
-func scanUser(row interface{ Scan(...any) error }) (User, error) {
+func scanUser(row scanner) (User, error) {
 	var u User
 	var lockedUntil, created, updated string
 	err := row.Scan(&u.ID, &u.Username, &u.FullName, &u.Role, &u.PasswordHash, &u.Active, &u.FailedLogins,

@@ -46,7 +46,7 @@ const vitalsColumns = `v.id, v.patient_id, v.taken_at, coalesce(v.encounter_id, 
 		AND e.status = 'final' AND e.height_cm IS NOT NULL AND e.taken_at <= v.taken_at
 		ORDER BY e.taken_at DESC, e.id DESC LIMIT 1))`
 
-func scanVitals(row interface{ Scan(...any) error }) (Vitals, error) {
+func scanVitals(row scanner) (Vitals, error) {
 	var v Vitals
 	var taken, created, updated string
 	var values [10]sql.NullFloat64
@@ -113,20 +113,7 @@ func (t *Tx) LatestVitals(patientID string, limit int) ([]Vitals, error) {
 }
 
 func (t *Tx) vitalsList(query string, args ...any) ([]Vitals, error) {
-	rows, err := t.query(query, args...)
-	if err != nil {
-		return nil, fmt.Errorf("list vitals: %w", err)
-	}
-	defer rows.Close()
-	out := []Vitals{}
-	for rows.Next() {
-		v, err := scanVitals(rows)
-		if err != nil {
-			return nil, err
-		}
-		out = append(out, v)
-	}
-	return out, rows.Err()
+	return queryList(t, "vitals", scanVitals, query, args...)
 }
 
 // LatestHeight is the height of the patient's latest set in force taken at
