@@ -275,8 +275,9 @@ func describe(err error) error {
 }
 
 func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, dataFlag := newFlags("demo", "demo --patients N [--appointments M] [--seed S] [--data DIR]", stdout)
+	fs, dataFlag := newFlags("demo", "demo --patients N [--appointments M] [--charts C] [--seed S] [--data DIR]", stdout)
 	n := fs.Int("patients", 1000, "how many patients to generate")
+	charts := fs.Int("charts", 25, "how many adult patients get a clinical history (in a new demo folder only)")
 	appts := fs.Int("appointments", 0, "how many appointments to book among all the clinic's patients, up to today and 4 weeks on")
 	seed := fs.Int64("seed", 1, "random seed: the same seed gives the same clinic")
 	if err := parse(fs, args); err != nil {
@@ -288,13 +289,16 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	if *appts < 0 || *appts > 20_000_000 {
 		return &exitError{2, fmt.Errorf("demo: --appointments must be between 0 and 20000000")}
 	}
+	if *charts < 0 || *charts > 1000 {
+		return &exitError{2, fmt.Errorf("demo: --charts must be between 0 and 1000")}
+	}
 	a, closeApp, err := openApp(ctx, resolveDataDir(*dataFlag))
 	if err != nil {
 		return err
 	}
 	defer closeApp()
 	start := time.Now()
-	res, err := demo.Generate(ctx, a, demo.Options{Patients: *n, Seed: *seed, Appointments: *appts})
+	res, err := demo.Generate(ctx, a, demo.Options{Patients: *n, Seed: *seed, Appointments: *appts, Charts: *charts})
 	if err != nil {
 		return describe(err)
 	}
@@ -302,9 +306,15 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	if res.Appointments > 0 {
 		fmt.Fprintf(stdout, " and %d appointments", res.Appointments)
 	}
+	if len(res.Charted) > 0 {
+		fmt.Fprintf(stdout, ", %d with a clinical chart,", len(res.Charted))
+	}
 	fmt.Fprintf(stdout, " in %.1fs (seed %d).\n", time.Since(start).Seconds(), *seed)
 	for _, acct := range res.Accounts {
 		fmt.Fprintf(stdout, "Demo account: %-10s password %s (%s)\n", acct.Username, acct.Password, acct.Role)
+	}
+	if len(res.Charted) > 0 {
+		fmt.Fprintf(stdout, "Charted patients (MRN): %s\n", strings.Join(res.Charted, " "))
 	}
 	return nil
 }

@@ -120,11 +120,36 @@ func (s *Admin) ResetPassword(id, pw string) error {
 	})
 }
 
+// SetLicenceNumber records a clinician's professional licence or
+// registration number, which their prescriptions print; "" clears it.
+func (s *Admin) SetLicenceNumber(id, licence string) (User, error) {
+	var out User
+	err := s.app.act(s.session, permAdmin, func(o *op) error {
+		licence = strings.TrimSpace(licence)
+		if msg := licenceProblem(licence); msg != "" {
+			return fieldErrors{"licenceNumber": msg}.err()
+		}
+		u, err := o.UserByID(id)
+		if err != nil {
+			return err
+		}
+		u.LicenceNumber, u.UpdatedAt = licence, o.now
+		if err := o.UpdateUser(u); err != nil {
+			return err
+		}
+		out = userView(u, o.now)
+		return o.audit("user.licence", "", "user/"+u.ID, fmt.Sprintf("%s: licence %q", u.Username, licence))
+	})
+	return out, err
+}
+
 // Settings are the clinic-wide choices an admin makes. DateOrder is how
 // the clinic writes dates as numbers ("mdy": 3/4/1980 is March 4; "dmy": it
 // is 3 April), which the search box follows. WeightUnit (kg or lb),
 // HeightUnit (cm or in) and TemperatureUnit (C or F) are the units vitals
 // are entered and shown in; Folio stores kg, cm and °C whatever they are.
+// ClinicAddress (lines separated by newlines) and ClinicPhone head the
+// prescriptions Folio prints.
 type Settings struct {
 	ClinicName      string    `json:"clinicName"`
 	IdleMinutes     int       `json:"idleMinutes"`
@@ -132,6 +157,8 @@ type Settings struct {
 	WeightUnit      string    `json:"weightUnit"`
 	HeightUnit      string    `json:"heightUnit"`
 	TemperatureUnit string    `json:"temperatureUnit"`
+	ClinicAddress   string    `json:"clinicAddress"`
+	ClinicPhone     string    `json:"clinicPhone"`
 }
 
 // Settings reads the clinic's settings.
@@ -149,6 +176,10 @@ func (s *Admin) Settings() (Settings, error) {
 		units, err := o.vitalUnits()
 		out = Settings{ClinicName: name, IdleMinutes: int(s.app.idleMinutes.Load()), DateOrder: order,
 			WeightUnit: units.weight, HeightUnit: units.height, TemperatureUnit: units.temperature}
+		if err != nil {
+			return err
+		}
+		out.ClinicAddress, out.ClinicPhone, err = o.clinicContact()
 		return err
 	})
 	return out, err
@@ -197,6 +228,12 @@ func (s *Admin) SaveSettings(in Settings) (Settings, error) {
 		if err := o.SetSetting(settingDateOrder, string(in.DateOrder)); err != nil {
 			return err
 		}
+		if err := o.SetSetting(settingClinicAddress, in.ClinicAddress); err != nil {
+			return err
+		}
+		if err := o.SetSetting(settingClinicPhone, in.ClinicPhone); err != nil {
+			return err
+		}
 		return o.audit("settings.save", "", "", fmt.Sprintf("clinic %q; lock after %d min; dates %s; units %s, %s, %s",
 			in.ClinicName, in.IdleMinutes, in.DateOrder, in.WeightUnit, in.HeightUnit, in.TemperatureUnit))
 	})
@@ -228,6 +265,14 @@ func (in *Settings) validate() error {
 	}
 	if !validTemperatureUnit(in.TemperatureUnit) {
 		fields.add("temperatureUnit", "Choose C or F.")
+	}
+	in.ClinicAddress = strings.TrimSpace(strings.ReplaceAll(in.ClinicAddress, "\r\n", "\n"))
+	in.ClinicPhone = strings.TrimSpace(in.ClinicPhone)
+	if utf8.RuneCountInString(in.ClinicAddress) > 300 {
+		fields.add("clinicAddress", "The address can have at most 300 characters.")
+	}
+	if utf8.RuneCountInString(in.ClinicPhone) > 50 {
+		fields.add("clinicPhone", "The phone number can have at most 50 characters.")
 	}
 	return fields.err()
 }

@@ -29,6 +29,10 @@ const (
 	settingWeightUnit  = "units.weight"
 	settingHeightUnit  = "units.height"
 	settingTempUnit    = "units.temperature"
+
+	// The clinic's address and phone, printed on prescriptions.
+	settingClinicAddress = "clinic.address"
+	settingClinicPhone   = "clinic.phone"
 )
 
 const defaultIdleMinutes = 10
@@ -46,6 +50,8 @@ type App struct {
 	icd10       lazyICD10
 	vitalRanges map[string]terminology.VitalRange // adult reference ranges, by measure; read-only
 	cds         *cds.Knowledge                    // drugs, interactions, allergy rules; read-only
+	cvx         *terminology.CVX                  // the vaccine list; read-only
+	labTests    *terminology.LabTests             // common lab tests and their ranges; read-only
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening
@@ -91,9 +97,19 @@ func Open(ctx context.Context, dataDir string, opts Options) (*App, error) {
 		d.Close()
 		return nil, err
 	}
+	vaccines, err := terminology.LoadCVX()
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
+	labTests, err := terminology.LoadLabTests()
+	if err != nil {
+		d.Close()
+		return nil, err
+	}
 	host, _ := os.Hostname()
 	a := &App{ctx: ctx, dataDir: dataDir, db: d, log: opts.Logger, now: opts.Now, hostname: host, vitalRanges: ranges,
-		cds: knowledge}
+		cds: knowledge, cvx: vaccines, labTests: labTests}
 	if err := a.loadSettings(); err != nil {
 		d.Close()
 		return nil, err

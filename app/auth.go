@@ -36,11 +36,13 @@ type User struct {
 	Active      bool   `json:"active"`
 	LockedUntil string `json:"lockedUntil"`
 	CreatedAt   string `json:"createdAt"`
+	// LicenceNumber is a prescriber's licence or registration number.
+	LicenceNumber string `json:"licenceNumber"`
 }
 
 func userView(u db.User, now time.Time) User {
 	v := User{ID: u.ID, Username: u.Username, FullName: u.FullName, Role: u.Role, Active: u.Active,
-		CreatedAt: u.CreatedAt.Format(time.RFC3339)}
+		CreatedAt: u.CreatedAt.Format(time.RFC3339), LicenceNumber: u.LicenceNumber}
 	if u.LockedUntil.After(now) {
 		v.LockedUntil = u.LockedUntil.Format(time.RFC3339)
 	}
@@ -318,6 +320,9 @@ type NewUser struct {
 	FullName string `json:"fullName"`
 	Role     string `json:"role"`
 	Password string `json:"password"`
+	// LicenceNumber is a clinician's professional licence or registration
+	// number, printed on their prescriptions; optional.
+	LicenceNumber string `json:"licenceNumber"`
 }
 
 var usernamePattern = regexp.MustCompile(`^[A-Za-z0-9._-]{3,32}$`)
@@ -338,6 +343,19 @@ func (n *NewUser) validate(fields fieldErrors) {
 	if msg := passwordProblem(n.Password); msg != "" {
 		fields.add("password", msg)
 	}
+	n.LicenceNumber = strings.TrimSpace(n.LicenceNumber)
+	if msg := licenceProblem(n.LicenceNumber); msg != "" {
+		fields.add("licenceNumber", msg)
+	}
+}
+
+const maxLicenceLength = 50 // as in the message of licenceProblem
+
+func licenceProblem(licence string) string {
+	if utf8.RuneCountInString(licence) > maxLicenceLength {
+		return "A licence number can have at most 50 characters."
+	}
+	return ""
 }
 
 func passwordProblem(pw string) string {
@@ -356,7 +374,7 @@ func (n NewUser) build(now time.Time) (db.User, error) {
 		return db.User{}, err
 	}
 	return db.User{ID: newID(), Username: n.Username, FullName: n.FullName, Role: n.Role, PasswordHash: hash,
-		Active: true, CreatedAt: now, UpdatedAt: now}, nil
+		Active: true, CreatedAt: now, UpdatedAt: now, LicenceNumber: n.LicenceNumber}, nil
 }
 
 // newID is a UUIDv7: unique everywhere and ordered by creation time, which

@@ -35,6 +35,23 @@ type ChartSummary struct {
 	// LastVitals is the latest set in force, nil when none was taken; each
 	// measure's Trend compares it with the latest earlier value.
 	LastVitals *VitalsSet `json:"lastVitals"`
+	// RecentEncounters are the latest visits, newest first.
+	RecentEncounters []EncounterSummary `json:"recentEncounters"`
+	// Due is what the chart is waiting for, most pressing first.
+	Due []DueItem `json:"due"`
+}
+
+// recentEncounters is how many visits the summary shows.
+const recentEncounters = 5
+
+// DueItem is one thing a patient's chart is waiting for. Kind says what it
+// is (note, renewal, immunization, lab_order, lab_review); RecordID is the
+// record to open for it (an encounter, a medication, ...), "" when none.
+type DueItem struct {
+	Kind     string `json:"kind"`
+	Text     string `json:"text"`
+	Since    string `json:"since"` // YYYY-MM-DD or RFC 3339; "" when it has no date
+	RecordID string `json:"recordId"`
 }
 
 // Summary opens a patient's clinical chart. A chart merged into another
@@ -52,11 +69,17 @@ func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 		}
 		view.RedirectedFrom = from
 		out = ChartSummary{Patient: view, Age: Age(p.BirthDate, o.now),
-			Problems: []ChartEntry{}, Allergies: []ChartEntry{}, Medications: []ChartEntry{}}
+			Problems: []ChartEntry{}, Allergies: []ChartEntry{}, Medications: []ChartEntry{}, Due: []DueItem{}}
 		if err := o.summarizeLists(p.ID, &out); err != nil {
 			return err
 		}
 		if err := o.summarizeVitals(p.ID, &out); err != nil {
+			return err
+		}
+		if out.RecentEncounters, err = o.encounterSummaries(p.ID, recentEncounters); err != nil {
+			return err
+		}
+		if err := o.summarizeDue(p, &out); err != nil {
 			return err
 		}
 		return o.audit("chart.open", p.ID, "patient/"+p.ID, "summary")
@@ -86,9 +109,85 @@ func (o *op) summarizeLists(patientID string, out *ChartSummary) error {
 	}
 	for _, m := range medications {
 		out.Medications = append(out.Medications, ChartEntry{ID: m.ID, Display: medicationDisplay(m), Status: m.Status, Since: m.StartDate})
+		// A prescription with no refills left needs renewing before it runs out.
+		if m.Source == db.MedPrescribedHere && m.Refills == 0 {
+			out.Due = append(out.Due, DueItem{Kind: "renewal", Text: medicationDisplay(m) + ": no refills left",
+				Since: m.StartDate, RecordID: m.ID})
+		}
 	}
 	_, out.NoKnownAllergies, err = o.CurrentNoKnownAllergies(patientID)
 	return err
+}
+
+// summarizeDue adds what the chart is waiting for besides renewals (added
+// with the medications): unsigned visit notes first, lab results to review,
+// tests ordered and not yet resulted, then this season's influenza vaccine.
+func (o *op) summarizeDue(p db.Patient, out *ChartSummary) error {
+	unsigned, err := o.UnsignedEncounters(p.ID)
+	if err != nil {
+		return err
+	}
+	var due []DueItem
+	for _, e := range unsigned {
+		due = append(due, DueItem{Kind: "note", Text: "Visit note of " + e.StartedAt.In(time.Local).Format("2006-01-02") +
+			" is not signed", Since: instant(e.StartedAt), RecordID: e.ID})
+	}
+	unreviewed, since, err := o.UnreviewedLabResults(p.ID)
+	if err != nil {
+		return err
+	}
+	if unreviewed > 0 {
+		due = append(due, DueItem{Kind: "lab_review", Since: instant(since),
+			Text: fmt.Sprintf("Lab results to review: %d", unreviewed)})
+	}
+	orders, err := o.LabOrders(p.ID)
+	if err != nil {
+		return err
+	}
+	for _, lo := range orders {
+		if lo.Status == db.LabOrdered {
+			due = append(due, DueItem{Kind: "lab_order", Text: lo.TestName + ": ordered, no result yet",
+				Since: instant(lo.OrderedAt), RecordID: lo.ID})
+		}
+	}
+	flu, err := o.influenzaDue(p)
+	if err != nil {
+		return err
+	}
+	if flu != nil {
+		due = append(due, *flu)
+	}
+	// (An empty list, not nil: the UI reads it as a list.)
+	out.Due = append(append([]DueItem{}, due...), out.Due...)
+	return nil
+}
+
+// influenzaDue says the patient is due this season's influenza vaccine:
+// everyone from 6 months of age, once a season (CDC ACIP, annual
+// recommendations). The northern-hemisphere season's vaccine is given from
+// August; a dose recorded since then, here or elsewhere, is this season's.
+func (o *op) influenzaDue(p db.Patient) (*DueItem, error) {
+	born, err := time.Parse("2006-01-02", p.BirthDate)
+	if err != nil || o.now.Before(born.AddDate(0, 6, 0)) {
+		return nil, nil
+	}
+	year := o.now.Year()
+	if o.now.Month() < time.August {
+		year--
+	}
+	seasonStart := fmt.Sprintf("%d-08-01", year)
+	doses, err := o.Immunizations(p.ID)
+	if err != nil {
+		return nil, err
+	}
+	for _, d := range doses {
+		if d.Status == db.ImmCompleted && d.OccurredOn >= seasonStart &&
+			strings.HasPrefix(strings.ToLower(d.Vaccine), "influenza") {
+			return nil, nil
+		}
+	}
+	return &DueItem{Kind: "immunization", Since: seasonStart,
+		Text: fmt.Sprintf("Influenza vaccine for the %d–%02d season", year, (year+1)%100)}, nil
 }
 
 // allergyDisplay is an allergy in one line: "Penicillin: hives (severe)".

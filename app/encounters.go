@@ -60,6 +60,8 @@ type Encounter struct {
 	Version       int        `json:"version"`
 	Note          Note       `json:"note"`
 	Addenda       []Addendum `json:"addenda"`
+	// Diagnoses are the visit's, by rank, removed ones too (marked so).
+	Diagnoses []Diagnosis `json:"diagnoses"`
 }
 
 // EncounterSummary is one line of a patient's list of encounters.
@@ -70,6 +72,7 @@ type EncounterSummary struct {
 	StartedAt     string `json:"startedAt"`
 	Status        string `json:"status"`
 	Assessment    string `json:"assessment"` // its first 200 characters
+	Diagnoses     []Code `json:"diagnoses"`  // those in force, the primary first
 }
 
 // NoteTemplate is a clinic's template for a note. Version 0 saves a new one.
@@ -164,18 +167,40 @@ func (s *Chart) Encounters(patientID string) ([]EncounterSummary, error) {
 		if err != nil {
 			return err
 		}
-		lines, err := o.PatientEncounters(p.ID)
-		if err != nil {
+		if out, err = o.encounterSummaries(p.ID, 0); err != nil {
 			return err
-		}
-		for _, l := range lines {
-			out = append(out, EncounterSummary{ID: l.ID, ClinicianName: l.ClinicianName, Kind: l.Kind,
-				StartedAt: instant(l.StartedAt), Status: l.Status, Assessment: l.Assessment})
 		}
 		return o.audit("encounter.read", p.ID, "patient/"+p.ID, fmt.Sprintf("list of %d", len(out)))
 	})
 	if err != nil {
 		return []EncounterSummary{}, err
+	}
+	return out, nil
+}
+
+// encounterSummaries lists a patient's latest limit encounters (all for 0),
+// newest first, each with its diagnoses in force.
+func (o *op) encounterSummaries(patientID string, limit int) ([]EncounterSummary, error) {
+	lines, err := o.PatientEncounters(patientID, limit)
+	if err != nil {
+		return nil, err
+	}
+	diagnoses, err := o.PatientDiagnoses(patientID)
+	if err != nil {
+		return nil, err
+	}
+	byEncounter := map[string][]Code{}
+	for _, d := range diagnoses {
+		byEncounter[d.EncounterID] = append(byEncounter[d.EncounterID], Code{Code: d.Problem.ICD10, Title: d.Problem.Title})
+	}
+	out := make([]EncounterSummary, 0, len(lines))
+	for _, l := range lines {
+		codes := byEncounter[l.ID]
+		if codes == nil {
+			codes = []Code{}
+		}
+		out = append(out, EncounterSummary{ID: l.ID, ClinicianName: l.ClinicianName, Kind: l.Kind,
+			StartedAt: instant(l.StartedAt), Status: l.Status, Assessment: l.Assessment, Diagnoses: codes})
 	}
 	return out, nil
 }
@@ -529,6 +554,13 @@ func (o *op) encounterView(e db.Encounter) (Encounter, error) {
 	}
 	for _, a := range addenda {
 		out.Addenda = append(out.Addenda, Addendum{ID: a.ID, Text: a.Text, Author: a.AuthorName, At: instant(a.At)})
+	}
+	diagnoses, err := o.EncounterDiagnoses(e.ID)
+	if err != nil {
+		return Encounter{}, err
+	}
+	if out.Diagnoses, err = diagnosesView(diagnoses, e.ID, name); err != nil {
+		return Encounter{}, err
 	}
 	return out, nil
 }

@@ -45,6 +45,7 @@ type OverrideRecord struct {
 	What     string `json:"what"`
 	Reason   string `json:"reason"`
 	By       string `json:"by"`
+	ByName   string `json:"byName"` // filled where the list is read
 	At       string `json:"at"`
 }
 
@@ -74,6 +75,12 @@ type Medication struct {
 	Version       int              `json:"version"`
 	CreatedAt     string           `json:"createdAt"`
 	UpdatedAt     string           `json:"updatedAt"`
+	// The names of who added it and who changed it last (stopped,
+	// retracted), filled where the list is read (see userNames).
+	CreatedByName string `json:"createdByName"`
+	UpdatedByName string `json:"updatedByName"`
+
+	createdBy, updatedBy string // user ids
 }
 
 func medicationView(m db.Medication, overrides []db.AlertOverride) Medication {
@@ -82,7 +89,8 @@ func medicationView(m db.Medication, overrides []db.AlertOverride) Medication {
 		StartDate: m.StartDate, StopDate: m.StopDate, StopReason: m.StopReason, Source: m.Source,
 		Prescriber: m.Prescriber, Note: m.Note, RenewsID: m.RenewsID, Status: m.Status,
 		RetractReason: m.RetractReason, Overrides: []OverrideRecord{}, Version: m.Version,
-		CreatedAt: m.CreatedAt.Format(time.RFC3339), UpdatedAt: m.UpdatedAt.Format(time.RFC3339)}
+		CreatedAt: m.CreatedAt.Format(time.RFC3339), UpdatedAt: m.UpdatedAt.Format(time.RFC3339),
+		createdBy: m.CreatedBy, updatedBy: m.UpdatedBy}
 	if out.Classes == nil {
 		out.Classes = []string{}
 	}
@@ -206,8 +214,12 @@ func (s *Chart) Medications(patientID string) ([]Medication, error) {
 		if err != nil {
 			return err
 		}
+		names, err := o.userNames()
+		if err != nil {
+			return err
+		}
 		for _, r := range rows {
-			out = append(out, medicationView(r, overrides))
+			out = append(out, names.medication(medicationView(r, overrides)))
 		}
 		return o.audit("medication.list", p.ID, "patient/"+p.ID, "")
 	})

@@ -63,11 +63,35 @@ var methodAccess = map[string]access{
 	"Chart.StopMedication":    clinical,
 	"Chart.RenewMedication":   clinical,
 	"Chart.RetractMedication": clinical,
+	"Chart.MedicationHistory": clinical,
+	"Chart.Prescription":      clinical,
+
+	"Chart.AddDocument":     clinical,
+	"Chart.Documents":       clinical,
+	"Chart.DocumentContent": clinical,
+	"Chart.RetractDocument": clinical,
 
 	"Chart.RecordVitals":  clinical,
 	"Chart.Vitals":        clinical,
 	"Chart.VitalsSeries":  clinical,
 	"Chart.RetractVitals": clinical,
+
+	"Chart.SearchLabTests":   clinical,
+	"Chart.OrderLab":         clinical,
+	"Chart.CancelLabOrder":   clinical,
+	"Chart.LabOrders":        clinical,
+	"Chart.RecordLabResult":  clinical,
+	"Chart.ImportLabResults": clinical,
+	"Chart.LabResults":       clinical,
+	"Chart.LabSeries":        clinical,
+	"Chart.LabReviewQueue":   clinical,
+	"Chart.ReviewLabResult":  clinical,
+	"Chart.RetractLabResult": clinical,
+
+	"Chart.SearchVaccines":      clinical,
+	"Chart.Immunizations":       clinical,
+	"Chart.RecordImmunization":  clinical,
+	"Chart.RetractImmunization": clinical,
 
 	"Chart.OpenEncounter":   clinical,
 	"Chart.Encounters":      clinical,
@@ -80,6 +104,8 @@ var methodAccess = map[string]access{
 	"Chart.SaveTemplate":    clinical,
 	"Chart.QuickPhrases":    clinical,
 	"Chart.SaveQuickPhrase": clinical,
+	"Chart.AddDiagnosis":    clinical,
+	"Chart.RemoveDiagnosis": clinical,
 
 	"Schedule.Types":               staff,
 	"Schedule.SaveType":            adminOnly,
@@ -112,6 +138,8 @@ var methodAccess = map[string]access{
 	"Admin.VerifyAudit":   adminOnly,
 	"Admin.Backup":        adminOnly,
 	"Admin.Backups":       adminOnly,
+
+	"Admin.SetLicenceNumber": adminOnly,
 }
 
 // authOrder is the order Auth's methods are called in by the role table:
@@ -344,6 +372,14 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 	case "Chart.RetractNote":
 		e := f.encounter(t, true)
 		return []any{e.ID, "wrong patient", e.Version}
+	case "Chart.AddDiagnosis":
+		return []any{f.encounter(t, false).ID, app.DiagnosisInput{Code: "R05"}}
+	case "Chart.RemoveDiagnosis":
+		e, err := f.chart.AddDiagnosis(f.encounter(t, false).ID, app.DiagnosisInput{Code: "R05"})
+		if err != nil {
+			t.Fatalf("add diagnosis: %v", err)
+		}
+		return []any{e.Diagnoses[0].ID, "coded twice", e.Diagnoses[0].Version}
 	case "Chart.SaveTemplate":
 		return []any{app.NoteTemplate{Name: fmt.Sprintf("Template %d", f.n), NoteText: app.NoteText{Plan: "rest"}, Active: true}}
 	case "Chart.SaveQuickPhrase":
@@ -374,6 +410,15 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{f.patient.ID, 10}
 	case "Chart.VitalsSeries":
 		return []any{f.patient.ID, "bp"}
+	case "Chart.SearchVaccines":
+		return []any{"tdap", 10}
+	case "Chart.Immunizations":
+		return []any{f.patient.ID}
+	case "Chart.RecordImmunization":
+		return []any{f.patient.ID, sampleImmunization()}
+	case "Chart.RetractImmunization":
+		m := f.immunization(t)
+		return []any{m.ID, "wrong patient", m.Version}
 	case "Chart.RetractVitals":
 		v := f.vitals(t)
 		return []any{v.ID, "wrong patient", v.Version}
@@ -391,9 +436,43 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 	case "Chart.RenewMedication":
 		m := f.medication(t)
 		return []any{m.ID, sampleMedication(m.Drug), m.Version, []app.Override(nil)}
+	case "Chart.SearchLabTests":
+		return []any{"a1c", 10}
+	case "Chart.OrderLab":
+		return []any{f.patient.ID, app.LabOrderInput{LOINC: "4548-4"}}
+	case "Chart.CancelLabOrder":
+		o := f.labOrder(t)
+		return []any{o.ID, "ordered twice", o.Version}
+	case "Chart.LabOrders", "Chart.LabResults":
+		return []any{f.patient.ID}
+	case "Chart.RecordLabResult":
+		return []any{f.patient.ID, sampleLabResult("4548-4", "7.1")}
+	case "Chart.ImportLabResults":
+		return []any{f.patient.ID, "loinc,value,unit,low,high,observed\n2823-3,4.1,mmol/L,,,2026-03-09\n"}
+	case "Chart.LabSeries":
+		return []any{f.patient.ID, "4548-4"}
+	case "Chart.ReviewLabResult":
+		r := f.labResult(t)
+		return []any{r.ID, "repeat in 3 months", r.Version}
+	case "Chart.RetractLabResult":
+		r := f.labResult(t)
+		return []any{r.ID, "wrong patient", r.Version}
 	case "Chart.RetractMedication":
 		m := f.medication(t)
 		return []any{m.ID, "wrong patient", m.Version}
+	case "Chart.AddDocument":
+		return []any{f.patient.ID, sampleDocument(f.n)}
+	case "Chart.Documents":
+		return []any{f.patient.ID}
+	case "Chart.DocumentContent":
+		return []any{f.document(t).ID}
+	case "Chart.RetractDocument":
+		d := f.document(t)
+		return []any{d.ID, "wrong patient", d.Version}
+	case "Chart.MedicationHistory", "Chart.Prescription":
+		return []any{f.medication(t).ID}
+	case "Admin.SetLicenceNumber":
+		return []any{f.clinician.ID, "MD-12345"}
 	case "Chart.RecordNoKnownAllergies":
 		p, err := f.registry.Register(samplePatient())
 		if err != nil {

@@ -52,7 +52,14 @@ func addTestUser(t *testing.T, d *DB, username, role string) User {
 	t.Helper()
 	u := User{ID: "u-" + username, Username: username, FullName: "Test " + username, Role: role,
 		PasswordHash: "not-a-hash", Active: true, CreatedAt: testTime, UpdatedAt: testTime}
-	mustUpdate(t, d, func(tx *Tx) error { return tx.InsertUser(u) })
+	// The columns of schema 1, so that migration tests can add users to an
+	// old chart file too.
+	mustUpdate(t, d, func(tx *Tx) error {
+		_, err := tx.exec(`INSERT INTO users (id, username, full_name, role, password_hash, active, failed_logins,
+			locked_until, created_at, updated_at) VALUES (?, ?, ?, ?, ?, 1, 0, '', ?, ?)`,
+			u.ID, u.Username, u.FullName, u.Role, u.PasswordHash, formatTime(u.CreatedAt), formatTime(u.UpdatedAt))
+		return err
+	})
 	return u
 }
 

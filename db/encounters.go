@@ -171,12 +171,16 @@ type EncounterLine struct {
 	Assessment    string
 }
 
-// PatientEncounters lists a patient's encounters, newest first.
-func (t *Tx) PatientEncounters(patientID string) ([]EncounterLine, error) {
+// PatientEncounters lists a patient's encounters, newest first: the latest
+// limit of them, or all for a limit of 0.
+func (t *Tx) PatientEncounters(patientID string, limit int) ([]EncounterLine, error) {
+	if limit <= 0 {
+		limit = -1 // SQLite's "no limit"
+	}
 	rows, err := t.query(`SELECT e.id, e.patient_id, e.clinician_id, coalesce(e.appointment_id, ''), e.kind, e.started_at,
 		e.status, e.version, e.created_at, e.created_by, e.updated_at, e.updated_by, u.full_name, substr(n.assessment, 1, 200)
 		FROM encounters e JOIN users u ON u.id = e.clinician_id JOIN notes n ON n.encounter_id = e.id
-		WHERE e.patient_id = ? ORDER BY e.started_at DESC, e.id DESC`, patientID)
+		WHERE e.patient_id = ? ORDER BY e.started_at DESC, e.id DESC LIMIT ?`, patientID, limit)
 	if err != nil {
 		return nil, fmt.Errorf("list encounters: %w", err)
 	}
@@ -505,4 +509,16 @@ func (t *Tx) moveEncounters(from, to Patient, by string, at time.Time, reason st
 		}
 	}
 	return nil
+}
+
+// UnsignedEncounters lists a patient's encounters whose note is still a
+// draft, oldest first.
+func (t *Tx) UnsignedEncounters(patientID string) ([]Encounter, error) {
+	return queryList(t, "unsigned encounters", func(row scanner) (Encounter, error) {
+		var e Encounter
+		var started string
+		err := row.Scan(&e.ID, &started)
+		e.StartedAt = parseTime(started)
+		return e, err
+	}, `SELECT id, started_at FROM encounters WHERE patient_id = ? AND status = 'open' ORDER BY started_at`, patientID)
 }

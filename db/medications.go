@@ -2,6 +2,7 @@ package db
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -210,4 +211,45 @@ func (t *Tx) PatientAlertOverrides(patientID string) ([]AlertOverride, error) {
 		out = append(out, o)
 	}
 	return out, rows.Err()
+}
+
+// MedicationRevision is a replaced version of a medication: the row as it
+// stood, and who replaced it (a user id), when and why.
+type MedicationRevision struct {
+	Medication Medication
+	ChangedAt  time.Time
+	ChangedBy  string
+	Reason     string
+}
+
+// MedicationRevisions lists the replaced versions of a medication, oldest
+// first.
+func (t *Tx) MedicationRevisions(id string) ([]MedicationRevision, error) {
+	rows, err := t.query(`SELECT data, changed_at, changed_by, reason FROM revisions
+		WHERE entity = 'medication' AND entity_id = ? ORDER BY version`, id)
+	if err != nil {
+		return nil, fmt.Errorf("list revisions of medication %s: %w", id, err)
+	}
+	defer rows.Close()
+	out := []MedicationRevision{}
+	for rows.Next() {
+		var r MedicationRevision
+		var data, at string
+		if err := rows.Scan(&data, &at, &r.ChangedBy, &r.Reason); err != nil {
+			return nil, fmt.Errorf("read revision of medication %s: %w", id, err)
+		}
+		if err := json.Unmarshal([]byte(data), &r.Medication); err != nil {
+			return nil, fmt.Errorf("decode revision of medication %s: %w", id, err)
+		}
+		r.ChangedAt = parseTime(at)
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+// MedicationRenewals lists the medications of a patient that renew the
+// medication id, oldest first.
+func (t *Tx) MedicationRenewals(patientID, id string) ([]Medication, error) {
+	return t.medications(`SELECT `+medicationColumns+` FROM medications WHERE patient_id = ? AND renews_id = ?
+		ORDER BY created_at, id`, patientID, id)
 }

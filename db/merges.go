@@ -28,7 +28,7 @@ type Merge struct {
 // caller read them: ErrConflict if either has changed since or is already
 // merged. The duplicate's row is kept, marked merged and taken out of search
 // and the duplicate check; its appointments, encounters (with their notes),
-// problems, allergies, vital signs and medications move to the survivor, each keeping its replaced
+// problems, allergies, vital signs, medications, immunizations, documents and lab orders and results move to the survivor, each keeping its replaced
 // version (see moveAllergies for "no known allergies"); both patients keep a
 // revision; and the duplicate's MRN (and those merged into it before) become search terms of
 // the survivor. The merge is logged with who, when and why.
@@ -68,6 +68,15 @@ func (t *Tx) MergePatients(survivor, duplicate Patient, by string, at time.Time,
 		return Merge{}, err
 	}
 	if err := t.moveMedications(duplicate, survivor, by, at, reason); err != nil {
+		return Merge{}, err
+	}
+	if err := t.moveImmunizations(duplicate, survivor, by, at, reason); err != nil {
+		return Merge{}, err
+	}
+	if err := t.moveDocuments(duplicate, survivor, by, at, reason); err != nil {
+		return Merge{}, err
+	}
+	if err := t.moveLabs(duplicate, survivor, by, at, reason); err != nil {
 		return Merge{}, err
 	}
 	res, err := t.exec(`INSERT INTO patient_merges (survivor_id, duplicate_id, survivor_mrn, duplicate_mrn,

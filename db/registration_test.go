@@ -269,7 +269,11 @@ func TestEveryPatientTableIsMerged(t *testing.T) {
 		"allergies":           "moved to the survivor by MergePatients",
 		"vitals":              "moved to the survivor by MergePatients",
 		"medications":         "moved to the survivor by MergePatients; their alert overrides follow them",
+		"immunizations":       "moved to the survivor by MergePatients",
+		"documents":           "moved to the survivor by MergePatients; their files (document_contents) follow them",
 		"no_known_allergies":  "a merged chart's statement is cleared and kept; MergePatients carries it to the survivor if it still holds",
+		"lab_orders":          "moved to the survivor by MergePatients",
+		"lab_results":         "moved to the survivor by MergePatients; the order each answers moves with it",
 	}
 	var tables []string
 	err := d.View(context.Background(), func(tx *Tx) error {

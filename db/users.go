@@ -19,15 +19,19 @@ type User struct {
 	LockedUntil  time.Time
 	CreatedAt    time.Time
 	UpdatedAt    time.Time
+	// LicenceNumber is a prescriber's professional licence or registration
+	// number, printed on their prescriptions; '' for the others.
+	LicenceNumber string
 }
 
-const userColumns = `id, username, full_name, role, password_hash, active, failed_logins, locked_until, created_at, updated_at`
+const userColumns = `id, username, full_name, role, password_hash, active, failed_logins, locked_until, created_at, updated_at,
+	licence_number`
 
 func scanUser(row scanner) (User, error) {
 	var u User
 	var lockedUntil, created, updated string
 	err := row.Scan(&u.ID, &u.Username, &u.FullName, &u.Role, &u.PasswordHash, &u.Active, &u.FailedLogins,
-		&lockedUntil, &created, &updated)
+		&lockedUntil, &created, &updated, &u.LicenceNumber)
 	if errors.Is(err, sql.ErrNoRows) {
 		return u, ErrNotFound
 	}
@@ -52,9 +56,9 @@ func (t *Tx) CountUsers() (int, error) {
 
 // InsertUser adds u; ErrDuplicate if the user name is taken.
 func (t *Tx) InsertUser(u User) error {
-	_, err := t.exec(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+	_, err := t.exec(`INSERT INTO users (`+userColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		u.ID, u.Username, u.FullName, u.Role, u.PasswordHash, u.Active, u.FailedLogins,
-		lockedText(u.LockedUntil), formatTime(u.CreatedAt), formatTime(u.UpdatedAt))
+		lockedText(u.LockedUntil), formatTime(u.CreatedAt), formatTime(u.UpdatedAt), u.LicenceNumber)
 	if isUnique(err) {
 		return ErrDuplicate
 	}
@@ -93,12 +97,12 @@ func (t *Tx) Users() ([]User, error) {
 }
 
 // UpdateUser writes the account fields that change over its life: name,
-// role, password, active flag and login lockout state.
+// role, password, active flag, login lockout state and licence number.
 func (t *Tx) UpdateUser(u User) error {
 	res, err := t.exec(`UPDATE users SET full_name = ?, role = ?, password_hash = ?, active = ?,
-		failed_logins = ?, locked_until = ?, updated_at = ? WHERE id = ?`,
+		failed_logins = ?, locked_until = ?, updated_at = ?, licence_number = ? WHERE id = ?`,
 		u.FullName, u.Role, u.PasswordHash, u.Active, u.FailedLogins, lockedText(u.LockedUntil),
-		formatTime(u.UpdatedAt), u.ID)
+		formatTime(u.UpdatedAt), u.LicenceNumber, u.ID)
 	if err != nil {
 		return fmt.Errorf("update user %s: %w", u.Username, err)
 	}

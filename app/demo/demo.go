@@ -139,6 +139,7 @@ type Account struct {
 type Result struct {
 	Patients     int
 	Appointments int
+	Charted      []string // the MRNs of the patients given a clinical chart
 	Accounts     []Account
 }
 
@@ -149,12 +150,17 @@ type Options struct {
 	// Appointments, if any, fill the clinicians' calendars back in time
 	// from four weeks after Today, among all the clinic's patients.
 	Appointments int
-	Today        time.Time // zero: the real today
+	// Charts is how many adult patients get a clinical history (problems,
+	// allergies, medications, vitals over three years, a signed visit). It
+	// needs the demo clinician: only in a folder the demo set up.
+	Charts int
+	Today  time.Time // zero: the real today
 }
 
 var demoAccounts = []app.NewUser{
 	{Username: "admin", FullName: "Alex Admin", Role: app.RoleAdmin, Password: "demo-admin-pass"},
-	{Username: "drlee", FullName: "Dr. Jordan Lee", Role: app.RoleClinician, Password: "demo-clinician-pass"},
+	{Username: "drlee", FullName: "Dr. Jordan Lee", Role: app.RoleClinician, Password: "demo-clinician-pass",
+		LicenceNumber: "MD-482133"},
 	{Username: "desk", FullName: "Sam Front Desk", Role: app.RoleFrontDesk, Password: "demo-frontdesk-pass"},
 }
 
@@ -181,12 +187,56 @@ func Generate(ctx context.Context, a *app.App, opts Options) (Result, error) {
 			}
 			res.Accounts = append(res.Accounts, Account{acct.Username, acct.Password, acct.Role})
 		}
+		if err := setDemoClinic(a, first); err != nil {
+			return res, err
+		}
 	}
 	if res.Patients, err = a.RegisterPatients(admin, Patients(opts.Patients, opts.Seed)); err != nil {
 		return res, err
 	}
 	if opts.Appointments > 0 {
-		err = generateSchedule(ctx, a, admin, opts, &res)
+		if err = generateSchedule(ctx, a, admin, opts, &res); err != nil {
+			return res, err
+		}
+	}
+	// The charts are written by the demo clinician, whom only a new demo
+	// folder has.
+	if opts.Charts > 0 && len(res.Accounts) > 0 {
+		today := opts.Today
+		if today.IsZero() {
+			today = time.Now()
+		}
+		res.Charted, err = generateCharts(a, opts.Charts, opts.Seed, today)
 	}
 	return res, err
+}
+
+// setDemoClinic gives the demo clinic the address and phone its printouts
+// carry, as its admin would in Settings.
+func setDemoClinic(a *app.App, admin app.NewUser) error {
+	s := a.NewSession("demo")
+	services := a.Services(s)
+	var auth *app.Auth
+	var adm *app.Admin
+	for _, svc := range services {
+		switch v := svc.(type) {
+		case *app.Auth:
+			auth = v
+		case *app.Admin:
+			adm = v
+		}
+	}
+	if _, err := auth.Login(admin.Username, admin.Password); err != nil {
+		return fmt.Errorf("sign in as the demo admin: %w", err)
+	}
+	settings, err := adm.Settings()
+	if err != nil {
+		return err
+	}
+	settings.ClinicAddress = "12 Harbour Road, Salem, OR 97301"
+	settings.ClinicPhone = "503-555-0142"
+	if _, err := adm.SaveSettings(settings); err != nil {
+		return fmt.Errorf("demo clinic settings: %w", err)
+	}
+	return auth.Logout()
 }

@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Desktop smoke test: the real Wails window under Xvfb shows the login
-# screen, and signing in through it (the Wails bindings, not HTTP: the
-# desktop window has no HTTP API to fall back on) reaches the admin's Users
-# screen. Screenshots, the OCR text and the app's log go to the folder given
+# screen, signing in through it (the Wails bindings, not HTTP: the desktop
+# window has no HTTP API to fall back on) reaches the patient search, and a
+# demo patient's chart opens with its vitals drawn as a chart. Screenshots, the OCR text and the app's log go to the folder given
 # as $1. Needs xvfb, xdotool, imagemagick and tesseract-ocr (make deps-test
 # installs them). Exits non-zero when any step does not show what it should.
 set -euo pipefail
@@ -39,8 +39,11 @@ cleanup() {
 }
 trap cleanup EXIT
 
-echo "long-enough-password" | "$bin" setup --data "$data" --clinic "Smoke Test Clinic" --username admin --full-name "Ada Admin" >/dev/null ||
-  fail "folio setup did not set up the test data folder"
+# A small demo clinic: its accounts, and a few patients with a clinical chart.
+"$bin" demo --data "$data" --patients 60 --charts 2 >"$out/demo.txt" 2>&1 ||
+  fail "folio demo did not set up the test data folder (see $out/demo.txt)"
+mrn=$(sed -n 's/^Charted patients (MRN): \([0-9]*\).*/\1/p' "$out/demo.txt")
+[ -n "$mrn" ] || fail "folio demo named no charted patient (see $out/demo.txt)"
 
 # Xvfb picks a free display itself and writes its number when it is ready.
 dispfile="$data/display"
@@ -54,9 +57,26 @@ unset WAYLAND_DISPLAY
 # Text on screen, read by OCR from a screenshot (kept as $1, text as $1.txt).
 screen_text() {
   import -window root "$1" 2>/dev/null || return 0
+  # Read at its size and doubled: tesseract misses some light header text
+  # at double size, and the chart's small axis labels at single.
   convert "$1" -colorspace Gray "$1.ocr.png" 2>/dev/null || return 0
-  tesseract "$1.ocr.png" - 2>/dev/null | tr '\n' ' ' | tee "${1%.png}.txt"
+  convert "$1" -colorspace Gray -resize 200% "$1.ocr2.png" 2>/dev/null || return 0
+  { tesseract "$1.ocr.png" - 2>/dev/null; tesseract "$1.ocr2.png" - 2>/dev/null; } | tr '\n' ' ' | tee "${1%.png}.txt"
+  rm -f "$1.ocr.png" "$1.ocr2.png"
+}
+
+# click_word SHOT WORD: click the middle of the first word on screen that
+# reads WORD (as OCR finds it in a fresh screenshot SHOT).
+click_word() {
+  import -window root "$1" 2>/dev/null || return 1
+  convert "$1" -colorspace Gray -resize 200% "$1.ocr.png" 2>/dev/null || return 1
+  local xy
+  xy=$(tesseract "$1.ocr.png" - tsv 2>/dev/null |
+    awk -F'\t' -v w="$2" '$12 == w { print int(($7 + $9 / 2) / 2), int(($8 + $10 / 2) / 2); exit }')
   rm -f "$1.ocr.png"
+  [ -n "$xy" ] || return 1
+  # shellcheck disable=SC2086
+  xdotool mousemove --sync $xy click 1
 }
 
 # wait_for SECONDS SHOT TEXT...: poll the screen until every TEXT shows and
@@ -98,7 +118,7 @@ done
 
 # The login screen: its heading and fields, and the clinic's name, which
 # only shows once the Auth.Status binding has answered.
-wait_for 30 "$out/01-login.png" "Sign in" "User name" "Password" "Test Clinic" ||
+wait_for 30 "$out/01-login.png" "Sign in" "User name" "Password" "Demo Clinic" ||
   fail "the window did not show the login screen (see $out/01-login.png)"
 passed=$((passed + 1))
 ready=$(date +%s.%N)
@@ -110,20 +130,39 @@ echo "desktop: resident memory at the login screen: folio ${rss} KiB ($((rss / 1
 # Sign in through the window: the login form focuses the user name field.
 # There is no window manager, so give the window the keyboard directly.
 xdotool windowfocus --sync "$win" 2>/dev/null || true
-xdotool type --delay 20 "admin"
+xdotool type --delay 20 "drlee"
 xdotool key Tab
 # A wrong password first: the Go error comes back through the Wails error
 # formatter and shows as its plain sentence, not as JSON.
 xdotool type --delay 20 "not-the-password"
 xdotool key Return
-wait_for 20 "$out/02-wrong-password.png" "Wrong user name or password" "!kind" "!unauthenticated" ||
+wait_for 20 "$out/02-wrong-password.png" "rong user name or password" "!kind" "!unauthenticated" ||
   fail "a wrong password did not show the plain refusal (see $out/02-wrong-password.png)"
 passed=$((passed + 1))
 # The refused form keeps the user name and clears the focused password field.
-xdotool type --delay 20 "long-enough-password"
+xdotool type --delay 20 "demo-clinician-pass"
 xdotool key Return
-wait_for 20 "$out/03-signed-in.png" "Users" "Audit trail" "Add a user" "Sign out" ||
-  fail "signing in through the desktop window did not reach the Users screen (see $out/03-signed-in.png)"
+wait_for 20 "$out/03-signed-in.png" "Find a patient" "Calendar" "Sign out" ||
+  fail "signing in through the desktop window did not reach the patient search (see $out/03-signed-in.png)"
+passed=$((passed + 1))
+
+# Find the charted patient by MRN (Ctrl+K puts the cursor in the search box)
+# and open the chart: its summary first, and a vitals chart drawn by uPlot, not
+# the list of values shown where the chart library cannot run.
+xdotool key ctrl+k
+xdotool type --delay 20 "$mrn"
+sleep 0.5
+xdotool key Return
+wait_for 20 "$out/04-chart.png" "MRN" "Allergies" "Active problems" "Last vitals" ||
+  fail "the charted patient's chart did not open (see $out/04-chart.png)"
+# A measure of the summary's last vitals charts it, in the vitals panel.
+click_word "$out/05-click.png" "Weight" || fail "no Weight in the last vitals (see $out/05-click.png)"
+sleep 0.5
+
+# Month names on the time axis and the legend's "Time" are the chart's
+# only: the list of values that stands in for it has dates in numbers.
+wait_for 20 "$out/06-vitals-chart.png" "Time" "Aug" "Oct" ||
+  fail "the weight chart was not drawn (see $out/06-vitals-chart.png)"
 passed=$((passed + 1))
 
 echo "desktop: screenshots in $out"

@@ -22,6 +22,7 @@ import type {
   AllergyInput,
   AllergyList,
   Code,
+  DiagnosisInput,
   Encounter,
   EncounterSummary,
   NoteTemplate,
@@ -32,8 +33,13 @@ import type {
   Series,
   Alert,
   Drug,
+  Immunization,
+  ImmunizationInput,
+  Vaccine,
   Medication,
   MedicationInput,
+  MedicationHistory,
+  Prescription,
   Override,
   VitalsInput,
   VitalsSet,
@@ -45,6 +51,9 @@ import type {
   AuthStatus,
   BackupFile,
   ChartSummary,
+  ChartDocument,
+  DocumentFile,
+  DocumentInput,
   NewUser,
   Patient,
   PatientHit,
@@ -53,6 +62,14 @@ import type {
   SetupRequest,
   Settings,
   User,
+  LabImport,
+  LabOrder,
+  LabOrderInput,
+  LabResult,
+  LabResultInput,
+  LabReviewItem,
+  LabSeries,
+  LabTest,
 } from './types';
 
 type Binding = (...args: unknown[]) => Promise<unknown>;
@@ -221,6 +238,10 @@ export function createClient(transport: Transport, saver: Saver = browserSaver) 
       templates: () => call<NoteTemplate[]>('Chart', 'Templates'),
       saveTemplate: (t: NoteTemplate) => call<NoteTemplate>('Chart', 'SaveTemplate', t),
       quickPhrases: () => call<QuickPhrase[]>('Chart', 'QuickPhrases'),
+      saveQuickPhrase: (p: QuickPhrase) => call<QuickPhrase>('Chart', 'SaveQuickPhrase', p),
+      addDiagnosis: (encounterId: string, d: DiagnosisInput) => call<Encounter>('Chart', 'AddDiagnosis', encounterId, d),
+      removeDiagnosis: (diagnosisId: string, reason: string, version: number) =>
+        call<Encounter>('Chart', 'RemoveDiagnosis', diagnosisId, reason, version),
       searchICD10: (query: string, limit = 12) => call<Code[]>('Chart', 'SearchICD10', query, limit),
       problems: (patientId: string) => call<Problem[]>('Chart', 'Problems', patientId),
       addProblem: (patientId: string, p: ProblemInput) => call<Problem>('Chart', 'AddProblem', patientId, p),
@@ -237,16 +258,52 @@ export function createClient(transport: Transport, saver: Saver = browserSaver) 
       checkMedication: (patientId: string, m: MedicationInput) => call<Alert[]>('Chart', 'CheckMedication', patientId, m),
       addMedication: (patientId: string, m: MedicationInput, overrides: Override[]) =>
         call<Medication>('Chart', 'AddMedication', patientId, m, overrides),
+      stopMedication: (id: string, reason: string, stopDate: string, version: number) =>
+        call<Medication>('Chart', 'StopMedication', id, reason, stopDate, version),
+      renewMedication: (id: string, m: MedicationInput, version: number, overrides: Override[]) =>
+        call<Medication>('Chart', 'RenewMedication', id, m, version, overrides),
+      retractMedication: (id: string, reason: string, version: number) =>
+        call<Medication>('Chart', 'RetractMedication', id, reason, version),
+      medicationHistory: (id: string) => call<MedicationHistory>('Chart', 'MedicationHistory', id),
+      /** prescription reads a prescription for printing; Go audits it as printed. */
+      prescription: (id: string) => call<Prescription>('Chart', 'Prescription', id),
       recordVitals: (patientId: string, v: VitalsInput) => call<VitalsSet>('Chart', 'RecordVitals', patientId, v),
       vitals: (patientId: string, limit = 10) => call<VitalsSet[]>('Chart', 'Vitals', patientId, limit),
       vitalsSeries: (patientId: string, measure: string) => call<Series>('Chart', 'VitalsSeries', patientId, measure),
       recordNoKnownAllergies: (patientId: string) => call<AllergyList>('Chart', 'RecordNoKnownAllergies', patientId),
+      searchLabTests: (query: string, limit = 10) => call<LabTest[]>('Chart', 'SearchLabTests', query, limit),
+      orderLab: (patientId: string, o: LabOrderInput) => call<LabOrder>('Chart', 'OrderLab', patientId, o),
+      cancelLabOrder: (id: string, reason: string, version: number) =>
+        call<LabOrder>('Chart', 'CancelLabOrder', id, reason, version),
+      labOrders: (patientId: string) => call<LabOrder[]>('Chart', 'LabOrders', patientId),
+      recordLabResult: (patientId: string, r: LabResultInput) =>
+        call<LabResult>('Chart', 'RecordLabResult', patientId, r),
+      importLabResults: (patientId: string, csv: string) => call<LabImport>('Chart', 'ImportLabResults', patientId, csv),
+      labResults: (patientId: string) => call<LabResult[]>('Chart', 'LabResults', patientId),
+      labSeries: (patientId: string, loinc: string) => call<LabSeries>('Chart', 'LabSeries', patientId, loinc),
+      labReviewQueue: () => call<LabReviewItem[]>('Chart', 'LabReviewQueue'),
+      reviewLabResult: (id: string, note: string, version: number) =>
+        call<LabResult>('Chart', 'ReviewLabResult', id, note, version),
+      retractLabResult: (id: string, reason: string, version: number) =>
+        call<LabResult>('Chart', 'RetractLabResult', id, reason, version),
+      documents: (patientId: string) => call<ChartDocument[]>('Chart', 'Documents', patientId),
+      addDocument: (patientId: string, d: DocumentInput) => call<ChartDocument>('Chart', 'AddDocument', patientId, d),
+      documentContent: (id: string) => call<DocumentFile>('Chart', 'DocumentContent', id),
+      retractDocument: (id: string, reason: string, version: number) =>
+        call<ChartDocument>('Chart', 'RetractDocument', id, reason, version),
+      searchVaccines: (query: string, limit = 10) => call<Vaccine[]>('Chart', 'SearchVaccines', query, limit),
+      immunizations: (patientId: string) => call<Immunization[]>('Chart', 'Immunizations', patientId),
+      recordImmunization: (patientId: string, i: ImmunizationInput) =>
+        call<Immunization>('Chart', 'RecordImmunization', patientId, i),
+      retractImmunization: (id: string, reason: string, version: number) =>
+        call<Immunization>('Chart', 'RetractImmunization', id, reason, version),
     },
     admin: {
       users: () => call<User[]>('Admin', 'Users'),
       addUser: (u: NewUser) => call<User>('Admin', 'AddUser', u),
       setUserActive: (id: string, active: boolean) => call<User>('Admin', 'SetUserActive', id, active),
       resetPassword: (id: string, password: string) => call<void>('Admin', 'ResetPassword', id, password),
+      setLicenceNumber: (id: string, licence: string) => call<User>('Admin', 'SetLicenceNumber', id, licence),
       settings: () => call<Settings>('Admin', 'Settings'),
       saveSettings: (s: Settings) => call<Settings>('Admin', 'SaveSettings', s),
       audit: (f: AuditFilter) => call<AuditPage>('Admin', 'Audit', f),

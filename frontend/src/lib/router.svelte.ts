@@ -6,10 +6,12 @@ export type Route =
   | { name: 'register' }
   | { name: 'patient'; id: string }
   | { name: 'encounter'; id: string }
+  | { name: 'templates' }
   | { name: 'schedule' }
   | { name: 'board' }
   | { name: 'day-list' }
   | { name: 'call-list' }
+  | { name: 'lab-review' }
   | { name: 'admin-users' }
   | { name: 'admin-schedule' }
   | { name: 'admin-merge' }
@@ -27,6 +29,7 @@ export function parseRoute(hash: string): Route {
     if (parts[1] === 'new' && parts.length === 2) return { name: 'register' };
     if (parts.length === 2) return { name: 'patient', id: decodeURIComponent(parts[1]) };
   }
+  if (parts[0] === 'labs' && parts[1] === 'review' && parts.length === 2) return { name: 'lab-review' };
   if (parts[0] === 'encounters' && parts.length === 2) return { name: 'encounter', id: decodeURIComponent(parts[1]) };
   if (parts.length === 1) {
     switch (parts[0]) {
@@ -38,6 +41,8 @@ export function parseRoute(hash: string): Route {
         return { name: 'day-list' };
       case 'call-list':
         return { name: 'call-list' };
+      case 'templates':
+        return { name: 'templates' };
     }
   }
   if (parts[0] === 'admin' && parts.length === 2) {
@@ -77,6 +82,10 @@ export function href(route: Route): string {
       return '#/day-list';
     case 'call-list':
       return '#/call-list';
+    case 'lab-review':
+      return '#/labs/review';
+    case 'templates':
+      return '#/templates';
     case 'admin-schedule':
       return '#/admin/schedule';
     case 'admin-merge':

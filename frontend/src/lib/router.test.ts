@@ -15,6 +15,7 @@ describe('parseRoute', () => {
     ['#/encounters/e-1', { name: 'encounter', id: 'e-1' }],
     ['#/board', { name: 'board' }],
     ['#/call-list', { name: 'call-list' }],
+    ['#/templates', { name: 'templates' }],
     ['#/admin/schedule', { name: 'admin-schedule' }],
     ['#/admin/nope', { name: 'not-found', path: '/admin/nope' }],
   ];
@@ -45,6 +46,8 @@ describe('mayOpen', () => {
     expect(mayOpen('clinician', { name: 'encounter', id: 'e' })).toBe(true);
     expect(mayOpen('frontdesk', { name: 'encounter', id: 'e' })).toBe(false);
     expect(mayOpen('admin', { name: 'encounter', id: 'e' })).toBe(false);
+    expect(mayOpen('clinician', { name: 'templates' })).toBe(true);
+    expect(mayOpen('frontdesk', { name: 'templates' })).toBe(false);
   });
 
   it('lands each role on a page it may open', () => {

@@ -10,6 +10,8 @@ export interface User {
   active: boolean;
   lockedUntil: string;
   createdAt: string;
+  /** A prescriber's licence or registration number, printed on prescriptions. */
+  licenceNumber: string;
 }
 
 export interface AuthStatus {
@@ -137,6 +139,20 @@ export interface ChartSummary {
   allergies: ChartEntry[];
   noKnownAllergies: boolean;
   medications: ChartEntry[];
+  /** The latest set in force, null when none was taken. */
+  lastVitals: VitalsSet | null;
+  /** The latest visits, newest first. */
+  recentEncounters: EncounterSummary[];
+  /** What the chart is waiting for, most pressing first. */
+  due: DueItem[];
+}
+
+/** DueItem is one thing a chart waits for (app/chart.go). */
+export interface DueItem {
+  kind: 'note' | 'renewal' | 'immunization' | 'lab_order' | 'lab_review' | string;
+  text: string;
+  since: string;
+  recordId: string;
 }
 
 // The clinical chart (app/encounters.go, app/problems.go, app/allergies.go).
@@ -177,6 +193,35 @@ export interface Encounter {
   version: number;
   note: Note;
   addenda: Addendum[] | null;
+  /** The visit's diagnoses by rank, removed ones too (retractedAt set). */
+  diagnoses: Diagnosis[] | null;
+}
+
+/** A visit's diagnosis: a problem of the patient's list linked to it
+ * (app/diagnoses.go). */
+export interface Diagnosis {
+  id: string;
+  problemId: string;
+  code: string;
+  title: string;
+  problemStatus: 'active' | 'resolved' | 'entered_in_error';
+  rank: number;
+  primary: boolean;
+  newProblem: boolean;
+  addedBy: string;
+  addedAt: string;
+  retractedAt: string;
+  retractedBy: string;
+  retractReason: string;
+  version: number;
+}
+
+/** Either a problem of the patient's list, or an ICD-10-CM code for a new one. */
+export interface DiagnosisInput {
+  problemId: string;
+  code: string;
+  title: string;
+  onset: string;
 }
 
 export interface EncounterSummary {
@@ -186,6 +231,8 @@ export interface EncounterSummary {
   startedAt: string;
   status: 'open' | 'signed' | 'retracted';
   assessment: string;
+  /** The diagnoses in force, the primary first. */
+  diagnoses: Code[] | null;
 }
 
 export interface NoteTemplate extends NoteText {
@@ -261,6 +308,7 @@ export interface NewUser {
   fullName: string;
   role: Role | '';
   password: string;
+  licenceNumber: string;
 }
 
 export type DateOrder = 'mdy' | 'dmy';
@@ -274,6 +322,9 @@ export interface Settings {
   weightUnit: 'kg' | 'lb';
   heightUnit: 'cm' | 'in';
   temperatureUnit: 'C' | 'F';
+  /** Printed on prescriptions: the address in lines, and the phone. */
+  clinicAddress: string;
+  clinicPhone: string;
 }
 
 export interface AuditFilter {
@@ -542,8 +593,41 @@ export interface Medication extends Omit<MedicationInput, 'source'> {
   stopDate: string;
   stopReason: string;
   status: 'active' | 'stopped' | 'entered_in_error';
-  overrides: { alertKey: string; severity: string; what: string; reason: string; by: string; at: string }[] | null;
+  overrides: { alertKey: string; severity: string; what: string; reason: string; by: string; byName: string; at: string }[] | null;
   version: number;
+  renewsId: string;
+  retractReason: string;
+  createdAt: string;
+  updatedAt: string;
+  createdByName: string;
+  updatedByName: string;
+}
+
+/** One step of a medication's story (app/prescriptions.go). */
+export interface MedicationEvent {
+  medicationId: string;
+  at: string;
+  by: string;
+  what: string;
+  detail: string;
+  reason: string;
+  changes: FieldChange[] | null;
+}
+
+export interface MedicationHistory {
+  course: Medication[] | null;
+  events: MedicationEvent[] | null;
+}
+
+/** Everything a printed prescription shows. */
+export interface Prescription {
+  medication: Medication;
+  clinic: { name: string; address: string; phone: string };
+  prescriber: { name: string; licenceNumber: string };
+  patient: { name: string; mrn: string; birthDate: string; address: string };
+  quantityInWords: string;
+  printedAt: string;
+  printedBy: string;
 }
 
 export interface Alert {
@@ -560,4 +644,197 @@ export interface Alert {
 export interface Override {
   alertKey: string;
   reason: string;
+}
+
+// Immunizations, CVX coded (app/immunizations.go, app/terminology/cvx.tsv).
+
+export interface Vaccine {
+  code: string;
+  name: string;
+  /** A code that records a dose from elsewhere only (an unspecified formulation). */
+  historyOnly: boolean;
+  otherNames: string;
+}
+
+export type VaccinationSite = '' | 'left_deltoid' | 'right_deltoid' | 'left_thigh' | 'right_thigh' | 'oral' | 'nasal' | 'other';
+export type VaccinationRoute = '' | 'intramuscular' | 'subcutaneous' | 'intradermal' | 'oral' | 'nasal';
+
+export interface ImmunizationInput {
+  cvx: string;
+  /** YYYY-MM-DD ('' today, given here); from elsewhere also YYYY or YYYY-MM. */
+  occurredOn: string;
+  lotNumber: string;
+  expirationDate: string;
+  manufacturer: string;
+  site: VaccinationSite;
+  route: VaccinationRoute;
+  dose: string;
+  source: 'given_here' | 'elsewhere';
+  performer: string;
+  note: string;
+}
+
+export interface Immunization extends ImmunizationInput {
+  id: string;
+  patientId: string;
+  vaccine: string;
+  administeredBy: string;
+  administeredByName: string;
+  status: 'completed' | 'entered_in_error';
+  retractReason: string;
+  version: number;
+  createdAt: string;
+  updatedAt: string;
+}
+
+/** The kinds of document a chart holds (Go: db.DocumentKinds). */
+export type DocumentKind =
+  | 'referral_letter'
+  | 'lab_report'
+  | 'imaging_report'
+  | 'discharge_summary'
+  | 'consent'
+  | 'image'
+  | 'correspondence'
+  | 'other';
+
+/** The "attach a document" form; data is the file's bytes in base64. */
+export interface DocumentInput {
+  title: string;
+  kind: DocumentKind | '';
+  documentDate: string;
+  fileName: string;
+  data: string;
+  encounterId: string;
+}
+
+/** A document of the chart, as listed (without its file). Named so as not
+ * to hide the DOM's Document. */
+export interface ChartDocument {
+  id: string;
+  patientId: string;
+  encounterId: string;
+  title: string;
+  kind: DocumentKind;
+  documentDate: string;
+  fileName: string;
+  mediaType: string;
+  sizeBytes: number;
+  sha256: string;
+  status: 'active' | 'entered_in_error';
+  retractReason: string;
+  version: number;
+  addedAt: string;
+  addedBy: string;
+  updatedAt: string;
+}
+
+/** A document's file, checked by Go against its stored SHA-256. */
+export interface DocumentFile {
+  id: string;
+  fileName: string;
+  mediaType: string;
+  sizeBytes: number;
+  sha256: string;
+  data: string;
+}
+
+// Lab orders and results (app/labs.go, app/terminology/labs.go).
+
+export interface LabRange {
+  sex: string; // any, female or male
+  low: number | null;
+  high: number | null;
+}
+
+export interface LabTest {
+  loinc: string;
+  name: string;
+  longName: string;
+  kind: 'numeric' | 'text';
+  unit: string;
+  altUnits: { unit: string; factor: number }[] | null;
+  ranges: LabRange[] | null;
+  criticalLow: number | null;
+  criticalHigh: number | null;
+  normalText: string;
+  source: string;
+}
+
+export interface LabOrderInput {
+  loinc: string;
+  encounterId: string;
+  note: string;
+}
+
+export interface LabOrder {
+  id: string;
+  patientId: string;
+  encounterId: string;
+  loinc: string;
+  testName: string;
+  orderedAt: string;
+  orderedBy: string;
+  orderedByName: string;
+  status: 'ordered' | 'resulted' | 'cancelled';
+  cancelReason: string;
+  note: string;
+  version: number;
+}
+
+export interface LabResultInput {
+  orderId: string;
+  loinc: string;
+  name: string;
+  value: string;
+  unit: string;
+  low: number | null;
+  high: number | null;
+  rangeText: string;
+  observedAt: string;
+}
+
+/** N normal, L/H outside the range, LL/HH critical, A abnormal text, '' no range. */
+export type LabFlag = '' | 'N' | 'L' | 'H' | 'LL' | 'HH' | 'A';
+
+export interface LabResult {
+  id: string;
+  patientId: string;
+  orderId: string;
+  loinc: string;
+  name: string;
+  value: number | null;
+  valueText: string;
+  unit: string;
+  low: number | null;
+  high: number | null;
+  rangeText: string;
+  rangeSource: 'lab' | 'default' | 'none';
+  flag: LabFlag;
+  observedAt: string;
+  enteredAt: string;
+  source: 'entered' | 'imported';
+  reviewedAt: string;
+  reviewedByName: string;
+  reviewNote: string;
+  status: 'final' | 'entered_in_error';
+  retractReason: string;
+  version: number;
+}
+
+export interface LabImport {
+  imported: number;
+  results: LabResult[] | null;
+}
+
+/** A lab test's trend: the shape of a vitals Series, so VitalsChart draws it. */
+export interface LabSeries extends Series {
+  loinc: string;
+  omitted: number;
+}
+
+export interface LabReviewItem extends LabResult {
+  patientName: string;
+  mrn: string;
+  orderedByName: string;
 }

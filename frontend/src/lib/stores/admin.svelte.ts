@@ -43,6 +43,11 @@ class AdminStore {
     await this.loadUsers();
   }
 
+  async setLicenceNumber(id: string, licence: string) {
+    await api.admin.setLicenceNumber(id, licence);
+    await this.loadUsers();
+  }
+
   async resetPassword(id: string, password: string) {
     await api.admin.resetPassword(id, password);
     await this.loadUsers();

@@ -1,0 +1,163 @@
+package app_test
+
+import (
+	"slices"
+	"testing"
+	"time"
+
+	"folio/app"
+)
+
+// dueKinds lists the kinds of a summary's due items, in order.
+func dueKinds(s app.ChartSummary) []string {
+	var kinds []string
+	for _, d := range s.Due {
+		kinds = append(kinds, d.Kind)
+	}
+	return kinds
+}
+
+// TestSummaryRecentVisitsAndDue: the chart's first screen lists the latest
+// visits and what the chart waits for, and each due item goes once it is
+// dealt with.
+func TestSummaryRecentVisitsAndDue(t *testing.T) {
+	ta := newTestAppAt(t, time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC))
+	chart := ta.Clinician.Chart
+	p := ta.register(t, samplePatient())
+
+	sum, err := chart.Summary(p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.RecentEncounters) != 0 || !slices.Equal(dueKinds(sum), []string{"immunization"}) {
+		t.Fatalf("new chart: visits %+v, due %+v; want only this season's flu vaccine", sum.RecentEncounters, sum.Due)
+	}
+	if sum.Due[0].Text != "Influenza vaccine for the 2026–27 season" || sum.Due[0].Since != "2026-08-01" {
+		t.Errorf("flu due item = %+v", sum.Due[0])
+	}
+
+	// Seven visits, the last left as a draft; a prescription without refills.
+	var last app.Encounter
+	for i := range 7 {
+		ta.Clock.Advance(time.Minute)
+		e, err := chart.OpenEncounter(p.ID, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		if e, err = chart.SaveDraft(e.ID, app.NoteText{Subjective: "Cough for a week.", Assessment: "Acute bronchitis."},
+			e.Note.DraftVersion); err != nil {
+			t.Fatal(err)
+		}
+		if i < 6 {
+			if _, err := chart.SignNote(e.ID, e.Version); err != nil {
+				t.Fatal(err)
+			}
+		}
+		last = e
+	}
+	med, err := chart.AddMedication(p.ID, app.MedicationInput{Drug: "amoxicillin", Dose: "500 mg", Route: "oral",
+		Frequency: "three times a day", Quantity: "21 capsules", Refills: 0}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chart.AddMedication(p.ID, app.MedicationInput{Drug: "metformin", Dose: "500 mg", Route: "oral",
+		Frequency: "twice a day", Quantity: "60 tablets", Refills: 3}, nil); err != nil {
+		t.Fatal(err)
+	}
+	sum, err = chart.Summary(p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sum.RecentEncounters) != 5 || sum.RecentEncounters[0].ID != last.ID || sum.RecentEncounters[0].Status != "open" {
+		t.Errorf("recent visits = %+v; want the latest 5, the draft first", sum.RecentEncounters)
+	}
+	if got := dueKinds(sum); !slices.Equal(got, []string{"note", "immunization", "renewal"}) {
+		t.Fatalf("due = %+v", sum.Due)
+	}
+	if sum.Due[0].RecordID != last.ID || sum.Due[2].RecordID != med.ID {
+		t.Errorf("due items point at %q and %q; want the draft visit and the amoxicillin", sum.Due[0].RecordID, sum.Due[2].RecordID)
+	}
+
+	// Signed, vaccinated this season (elsewhere), stopped: nothing is due.
+	if _, err := chart.SignNote(last.ID, last.Version); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chart.RecordImmunization(p.ID, app.ImmunizationInput{CVX: "150", OccurredOn: "2026-09-20",
+		Source: "elsewhere", Performer: "Main Street Pharmacy"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chart.StopMedication(med.ID, "course completed", "", med.Version); err != nil {
+		t.Fatal(err)
+	}
+	sum, err = chart.Summary(p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.Due == nil || len(sum.Due) != 0 || sum.RecentEncounters == nil {
+		t.Errorf("due = %#v, visits nil: %v; want empty lists", sum.Due, sum.RecentEncounters == nil)
+	}
+}
+
+// TestSummaryFluSeason: last season's dose does not count for this one, and
+// babies under six months are not due.
+func TestSummaryFluSeason(t *testing.T) {
+	ta := newTestAppAt(t, time.Date(2027, 1, 15, 9, 0, 0, 0, time.UTC))
+	chart := ta.Clinician.Chart
+	p := ta.register(t, samplePatient())
+	if _, err := chart.RecordImmunization(p.ID, app.ImmunizationInput{CVX: "150", OccurredOn: "2026-07-20",
+		Source: "elsewhere", Performer: "Main Street Pharmacy"}); err != nil {
+		t.Fatal(err)
+	}
+	sum, err := chart.Summary(p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(dueKinds(sum), []string{"immunization"}) || sum.Due[0].Since != "2026-08-01" {
+		t.Errorf("due after a July dose = %+v; want the 2026–27 season's", sum.Due)
+	}
+	baby := samplePatient()
+	baby.GivenNames, baby.BirthDate, baby.Phone = "Luz", "2026-10-01", "555-201-9900"
+	b := ta.register(t, baby)
+	if sum, err = chart.Summary(b.ID); err != nil || len(sum.Due) != 0 {
+		t.Errorf("3-month-old: due %+v, %v; want nothing", sum.Due, err)
+	}
+}
+
+// TestSummaryLabsDue: a test ordered is due until its result comes; the
+// result is due for review until a clinician reviews it.
+func TestSummaryLabsDue(t *testing.T) {
+	ta := newTestAppAt(t, time.Date(2026, 10, 5, 9, 0, 0, 0, time.UTC))
+	chart := ta.Clinician.Chart
+	p := ta.register(t, samplePatient())
+	if _, err := chart.RecordImmunization(p.ID, app.ImmunizationInput{CVX: "150", OccurredOn: "2026-09-20",
+		Source: "elsewhere", Performer: "Main Street Pharmacy"}); err != nil {
+		t.Fatal(err)
+	}
+	order, err := chart.OrderLab(p.ID, app.LabOrderInput{LOINC: "4548-4"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sum, err := chart.Summary(p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(dueKinds(sum), []string{"lab_order"}) || sum.Due[0].RecordID != order.ID {
+		t.Fatalf("due after an order = %+v", sum.Due)
+	}
+	res, err := chart.RecordLabResult(p.ID, app.LabResultInput{OrderID: order.ID, Value: "8.1", Unit: "%"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum, err = chart.Summary(p.ID); err != nil {
+		t.Fatal(err)
+	}
+	if !slices.Equal(dueKinds(sum), []string{"lab_review"}) || sum.Due[0].Text != "Lab results to review: 1" {
+		t.Fatalf("due after the result = %+v", sum.Due)
+	}
+	if _, err := chart.ReviewLabResult(res.ID, "Discussed; diet and metformin.", res.Version); err != nil {
+		t.Fatal(err)
+	}
+	if sum, err = chart.Summary(p.ID); err != nil || len(sum.Due) != 0 {
+		t.Errorf("due after review = %+v, %v; want nothing", sum.Due, err)
+	}
+}

@@ -1,0 +1,84 @@
+// The open chart's documents, and the one being viewed. A file is fetched
+// only to be viewed (the list never carries files), turned into a blob URL
+// the viewer shows, and let go when the viewer closes or the user signs out.
+
+import { api } from '../api';
+import { base64ToBytes } from '../documents';
+import type { ChartDocument, DocumentInput } from '../types';
+import { session } from './session.svelte';
+
+/** Viewing is the document open in the viewer. */
+export interface Viewing {
+  doc: ChartDocument;
+  mediaType: string;
+  /** The file's bytes, for the PDF renderer. */
+  bytes: Uint8Array;
+  /** A blob URL of the file: the image's source, or the PDF to download. */
+  url: string;
+}
+
+class DocumentsStore {
+  patientId = $state('');
+  list = $state<ChartDocument[]>([]);
+  viewing = $state.raw<Viewing | null>(null);
+  /** Why the last file could not be opened (a damaged file, say). */
+  viewError = $state('');
+  opening = $state('');
+
+  constructor() {
+    session.onSignOut(() => this.reset());
+  }
+
+  reset() {
+    this.close();
+    this.patientId = '';
+    this.list = [];
+  }
+
+  async load(patientId: string) {
+    if (this.patientId !== patientId) {
+      this.close();
+      this.list = [];
+    }
+    this.patientId = patientId;
+    const list = await api.chart.documents(patientId);
+    if (this.patientId === patientId) this.list = list;
+  }
+
+  async add(input: DocumentInput) {
+    const added = await api.chart.addDocument(this.patientId, input);
+    this.list = await api.chart.documents(this.patientId);
+    return added;
+  }
+
+  async retract(doc: ChartDocument, reason: string) {
+    await api.chart.retractDocument(doc.id, reason, doc.version);
+    this.list = await api.chart.documents(this.patientId);
+    if (this.viewing?.doc.id === doc.id) this.close();
+  }
+
+  /** view fetches a document's file (Go checks it against its checksum
+   * first) and opens it in the viewer. */
+  async view(doc: ChartDocument) {
+    this.close();
+    this.opening = doc.id;
+    try {
+      const file = await api.chart.documentContent(doc.id);
+      const bytes = base64ToBytes(file.data);
+      const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: file.mediaType }));
+      this.viewing = { doc, mediaType: file.mediaType, bytes, url };
+    } catch (err) {
+      this.viewError = (err as Error).message;
+    } finally {
+      this.opening = '';
+    }
+  }
+
+  close() {
+    if (this.viewing) URL.revokeObjectURL(this.viewing.url);
+    this.viewing = null;
+    this.viewError = '';
+  }
+}
+
+export const documents = new DocumentsStore();

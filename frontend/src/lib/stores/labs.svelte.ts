@@ -1,0 +1,86 @@
+// Labs: the open chart's orders and results with the trend of one test,
+// and the signed-in clinician's list of results waiting for review.
+
+import { api } from '../api';
+import type { LabImport, LabOrder, LabOrderInput, LabResult, LabResultInput, LabReviewItem, LabSeries } from '../types';
+import { session } from './session.svelte';
+
+class LabsStore {
+  patientId = $state('');
+  orders = $state<LabOrder[]>([]);
+  results = $state<LabResult[]>([]);
+  series = $state<LabSeries | null>(null);
+  /** The signed-in clinician's results to review, across charts. */
+  queue = $state<LabReviewItem[]>([]);
+
+  constructor() {
+    session.onSignOut(() => this.reset());
+  }
+
+  reset() {
+    this.patientId = '';
+    this.orders = [];
+    this.results = [];
+    this.series = null;
+    this.queue = [];
+  }
+
+  async load(patientId: string) {
+    if (this.patientId !== patientId) {
+      this.orders = [];
+      this.results = [];
+      this.series = null;
+    }
+    this.patientId = patientId;
+    const [orders, results] = await Promise.all([api.chart.labOrders(patientId), api.chart.labResults(patientId)]);
+    if (this.patientId !== patientId) return;
+    this.orders = orders;
+    this.results = results;
+    if (this.series) await this.showSeries(this.series.loinc);
+  }
+
+  async order(o: LabOrderInput) {
+    await api.chart.orderLab(this.patientId, o);
+    await this.load(this.patientId);
+  }
+
+  async cancel(o: LabOrder, reason: string) {
+    await api.chart.cancelLabOrder(o.id, reason, o.version);
+    await this.load(this.patientId);
+  }
+
+  async record(r: LabResultInput): Promise<LabResult> {
+    const saved = await api.chart.recordLabResult(this.patientId, r);
+    await this.load(this.patientId);
+    await this.showSeries(saved.loinc);
+    return saved;
+  }
+
+  async importCSV(csv: string): Promise<LabImport> {
+    const done = await api.chart.importLabResults(this.patientId, csv);
+    await this.load(this.patientId);
+    return done;
+  }
+
+  /** showSeries reads one test's results over time for its trend chart. */
+  async showSeries(loinc: string) {
+    this.series = await api.chart.labSeries(this.patientId, loinc);
+  }
+
+  async review(r: LabResult, note: string) {
+    await api.chart.reviewLabResult(r.id, note, r.version);
+    if (this.patientId === r.patientId) await this.load(this.patientId);
+    await this.loadQueue();
+  }
+
+  async retract(r: LabResult, reason: string) {
+    await api.chart.retractLabResult(r.id, reason, r.version);
+    await this.load(this.patientId);
+  }
+
+  async loadQueue() {
+    this.queue = await api.chart.labReviewQueue();
+  }
+}
+
+export const labs = new LabsStore();
