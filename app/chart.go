@@ -41,6 +41,10 @@ type ChartSummary struct {
 	Due []DueItem `json:"due"`
 }
 
+// renewalWeeks is how long a prescription without refills runs before the
+// summary lists it as due for renewal.
+const renewalWeeks = 3
+
 // recentEncounters is how many visits the summary shows.
 const recentEncounters = 5
 
@@ -89,6 +93,7 @@ func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 
 // summarizeLists fills the summary's active problems, allergies and medications.
 func (o *op) summarizeLists(patientID string, out *ChartSummary) error {
+	renewalAfter := o.now.AddDate(0, 0, -renewalWeeks*7).Format("2006-01-02")
 	problems, err := o.ActiveProblems(patientID)
 	if err != nil {
 		return err
@@ -109,8 +114,9 @@ func (o *op) summarizeLists(patientID string, out *ChartSummary) error {
 	}
 	for _, m := range medications {
 		out.Medications = append(out.Medications, ChartEntry{ID: m.ID, Display: medicationDisplay(m), Status: m.Status, Since: m.StartDate})
-		// A prescription with no refills left needs renewing before it runs out.
-		if m.Source == db.MedPrescribedHere && m.Refills == 0 {
+		// A prescription with no refills left, taken for some weeks, needs
+		// renewing before it runs out (a short course just ends).
+		if m.Source == db.MedPrescribedHere && m.Refills == 0 && m.StartDate <= renewalAfter {
 			out.Due = append(out.Due, DueItem{Kind: "renewal", Text: medicationDisplay(m) + ": no refills left",
 				Since: m.StartDate, RecordID: m.ID})
 		}

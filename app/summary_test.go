@@ -55,8 +55,14 @@ func TestSummaryRecentVisitsAndDue(t *testing.T) {
 		}
 		last = e
 	}
-	med, err := chart.AddMedication(p.ID, app.MedicationInput{Drug: "amoxicillin", Dose: "500 mg", Route: "oral",
-		Frequency: "three times a day", Quantity: "21 capsules", Refills: 0}, nil)
+	// A short course without refills just ends; a drug taken for weeks
+	// without refills left is due for renewal.
+	if _, err := chart.AddMedication(p.ID, app.MedicationInput{Drug: "amoxicillin", Dose: "500 mg", Route: "oral",
+		Frequency: "three times a day", Quantity: "21 capsules", Refills: 0}, nil); err != nil {
+		t.Fatal(err)
+	}
+	med, err := chart.AddMedication(p.ID, app.MedicationInput{Drug: "lisinopril", Dose: "10 mg", Route: "oral",
+		Frequency: "once a day", Quantity: "30 tablets", Refills: 0, StartDate: "2026-09-01"}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -75,7 +81,7 @@ func TestSummaryRecentVisitsAndDue(t *testing.T) {
 		t.Fatalf("due = %+v", sum.Due)
 	}
 	if sum.Due[0].RecordID != last.ID || sum.Due[2].RecordID != med.ID {
-		t.Errorf("due items point at %q and %q; want the draft visit and the amoxicillin", sum.Due[0].RecordID, sum.Due[2].RecordID)
+		t.Errorf("due items point at %q and %q; want the draft visit and the lisinopril", sum.Due[0].RecordID, sum.Due[2].RecordID)
 	}
 
 	// Signed, vaccinated this season (elsewhere), stopped: nothing is due.
