@@ -54,7 +54,7 @@ test-e2e: serve-bin
 test-desktop: deps-test build
 	./build/scripts/desktop-smoke.sh $(ARTIFACTS)/desktop
 
-## bench: the speed figures, on a generated clinic of 100,000 patients
+## bench: the speed figures, on a generated clinic of 100,000 patients and a patient with 20 years of history
 # (./app/ does not embed the frontend, so this builds none). Startup takes
 # about half a second a time, so it runs apart, fewer times. The schedule's
 # run adds 1,000,000 appointments to the clinic first (about a minute).
@@ -64,6 +64,9 @@ bench:
 	go test -run '^$$' -bench 'Check15|CheckMedication15' -benchmem -benchtime 2000x ./app/cds/ ./app/
 	go test -run '^$$' -bench 'Schedule' -benchmem -benchtime 500x -timeout 30m ./app/
 	go test -run '^$$' -bench 'VitalsSeries|ChartSummaryVitals|ChartSummary20Years|LabSeries|SearchICD10' -benchmem -benchtime 500x ./app/
+	go test -run '^$$' -bench 'ExportReferral20Years|Import1000' -benchmem -benchtime 20x ./app/
+	go test -run '^$$' -bench 'ExportAll' -benchmem -benchtime 3x -timeout 20m ./app/
+	go test -run '^$$' -bench 'Parse|IPSDocument|Resources' -benchmem ./app/fhir/
 
 clean:
 	rm -rf build/bin frontend/dist $(ARTIFACTS)

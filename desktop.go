@@ -4,6 +4,7 @@ package main
 
 import (
 	"context"
+	"encoding/base64"
 	"fmt"
 	"io"
 	"os"
@@ -69,6 +70,26 @@ func (f *Files) SaveText(name, text string) (string, error) {
 		return "", err
 	}
 	if err := os.WriteFile(path, []byte(text), 0o600); err != nil {
+		return "", &app.Error{Kind: app.Invalid, Message: fmt.Sprintf("Folio could not write %s: %v", path, err)}
+	}
+	return path, nil
+}
+
+// SaveBase64 is SaveText for a binary file (an exported archive), whose
+// bytes cross from the UI as standard base64.
+func (f *Files) SaveBase64(name, data string) (string, error) {
+	raw, err := base64.StdEncoding.DecodeString(data)
+	if err != nil {
+		return "", &app.Error{Kind: app.Invalid, Message: "The file to save was damaged on its way; nothing was written."}
+	}
+	if !f.session.SignedIn() {
+		return "", &app.Error{Kind: app.Unauthenticated, Message: "Please sign in."}
+	}
+	path, err := wailsruntime.SaveFileDialog(f.ctx, wailsruntime.SaveDialogOptions{Title: "Save " + name, DefaultFilename: name})
+	if err != nil || path == "" {
+		return "", err
+	}
+	if err := os.WriteFile(path, raw, 0o600); err != nil {
 		return "", &app.Error{Kind: app.Invalid, Message: fmt.Sprintf("Folio could not write %s: %v", path, err)}
 	}
 	return path, nil

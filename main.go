@@ -46,6 +46,12 @@ Usage:
   folio backup --out FILE                 write a consistent backup, also while Folio runs
   folio restore --from FILE               replace the chart database with a verified backup
   folio check                             check the database and the audit trail
+  folio export --patient MRN --out FILE --recipient WHO --purpose WHY [--passphrase-file F]
+                                          one chart's record in force as a signed archive
+  folio export --all --out DIR            every chart as FHIR NDJSON, one file per resource type
+  folio import FILE (--patient MRN | --new) [--passphrase-file F] [--as USER]
+                                          a Folio archive or FHIR bundle into one chart, every
+                                          suggestion accepted, with a report
   folio version                           print the version
 
 Every command takes --data DIR (or the FOLIO_DATA environment variable) to
@@ -101,6 +107,10 @@ func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) 
 		return runRestore(ctx, args, stdout)
 	case "check":
 		return runCheck(ctx, args, stdout)
+	case "export":
+		return runExport(ctx, args, stdout)
+	case "import":
+		return runImport(ctx, args, stdout)
 	case "version":
 		fmt.Fprintf(stdout, "folio %s (database schema %d, %s/%s)\n", version, db.SchemaVersion(), runtime.GOOS, runtime.GOARCH)
 		return nil

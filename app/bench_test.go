@@ -43,6 +43,9 @@ var (
 
 func TestMain(m *testing.M) {
 	code := m.Run()
+	if exportClinic.root != "" {
+		os.RemoveAll(exportClinic.root)
+	}
 	if benchRoot != "" {
 		if rss := residentMemory(); rss != "" {
 			fmt.Fprintf(os.Stderr, "resident memory of the benchmark process: %s\n", rss)

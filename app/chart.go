@@ -99,7 +99,7 @@ func (o *op) summarizeLists(patientID string, out *ChartSummary) error {
 		return err
 	}
 	for _, p := range problems {
-		out.Problems = append(out.Problems, ChartEntry{ID: p.ID, Display: p.ICD10 + " " + p.Title, Status: p.Status, Since: p.Onset})
+		out.Problems = append(out.Problems, ChartEntry{ID: p.ID, Display: strings.TrimSpace(p.ICD10 + " " + p.Title), Status: p.Status, Since: p.Onset})
 	}
 	allergies, err := o.ActiveAllergies(patientID)
 	if err != nil {

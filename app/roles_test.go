@@ -93,6 +93,22 @@ var methodAccess = map[string]access{
 	"Chart.RecordImmunization":  clinical,
 	"Chart.RetractImmunization": clinical,
 
+	"Chart.StartImport":             clinical,
+	"Chart.ImportReview":            clinical,
+	"Chart.MatchImport":             clinical,
+	"Chart.CreatePatientFromImport": clinical,
+	"Chart.DecideImportItems":       clinical,
+	"Chart.FinishImport":            clinical,
+	"Chart.AbandonImport":           clinical,
+	"Chart.ImportSources":           clinical,
+	"Chart.Imports":                 clinical,
+	"Chart.ImportOriginal":          clinical,
+
+	"Chart.ReferralPreview": clinical,
+	"Chart.ExportReferral":  clinical,
+	"Chart.PatientCopy":     clinical,
+	"Chart.Disclosures":     clinical,
+
 	"Chart.OpenEncounter":   clinical,
 	"Chart.Encounters":      clinical,
 	"Chart.Encounter":       clinical,
@@ -140,6 +156,7 @@ var methodAccess = map[string]access{
 	"Admin.Backups":       adminOnly,
 
 	"Admin.SetLicenceNumber": adminOnly,
+	"Admin.ClinicKey":        adminOnly,
 }
 
 // authOrder is the order Auth's methods are called in by the role table:
@@ -318,6 +335,9 @@ func (f *roleFixture) appointment(t *testing.T, hhmm string) app.Appointment {
 // args are valid arguments for the method, or nil for "no arguments" (or
 // zero values, for Auth's methods).
 func (f *roleFixture) args(t *testing.T, method string) []any {
+	if args := f.importArgs(t, method); args != nil {
+		return args
+	}
 	t.Helper()
 	f.n++
 	today := f.ta.Clock.Now().Format("2006-01-02")
@@ -414,6 +434,10 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{"tdap", 10}
 	case "Chart.Immunizations":
 		return []any{f.patient.ID}
+	case "Chart.ReferralPreview", "Chart.PatientCopy", "Chart.Disclosures":
+		return []any{f.patient.ID}
+	case "Chart.ExportReferral":
+		return []any{f.patient.ID, app.ReferralRequest{Recipient: "Cardiology", Purpose: "referral", Reason: "chest pain"}}
 	case "Chart.RecordImmunization":
 		return []any{f.patient.ID, sampleImmunization()}
 	case "Chart.RetractImmunization":

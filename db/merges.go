@@ -79,6 +79,12 @@ func (t *Tx) MergePatients(survivor, duplicate Patient, by string, at time.Time,
 	if err := t.moveLabs(duplicate, survivor, by, at, reason); err != nil {
 		return Merge{}, err
 	}
+	if err := t.moveDisclosures(duplicate, survivor); err != nil {
+		return Merge{}, err
+	}
+	if err := t.moveImports(duplicate, survivor); err != nil {
+		return Merge{}, err
+	}
 	res, err := t.exec(`INSERT INTO patient_merges (survivor_id, duplicate_id, survivor_mrn, duplicate_mrn,
 		merged_at, merged_by, reason, appointments_moved) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.SurvivorID, m.DuplicateID, m.SurvivorMRN, m.DuplicateMRN, formatTime(at), by, reason, m.AppointmentsMoved)

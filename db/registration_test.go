@@ -274,6 +274,8 @@ func TestEveryPatientTableIsMerged(t *testing.T) {
 		"no_known_allergies":  "a merged chart's statement is cleared and kept; MergePatients carries it to the survivor if it still holds",
 		"lab_orders":          "moved to the survivor by MergePatients",
 		"lab_results":         "moved to the survivor by MergePatients; the order each answers moves with it",
+		"disclosures":         "moved to the survivor by MergePatients; each keeps the MRN its file named",
+		"imports":             "moved to the survivor by MergePatients; their items follow them",
 	}
 	var tables []string
 	err := d.View(context.Background(), func(tx *Tx) error {

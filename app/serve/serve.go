@@ -130,6 +130,9 @@ const maxBody = 8 << 20
 // the call as base64, 4 bytes for every 3, beside the form's other fields.
 var largeCalls = map[string]int64{
 	"Chart/AddDocument": int64(base64.StdEncoding.EncodedLen(app.MaxDocumentBytes)) + 1<<20,
+	// A file to import (a FHIR bundle or an archive) as base64, up to the
+	// largest bundle the importer reads.
+	"Chart/StartImport": int64(base64.StdEncoding.EncodedLen(app.MaxImportFileBytes)) + 1<<20,
 }
 
 // maxDrain bounds how much of a too-large call is read and thrown away, so

@@ -50,6 +50,7 @@ import type {
   AuditPage,
   AuthStatus,
   BackupFile,
+  ClinicKey,
   ChartSummary,
   ChartDocument,
   DocumentFile,
@@ -70,6 +71,16 @@ import type {
   LabReviewItem,
   LabSeries,
   LabTest,
+  Disclosure,
+  ExportedFile,
+  PatientCopy,
+  ReferralPreview,
+  ReferralRequest,
+  ImportHistory,
+  ImportReview,
+  ImportSource,
+  ItemDecision,
+  KeptOriginal,
 } from './types';
 
 type Binding = (...args: unknown[]) => Promise<unknown>;
@@ -135,6 +146,34 @@ export function wailsSaver(main: Bindings): Saver {
   return async (name, text) => (await main.Files.SaveText(name, text)) as string;
 }
 
+/** BinarySaver is Saver for a binary file (an archive), its bytes as
+ * standard base64. */
+export type BinarySaver = (name: string, base64: string, type: string) => Promise<string>;
+
+export const browserBinarySaver: BinarySaver = async (name, base64, type) => {
+  const bin = atob(base64);
+  const bytes = new Uint8Array(bin.length);
+  for (let i = 0; i < bin.length; i++) bytes[i] = bin.charCodeAt(i);
+  const url = URL.createObjectURL(new Blob([bytes], { type }));
+  const a = document.createElement('a');
+  a.href = url;
+  a.download = name;
+  document.body.appendChild(a);
+  a.click();
+  a.remove();
+  setTimeout(() => URL.revokeObjectURL(url), 1000);
+  return name;
+};
+
+export function wailsBinarySaver(main: Bindings): BinarySaver {
+  return async (name, base64) => (await main.Files.SaveBase64(name, base64)) as string;
+}
+
+function defaultBinarySaver(): BinarySaver {
+  if (typeof window !== 'undefined' && window.go?.main?.Files) return wailsBinarySaver(window.go.main);
+  return browserBinarySaver;
+}
+
 function defaultTransport(): Transport {
   if (typeof window !== 'undefined' && window.go?.app) return wailsTransport(window.go.app);
   return httpTransport();
@@ -146,7 +185,7 @@ function defaultSaver(): Saver {
 }
 
 /** Client is every call the UI makes, typed. */
-export function createClient(transport: Transport, saver: Saver = browserSaver) {
+export function createClient(transport: Transport, saver: Saver = browserSaver, binarySaver: BinarySaver = browserBinarySaver) {
   const listeners = new Set<(e: FolioError) => void>();
   const call = async <T>(service: string, method: string, ...args: unknown[]): Promise<T> => {
     try {
@@ -162,6 +201,14 @@ export function createClient(transport: Transport, saver: Saver = browserSaver) 
     async saveFile(name: string, text: string, type = 'text/csv'): Promise<string> {
       try {
         return await saver(name, text, type);
+      } catch (raw) {
+        throw toFolioError(raw instanceof Error && raw.message.startsWith('{') ? raw.message : raw);
+      }
+    },
+    /** saveBytes saves a binary export (base64) where the person chooses. */
+    async saveBytes(name: string, base64: string, type = 'application/octet-stream'): Promise<string> {
+      try {
+        return await binarySaver(name, base64, type);
       } catch (raw) {
         throw toFolioError(raw instanceof Error && raw.message.startsWith('{') ? raw.message : raw);
       }
@@ -297,6 +344,23 @@ export function createClient(transport: Transport, saver: Saver = browserSaver) 
         call<Immunization>('Chart', 'RecordImmunization', patientId, i),
       retractImmunization: (id: string, reason: string, version: number) =>
         call<Immunization>('Chart', 'RetractImmunization', id, reason, version),
+      referralPreview: (patientId: string) => call<ReferralPreview>('Chart', 'ReferralPreview', patientId),
+      exportReferral: (patientId: string, r: ReferralRequest) =>
+        call<ExportedFile>('Chart', 'ExportReferral', patientId, r),
+      patientCopy: (patientId: string) => call<PatientCopy>('Chart', 'PatientCopy', patientId),
+      disclosures: (patientId: string) => call<Disclosure[]>('Chart', 'Disclosures', patientId),
+      startImport: (fileName: string, dataBase64: string, passphrase: string) =>
+        call<ImportReview>('Chart', 'StartImport', fileName, dataBase64, passphrase),
+      importReview: (importId: string) => call<ImportReview>('Chart', 'ImportReview', importId),
+      matchImport: (importId: string, patientId: string) => call<ImportReview>('Chart', 'MatchImport', importId, patientId),
+      createPatientFromImport: (importId: string) => call<ImportReview>('Chart', 'CreatePatientFromImport', importId),
+      decideImportItems: (importId: string, decisions: ItemDecision[]) =>
+        call<ImportReview>('Chart', 'DecideImportItems', importId, decisions),
+      finishImport: (importId: string) => call<ImportReview>('Chart', 'FinishImport', importId),
+      abandonImport: (importId: string) => call<ImportReview>('Chart', 'AbandonImport', importId),
+      importSources: (patientId: string) => call<ImportSource[]>('Chart', 'ImportSources', patientId),
+      imports: (patientId: string) => call<ImportHistory>('Chart', 'Imports', patientId),
+      importOriginal: (itemId: string) => call<KeptOriginal>('Chart', 'ImportOriginal', itemId),
     },
     admin: {
       users: () => call<User[]>('Admin', 'Users'),
@@ -310,10 +374,11 @@ export function createClient(transport: Transport, saver: Saver = browserSaver) 
       verifyAudit: () => call<AuditCheck>('Admin', 'VerifyAudit'),
       backup: () => call<BackupFile>('Admin', 'Backup'),
       backups: () => call<BackupFile[]>('Admin', 'Backups'),
+      clinicKey: () => call<ClinicKey>('Admin', 'ClinicKey'),
     },
   };
 }
 
 export type Client = ReturnType<typeof createClient>;
 
-export const api: Client = createClient(defaultTransport(), defaultSaver());
+export const api: Client = createClient(defaultTransport(), defaultSaver(), defaultBinarySaver());

@@ -16,6 +16,8 @@ export function mayOpen(role: Role, route: Route): boolean {
   if (route.name === 'not-found') return true;
   if (route.name.startsWith('admin-')) return role === 'admin';
   if (route.name === 'encounter' || route.name === 'templates' || route.name === 'lab-review') return role === 'clinician';
+  if (route.name === 'referral') return role === 'clinician';
+  if (route.name === 'import') return role === 'clinician';
   if (patientRoutes.has(route.name)) return role === 'frontdesk' || role === 'clinician';
   return false;
 }

@@ -5,6 +5,7 @@ export type Route =
   | { name: 'home' }
   | { name: 'register' }
   | { name: 'patient'; id: string }
+  | { name: 'referral'; id: string }
   | { name: 'encounter'; id: string }
   | { name: 'templates' }
   | { name: 'schedule' }
@@ -12,6 +13,7 @@ export type Route =
   | { name: 'day-list' }
   | { name: 'call-list' }
   | { name: 'lab-review' }
+  | { name: 'import' }
   | { name: 'admin-users' }
   | { name: 'admin-schedule' }
   | { name: 'admin-merge' }
@@ -28,6 +30,7 @@ export function parseRoute(hash: string): Route {
     if (parts.length === 1) return { name: 'home' };
     if (parts[1] === 'new' && parts.length === 2) return { name: 'register' };
     if (parts.length === 2) return { name: 'patient', id: decodeURIComponent(parts[1]) };
+    if (parts.length === 3 && parts[2] === 'referral') return { name: 'referral', id: decodeURIComponent(parts[1]) };
   }
   if (parts[0] === 'labs' && parts[1] === 'review' && parts.length === 2) return { name: 'lab-review' };
   if (parts[0] === 'encounters' && parts.length === 2) return { name: 'encounter', id: decodeURIComponent(parts[1]) };
@@ -43,6 +46,8 @@ export function parseRoute(hash: string): Route {
         return { name: 'call-list' };
       case 'templates':
         return { name: 'templates' };
+      case 'import':
+        return { name: 'import' };
     }
   }
   if (parts[0] === 'admin' && parts.length === 2) {
@@ -72,6 +77,8 @@ export function href(route: Route): string {
       return '#/patients/new';
     case 'patient':
       return `#/patients/${encodeURIComponent(route.id)}`;
+    case 'referral':
+      return `#/patients/${encodeURIComponent(route.id)}/referral`;
     case 'encounter':
       return `#/encounters/${encodeURIComponent(route.id)}`;
     case 'schedule':
@@ -86,6 +93,8 @@ export function href(route: Route): string {
       return '#/labs/review';
     case 'templates':
       return '#/templates';
+    case 'import':
+      return '#/import';
     case 'admin-schedule':
       return '#/admin/schedule';
     case 'admin-merge':

@@ -9,6 +9,7 @@ describe('parseRoute', () => {
     ['#/patients', { name: 'home' }],
     ['#/patients/new', { name: 'register' }],
     ['#/patients/0193-ab', { name: 'patient', id: '0193-ab' }],
+    ['#/patients/0193-ab/referral', { name: 'referral', id: '0193-ab' }],
     ['#/admin/users', { name: 'admin-users' }],
     ['#/admin/audit', { name: 'admin-audit' }],
     ['#/schedule', { name: 'schedule' }],
@@ -16,6 +17,7 @@ describe('parseRoute', () => {
     ['#/board', { name: 'board' }],
     ['#/call-list', { name: 'call-list' }],
     ['#/templates', { name: 'templates' }],
+    ['#/import', { name: 'import' }],
     ['#/admin/schedule', { name: 'admin-schedule' }],
     ['#/admin/nope', { name: 'not-found', path: '/admin/nope' }],
   ];

@@ -327,6 +327,17 @@ export interface Settings {
   clinicPhone: string;
 }
 
+/**
+ * The public half of the key the clinic signs the archives it hands over with.
+ * A receiving clinic compares the fingerprint with the one shown to them.
+ */
+export interface ClinicKey {
+  /** First 16 bytes of the key's SHA-256, in groups of four hex digits. */
+  fingerprint: string;
+  publicKey: string;
+  createdAt: string;
+}
+
 export interface AuditFilter {
   username: string;
   action: string;
@@ -837,4 +848,255 @@ export interface LabReviewItem extends LabResult {
   patientName: string;
   mrn: string;
   orderedByName: string;
+}
+
+/** One thing on a chart that could leave the clinic in a referral;
+ * included says it is ticked by default. */
+export interface ReferralItem {
+  id: string;
+  display: string;
+  date: string;
+  status: string;
+  included: boolean;
+}
+
+export type ReferralSectionKey =
+  | 'problems'
+  | 'allergies'
+  | 'medications'
+  | 'immunizations'
+  | 'results'
+  | 'vitals'
+  | 'documents';
+
+export interface ReferralSection {
+  key: ReferralSectionKey;
+  title: string;
+  items: ReferralItem[];
+}
+
+/** Who sends: the signed-in clinician and the clinic, with its key. */
+export interface ReferralParty {
+  authorName: string;
+  authorLicence: string;
+  clinicName: string;
+  clinicAddress: string;
+  clinicPhone: string;
+  keyFingerprint: string;
+}
+
+export interface ReferralPreview {
+  patient: Patient;
+  sections: ReferralSection[];
+  from: ReferralParty;
+  recentMonths: number;
+}
+
+/** The export form: includedIds lists what leaves (nothing else does). */
+export interface ReferralRequest {
+  includedIds: string[];
+  documentIds: string[];
+  recipient: string;
+  purpose: string;
+  reason: string;
+  question: string;
+  letter: string;
+  passphrase: string;
+}
+
+export interface SectionCounts {
+  problems: number;
+  allergies: number;
+  medications: number;
+  immunizations: number;
+  results: number;
+  vitals: number;
+  documents: number;
+}
+
+/** An archive made for someone; data is standard base64. */
+export interface ExportedFile {
+  disclosureId: string;
+  fileName: string;
+  data: string;
+  sha256: string;
+  fingerprint: string;
+  encrypted: boolean;
+  counts: SectionCounts;
+}
+
+export interface PatientCopy extends ExportedFile {
+  html: string;
+  htmlFileName: string;
+}
+
+/** One time part of the chart left the clinic. */
+export interface Disclosure {
+  id: string;
+  at: string;
+  by: string;
+  kind: 'referral' | 'patient_copy' | 'export';
+  recipient: string;
+  purpose: string;
+  counts: SectionCounts;
+  documentIds: string[];
+  fileName: string;
+  sha256: string;
+  fingerprint: string;
+  encrypted: boolean;
+  mrn: string;
+}
+
+// Importing a record from another system (app/imports.go).
+
+export type ImportItemKind =
+  | 'patient'
+  | 'problem'
+  | 'allergy'
+  | 'medication'
+  | 'immunization'
+  | 'result'
+  | 'vitals'
+  | 'document'
+  | 'unmapped';
+
+export type ImportSuggestion = 'accept' | 'already_present' | 'kept_original' | 'skipped';
+/** What the clinician chooses for an item; '' follows the suggestion. */
+export type ImportChoice = '' | 'accept' | 'skip' | 'already_present';
+export type ImportDecision = 'pending' | 'accepted' | 'skipped' | 'already_present' | 'kept_original';
+
+export interface ImportVerification {
+  signature: 'valid' | 'invalid' | 'unsigned';
+  intact: boolean;
+  encrypted: boolean;
+  signerClinic: string;
+  signerFingerprint: string;
+  summary: string;
+}
+
+export interface ImportSourceInfo {
+  organization: string;
+  date: string;
+  author: string;
+  title: string;
+  bundleType: string;
+}
+
+export interface ImportIdentifier {
+  system: string;
+  value: string;
+  type: string;
+}
+
+export interface IncomingPatient {
+  familyName: string;
+  givenNames: string;
+  birthDate: string;
+  sex: string;
+  phone: string;
+  email: string;
+  address: string;
+  deceased: string;
+  text: string;
+  identifiers: ImportIdentifier[];
+}
+
+export interface ImportFound {
+  in: number;
+  mapped: number;
+  unmapped: number;
+  skipped: number;
+}
+
+export interface ImportTally {
+  written: number;
+  alreadyPresent: number;
+  skipped: number;
+  keptOriginal: number;
+  pending: number;
+}
+
+export interface ImportItem {
+  id: string;
+  kind: ImportItemKind;
+  resourceType: string;
+  resourceId: string;
+  display: string;
+  detail: string;
+  suggested: ImportSuggestion;
+  chosen: ImportChoice;
+  decision: ImportDecision;
+  recordEntity: string;
+  recordId: string;
+  note: string;
+}
+
+export interface ImportSection {
+  kind: ImportItemKind;
+  title: string;
+  items: ImportItem[];
+}
+
+export interface ImportReview {
+  id: string;
+  fileName: string;
+  kind: 'folio_archive' | 'fhir_json';
+  status: 'reviewing' | 'done' | 'abandoned';
+  importedAt: string;
+  verification: ImportVerification;
+  source: ImportSourceInfo;
+  incoming: IncomingPatient | null;
+  patient: PatientHit | null;
+  candidates: DuplicateMatch[];
+  sections: ImportSection[];
+  unmapped: ImportItem[];
+  warnings: string[];
+  found: ImportFound;
+  tally: ImportTally;
+}
+
+export interface ItemDecision {
+  itemId: string;
+  decision: ImportChoice;
+}
+
+/** Where a chart record came from, when an import wrote it. */
+export interface ImportSource {
+  entity: string;
+  recordId: string;
+  importId: string;
+  sourceOrg: string;
+  sourceDate: string;
+  resourceType: string;
+  resourceId: string;
+  importedAt: string;
+}
+
+export interface ImportSummary {
+  id: string;
+  fileName: string;
+  kind: string;
+  signature: string;
+  signerClinic: string;
+  sourceOrg: string;
+  sourceDate: string;
+  status: string;
+  importedAt: string;
+  tally: ImportTally;
+}
+
+export interface KeptOriginal {
+  itemId: string;
+  importId: string;
+  resourceType: string;
+  resourceId: string;
+  display: string;
+  detail: string;
+  /** The resource as received, formatted; '' in lists. */
+  json: string;
+}
+
+export interface ImportHistory {
+  imports: ImportSummary[];
+  originals: KeptOriginal[];
 }

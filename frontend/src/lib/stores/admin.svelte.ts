@@ -1,7 +1,7 @@
 // The admin's screens: accounts, clinic settings, the audit trail, backups.
 
 import { api } from '../api';
-import type { AuditCheck, AuditEntry, AuditFilter, BackupFile, NewUser, Settings, User } from '../types';
+import type { AuditCheck, AuditEntry, AuditFilter, BackupFile, ClinicKey, NewUser, Settings, User } from '../types';
 import { session } from './session.svelte';
 
 export function emptyAuditFilter(): AuditFilter {
@@ -15,6 +15,7 @@ class AdminStore {
   auditMore = $state(false);
   auditCheck = $state<AuditCheck | null>(null);
   backups = $state<BackupFile[]>([]);
+  clinicKey = $state<ClinicKey | null>(null);
 
   constructor() {
     session.onSignOut(() => this.reset());
@@ -27,6 +28,7 @@ class AdminStore {
     this.auditMore = false;
     this.auditCheck = null;
     this.backups = [];
+    this.clinicKey = null;
   }
 
   async loadUsers() {
@@ -55,6 +57,11 @@ class AdminStore {
 
   async loadSettings() {
     this.settings = await api.admin.settings();
+  }
+
+  /** loadClinicKey shows the clinic's signing key; the first look makes it. */
+  async loadClinicKey() {
+    this.clinicKey = await api.admin.clinicKey();
   }
 
   async saveSettings(s: Settings) {

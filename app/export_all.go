@@ -1,0 +1,361 @@
+package app
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"slices"
+	"strings"
+	"time"
+
+	"folio/app/fhir"
+	"folio/db"
+)
+
+// The whole-clinic export: every chart in use as FHIR Bulk Data NDJSON,
+// one file per resource type, for moving to another system or keeping an
+// archive that needs no Folio to read. Charts are read in batches of
+// consecutive ids, each batch in its own read transaction (so a long export
+// never holds the database), while the previous batch is being written:
+// memory stays bounded by two batches whatever the clinic's size.
+
+// exportBatchSize is how many charts one read transaction of the export
+// reads: large enough that reading a table once per batch pays, small
+// enough that two batches in memory stay small.
+const exportBatchSize = 2000
+
+// ExportCounts is what a whole-clinic export wrote.
+type ExportCounts struct {
+	Patients  int            `json:"patients"`
+	Resources map[string]int `json:"resources"` // by FHIR resource type
+	Files     []string       `json:"files"`     // the NDJSON files, in the folder
+	Seconds   float64        `json:"seconds"`
+}
+
+// exportSummaryName is the export's own description, beside its files.
+const exportSummaryName = "export.json"
+
+// exportSummary is export.json: when, what and by which Folio, in the shape
+// of a FHIR Bulk Data status response (transactionTime, output) so tools
+// that read one find their way.
+type exportSummary struct {
+	TransactionTime     string         `json:"transactionTime"`
+	Request             string         `json:"request"`
+	RequiresAccessToken bool           `json:"requiresAccessToken"`
+	Output              []exportOutput `json:"output"`
+	Error               []exportOutput `json:"error"`
+	Folio               exportFolio    `json:"folio"`
+}
+
+type exportOutput struct {
+	Type  string `json:"type"`
+	URL   string `json:"url"`
+	Count int    `json:"count"`
+}
+
+type exportFolio struct {
+	Version  string  `json:"version"`
+	Schema   int     `json:"schema"`
+	Clinic   string  `json:"clinic"`
+	Key      string  `json:"keyFingerprint"`
+	Patients int     `json:"patients"`
+	Seconds  float64 `json:"seconds"`
+	// Included says what the files hold, and what they do not.
+	Included string `json:"included"`
+}
+
+// ExportAll writes every chart in use to dir (which must not exist, or be
+// empty) as NDJSON, calling progress after each batch. Items retracted as
+// entered in error are written with that status: the export keeps the
+// chart's history, as Folio does. It acts as the clinic's first admin on
+// this PC's command line, and audits the export once, with its counts.
+func (a *App) ExportAll(ctx context.Context, dir string, progress func(done, total int)) (ExportCounts, error) {
+	start := time.Now()
+	who, err := a.commandLineActor("")
+	if err != nil {
+		return ExportCounts{}, err
+	}
+	if err := emptyFolder(dir); err != nil {
+		return ExportCounts{}, err
+	}
+	var clinic fhir.Clinic
+	var total int
+	err = a.actAs(who, func(o *op) error {
+		signer, err := o.clinicSigner()
+		if err != nil {
+			return err
+		}
+		if _, clinic, _, err = o.sender(signer); err != nil {
+			return err
+		}
+		total, err = o.CountActivePatients()
+		return err
+	})
+	if err != nil {
+		return ExportCounts{}, err
+	}
+	files := &ndjsonFiles{dir: dir}
+	counts, err := a.writeBulk(ctx, files, clinic, total, progress)
+	if closeErr := files.close(); err == nil {
+		err = closeErr
+	}
+	if err != nil {
+		files.remove()
+		return ExportCounts{}, err
+	}
+	counts.Files = files.names()
+	counts.Seconds = time.Since(start).Seconds()
+	if err := writeExportSummary(dir, counts, clinic, start); err != nil {
+		files.remove()
+		return ExportCounts{}, err
+	}
+	err = a.actAs(who, func(o *op) error {
+		return o.audit("export.all", "", "", fmt.Sprintf("%d patients to %s; %s", counts.Patients, dir,
+			resourceCounts(counts.Resources)))
+	})
+	return counts, err
+}
+
+// writeBulk streams the charts into files: one goroutine reads the next
+// batch while this one writes the last.
+func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, clinic fhir.Clinic, total int,
+	progress func(done, total int)) (ExportCounts, error) {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	type read struct {
+		batch db.ExportBatch
+		err   error
+	}
+	batches := make(chan read, 1)
+	go func() {
+		defer close(batches)
+		after := ""
+		for {
+			var b db.ExportBatch
+			err := a.db.View(ctx, func(tx *db.Tx) (err error) {
+				b, err = tx.ExportBatch(after, exportBatchSize)
+				return err
+			})
+			if err == nil && len(b.Patients) == 0 {
+				return
+			}
+			select {
+			case batches <- read{b, err}:
+			case <-ctx.Done():
+				return
+			}
+			if err != nil {
+				return
+			}
+			after = b.Patients[len(b.Patients)-1].ID
+		}
+	}()
+	out := fhir.NewNDJSON(files.open)
+	done := 0
+	for r := range batches {
+		if r.err != nil {
+			return ExportCounts{}, fmt.Errorf("read charts for the export: %w", r.err)
+		}
+		if err := ctx.Err(); err != nil {
+			return ExportCounts{}, err
+		}
+		for _, rec := range batchRecords(r.batch, clinic) {
+			if err := out.Add(rec); err != nil {
+				return ExportCounts{}, err
+			}
+		}
+		done += len(r.batch.Patients)
+		if progress != nil {
+			progress(done, max(total, done))
+		}
+	}
+	return ExportCounts{Patients: done, Resources: out.Counts()}, nil
+}
+
+// batchRecords splits a batch into one record per chart. Each list of the
+// batch is in patient order, so one pass with a cursor per list does it.
+func batchRecords(b db.ExportBatch, clinic fhir.Clinic) []fhir.Record {
+	out := make([]fhir.Record, len(b.Patients))
+	var ip, ia, im, ii, il, iv int
+	for k, p := range b.Patients {
+		rec := fhir.Record{Patient: fhirPatient(p), Clinic: clinic, NoKnownAllergies: b.NoKnownAllergies[p.ID]}
+		// Rows of merged charts in the id range have no place here: skip
+		// any row whose patient comes before this one.
+		for ; ip < len(b.Problems) && b.Problems[ip].PatientID <= p.ID; ip++ {
+			if b.Problems[ip].PatientID == p.ID {
+				rec.Problems = append(rec.Problems, fhirProblem(b.Problems[ip]))
+			}
+		}
+		for ; ia < len(b.Allergies) && b.Allergies[ia].PatientID <= p.ID; ia++ {
+			if b.Allergies[ia].PatientID == p.ID {
+				rec.Allergies = append(rec.Allergies, fhirAllergy(b.Allergies[ia]))
+			}
+		}
+		for ; im < len(b.Medications) && b.Medications[im].PatientID <= p.ID; im++ {
+			if b.Medications[im].PatientID == p.ID {
+				rec.Medications = append(rec.Medications, fhirMedication(b.Medications[im]))
+			}
+		}
+		for ; ii < len(b.Immunizations) && b.Immunizations[ii].PatientID <= p.ID; ii++ {
+			if b.Immunizations[ii].PatientID == p.ID {
+				rec.Immunizations = append(rec.Immunizations, fhirImmunization(b.Immunizations[ii]))
+			}
+		}
+		for ; il < len(b.LabResults) && b.LabResults[il].PatientID <= p.ID; il++ {
+			if b.LabResults[il].PatientID == p.ID {
+				rec.LabResults = append(rec.LabResults, fhirLabResult(b.LabResults[il]))
+			}
+		}
+		for ; iv < len(b.Vitals) && b.Vitals[iv].PatientID <= p.ID; iv++ {
+			if b.Vitals[iv].PatientID == p.ID {
+				rec.Vitals = append(rec.Vitals, fhirVitals(b.Vitals[iv]))
+			}
+		}
+		out[k] = rec
+	}
+	return out
+}
+
+// ndjsonFiles are the export's files, made as the first line of their type
+// comes; each is written as NAME.partial and renamed when all went well.
+type ndjsonFiles struct {
+	dir   string
+	files []*ndjsonFile
+}
+
+type ndjsonFile struct {
+	name string // Patient.ndjson
+	f    *os.File
+	w    *bufio.Writer
+}
+
+func (n *ndjsonFiles) open(resourceType string) (io.Writer, error) {
+	name := resourceType + ".ndjson"
+	f, err := os.OpenFile(filepath.Join(n.dir, name+".partial"), os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return nil, fmt.Errorf("create %s: %w", name, err)
+	}
+	file := &ndjsonFile{name: name, f: f, w: bufio.NewWriterSize(f, 256<<10)}
+	n.files = append(n.files, file)
+	return file.w, nil
+}
+
+// close flushes, syncs and closes every file, and renames them to their
+// final names only if all of that worked.
+func (n *ndjsonFiles) close() error {
+	var errs []error
+	for _, file := range n.files {
+		errs = append(errs, file.w.Flush(), file.f.Sync(), file.f.Close())
+	}
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("write the export files: %w", err)
+	}
+	for _, file := range n.files {
+		from := filepath.Join(n.dir, file.name+".partial")
+		if err := os.Rename(from, filepath.Join(n.dir, file.name)); err != nil {
+			return fmt.Errorf("finish %s: %w", file.name, err)
+		}
+	}
+	return nil
+}
+
+// remove deletes what a failed export wrote, so no half export is taken
+// for a whole one.
+func (n *ndjsonFiles) remove() {
+	for _, file := range n.files {
+		os.Remove(filepath.Join(n.dir, file.name+".partial"))
+		os.Remove(filepath.Join(n.dir, file.name))
+	}
+	os.Remove(filepath.Join(n.dir, exportSummaryName))
+}
+
+func (n *ndjsonFiles) names() []string {
+	out := make([]string, 0, len(n.files))
+	for _, file := range n.files {
+		out = append(out, file.name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+// emptyFolder makes dir, or checks that it is empty: an export mixed into
+// an earlier one's files would be neither.
+func emptyFolder(dir string) error {
+	if strings.TrimSpace(dir) == "" {
+		return errorf(Invalid, "Say which folder to export to.")
+	}
+	entries, err := os.ReadDir(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return fmt.Errorf("create the export folder: %w", err)
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("read the export folder: %w", err)
+	case len(entries) > 0:
+		return errorf(Invalid, "The folder %s is not empty. Export into a new or empty folder.", dir)
+	}
+	return nil
+}
+
+func writeExportSummary(dir string, counts ExportCounts, clinic fhir.Clinic, start time.Time) error {
+	s := exportSummary{TransactionTime: start.UTC().Format(time.RFC3339), Request: "folio export --all",
+		Output: []exportOutput{}, Error: []exportOutput{},
+		Folio: exportFolio{Version: folioVersion(), Schema: db.SchemaVersion(), Clinic: clinic.Name, Key: clinic.ID,
+			Patients: counts.Patients, Seconds: counts.Seconds,
+			Included: "patients, problems, allergies, medications, immunizations, lab results and vital signs " +
+				"(retracted items with status entered-in-error); visit notes and documents are not part of this export"}}
+	for _, t := range fhir.BulkTypes {
+		if n := counts.Resources[t]; n > 0 {
+			s.Output = append(s.Output, exportOutput{Type: t, URL: t + ".ndjson", Count: n})
+		}
+	}
+	data, err := json.MarshalIndent(s, "", "  ")
+	if err != nil {
+		return err
+	}
+	if err := os.WriteFile(filepath.Join(dir, exportSummaryName), append(data, '\n'), 0o600); err != nil {
+		return fmt.Errorf("write %s: %w", exportSummaryName, err)
+	}
+	return nil
+}
+
+// folioVersion is the version the binary was built as: the -X main.version
+// of its link flags when it has one (make builds do), else the module's.
+func folioVersion() string {
+	info, ok := debug.ReadBuildInfo()
+	if !ok {
+		return "unknown"
+	}
+	for _, s := range info.Settings {
+		if s.Key != "-ldflags" {
+			continue
+		}
+		if _, v, ok := strings.Cut(s.Value, "main.version="); ok {
+			v, _, _ = strings.Cut(v, " ")
+			return strings.Trim(v, `'"`)
+		}
+	}
+	return info.Main.Version
+}
+
+// resourceCounts is "Patient 100000, Condition 75" in BulkTypes order.
+func resourceCounts(counts map[string]int) string {
+	var parts []string
+	for _, t := range fhir.BulkTypes {
+		if n := counts[t]; n > 0 {
+			parts = append(parts, fmt.Sprintf("%s %d", t, n))
+		}
+	}
+	if len(parts) == 0 {
+		return "nothing"
+	}
+	return strings.Join(parts, ", ")
+}

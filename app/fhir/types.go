@@ -1,0 +1,192 @@
+// Package fhir speaks HL7 FHIR R4 for Folio: it turns a patient's record, as
+// the clinician chose to send it, into an International Patient Summary
+// (IPS) document Bundle for a referral or the patient's own copy, into FHIR
+// Bulk Data NDJSON lines for a whole-clinic export, and into a readable HTML
+// summary with the same content. It knows nothing of the database or of the
+// app: the caller fills a Record with plain values, leaving out what must
+// not leave the clinic (retracted items, items the clinician unticked).
+package fhir
+
+// Code systems, as FHIR names them.
+const (
+	SystemICD10CM   = "http://hl7.org/fhir/sid/icd-10-cm"
+	SystemLOINC     = "http://loinc.org"
+	SystemCVX       = "http://hl7.org/fhir/sid/cvx"
+	SystemRxNorm    = "http://www.nlm.nih.gov/research/umls/rxnorm"
+	SystemUCUM      = "http://unitsofmeasure.org"
+	SystemSNOMED    = "http://snomed.info/sct"
+	SystemURI       = "urn:ietf:rfc:3986" // an identifier whose value is itself a URI, e.g. urn:uuid:…
+	SystemAbsentIPS = "http://hl7.org/fhir/uv/ips/CodeSystem/absent-unknown-uv-ips"
+)
+
+// Record is what leaves the clinic about one patient. Every item carries
+// Folio's own id (a UUID), from which the FHIR ids are derived, so exporting
+// the same item twice gives the same resource id.
+type Record struct {
+	Patient       Patient
+	Problems      []Problem
+	Allergies     []Allergy
+	Medications   []Medication
+	Immunizations []Immunization
+	LabResults    []LabResult
+	Vitals        []VitalsSet
+
+	// NoKnownAllergies is the clinician's recorded "no known allergies"
+	// statement; it is said only when Allergies holds no active allergy.
+	NoKnownAllergies bool
+	// NoKnownProblems and NoKnownMedications say the clinician confirmed
+	// there are none (Folio does not store these; the export form may ask).
+	// Without them an empty required section says no information is
+	// available, which is all an empty list proves.
+	NoKnownProblems    bool
+	NoKnownMedications bool
+
+	Author   Author    // who composed the summary; may be empty (the clinic is then the author)
+	Clinic   Clinic    // the custodian
+	Referral *Referral // nil when the summary is no referral (the patient's own copy)
+}
+
+// Patient is the demographics of the person the record is about, as on
+// Folio's registration form.
+type Patient struct {
+	ID            string // Folio's patient id
+	MRN           string
+	FamilyName    string
+	GivenNames    string // space separated
+	PreferredName string
+	BirthDate     string // YYYY-MM-DD
+	Sex           string // female, male, other or unknown
+	Phone         string
+	Phone2        string
+	Email         string
+	AddressLine   string
+	City          string
+	Region        string
+	PostalCode    string
+	Language      string // preferred language as the patient says it, free text
+
+	EmergencyName         string
+	EmergencyRelationship string
+	EmergencyPhone        string
+}
+
+// Problem is an entry of the problem list.
+type Problem struct {
+	ID         string
+	Code       string // ICD-10-CM with its dot, e.g. E11.9
+	Title      string
+	Onset      string // YYYY, YYYY-MM or YYYY-MM-DD; "" unknown
+	Status     string // active, resolved or entered_in_error
+	ResolvedOn string // partial date like Onset; may be ""
+	Note       string
+}
+
+// Allergy is an allergy or intolerance.
+type Allergy struct {
+	ID            string
+	Substance     string // "Penicillin"
+	SubstanceKind string // drug, drug_class, food, environment or other
+	Code          string // optional; an RxNorm code when the substance is a drug
+	Reaction      string // "hives"
+	Severity      string // mild, moderate, severe or unknown
+	Status        string // active, inactive or entered_in_error
+	Onset         string // partial date; "" unknown
+	Note          string
+}
+
+// Medication is a drug on the medication list.
+type Medication struct {
+	ID         string
+	Drug       string // the name as charted
+	RxNorm     string // "" when not known
+	Dose       string // "500 mg"
+	Route      string // "oral"
+	Frequency  string // "twice a day"
+	StartDate  string // YYYY-MM-DD
+	StopDate   string // "" while taken
+	StopReason string
+	Status     string // active, stopped or entered_in_error
+	Source     string // prescribed_here or elsewhere
+	Prescriber string // for a drug prescribed elsewhere
+	Note       string
+}
+
+// Immunization is a dose of a vaccine.
+type Immunization struct {
+	ID             string
+	CVX            string
+	Vaccine        string // the CVX short description
+	OccurredOn     string // YYYY-MM-DD; from elsewhere also YYYY or YYYY-MM
+	LotNumber      string
+	ExpirationDate string // YYYY-MM-DD or YYYY-MM
+	Manufacturer   string
+	Site           string // left_deltoid, right_deltoid, left_thigh, right_thigh, oral, nasal or other
+	Route          string // intramuscular, subcutaneous, intradermal, oral or nasal
+	Dose           string // "0.5 mL"
+	Source         string // given_here or elsewhere
+	Performer      string // who gave it: the clinician here, or the place or person elsewhere
+	Status         string // completed or entered_in_error
+	Note           string
+}
+
+// LabResult is one result of a lab test. A numeric result has Value and a
+// UCUM Unit; a text result ("Negative") has ValueText.
+type LabResult struct {
+	ID         string
+	LOINC      string // "" for a test without a code
+	Name       string
+	Value      *float64
+	ValueText  string
+	Unit       string   // UCUM, e.g. mg/dL
+	Low        *float64 // the reference range, in Unit
+	High       *float64
+	RangeText  string // the range as the lab wrote it, e.g. "<200"
+	Flag       string // N, L, H, LL, HH, A or "" (not judged)
+	ObservedAt string // RFC 3339 or YYYY-MM-DD
+	Status     string // final or entered_in_error
+}
+
+// VitalsSet is one set of vital signs taken together, in Folio's canonical
+// units. A nil value was not measured.
+type VitalsSet struct {
+	ID          string
+	TakenAt     string   // RFC 3339
+	Height      *float64 // cm
+	Weight      *float64 // kg
+	BMI         *float64 // kg/m2
+	Systolic    *float64 // mm[Hg]
+	Diastolic   *float64 // mm[Hg]
+	Pulse       *float64 // beats per minute
+	RespRate    *float64 // breaths per minute
+	Temperature *float64 // degrees Celsius
+	SpO2        *float64 // %
+	Pain        *float64 // 0 to 10
+	Status      string   // final or entered_in_error
+}
+
+// Author is the clinician who composed the summary.
+type Author struct {
+	ID            string // Folio's user id
+	Name          string // full name as Folio shows it
+	LicenceNumber string // "" when not recorded
+}
+
+// Clinic is the organisation that sends the summary and keeps the record.
+type Clinic struct {
+	// ID is a stable identity of this clinic's Folio (e.g. its signing key's
+	// fingerprint). It names the system of the clinic's MRNs, so a receiver
+	// can tell its own patients' numbers from another clinic's; "" leaves
+	// MRNs without a system.
+	ID      string
+	Name    string
+	Address string // lines separated by newlines
+	Phone   string
+}
+
+// Referral is the letter that goes with a referral.
+type Referral struct {
+	Recipient string // the specialist or service referred to
+	Reason    string
+	Question  string // what the referring clinician asks the specialist
+	Text      string // the letter's free text; may have several lines
+}
