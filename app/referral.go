@@ -192,7 +192,10 @@ type chartContent struct {
 // everything is a limit that lists a chart's rows in full.
 const everything = 1 << 30
 
-func (o *op) chartContent(p db.Patient) (chartContent, error) {
+// With only given (a referral's ticked ids), the lab results and vitals,
+// which a long history holds by the thousand, are read only when listed;
+// nil reads them all.
+func (o *op) chartContent(p db.Patient, only []string) (chartContent, error) {
 	c := chartContent{patient: p}
 	problems, err := o.Problems(p.ID)
 	if err != nil {
@@ -217,12 +220,22 @@ func (o *op) chartContent(p db.Patient) (chartContent, error) {
 		return c, err
 	}
 	c.immunizations = inForce(immunizations, func(r db.Immunization) string { return r.Status })
-	results, err := o.LabResults(p.ID, everything)
+	var results []db.LabResult
+	var vitals []db.Vitals
+	if only == nil {
+		results, err = o.LabResults(p.ID, everything)
+	} else {
+		results, err = o.LabResultsWithIDs(p.ID, only)
+	}
 	if err != nil {
 		return c, err
 	}
 	c.results = inForce(results, func(r db.LabResult) string { return r.Status })
-	vitals, err := o.VitalsList(p.ID, everything)
+	if only == nil {
+		vitals, err = o.VitalsList(p.ID, everything)
+	} else {
+		vitals, err = o.VitalsWithIDs(p.ID, only)
+	}
 	if err != nil {
 		return c, err
 	}
@@ -499,7 +512,7 @@ func (s *Chart) ReferralPreview(patientID string) (ReferralPreview, error) {
 		if err != nil {
 			return err
 		}
-		c, err := o.chartContent(p)
+		c, err := o.chartContent(p, nil)
 		if err != nil {
 			return err
 		}
@@ -551,7 +564,7 @@ func (s *Chart) ExportReferral(patientID string, req ReferralRequest) (ExportedF
 	letter := &fhir.Referral{Recipient: req.Recipient, Reason: req.Reason, Question: req.Question, Text: req.Letter}
 	return s.app.exportArchive(who, exportJob{
 		patientID: patientID, kind: db.DisclosureReferral, recipient: req.Recipient, purpose: req.Purpose,
-		passphrase: req.Passphrase, referral: letter,
+		passphrase: req.Passphrase, referral: letter, only: append([]string{}, req.IncludedIDs...),
 		choose: func(c chartContent, fields fieldErrors) chosen { return c.choose(req, fields) },
 	})
 }
@@ -619,6 +632,9 @@ type exportJob struct {
 	referral   *fhir.Referral
 	choose     func(chartContent, fieldErrors) chosen
 	html       *string // if not nil, receives the readable summary
+	// only, if not nil, lists the ids that may be sent: the chart is read
+	// for those alone where that saves reading a long history.
+	only []string
 }
 
 // exportArchive reads the chart and the clinic's signer (its key is made
@@ -639,7 +655,7 @@ func (a *App) exportArchive(who actor, job exportJob) (ExportedFile, error) {
 		if err != nil {
 			return err
 		}
-		if content, err = o.chartContent(p); err != nil {
+		if content, err = o.chartContent(p, job.only); err != nil {
 			return err
 		}
 		fields := fieldErrors{}

@@ -194,6 +194,19 @@ func (t *Tx) LabResults(patientID string, limit int) ([]LabResult, error) {
 		WHERE r.patient_id = ? ORDER BY r.observed_at DESC, r.id DESC LIMIT ?`, patientID, limit)
 }
 
+// LabResultsWithIDs reads those of a patient's results whose ids are
+// listed, newest first: a referral reads only the results it sends, not a
+// long history's every result.
+func (t *Tx) LabResultsWithIDs(patientID string, ids []string) ([]LabResult, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	return queryList(t, "lab results", scanLabResult, `SELECT `+labResultColumns+` FROM lab_results r
+		WHERE r.id IN (SELECT value FROM json_each(?)) AND r.patient_id = ?
+		ORDER BY r.observed_at DESC, r.id DESC`, string(list), patientID)
+}
+
 // LabPoint is one numeric result of a series: when (RFC 3339, UTC, to the
 // second), the value in Unit, and its flag.
 type LabPoint struct {

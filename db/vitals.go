@@ -2,6 +2,7 @@ package db
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -104,6 +105,17 @@ func (t *Tx) VitalsByID(id string) (Vitals, error) {
 func (t *Tx) VitalsList(patientID string, limit int) ([]Vitals, error) {
 	return t.vitalsList(`SELECT `+vitalsColumns+` FROM vitals v WHERE v.patient_id = ?
 		ORDER BY v.taken_at DESC, v.id DESC LIMIT ?`, patientID, limit)
+}
+
+// VitalsWithIDs reads those of a patient's sets whose ids are listed,
+// newest first.
+func (t *Tx) VitalsWithIDs(patientID string, ids []string) ([]Vitals, error) {
+	list, err := json.Marshal(ids)
+	if err != nil {
+		return nil, err
+	}
+	return t.vitalsList(`SELECT `+vitalsColumns+` FROM vitals v WHERE v.id IN (SELECT value FROM json_each(?))
+		AND v.patient_id = ? ORDER BY v.taken_at DESC, v.id DESC`, string(list), patientID)
 }
 
 // LatestVitals lists up to limit of a patient's sets in force, newest first.
