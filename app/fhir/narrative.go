@@ -328,8 +328,9 @@ func SummaryHTML(rec Record, opts Options) ([]byte, error) {
 	}
 	p := rec.Patient
 	page := summaryPage{Title: documentTitle(&rec), Patient: p, Sex: words(p.Sex), Born: humanDate(p.BirthDate),
-		Address: joinNonEmpty([]string{strings.ReplaceAll(p.AddressLine, "\n", ", "),
-			strings.TrimSpace(p.PostalCode + " " + p.City), p.Region}, ", "),
+		// As the chart writes it: "3793 Lake Ln, Salem, OR 97379".
+		Address: joinNonEmpty([]string{strings.ReplaceAll(p.AddressLine, "\n", ", "), p.City,
+			strings.TrimSpace(p.Region + " " + p.PostalCode)}, ", "),
 		Author: rec.Author, Clinic: rec.Clinic, ClinicLns: lines(rec.Clinic.Address),
 		Made: humanDate(opts.Now.Format(time.RFC3339)), Sections: sectionViews(&rec)}
 	// The letter comes first: it is what the specialist reads first.
