@@ -75,6 +75,19 @@ func (f *Files) SaveText(name, text string) (string, error) {
 	return path, nil
 }
 
+// ChooseFolder asks for a folder with the system's dialog (the whole-clinic
+// export writes into one). It answers the folder's full path, or "" when
+// the person cancelled.
+func (f *Files) ChooseFolder(title string) (string, error) {
+	if !f.session.SignedIn() {
+		return "", &app.Error{Kind: app.Unauthenticated, Message: "Please sign in."}
+	}
+	if title == "" {
+		title = "Choose a folder"
+	}
+	return wailsruntime.OpenDirectoryDialog(f.ctx, wailsruntime.OpenDialogOptions{Title: title, CanCreateDirectories: true})
+}
+
 // SaveBase64 is SaveText for a binary file (an exported archive), whose
 // bytes cross from the UI as standard base64.
 func (f *Files) SaveBase64(name, data string) (string, error) {

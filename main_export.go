@@ -136,6 +136,9 @@ func exportAll(ctx context.Context, a *app.App, dir string, stdout io.Writer) er
 	for _, name := range counts.Files {
 		fmt.Fprintf(stdout, "  %-28s %d\n", name, counts.Resources[strings.TrimSuffix(name, ".ndjson")])
 	}
+	if counts.DocumentFiles > 0 {
+		fmt.Fprintf(stdout, "  %-28s %d files of the charts' documents\n", "documents/", counts.DocumentFiles)
+	}
 	fmt.Fprintf(stdout, "  %-28s what, when and by which Folio\n", "export.json")
 	return nil
 }

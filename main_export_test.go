@@ -86,7 +86,10 @@ func TestExportAll(t *testing.T) {
 	mustFolio(t, "demo", "--patients", "40", "--charts", "3", "--seed", "5", "--data", data)
 	dir := filepath.Join(t.TempDir(), "bulk")
 	out := mustFolio(t, "export", "--all", "--out", dir, "--data", data)
-	if !strings.Contains(out, "Exported 40 patients to "+dir) || !regexp.MustCompile(`Patient\.ndjson\s+40`).MatchString(out) {
+	// The three demo charts each have a signed visit: its Encounter and its note.
+	if !strings.Contains(out, "Exported 40 patients to "+dir) || !regexp.MustCompile(`Patient\.ndjson\s+40`).MatchString(out) ||
+		!regexp.MustCompile(`Encounter\.ndjson\s+3\n`).MatchString(out) ||
+		!regexp.MustCompile(`DocumentReference\.ndjson\s+3\n`).MatchString(out) {
 		t.Errorf("export --all printed %q", out)
 	}
 	raw, err := os.ReadFile(filepath.Join(dir, "Patient.ndjson"))

@@ -52,6 +52,7 @@ type App struct {
 	cds         *cds.Knowledge                    // drugs, interactions, allergy rules; read-only
 	cvx         *terminology.CVX                  // the vaccine list; read-only
 	labTests    *terminology.LabTests             // common lab tests and their ranges; read-only
+	export      clinicExportJob                   // the whole-clinic export started on the admin's screen
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening
@@ -147,8 +148,12 @@ func (a *App) loadSettings() error {
 	})
 }
 
-// Close closes the chart database.
-func (a *App) Close() error { return a.db.Close() }
+// Close stops a whole-clinic export still running (removing its files) and
+// closes the chart database.
+func (a *App) Close() error {
+	a.export.stop()
+	return a.db.Close()
+}
 
 // DataDir is the folder holding the chart database and its backups.
 func (a *App) DataDir() string { return a.dataDir }

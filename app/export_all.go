@@ -12,6 +12,7 @@ import (
 	"runtime/debug"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"folio/app/fhir"
@@ -35,7 +36,10 @@ type ExportCounts struct {
 	Patients  int            `json:"patients"`
 	Resources map[string]int `json:"resources"` // by FHIR resource type
 	Files     []string       `json:"files"`     // the NDJSON files, in the folder
-	Seconds   float64        `json:"seconds"`
+	// DocumentFiles is how many chart documents' files were written, in
+	// the folder's documents/ folder.
+	DocumentFiles int     `json:"documentFiles"`
+	Seconds       float64 `json:"seconds"`
 }
 
 // exportSummaryName is the export's own description, beside its files.
@@ -71,28 +75,46 @@ type exportFolio struct {
 }
 
 // ExportAll writes every chart in use to dir (which must not exist, or be
-// empty) as NDJSON, calling progress after each batch. Items retracted as
+// empty) as NDJSON, with the charts' document files in dir/documents,
+// calling progress after each batch. A document whose file fails its
+// checksum stops the export, naming it, and nothing is left. Items retracted as
 // entered in error are written with that status: the export keeps the
 // chart's history, as Folio does. It acts as the clinic's first admin on
 // this PC's command line, and audits the export once, with its counts.
 func (a *App) ExportAll(ctx context.Context, dir string, progress func(done, total int)) (ExportCounts, error) {
-	start := time.Now()
 	who, err := a.commandLineActor("")
 	if err != nil {
 		return ExportCounts{}, err
 	}
+	return a.exportAll(ctx, who, "folio export --all", dir, progress)
+}
+
+// exportAll is ExportAll for any actor: the command line's first admin, or
+// the admin who started it on the Export clinic screen. request is how it
+// was asked for, as export.json tells.
+func (a *App) exportAll(ctx context.Context, who actor, request, dir string,
+	progress func(done, total int)) (ExportCounts, error) {
+	start := time.Now()
 	if err := emptyFolder(dir); err != nil {
 		return ExportCounts{}, err
 	}
 	var clinic fhir.Clinic
 	var total int
-	err = a.actAs(who, func(o *op) error {
+	people := exportPeople{}
+	err := a.actAs(who, func(o *op) error {
 		signer, err := o.clinicSigner()
 		if err != nil {
 			return err
 		}
 		if _, clinic, _, err = o.sender(signer); err != nil {
 			return err
+		}
+		users, err := o.Users()
+		if err != nil {
+			return err
+		}
+		for _, u := range users {
+			people[u.ID] = u
 		}
 		total, err = o.CountActivePatients()
 		return err
@@ -101,52 +123,86 @@ func (a *App) ExportAll(ctx context.Context, dir string, progress func(done, tot
 		return ExportCounts{}, err
 	}
 	files := &ndjsonFiles{dir: dir}
-	counts, err := a.writeBulk(ctx, files, clinic, total, progress)
+	docs := &documentFiles{dir: dir}
+	counts, err := a.writeBulk(ctx, files, docs, clinic, people, total, progress)
 	if closeErr := files.close(); err == nil {
 		err = closeErr
 	}
+	if err == nil {
+		err = docs.finish()
+	}
 	if err != nil {
 		files.remove()
-		return ExportCounts{}, err
+		docs.remove()
+		return ExportCounts{}, a.exportFailed(who, err)
 	}
 	counts.Files = files.names()
+	counts.DocumentFiles = docs.count
 	counts.Seconds = time.Since(start).Seconds()
-	if err := writeExportSummary(dir, counts, clinic, start); err != nil {
+	if err := writeExportSummary(dir, request, counts, clinic, start); err != nil {
 		files.remove()
+		docs.remove()
 		return ExportCounts{}, err
 	}
 	err = a.actAs(who, func(o *op) error {
-		return o.audit("export.all", "", "", fmt.Sprintf("%d patients to %s; %s", counts.Patients, dir,
-			resourceCounts(counts.Resources)))
+		return o.audit("export.all", "", "", fmt.Sprintf("%d patients to %s; %s; %d document files", counts.Patients,
+			dir, resourceCounts(counts.Resources), counts.DocumentFiles))
 	})
 	return counts, err
 }
 
+// exportFailed turns a damaged document into the error that names it, and
+// records the damage in the audit trail, as viewing the document would.
+func (a *App) exportFailed(who actor, err error) error {
+	var damaged *damagedDocumentError
+	if !errors.As(err, &damaged) {
+		return err
+	}
+	a.log.Error("document file does not match its checksum", "document", damaged.doc.ID, "export", "all",
+		"err", damaged.Error())
+	d := damaged.doc
+	if auditErr := a.actAs(who, func(o *op) error {
+		return o.audit("document.damaged", d.PatientID, "document/"+d.ID, "whole-clinic export: "+damaged.Error())
+	}); auditErr != nil {
+		a.log.Error("audit a damaged document", "document", d.ID, "err", auditErr)
+	}
+	return damaged.userError()
+}
+
 // writeBulk streams the charts into files: one goroutine reads the next
 // batch while this one writes the last.
-func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, clinic fhir.Clinic, total int,
-	progress func(done, total int)) (ExportCounts, error) {
+func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, docs *documentFiles, clinic fhir.Clinic,
+	people exportPeople, total int, progress func(done, total int)) (ExportCounts, error) {
+	var reading sync.WaitGroup
+	defer reading.Wait() // the reader writes document files: it is done before anyone removes them
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	type read struct {
 		batch db.ExportBatch
+		files map[string]exportedFile // by document id
 		err   error
 	}
 	batches := make(chan read, 1)
+	reading.Add(1)
 	go func() {
+		defer reading.Done()
 		defer close(batches)
 		after := ""
 		for {
 			var b db.ExportBatch
+			var copied map[string]exportedFile
 			err := a.db.View(ctx, func(tx *db.Tx) (err error) {
-				b, err = tx.ExportBatch(after, exportBatchSize)
+				if b, err = tx.ExportBatch(after, exportBatchSize); err != nil || len(b.Patients) == 0 {
+					return err
+				}
+				copied, err = docs.copyBatch(tx, b)
 				return err
 			})
 			if err == nil && len(b.Patients) == 0 {
 				return
 			}
 			select {
-			case batches <- read{b, err}:
+			case batches <- read{b, copied, err}:
 			case <-ctx.Done():
 				return
 			}
@@ -165,7 +221,7 @@ func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, clinic fhir.Cli
 		if err := ctx.Err(); err != nil {
 			return ExportCounts{}, err
 		}
-		for _, rec := range batchRecords(r.batch, clinic) {
+		for _, rec := range batchRecords(r.batch, clinic, people, r.files) {
 			if err := out.Add(rec); err != nil {
 				return ExportCounts{}, err
 			}
@@ -180,9 +236,9 @@ func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, clinic fhir.Cli
 
 // batchRecords splits a batch into one record per chart. Each list of the
 // batch is in patient order, so one pass with a cursor per list does it.
-func batchRecords(b db.ExportBatch, clinic fhir.Clinic) []fhir.Record {
+func batchRecords(b db.ExportBatch, clinic fhir.Clinic, people exportPeople, files map[string]exportedFile) []fhir.Record {
 	out := make([]fhir.Record, len(b.Patients))
-	var ip, ia, im, ii, il, iv int
+	var ip, ia, im, ii, il, iv, ie, id int
 	for k, p := range b.Patients {
 		rec := fhir.Record{Patient: fhirPatient(p), Clinic: clinic, NoKnownAllergies: b.NoKnownAllergies[p.ID]}
 		// Rows of merged charts in the id range have no place here: skip
@@ -215,6 +271,16 @@ func batchRecords(b db.ExportBatch, clinic fhir.Clinic) []fhir.Record {
 		for ; iv < len(b.Vitals) && b.Vitals[iv].PatientID <= p.ID; iv++ {
 			if b.Vitals[iv].PatientID == p.ID {
 				rec.Vitals = append(rec.Vitals, fhirVitals(b.Vitals[iv]))
+			}
+		}
+		for ; ie < len(b.Visits) && b.Visits[ie].Encounter.PatientID <= p.ID; ie++ {
+			if v := b.Visits[ie]; v.Encounter.PatientID == p.ID {
+				rec.Visits = append(rec.Visits, fhirVisit(v, b.Addenda[v.Note.ID], b.Diagnoses[v.Encounter.ID], people))
+			}
+		}
+		for ; id < len(b.Documents) && b.Documents[id].PatientID <= p.ID; id++ {
+			if d := b.Documents[id]; d.PatientID == p.ID {
+				rec.Documents = append(rec.Documents, fhirDocument(d, files[d.ID], people))
 			}
 		}
 		out[k] = rec
@@ -305,13 +371,17 @@ func emptyFolder(dir string) error {
 	return nil
 }
 
-func writeExportSummary(dir string, counts ExportCounts, clinic fhir.Clinic, start time.Time) error {
-	s := exportSummary{TransactionTime: start.UTC().Format(time.RFC3339), Request: "folio export --all",
+func writeExportSummary(dir, request string, counts ExportCounts, clinic fhir.Clinic, start time.Time) error {
+	s := exportSummary{TransactionTime: start.UTC().Format(time.RFC3339), Request: request,
 		Output: []exportOutput{}, Error: []exportOutput{},
 		Folio: exportFolio{Version: folioVersion(), Schema: db.SchemaVersion(), Clinic: clinic.Name, Key: clinic.ID,
 			Patients: counts.Patients, Seconds: counts.Seconds,
-			Included: "patients, problems, allergies, medications, immunizations, lab results and vital signs " +
-				"(retracted items with status entered-in-error); visit notes and documents are not part of this export"}}
+			Included: "patients, problems, allergies, medications, immunizations, lab results, vital signs, " +
+				"visits (Encounter, with their diagnoses) and their notes (DocumentReference, the note as text with " +
+				"its addenda), and the chart's documents (DocumentReference; the files in documents/); retracted " +
+				"items with status entered-in-error. Not included: the earlier drafts of notes and the earlier " +
+				"versions of edited items (Folio's revisions), patient photos, appointments, lab orders, the reasons " +
+				"given for overriding medication alerts, disclosures and the audit trail"}}
 	for _, t := range fhir.BulkTypes {
 		if n := counts.Resources[t]; n > 0 {
 			s.Output = append(s.Output, exportOutput{Type: t, URL: t + ".ndjson", Count: n})

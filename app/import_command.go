@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -81,7 +82,13 @@ func (a *App) ImportFile(req CommandLineImport) (ImportReview, error) {
 		if im, err = o.ImportByID(id); err != nil {
 			return err
 		}
-		tally, err := o.finishImport(im, p)
+		tally, err := o.finishImport(im, p, nil)
+		var refused *Error
+		if errors.As(err, &refused) && len(refused.Alerts) > 0 {
+			// The command line takes no reasons, so an alert refuses the import.
+			refused.Message = "Nothing was imported: the file's medications or allergies raise interaction or allergy alerts, " +
+				"and continuing past one needs a reason. Import it on Folio's import screen, where each alert is shown and a reason can be given."
+		}
 		if err != nil {
 			return err
 		}

@@ -21,7 +21,15 @@ import (
 // written nothing is, and the error names each such item (field: its id).
 // Skipped and already-present items write nothing but their decision; what
 // cannot be charted is kept as the original.
-func (s *Chart) FinishImport(importID string) (ImportReview, error) {
+//
+// decisions, if any, are the clinician's last choices, applied first as
+// DecideImportItems applies them, with the reasons for continuing past
+// each accepted item's interaction and allergy alerts (ImportItem.Alerts,
+// checked again here against the chart as it is now). An accepted item
+// with an alert that has no reason refuses the import like an item that
+// cannot be charted; the overrides are recorded and audited as the
+// medication form records them.
+func (s *Chart) FinishImport(importID string, decisions []ItemDecision) (ImportReview, error) {
 	var out ImportReview
 	err := s.app.act(s.session, permClinical, func(o *op) error {
 		im, err := o.reviewing(importID)
@@ -35,7 +43,14 @@ func (s *Chart) FinishImport(importID string) (ImportReview, error) {
 		if err != nil {
 			return err
 		}
-		tally, err := o.finishImport(im, p)
+		if _, err := o.chooseItems(im, decisions); err != nil {
+			return err
+		}
+		overrides := map[string][]Override{}
+		for _, d := range decisions {
+			overrides[d.ItemID] = append(overrides[d.ItemID], d.Overrides...)
+		}
+		tally, err := o.finishImport(im, p, overrides)
 		if err != nil {
 			return err
 		}
@@ -52,8 +67,9 @@ func (s *Chart) FinishImport(importID string) (ImportReview, error) {
 	return out, err
 }
 
-// finishImport decides and writes the items (see FinishImport).
-func (o *op) finishImport(im db.Import, p db.Patient) (ImportTally, error) {
+// finishImport decides and writes the items (see FinishImport), with the
+// overrides of their alerts by item id.
+func (o *op) finishImport(im db.Import, p db.Patient, overrides map[string][]Override) (ImportTally, error) {
 	if err := o.decidePatientItem(im.ID, db.ItemAlreadyPresent, p); err != nil {
 		return ImportTally{}, err
 	}
@@ -69,8 +85,14 @@ func (o *op) finishImport(im db.Import, p db.Patient) (ImportTally, error) {
 	if err := o.suggest(items, p, chart, src); err != nil {
 		return ImportTally{}, err
 	}
+	alerts, err := o.importAlerts(p.ID, items, src)
+	if err != nil {
+		return ImportTally{}, err
+	}
 	w := &importWriter{o: o, p: p, im: im, sets: map[string][]*vitalsGroup{}}
 	fields := fieldErrors{}
+	var unreasonedAlerts []Alert
+	unreasonedItems := 0
 	pending := make([]bool, len(items))
 	var nka []int
 	for i := range items {
@@ -103,13 +125,29 @@ func (o *op) finishImport(im db.Import, p db.Patient) (ImportTally, error) {
 			nka = append(nka, i) // after the allergies, which it must not contradict
 			continue
 		}
+		var reasons map[string]string
+		if len(alerts[it.ID]) > 0 {
+			var problem string
+			var missing []Alert
+			if reasons, problem, missing = unreasonedImport(*it, alerts[it.ID], overrides[it.ID]); problem != "" {
+				fields.add(it.ID, problem)
+				unreasonedItems++
+				unreasonedAlerts = append(unreasonedAlerts, missing...)
+				continue
+			}
+		}
 		if err := w.write(it, rec); err != nil {
 			return ImportTally{}, err
 		}
+		if reasons != nil {
+			if err := w.recordImportOverrides(it, alerts[it.ID], reasons); err != nil {
+				return ImportTally{}, err
+			}
+		}
 	}
 	if len(fields) > 0 {
-		return ImportTally{}, &Error{Kind: Invalid, Fields: fields, Message: fmt.Sprintf(
-			"%d accepted items cannot be charted as they are; nothing was imported. Skip them (they are kept as originals) and finish again.", len(fields))}
+		return ImportTally{}, &Error{Kind: Invalid, Fields: fields, Alerts: unreasonedAlerts,
+			Message: finishRefusal(len(fields)-unreasonedItems, unreasonedItems)}
 	}
 	if err := w.flushVitals(); err != nil {
 		return ImportTally{}, err
@@ -129,6 +167,24 @@ func (o *op) finishImport(im db.Import, p db.Patient) (ImportTally, error) {
 		tally.count(it)
 	}
 	return tally, nil
+}
+
+// finishRefusal says why finishing wrote nothing: accepted items that
+// cannot be charted, and accepted items whose alerts have no reason.
+func finishRefusal(uncharted, unreasoned int) string {
+	var parts []string
+	if uncharted == 1 {
+		parts = append(parts, "an accepted item cannot be charted as it is: skip it (it is kept as the original)")
+	} else if uncharted > 1 {
+		parts = append(parts, fmt.Sprintf("%d accepted items cannot be charted as they are: skip them (they are kept as originals)", uncharted))
+	}
+	if unreasoned == 1 {
+		parts = append(parts, "an accepted item raises interaction or allergy alerts: give a reason for each alert, or skip the item")
+	} else if unreasoned > 1 {
+		parts = append(parts, fmt.Sprintf("%d accepted items raise interaction or allergy alerts: give a reason for each alert, or skip the items", unreasoned))
+	}
+	why := strings.Join(parts, "; ")
+	return "Nothing was imported. " + strings.ToUpper(why[:1]) + why[1:] + ". Then finish again."
 }
 
 // importWriter writes accepted items to one chart.

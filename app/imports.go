@@ -103,6 +103,10 @@ type ImportItem struct {
 	RecordEntity string `json:"recordEntity"`
 	RecordID     string `json:"recordId"`
 	Note         string `json:"note"`
+	// Alerts are the interaction and allergy alerts a pending medication
+	// or allergy would raise if accepted (see importAlerts); finishing
+	// with it accepted needs a reason for each.
+	Alerts []Alert `json:"alerts"`
 }
 
 // ImportSection is the items of one kind, in the file's order.
@@ -135,10 +139,13 @@ type ImportReview struct {
 }
 
 // ItemDecision is the clinician's choice for one item: accept, skip,
-// already_present, or "" to follow Folio's suggestion.
+// already_present, or "" to follow Folio's suggestion. Overrides are the
+// reasons for continuing past the item's alerts (ImportItem.Alerts); only
+// FinishImport reads them, as AddMedication does, at the moment of writing.
 type ItemDecision struct {
-	ItemID   string `json:"itemId"`
-	Decision string `json:"decision"`
+	ItemID    string     `json:"itemId"`
+	Decision  string     `json:"decision"`
+	Overrides []Override `json:"overrides"`
 }
 
 // importReceived is what imports.received holds.
@@ -606,9 +613,22 @@ func (o *op) importReview(id string) (ImportReview, error) {
 	if err != nil {
 		return ImportReview{}, err
 	}
+	alerts := map[string][]importAlert{}
+	if im.Status == db.ImportReviewing {
+		patientID := ""
+		if out.Patient != nil {
+			patientID = out.Patient.ID
+		}
+		if alerts, err = o.importAlerts(patientID, items, importSource{org: im.SourceOrg, date: im.SourceDate}); err != nil {
+			return ImportReview{}, err
+		}
+	}
 	byKind := map[string][]ImportItem{}
 	for _, it := range items {
 		view := importItemView(it)
+		if a := alerts[it.ID]; len(a) > 0 {
+			view.Alerts = plainAlerts(a)
+		}
 		out.Tally.count(it)
 		if it.Kind == itemUnmapped {
 			out.Unmapped = append(out.Unmapped, view)
@@ -642,7 +662,7 @@ func (t *ImportTally) count(it db.ImportItem) {
 func importItemView(it db.ImportItem) ImportItem {
 	return ImportItem{ID: it.ID, Kind: it.Kind, ResourceType: it.ResourceType, ResourceID: it.ResourceID,
 		Display: it.Display, Detail: it.Detail, Suggested: it.Suggested, Chosen: it.Chosen, Decision: it.Decision,
-		RecordEntity: it.RecordEntity, RecordID: it.RecordID, Note: it.Note}
+		RecordEntity: it.RecordEntity, RecordID: it.RecordID, Note: it.Note, Alerts: []Alert{}}
 }
 
 func verificationOf(im db.Import, encrypted bool) ImportVerification {
@@ -914,43 +934,9 @@ func (s *Chart) DecideImportItems(importID string, decisions []ItemDecision) (Im
 		if err != nil {
 			return err
 		}
-		items, err := o.ImportItems(im.ID)
+		changed, err := o.chooseItems(im, decisions)
 		if err != nil {
 			return err
-		}
-		byID := make(map[string]db.ImportItem, len(items))
-		for _, it := range items {
-			byID[it.ID] = it
-		}
-		fields := fieldErrors{}
-		for _, d := range decisions {
-			it, ok := byID[d.ItemID]
-			switch {
-			case !ok:
-				fields.add(d.ItemID, "No such item in this import.")
-			case d.Decision != "" && d.Decision != db.ItemAccept && d.Decision != db.ItemSkip && d.Decision != db.ItemAlreadyPresent:
-				fields.add(d.ItemID, "Choose accept, skip or already present.")
-			case it.Decision != db.ItemPending || it.Kind == itemPatient:
-				if d.Decision != "" {
-					fields.add(d.ItemID, "This item needs no decision: "+orDefault(it.Detail, "it is decided already."))
-				}
-			case d.Decision == db.ItemAccept && it.Suggested == db.ItemKeptOriginal:
-				fields.add(d.ItemID, it.Detail)
-			}
-		}
-		if err := fields.err(); err != nil {
-			return err
-		}
-		changed := 0
-		for _, d := range decisions {
-			it := byID[d.ItemID]
-			if it.Decision != db.ItemPending || it.Kind == itemPatient || it.Chosen == d.Decision {
-				continue
-			}
-			if err := o.ChooseImportItem(it.ID, d.Decision); err != nil {
-				return err
-			}
-			changed++
 		}
 		if out, err = o.importReview(im.ID); err != nil {
 			return err
@@ -958,6 +944,51 @@ func (s *Chart) DecideImportItems(importID string, decisions []ItemDecision) (Im
 		return o.audit("import.decide", im.PatientID, "import/"+im.ID, fmt.Sprintf("%d choices changed", changed))
 	})
 	return out, err
+}
+
+// chooseItems records choices for items of an import under review (see
+// DecideImportItems), refusing them all if one is wrong; it tells how many
+// choices changed.
+func (o *op) chooseItems(im db.Import, decisions []ItemDecision) (int, error) {
+	items, err := o.ImportItems(im.ID)
+	if err != nil {
+		return 0, err
+	}
+	byID := make(map[string]db.ImportItem, len(items))
+	for _, it := range items {
+		byID[it.ID] = it
+	}
+	fields := fieldErrors{}
+	for _, d := range decisions {
+		it, ok := byID[d.ItemID]
+		switch {
+		case !ok:
+			fields.add(d.ItemID, "No such item in this import.")
+		case d.Decision != "" && d.Decision != db.ItemAccept && d.Decision != db.ItemSkip && d.Decision != db.ItemAlreadyPresent:
+			fields.add(d.ItemID, "Choose accept, skip or already present.")
+		case it.Decision != db.ItemPending || it.Kind == itemPatient:
+			if d.Decision != "" {
+				fields.add(d.ItemID, "This item needs no decision: "+orDefault(it.Detail, "it is decided already."))
+			}
+		case d.Decision == db.ItemAccept && it.Suggested == db.ItemKeptOriginal:
+			fields.add(d.ItemID, it.Detail)
+		}
+	}
+	if err := fields.err(); err != nil {
+		return 0, err
+	}
+	changed := 0
+	for _, d := range decisions {
+		it := byID[d.ItemID]
+		if it.Decision != db.ItemPending || it.Kind == itemPatient || it.Chosen == d.Decision {
+			continue
+		}
+		if err := o.ChooseImportItem(it.ID, d.Decision); err != nil {
+			return 0, err
+		}
+		changed++
+	}
+	return changed, nil
 }
 
 // AbandonImport ends the review of an import without writing anything to

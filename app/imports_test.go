@@ -169,7 +169,7 @@ func TestImportExamples(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			done, err := c.Chart.FinishImport(r.ID)
+			done, err := c.Chart.FinishImport(r.ID, reasonForEveryAlert(r, "as the sender prescribed"))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -201,7 +201,7 @@ func TestImportExamples(t *testing.T) {
 			if _, err := c.Chart.MatchImport(again.ID, patientID); err != nil {
 				t.Fatal(err)
 			}
-			second, err := c.Chart.FinishImport(again.ID)
+			second, err := c.Chart.FinishImport(again.ID, nil)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -303,7 +303,7 @@ func TestImportArchive(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, err := c.Chart.FinishImport(r.ID)
+	done, err := c.Chart.FinishImport(r.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -422,7 +422,7 @@ func TestImportReconcile(t *testing.T) {
 	if r.Source.Organization == "" || r.Source.Organization == "Unknown source" {
 		t.Errorf("source %+v", r.Source)
 	}
-	if r, err := c.Chart.FinishImport(r.ID); kindOf(err) != app.Invalid || r.ID != "" {
+	if r, err := c.Chart.FinishImport(r.ID, nil); kindOf(err) != app.Invalid || r.ID != "" {
 		t.Fatalf("finish before matching: %v", err)
 	}
 	r, err := c.Chart.MatchImport(r.ID, martha.ID)
@@ -452,7 +452,7 @@ func TestImportReconcile(t *testing.T) {
 	if _, err := c.Chart.DecideImportItems(r.ID, []app.ItemDecision{{ItemID: problem.ID, Decision: "skip"}}); err != nil {
 		t.Fatal(err)
 	}
-	done, err := c.Chart.FinishImport(r.ID)
+	done, err := c.Chart.FinishImport(r.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -473,7 +473,7 @@ func TestImportReconcile(t *testing.T) {
 	if err != nil || len(results) != 6 || results[0].Source != "imported" {
 		t.Errorf("results %d, %v", len(results), err)
 	}
-	if _, err := c.Chart.FinishImport(r.ID); kindOf(err) != app.Conflict {
+	if _, err := c.Chart.FinishImport(r.ID, nil); kindOf(err) != app.Conflict {
 		t.Errorf("finishing twice: %v", err)
 	}
 	actions := map[string]int{}
@@ -511,7 +511,7 @@ func TestFinishImportWritesAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := ta.importCounts(t)
-	_, err := c.Chart.FinishImport(r.ID)
+	_, err := c.Chart.FinishImport(r.ID, nil)
 	if e := wantKind(t, err, app.Invalid); !strings.Contains(e.Fields[dose.ID], "before the patient's birth") {
 		t.Errorf("fields %v", e.Fields)
 	}
@@ -549,7 +549,7 @@ func TestCreatePatientFromImportNeedsTheFrontDeskFields(t *testing.T) {
 	if _, err := ta.Clinician.Chart.MatchImport(r.ID, p.ID); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ta.Clinician.Chart.FinishImport(r.ID); err != nil {
+	if _, err := ta.Clinician.Chart.FinishImport(r.ID, nil); err != nil {
 		t.Fatal(err)
 	}
 	problems, err := ta.Clinician.Chart.Problems(p.ID)
@@ -569,7 +569,7 @@ func TestMergeMovesImports(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	done, err := c.Chart.FinishImport(r.ID)
+	done, err := c.Chart.FinishImport(r.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -628,7 +628,7 @@ func (f *roleFixture) importArgs(t *testing.T, method string) []any {
 		r := f.startedImport(t, false)
 		return []any{r.ID, []app.ItemDecision{{ItemID: r.Sections[1].Items[0].ID, Decision: "skip"}}}
 	case "Chart.FinishImport":
-		return []any{f.startedImport(t, true).ID}
+		return []any{f.startedImport(t, true).ID, []app.ItemDecision(nil)}
 	case "Chart.ImportSources", "Chart.Imports":
 		return []any{f.patient.ID}
 	case "Chart.ImportOriginal":
@@ -695,7 +695,7 @@ func BenchmarkImport1000(b *testing.B) {
 		if r, err = ta.Clinician.Chart.CreatePatientFromImport(r.ID); err != nil {
 			b.Fatal(err)
 		}
-		done, err := ta.Clinician.Chart.FinishImport(r.ID)
+		done, err := ta.Clinician.Chart.FinishImport(r.ID, nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -720,7 +720,7 @@ func TestImportBundleOfAThousand(t *testing.T) {
 		t.Fatal(err)
 	}
 	start := time.Now()
-	done, err := ta.Clinician.Chart.FinishImport(r.ID)
+	done, err := ta.Clinician.Chart.FinishImport(r.ID, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -789,7 +789,7 @@ func TestReferralRoundTrip(t *testing.T) {
 	}
 	r, err = rc.CreatePatientFromImport(r.ID)
 	mustDo(err)
-	done, err := rc.FinishImport(r.ID)
+	done, err := rc.FinishImport(r.ID, nil)
 	mustDo(err)
 	checkAccounted(t, done)
 	for _, s := range done.Sections {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -239,34 +240,57 @@ func (a *App) drugOf(in MedicationInput) cds.Drug {
 // skip, the one being renewed) and active allergies; it returns the alerts
 // that involve drug, gravest first.
 func (o *op) alertsFor(patientID string, drug cds.Drug, skip string) ([]Alert, error) {
-	active, err := o.ActiveMedications(patientID)
+	meds, allergies, err := o.checkList(patientID, skip)
 	if err != nil {
 		return nil, err
 	}
-	meds := []cds.Drug{drug}
+	return o.app.drugAlerts(drug, meds, allergies), nil
+}
+
+// checkList is what a drug added to the patient's chart is checked
+// against: the active medications (but skip) and the active allergies.
+func (o *op) checkList(patientID, skip string) ([]chartDrug, []cds.AllergySubstance, error) {
+	active, err := o.ActiveMedications(patientID)
+	if err != nil {
+		return nil, nil, err
+	}
+	meds := make([]chartDrug, 0, len(active))
 	for _, m := range active {
 		if m.ID != skip {
-			meds = append(meds, cds.Drug{Name: m.DrugName, RxNorm: m.RxNorm, Classes: m.Classes})
+			meds = append(meds, chartDrug{Drug: cds.Drug{Name: m.DrugName, RxNorm: m.RxNorm, Classes: m.Classes}, medicationID: m.ID})
 		}
 	}
 	allergies, err := o.ActiveAllergies(patientID)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	substances := make([]cds.AllergySubstance, 0, len(allergies))
 	for _, a := range allergies {
 		substances = append(substances, cds.AllergySubstance{Substance: a.Substance, Code: a.Code})
 	}
+	return meds, substances, nil
+}
+
+// chartDrug is a drug a chart lists, with its medication's id ("" for one
+// not written yet, such as an item of an import under review).
+type chartDrug struct {
+	cds.Drug
+	medicationID string
+}
+
+// drugAlerts are the alerts of adding drug to meds, for a patient with
+// allergies: those cds.Check finds between drug and each of meds, then
+// between drug and the allergies, gravest first. Checking drug against one
+// medication at a time keeps the work in proportion to the list, and finds
+// only the alerts drug is part of.
+func (a *App) drugAlerts(drug cds.Drug, meds []chartDrug, allergies []cds.AllergySubstance) []Alert {
 	out := []Alert{}
-	for _, alert := range o.app.cds.Check(meds, substances) {
-		for _, name := range alert.Drugs {
-			if name == drug.Name {
-				out = append(out, alert)
-				break
-			}
-		}
+	for _, m := range meds {
+		out = append(out, a.cds.Check([]cds.Drug{drug, m.Drug}, nil)...)
 	}
-	return out, nil
+	out = append(out, a.cds.Check([]cds.Drug{drug}, allergies)...)
+	slices.SortStableFunc(out, func(x, y Alert) int { return cds.SeverityRank(x.Severity) - cds.SeverityRank(y.Severity) })
+	return out
 }
 
 // CheckMedication tells what alerts adding the drug of in would raise for
@@ -343,46 +367,20 @@ func (o *op) insertChecked(row db.Medication, drug cds.Drug, skip string, overri
 	if err != nil {
 		return err
 	}
-	reasons := map[string]string{}
-	for _, ov := range overrides {
-		if reason := strings.TrimSpace(ov.Reason); reason != "" {
-			if utf8.RuneCountInString(reason) > maxReasonLength {
-				return &Error{Kind: Invalid, Message: "Please correct the marked field.",
-					Fields: map[string]string{"overrides": fmt.Sprintf("A reason can have at most %d characters.", maxReasonLength)}}
-			}
-			reasons[ov.AlertKey] = reason
-		}
+	reasons, err := overrideReasons(overrides)
+	if err != nil {
+		return err
 	}
-	var missing []Alert
-	for _, a := range alerts {
-		if reasons[a.Key] == "" {
-			missing = append(missing, a)
-		}
-	}
-	if len(missing) > 0 {
-		what := "an alert"
-		if len(missing) > 1 {
-			what = fmt.Sprintf("%d alerts", len(missing))
-		}
-		msg := fmt.Sprintf("%s raises %s. Give a reason to continue past each, or choose another drug.", drug.Name, what)
+	if missing := unreasoned(alerts, reasons); len(missing) > 0 {
+		msg := fmt.Sprintf("%s raises %s. Give a reason to continue past each, or choose another drug.", drug.Name, alertCount(missing))
 		return &Error{Kind: Conflict, Message: msg, Alerts: missing}
 	}
 	if err := o.InsertMedication(row); err != nil {
 		return err
 	}
-	var recorded []db.AlertOverride
-	for _, a := range alerts {
-		rec := db.AlertOverride{MedicationID: row.ID, AlertKey: a.Key, Severity: a.Severity, What: a.What,
-			Reason: reasons[a.Key], By: o.actor.userID, At: o.now}
-		if err := o.InsertAlertOverride(rec); err != nil {
-			return err
-		}
-		recorded = append(recorded, rec)
-		err := o.audit("medication.override", row.PatientID, "medication/"+row.ID,
-			fmt.Sprintf("%s; %s: %s; reason: %s", a.Key, a.Severity, a.What, rec.Reason))
-		if err != nil {
-			return err
-		}
+	recorded, err := o.recordOverrides(row.PatientID, row.ID, alerts, reasons, "")
+	if err != nil {
+		return err
 	}
 	*out = medicationView(row, recorded)
 	detail := fmt.Sprintf("%s %s %s %s; %s", row.DrugName, row.Dose, row.Route, row.Frequency, row.Source)
@@ -393,6 +391,64 @@ func (o *op) insertChecked(row db.Medication, drug cds.Drug, skip string, overri
 		detail += fmt.Sprintf("; %d alerts overridden", len(alerts))
 	}
 	return o.audit(action, row.PatientID, "medication/"+row.ID, detail)
+}
+
+// overrideReasons are the reasons given, by alert key; an override
+// without a reason is none. A reason too long is refused.
+func overrideReasons(overrides []Override) (map[string]string, error) {
+	reasons := map[string]string{}
+	for _, ov := range overrides {
+		if reason := strings.TrimSpace(ov.Reason); reason != "" {
+			if utf8.RuneCountInString(reason) > maxReasonLength {
+				return nil, &Error{Kind: Invalid, Message: "Please correct the marked field.",
+					Fields: map[string]string{"overrides": fmt.Sprintf("A reason can have at most %d characters.", maxReasonLength)}}
+			}
+			reasons[ov.AlertKey] = reason
+		}
+	}
+	return reasons, nil
+}
+
+// unreasoned are the alerts that have no reason.
+func unreasoned(alerts []Alert, reasons map[string]string) []Alert {
+	var missing []Alert
+	for _, a := range alerts {
+		if reasons[a.Key] == "" {
+			missing = append(missing, a)
+		}
+	}
+	return missing
+}
+
+// alertCount is "an alert" or "3 alerts".
+func alertCount(alerts []Alert) string {
+	if len(alerts) == 1 {
+		return "an alert"
+	}
+	return fmt.Sprintf("%d alerts", len(alerts))
+}
+
+// recordOverrides records each alert, overridden with its reason, against
+// the medication it was overridden for, and audits each; note (if any)
+// ends each audit entry, saying where the override was given.
+func (o *op) recordOverrides(patientID, medicationID string, alerts []Alert, reasons map[string]string, note string) ([]db.AlertOverride, error) {
+	var recorded []db.AlertOverride
+	for _, a := range alerts {
+		rec := db.AlertOverride{MedicationID: medicationID, AlertKey: a.Key, Severity: a.Severity, What: a.What,
+			Reason: reasons[a.Key], By: o.actor.userID, At: o.now}
+		if err := o.InsertAlertOverride(rec); err != nil {
+			return nil, err
+		}
+		recorded = append(recorded, rec)
+		detail := fmt.Sprintf("%s; %s: %s; reason: %s", a.Key, a.Severity, a.What, rec.Reason)
+		if note != "" {
+			detail += "; " + note
+		}
+		if err := o.audit("medication.override", patientID, "medication/"+medicationID, detail); err != nil {
+			return nil, err
+		}
+	}
+	return recorded, nil
 }
 
 // checkMedicationChange refuses to change a medication that is not active,

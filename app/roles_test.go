@@ -157,6 +157,9 @@ var methodAccess = map[string]access{
 
 	"Admin.SetLicenceNumber": adminOnly,
 	"Admin.ClinicKey":        adminOnly,
+
+	"Admin.StartClinicExport":  adminOnly,
+	"Admin.ClinicExportStatus": adminOnly,
 }
 
 // authOrder is the order Auth's methods are called in by the role table:

@@ -38,6 +38,10 @@ const (
 
 var severityRank = map[string]int{Contraindicated: 0, Major: 1, Moderate: 2}
 
+// SeverityRank orders severities, gravest first (0), for sorting alerts
+// gathered from several checks as Check sorts its own.
+func SeverityRank(severity string) int { return severityRank[severity] }
+
 // Drug is a drug as charted: its name, its RxNorm code if known, and its
 // classes. A medication keeps the classes it had when it was charted.
 type Drug struct {

@@ -485,17 +485,7 @@ func joinNonEmpty(parts []string, sep string) string {
 	return b.String()
 }
 
-func (m *mapper) practitioner() outPractitioner {
-	a := m.rec.Author
-	out := outPractitioner{ResourceType: "Practitioner", ID: m.practitionerID(), Identifier: folioIdentifier(a.ID)}
-	if a.LicenceNumber != "" {
-		out.Identifier = append(out.Identifier, outIdentifier{Type: conceptLicence, Value: a.LicenceNumber})
-	}
-	if a.Name != "" {
-		out.Name = []outHumanName{{Text: a.Name}}
-	}
-	return out
-}
+func (m *mapper) practitioner() outPractitioner { return practitionerOf(m.rec.Author) }
 
 func (m *mapper) organization() outOrganization {
 	c := m.rec.Clinic

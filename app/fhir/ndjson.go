@@ -14,7 +14,7 @@ import (
 // BulkTypes are the resource types of a whole-clinic export, as FHIR Bulk
 // Data writes them: one NDJSON file each, named "<type>.ndjson".
 var BulkTypes = []string{"Organization", "Practitioner", "Patient", "Condition", "AllergyIntolerance",
-	"MedicationStatement", "Immunization", "Observation"}
+	"MedicationStatement", "Immunization", "Observation", "Encounter", "DocumentReference"}
 
 const (
 	bulkOrganization = iota
@@ -25,6 +25,8 @@ const (
 	bulkMedication
 	bulkImmunization
 	bulkObservation
+	bulkEncounter
+	bulkDocumentReference
 	bulkTypeCount
 )
 
@@ -186,6 +188,75 @@ func (n *NDJSON) Add(rec Record) error {
 			}
 		}
 	}
+	if err := n.addVisits(m, &rec); err != nil {
+		return fmt.Errorf("patient %s: %w", rec.Patient.MRN, err)
+	}
+	return nil
+}
+
+// addVisits writes the record's visits with their notes, and its
+// documents, with the Practitioners they name.
+func (n *NDJSON) addVisits(m *mapper, rec *Record) error {
+	var problems map[string]bool
+	for i := range rec.Visits {
+		v := &rec.Visits[i]
+		if len(v.DiagnosisProblemIDs) > 0 && problems == nil {
+			problems = make(map[string]bool, len(rec.Problems))
+			for _, p := range rec.Problems {
+				problems[p.ID] = true
+			}
+		}
+		if err := n.writePractitioner(v.Clinician); err != nil {
+			return err
+		}
+		if err := n.writePractitioner(v.Note.SignedBy); err != nil {
+			return err
+		}
+		e, err := m.encounter(v, problems)
+		if err == nil {
+			err = n.write(bulkEncounter, &e)
+		}
+		if err != nil {
+			return err
+		}
+		note, err := m.noteReference(v)
+		if err == nil {
+			err = n.write(bulkDocumentReference, &note)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	for i := range rec.Documents {
+		d := &rec.Documents[i]
+		if err := n.writePractitioner(d.AddedBy); err != nil {
+			return err
+		}
+		r, err := m.documentReference(d)
+		if err == nil {
+			err = n.write(bulkDocumentReference, &r)
+		}
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// writePractitioner writes a user's Practitioner the first time the
+// export names it.
+func (n *NDJSON) writePractitioner(a Author) error {
+	if a.ID == "" {
+		return nil // named by display only
+	}
+	id := resourceID("user", a.ID)
+	if n.written[id] {
+		return nil
+	}
+	if err := n.write(bulkPractitioner, practitionerOf(a)); err != nil {
+		return err
+	}
+	n.written[id] = true
 	return nil
 }
 

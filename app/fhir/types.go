@@ -30,6 +30,10 @@ type Record struct {
 	Immunizations []Immunization
 	LabResults    []LabResult
 	Vitals        []VitalsSet
+	// Visits and Documents are written by the bulk export only; a summary
+	// document (IPS) leaves them out.
+	Visits    []Visit
+	Documents []Document
 
 	// NoKnownAllergies is the clinician's recorded "no known allergies"
 	// statement; it is said only when Allergies holds no active allergy.
@@ -162,6 +166,61 @@ type VitalsSet struct {
 	SpO2        *float64 // %
 	Pain        *float64 // 0 to 10
 	Status      string   // final or entered_in_error
+}
+
+// Visit is an encounter and its note. The clinician, the signer and the
+// authors of documents are written as Practitioners, once each.
+type Visit struct {
+	ID        string // Folio's encounter id
+	Kind      string // visit (from an appointment) or walk_in
+	StartedAt string // RFC 3339
+	Status    string // open, signed or retracted
+	Clinician Author
+	// DiagnosisProblemIDs are the problems the visit diagnosed, primary
+	// first: Folio's ids of problems of this Record.
+	DiagnosisProblemIDs []string
+	Note                VisitNote
+}
+
+// VisitNote is a visit's SOAP note: a draft until SignedAt is set.
+type VisitNote struct {
+	ID            string
+	Subjective    string
+	Objective     string
+	Assessment    string
+	Plan          string
+	SavedAt       string // RFC 3339: the draft's last save
+	SignedAt      string // RFC 3339; "" for a draft
+	SignedBy      Author
+	RetractedAt   string // RFC 3339; "" unless retracted
+	RetractedBy   string // the name of who retracted it
+	RetractReason string
+	Addenda       []Addendum
+}
+
+// Addendum is text added to a signed note.
+type Addendum struct {
+	Text   string
+	Author string // the author's name
+	At     string // RFC 3339
+}
+
+// Document is a file of the chart, written beside the export: the
+// DocumentReference names it by URL and carries its size and SHA-1.
+type Document struct {
+	ID            string
+	VisitID       string // Folio's encounter id; "" for none
+	Title         string
+	Kind          string // referral_letter, lab_report, imaging_report, discharge_summary, consent, image, correspondence or other
+	Date          string // YYYY-MM-DD: the date of the document itself
+	MediaType     string
+	Size          int64
+	SHA1          string // base64 of the file's SHA-1, as FHIR's Attachment.hash
+	URL           string // where the file is, relative to the export's folder
+	Status        string // active or entered_in_error
+	RetractReason string
+	AddedAt       string // RFC 3339
+	AddedBy       Author
 }
 
 // Author is the clinician who composed the summary.

@@ -87,8 +87,11 @@ func variedRecords() map[string]Record {
 	unicode.Referral.Text = "Çok teşekkürler — 谢谢 — \"quoted\" <script>alert(1)</script>"
 	unicode.Problems[0].Title = "Diabetes <type 2> & co"
 
+	visits := withVisits(fullRecord())
+	visits.Patient.ID = "0193a0c4-0000-7000-8000-000000000006"
+
 	out := map[string]Record{"full": fullRecord(), "empty": emptyRecord(), "partial-dates": partial,
-		"text-results": text, "unicode": unicode}
+		"text-results": text, "unicode": unicode, "visits": visits}
 	for name, rec := range out {
 		out[name] = ownItems(rec, name)
 	}
@@ -101,6 +104,22 @@ func ownItems(rec Record, prefix string) Record {
 	rec.Problems, rec.Allergies = append([]Problem{}, rec.Problems...), append([]Allergy{}, rec.Allergies...)
 	rec.Medications, rec.Immunizations = append([]Medication{}, rec.Medications...), append([]Immunization{}, rec.Immunizations...)
 	rec.LabResults, rec.Vitals = append([]LabResult{}, rec.LabResults...), append([]VitalsSet{}, rec.Vitals...)
+	rec.Visits, rec.Documents = append([]Visit{}, rec.Visits...), append([]Document{}, rec.Documents...)
+	for i := range rec.Visits {
+		v := &rec.Visits[i]
+		v.ID, v.Note.ID = prefix+v.ID, prefix+v.Note.ID
+		v.DiagnosisProblemIDs = append([]string{}, v.DiagnosisProblemIDs...)
+		for j := range v.DiagnosisProblemIDs {
+			v.DiagnosisProblemIDs[j] = prefix + v.DiagnosisProblemIDs[j]
+		}
+	}
+	for i := range rec.Documents {
+		d := &rec.Documents[i]
+		d.ID = prefix + d.ID
+		if d.VisitID != "" {
+			d.VisitID = prefix + d.VisitID
+		}
+	}
 	for i := range rec.Problems {
 		rec.Problems[i].ID = prefix + rec.Problems[i].ID
 	}

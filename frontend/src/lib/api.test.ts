@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createClient, httpTransport, wailsTransport } from './api';
+import { createClient, httpTransport, wailsFolderChooser, wailsTransport } from './api';
 import { FolioError } from './errors';
 
 function fakeFetch(status: number, body: unknown) {
@@ -109,5 +109,22 @@ describe('saveFile', () => {
       Promise.reject(new Error('{"kind":"unauthenticated","message":"Please sign in."}')),
     );
     await expect(client.saveFile('x.csv', '')).rejects.toMatchObject({ kind: 'unauthenticated', message: 'Please sign in.' });
+  });
+});
+
+describe('chooseFolder', () => {
+  it('has no folder dialog in a browser: null, and the screen offers a typed path', async () => {
+    const client = createClient(httpTransport());
+    expect(client.canChooseFolder).toBe(false);
+    await expect(client.chooseFolder('Choose')).resolves.toBeNull();
+  });
+
+  it("asks the desktop window's dialog, '' when cancelled", async () => {
+    const answers = ['/home/admin/folio-export', ''];
+    const main = { Files: { ChooseFolder: async () => answers.shift() } };
+    const client = createClient(wailsTransport({}), undefined, undefined, wailsFolderChooser(main));
+    expect(client.canChooseFolder).toBe(true);
+    await expect(client.chooseFolder('Choose')).resolves.toBe('/home/admin/folio-export');
+    await expect(client.chooseFolder('Choose')).resolves.toBe('');
   });
 });

@@ -50,6 +50,7 @@ import type {
   AuditPage,
   AuthStatus,
   BackupFile,
+  ClinicExport,
   ClinicKey,
   ChartSummary,
   ChartDocument,
@@ -169,6 +170,22 @@ export function wailsBinarySaver(main: Bindings): BinarySaver {
   return async (name, base64) => (await main.Files.SaveBase64(name, base64)) as string;
 }
 
+/** FolderChooser asks for a folder and answers its full path, '' when the
+ * person cancelled, or null where there is no folder dialog (a browser:
+ * the screen then offers a default folder or a typed path). */
+export type FolderChooser = (title: string) => Promise<string | null>;
+
+export const browserFolderChooser: FolderChooser = async () => null;
+
+export function wailsFolderChooser(main: Bindings): FolderChooser {
+  return async (title) => (await main.Files.ChooseFolder(title)) as string;
+}
+
+function defaultFolderChooser(): FolderChooser {
+  if (typeof window !== 'undefined' && window.go?.main?.Files) return wailsFolderChooser(window.go.main);
+  return browserFolderChooser;
+}
+
 function defaultBinarySaver(): BinarySaver {
   if (typeof window !== 'undefined' && window.go?.main?.Files) return wailsBinarySaver(window.go.main);
   return browserBinarySaver;
@@ -185,7 +202,12 @@ function defaultSaver(): Saver {
 }
 
 /** Client is every call the UI makes, typed. */
-export function createClient(transport: Transport, saver: Saver = browserSaver, binarySaver: BinarySaver = browserBinarySaver) {
+export function createClient(
+  transport: Transport,
+  saver: Saver = browserSaver,
+  binarySaver: BinarySaver = browserBinarySaver,
+  folderChooser: FolderChooser = browserFolderChooser,
+) {
   const listeners = new Set<(e: FolioError) => void>();
   const call = async <T>(service: string, method: string, ...args: unknown[]): Promise<T> => {
     try {
@@ -209,6 +231,18 @@ export function createClient(transport: Transport, saver: Saver = browserSaver, 
     async saveBytes(name: string, base64: string, type = 'application/octet-stream'): Promise<string> {
       try {
         return await binarySaver(name, base64, type);
+      } catch (raw) {
+        throw toFolioError(raw instanceof Error && raw.message.startsWith('{') ? raw.message : raw);
+      }
+    },
+    /** canChooseFolder tells whether this window has a folder dialog (the
+     * desktop window does, a browser does not). */
+    canChooseFolder: folderChooser !== browserFolderChooser,
+    /** chooseFolder asks for a folder (see FolderChooser): its path, '' when
+     * cancelled, null when this window has no folder dialog. */
+    async chooseFolder(title: string): Promise<string | null> {
+      try {
+        return await folderChooser(title);
       } catch (raw) {
         throw toFolioError(raw instanceof Error && raw.message.startsWith('{') ? raw.message : raw);
       }
@@ -356,7 +390,8 @@ export function createClient(transport: Transport, saver: Saver = browserSaver, 
       createPatientFromImport: (importId: string) => call<ImportReview>('Chart', 'CreatePatientFromImport', importId),
       decideImportItems: (importId: string, decisions: ItemDecision[]) =>
         call<ImportReview>('Chart', 'DecideImportItems', importId, decisions),
-      finishImport: (importId: string) => call<ImportReview>('Chart', 'FinishImport', importId),
+      finishImport: (importId: string, decisions: ItemDecision[]) =>
+        call<ImportReview>('Chart', 'FinishImport', importId, decisions),
       abandonImport: (importId: string) => call<ImportReview>('Chart', 'AbandonImport', importId),
       importSources: (patientId: string) => call<ImportSource[]>('Chart', 'ImportSources', patientId),
       imports: (patientId: string) => call<ImportHistory>('Chart', 'Imports', patientId),
@@ -375,10 +410,12 @@ export function createClient(transport: Transport, saver: Saver = browserSaver, 
       backup: () => call<BackupFile>('Admin', 'Backup'),
       backups: () => call<BackupFile[]>('Admin', 'Backups'),
       clinicKey: () => call<ClinicKey>('Admin', 'ClinicKey'),
+      startClinicExport: (dir: string) => call<ClinicExport>('Admin', 'StartClinicExport', dir),
+      clinicExportStatus: () => call<ClinicExport>('Admin', 'ClinicExportStatus'),
     },
   };
 }
 
 export type Client = ReturnType<typeof createClient>;
 
-export const api: Client = createClient(defaultTransport(), defaultSaver(), defaultBinarySaver());
+export const api: Client = createClient(defaultTransport(), defaultSaver(), defaultBinarySaver(), defaultFolderChooser());

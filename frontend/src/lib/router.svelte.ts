@@ -20,6 +20,7 @@ export type Route =
   | { name: 'admin-audit' }
   | { name: 'admin-settings' }
   | { name: 'admin-backups' }
+  | { name: 'admin-export' }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -64,6 +65,8 @@ export function parseRoute(hash: string): Route {
         return { name: 'admin-schedule' };
       case 'merge':
         return { name: 'admin-merge' };
+      case 'export':
+        return { name: 'admin-export' };
     }
   }
   return { name: 'not-found', path };
@@ -107,6 +110,8 @@ export function href(route: Route): string {
       return '#/admin/settings';
     case 'admin-backups':
       return '#/admin/backups';
+    case 'admin-export':
+      return '#/admin/export';
     case 'not-found':
       return '#' + route.path;
   }

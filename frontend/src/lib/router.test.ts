@@ -19,6 +19,7 @@ describe('parseRoute', () => {
     ['#/templates', { name: 'templates' }],
     ['#/import', { name: 'import' }],
     ['#/admin/schedule', { name: 'admin-schedule' }],
+    ['#/admin/export', { name: 'admin-export' }],
     ['#/admin/nope', { name: 'not-found', path: '/admin/nope' }],
   ];
   for (const [hash, want] of cases) {

@@ -378,6 +378,39 @@ export interface BackupFile {
   createdAt: string;
 }
 
+/** What a whole-clinic export wrote (app/export_all.go). */
+export interface ExportCounts {
+  patients: number;
+  /** Lines written, by FHIR resource type. */
+  resources: Record<string, number>;
+  /** The NDJSON files, in the folder. */
+  files: string[];
+  /** How many chart documents' files were written, in the folder's documents/. */
+  documentFiles?: number;
+  seconds: number;
+}
+
+/** How the whole-clinic export started on the Export clinic screen stands
+ * (app/clinic_export.go). */
+export interface ClinicExport {
+  running: boolean;
+  done: number;
+  total: number;
+  /** RFC 3339; '' when none was started since Folio opened. */
+  startedAt: string;
+  finishedAt: string;
+  startedBy: string;
+  dir: string;
+  /** Once finished well. */
+  counts: ExportCounts | null;
+  /** What the files hold and what not, in export.json's words. */
+  included: string;
+  /** Why it failed, in users' words. */
+  error: string;
+  /** The folder a start with no folder would write to now. */
+  defaultDir: string;
+}
+
 // Scheduling (app/schedule*.go). Times are local wall-clock
 // "YYYY-MM-DDTHH:MM"; dates "YYYY-MM-DD".
 
@@ -1029,6 +1062,8 @@ export interface ImportItem {
   recordEntity: string;
   recordId: string;
   note: string;
+  /** The alerts accepting a pending medication or allergy would raise; finishing needs a reason for each. */
+  alerts: Alert[];
 }
 
 export interface ImportSection {
@@ -1058,6 +1093,8 @@ export interface ImportReview {
 export interface ItemDecision {
   itemId: string;
   decision: ImportChoice;
+  /** Reasons to continue past the item's alerts; read by finishImport. */
+  overrides?: Override[];
 }
 
 /** Where a chart record came from, when an import wrote it. */

@@ -1,7 +1,7 @@
 // The admin's screens: accounts, clinic settings, the audit trail, backups.
 
 import { api } from '../api';
-import type { AuditCheck, AuditEntry, AuditFilter, BackupFile, ClinicKey, NewUser, Settings, User } from '../types';
+import type { AuditCheck, AuditEntry, AuditFilter, BackupFile, ClinicExport, ClinicKey, NewUser, Settings, User } from '../types';
 import { session } from './session.svelte';
 
 export function emptyAuditFilter(): AuditFilter {
@@ -16,6 +16,9 @@ class AdminStore {
   auditCheck = $state<AuditCheck | null>(null);
   backups = $state<BackupFile[]>([]);
   clinicKey = $state<ClinicKey | null>(null);
+  clinicExport = $state<ClinicExport | null>(null);
+  private exportPoll: ReturnType<typeof setTimeout> | undefined;
+  private followingExport = false;
 
   constructor() {
     session.onSignOut(() => this.reset());
@@ -29,6 +32,8 @@ class AdminStore {
     this.auditCheck = null;
     this.backups = [];
     this.clinicKey = null;
+    this.stopExportPoll();
+    this.clinicExport = null;
   }
 
   async loadUsers() {
@@ -87,6 +92,40 @@ class AdminStore {
 
   async verifyAudit() {
     this.auditCheck = await api.admin.verifyAudit();
+  }
+
+  /** loadClinicExport reads how the clinic's export stands, and follows it
+   * while it runs. */
+  async loadClinicExport() {
+    this.clinicExport = await api.admin.clinicExportStatus();
+    if (this.clinicExport.running) this.pollClinicExport();
+  }
+
+  /** startClinicExport starts the whole-clinic export into dir ('' for a
+   * new folder in the data folder) and follows its progress. */
+  async startClinicExport(dir: string) {
+    this.clinicExport = await api.admin.startClinicExport(dir);
+    this.pollClinicExport();
+  }
+
+  /** The export runs in Go; its progress is read every 300 ms until it ends
+   * or the screen stops following it. */
+  private pollClinicExport() {
+    clearTimeout(this.exportPoll);
+    this.followingExport = true;
+    this.exportPoll = setTimeout(async () => {
+      try {
+        this.clinicExport = await api.admin.clinicExportStatus();
+      } catch {
+        return; // signed out or locked: the session store shows that screen
+      }
+      if (this.followingExport && this.clinicExport.running) this.pollClinicExport();
+    }, 300);
+  }
+
+  stopExportPoll() {
+    clearTimeout(this.exportPoll);
+    this.followingExport = false;
   }
 
   async loadBackups() {

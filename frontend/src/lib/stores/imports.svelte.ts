@@ -5,6 +5,7 @@
 
 import { api } from '../api';
 import type {
+  Alert,
   ImportChoice,
   ImportHistory,
   ImportItem,
@@ -23,6 +24,11 @@ export function effectiveChoice(it: ImportItem, chosen: ImportChoice | undefined
   const c = chosen ?? it.chosen;
   if (c) return c;
   return it.suggested;
+}
+
+/** reasonKey names the reason typed for one alert of one item. */
+export function reasonKey(it: ImportItem, a: Alert): string {
+  return it.id + ' ' + a.key;
 }
 
 /** choiceLabel says a choice or decision in the clinician's words. */
@@ -49,6 +55,8 @@ class ImportStore {
   review = $state<ImportReview | null>(null);
   /** The clinician's choices not yet sent, by item id. */
   choices = $state<Record<string, ImportChoice>>({});
+  /** The reasons typed to continue past items' alerts, by reasonKey. */
+  reasons = $state<Record<string, string>>({});
 
   /** The open chart's imported records: source by "entity/id". */
   patientId = $state('');
@@ -67,6 +75,7 @@ class ImportStore {
   reset() {
     this.review = null;
     this.choices = {};
+    this.reasons = {};
   }
 
   resetChart() {
@@ -81,6 +90,7 @@ class ImportStore {
     const data = await readAsBase64(file);
     this.review = await api.chart.startImport(file.name, data, passphrase);
     this.choices = {};
+    this.reasons = {};
     return this.review;
   }
 
@@ -111,14 +121,34 @@ class ImportStore {
   }
 
   /** finish sends the choices and writes the import in one step each:
-   * the choices are kept by Go, then every item is decided together. */
+   * the choices are kept by Go (and the review it returns shows the alerts
+   * of the items as now chosen), then every item is decided together, with
+   * the reasons typed for the alerts. Go refuses the whole import while an
+   * accepted item's alert has no reason. */
   async finish() {
     if (!this.review) return;
     const decisions: ItemDecision[] = Object.entries(this.choices).map(([itemId, decision]) => ({ itemId, decision }));
     if (decisions.length) this.review = await api.chart.decideImportItems(this.review.id, decisions);
     this.choices = {};
-    this.review = await api.chart.finishImport(this.review.id);
+    this.review = await api.chart.finishImport(this.review.id, this.overrides(this.review));
+    this.reasons = {};
     return this.review;
+  }
+
+  /** overrides are the reasons typed for each pending item's alerts, with
+   * the item's choice as Go keeps it (so sending them changes no choice). */
+  overrides(review: ImportReview): ItemDecision[] {
+    const out: ItemDecision[] = [];
+    for (const s of review.sections)
+      for (const it of s.items) {
+        if (it.decision !== 'pending' || !it.alerts?.length) continue;
+        out.push({
+          itemId: it.id,
+          decision: it.chosen,
+          overrides: it.alerts.map((a) => ({ alertKey: a.key, reason: this.reasons[reasonKey(it, a)] ?? '' })),
+        });
+      }
+    return out;
   }
 
   async abandon() {
