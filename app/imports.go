@@ -1061,6 +1061,30 @@ type ImportSummary struct {
 	Tally        ImportTally `json:"tally"`
 }
 
+// ImportsInReview lists the imports started and neither finished nor
+// abandoned, whoever started them, newest first: an import left half-way
+// (a closed window, a call away) is taken up again from here with
+// ImportReview.
+func (s *Chart) ImportsInReview() ([]ImportSummary, error) {
+	out := []ImportSummary{}
+	err := s.app.act(s.session, permClinical, func(o *op) error {
+		list, err := o.ImportsInReview()
+		if err != nil {
+			return err
+		}
+		for _, im := range list {
+			out = append(out, ImportSummary{ID: im.ID, FileName: im.FileName, Kind: im.Kind, Signature: im.Signature,
+				SignerClinic: im.SignerClinic, SourceOrg: im.SourceOrg, SourceDate: im.SourceDate, Status: im.Status,
+				ImportedAt: im.ImportedAt.Format(time.RFC3339)})
+		}
+		return o.audit("import.read", "", "imports", fmt.Sprintf("%d in review", len(out)))
+	})
+	if err != nil {
+		return []ImportSummary{}, err
+	}
+	return out, nil
+}
+
 // KeptOriginal is a resource an import kept only as its original: what it
 // is, why, and (from ImportOriginal) the resource as formatted JSON.
 type KeptOriginal struct {

@@ -95,6 +95,7 @@ var methodAccess = map[string]access{
 
 	"Chart.StartImport":             clinical,
 	"Chart.ImportReview":            clinical,
+	"Chart.ImportsInReview":         clinical,
 	"Chart.MatchImport":             clinical,
 	"Chart.CreatePatientFromImport": clinical,
 	"Chart.DecideImportItems":       clinical,

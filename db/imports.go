@@ -134,6 +134,13 @@ func (t *Tx) PatientImports(patientID string) ([]Import, error) {
 		WHERE patient_id = ? ORDER BY imported_at DESC, id DESC`, patientID)
 }
 
+// ImportsInReview lists the imports nobody has finished or abandoned,
+// newest first.
+func (t *Tx) ImportsInReview() ([]Import, error) {
+	return queryList(t, "imports in review", scanImport, `SELECT `+importColumns+` FROM imports
+		WHERE status = 'reviewing' ORDER BY imported_at DESC, id DESC`)
+}
+
 // MatchImport sets the chart an import under review is about;
 // ErrConflict when it is no longer under review.
 func (t *Tx) MatchImport(id, patientID string) error {

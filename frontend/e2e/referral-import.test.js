@@ -125,6 +125,15 @@ test('a referral exported by one Folio is imported into another, reconciled item
   const candidate = page.getByTestId('candidate').filter({ hasText: local.mrn });
   await candidate.getByRole('button', { name: 'This patient' }).click();
   await page.getByTestId('matched-patient').waitFor();
+
+  // Called away half-way (the window reloaded): the import waits under
+  // "Imports in review" and is taken up again where it was.
+  await page.reload();
+  const inReview = page.getByTestId('imports-in-review');
+  await inReview.getByText(exported.fileName).waitFor();
+  await shot('imports-in-review');
+  await inReview.getByRole('button', { name: 'Continue' }).click();
+  await page.getByTestId('matched-patient').waitFor();
   const items = page.getByTestId('import-item');
   assert.ok((await items.count()) >= 6, 'problem, allergy, medication, result and vitals are listed');
   assert.equal(await page.getByTestId('import-items').getByText('F32.9').count(), 0, 'the problem left out did not travel');

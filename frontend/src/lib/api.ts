@@ -79,6 +79,7 @@ import type {
   ReferralRequest,
   ImportHistory,
   ImportReview,
+  ImportSummary,
   ImportSource,
   ItemDecision,
   KeptOriginal,
@@ -386,6 +387,7 @@ export function createClient(
       startImport: (fileName: string, dataBase64: string, passphrase: string) =>
         call<ImportReview>('Chart', 'StartImport', fileName, dataBase64, passphrase),
       importReview: (importId: string) => call<ImportReview>('Chart', 'ImportReview', importId),
+      importsInReview: () => call<ImportSummary[]>('Chart', 'ImportsInReview'),
       matchImport: (importId: string, patientId: string) => call<ImportReview>('Chart', 'MatchImport', importId, patientId),
       createPatientFromImport: (importId: string) => call<ImportReview>('Chart', 'CreatePatientFromImport', importId),
       decideImportItems: (importId: string, decisions: ItemDecision[]) =>

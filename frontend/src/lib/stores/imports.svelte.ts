@@ -11,6 +11,7 @@ import type {
   ImportItem,
   ImportReview,
   ImportSource,
+  ImportSummary,
   ItemDecision,
   KeptOriginal,
 } from '../types';
@@ -58,6 +59,9 @@ class ImportStore {
   /** The reasons typed to continue past items' alerts, by reasonKey. */
   reasons = $state<Record<string, string>>({});
 
+  /** Imports started and not finished or abandoned, to take up again. */
+  inReview = $state<ImportSummary[]>([]);
+
   /** The open chart's imported records: source by "entity/id". */
   patientId = $state('');
   sources = $state<Record<string, ImportSource>>({});
@@ -74,6 +78,7 @@ class ImportStore {
 
   reset() {
     this.review = null;
+    this.inReview = [];
     this.choices = {};
     this.reasons = {};
   }
@@ -92,6 +97,10 @@ class ImportStore {
     this.choices = {};
     this.reasons = {};
     return this.review;
+  }
+
+  async loadInReview() {
+    this.inReview = await api.chart.importsInReview();
   }
 
   async open(importId: string) {
