@@ -81,9 +81,22 @@ export function shooter(page, name) {
 export const adminPassword = 'admin-password-123';
 
 /** setUp runs the first-run setup and adds a front desk and a clinician. */
-export function setUpClinic(folio) {
-  const r = folio.cli(['setup', '--clinic', 'Riverside Family Practice', '--username', 'admin', '--full-name', 'Ada Admin'], adminPassword + '\n');
+export function setUpClinic(folio, clinic = 'Riverside Family Practice', adminName = 'Ada Admin') {
+  const r = folio.cli(['setup', '--clinic', clinic, '--username', 'admin', '--full-name', adminName], adminPassword + '\n');
   if (r.status !== 0) throw new Error(`folio setup failed: ${r.stderr}`);
+}
+
+export const clinicianPassword = 'doctor-password-123';
+
+/** signInAsNewClinician adds a clinician as the admin, then signs them in. */
+export async function signInAsNewClinician(page, folio, username, fullName) {
+  await page.goto(folio.url);
+  await signIn(page, 'admin', adminPassword);
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  await call(page, 'Admin', 'AddUser', { username, fullName, role: 'clinician', password: clinicianPassword });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+  await signIn(page, username, clinicianPassword);
+  await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
 }
 
 export async function signIn(page, username, password) {

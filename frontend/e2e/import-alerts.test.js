@@ -10,23 +10,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adminPassword, artifacts, call, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
+import { artifacts, call, launchBrowser, setUpClinic, shooter, signInAsNewClinician, startFolio } from './harness.js';
 
 let clinicA;
 let clinicB;
 let chromium;
-const drPassword = 'doctor-password-123';
 
 before(async () => {
   clinicA = await startFolio();
   setUpClinic(clinicA);
-  clinicB = await startFolio({
-    prepare: (cli) => {
-      const r = cli(['setup', '--clinic', 'Northside Health Centre', '--username', 'admin', '--full-name', 'Nia Admin'],
-        adminPassword + '\n');
-      if (r.status !== 0) throw new Error(`folio setup failed: ${r.stderr}`);
-    },
-  });
+  clinicB = await startFolio();
+  setUpClinic(clinicB, 'Northside Health Centre', 'Nia Admin');
   chromium = await launchBrowser();
 });
 
@@ -35,17 +29,6 @@ after(async () => {
   await clinicA?.stop();
   await clinicB?.stop();
 });
-
-/** signInAsNewClinician adds a clinician as the admin, then signs them in. */
-async function signInAsNewClinician(page, folio, username, fullName) {
-  await page.goto(folio.url);
-  await signIn(page, 'admin', adminPassword);
-  await page.getByRole('heading', { name: 'Users' }).waitFor();
-  await call(page, 'Admin', 'AddUser', { username, fullName, role: 'clinician', password: drPassword });
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await signIn(page, username, drPassword);
-  await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
-}
 
 const person = { familyName: 'Mensah', givenNames: 'Kwame', birthDate: '1950-07-09', sex: 'male', phone: '555-310-4455' };
 const med = (drug, dose, frequency) => ({ drug, dose, route: 'oral', frequency, quantity: '30', refills: 1 });

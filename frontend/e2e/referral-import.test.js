@@ -12,23 +12,17 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { adminPassword, artifacts, call, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
+import { artifacts, call, launchBrowser, setUpClinic, shooter, signInAsNewClinician, startFolio } from './harness.js';
 
 let clinicA;
 let clinicB;
 let chromium;
-const drPassword = 'doctor-password-123';
 
 before(async () => {
   clinicA = await startFolio();
   setUpClinic(clinicA);
-  clinicB = await startFolio({
-    prepare: (cli) => {
-      const r = cli(['setup', '--clinic', 'Northside Health Centre', '--username', 'admin', '--full-name', 'Nia Admin'],
-        adminPassword + '\n');
-      if (r.status !== 0) throw new Error(`folio setup failed: ${r.stderr}`);
-    },
-  });
+  clinicB = await startFolio();
+  setUpClinic(clinicB, 'Northside Health Centre', 'Nia Admin');
   chromium = await launchBrowser();
 });
 
@@ -37,17 +31,6 @@ after(async () => {
   await clinicA?.stop();
   await clinicB?.stop();
 });
-
-/** signInAsNewClinician adds a clinician as the admin, then signs them in. */
-async function signInAsNewClinician(page, folio, username, fullName) {
-  await page.goto(folio.url);
-  await signIn(page, 'admin', adminPassword);
-  await page.getByRole('heading', { name: 'Users' }).waitFor();
-  await call(page, 'Admin', 'AddUser', { username, fullName, role: 'clinician', password: drPassword });
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await signIn(page, username, drPassword);
-  await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
-}
 
 test('a referral exported by one Folio is imported into another, reconciled item by item', async () => {
   // Clinic A: a chart, and its referral without the depression.
