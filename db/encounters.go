@@ -497,15 +497,10 @@ func (t *Tx) moveEncounters(from, to Patient, by string, at time.Time, reason st
 	if err := rows.Err(); err != nil {
 		return fmt.Errorf("list encounters of %s: %w", from.MRN, err)
 	}
-	why := fmt.Sprintf("Moved from MRN %s to MRN %s by a merge: %s", from.MRN, to.MRN, reason)
+	why := mergeWhy(from, to, reason)
 	for _, e := range list {
-		if err := t.keepRevision("encounter", e.ID, e.Version, e, by, at, why); err != nil {
+		if err := t.moveRow("encounters", "encounter", e.ID, e.Version, e, to, by, at, why); err != nil {
 			return err
-		}
-		_, err = t.exec(`UPDATE encounters SET patient_id = ?, version = version + 1, updated_at = ?, updated_by = ?
-			WHERE id = ? AND version = ?`, to.ID, formatTime(at), by, e.ID, e.Version)
-		if err != nil {
-			return fmt.Errorf("move encounter %s: %w", e.ID, err)
 		}
 	}
 	return nil

@@ -313,19 +313,14 @@ func (t *Tx) CountLabs() (orders, results int, err error) {
 // moveLabs gives every lab order and result of from to to, keeping the
 // version each replaces.
 func (t *Tx) moveLabs(from, to Patient, by string, at time.Time, reason string) error {
-	why := fmt.Sprintf("Moved from MRN %s to MRN %s by a merge: %s", from.MRN, to.MRN, reason)
+	why := mergeWhy(from, to, reason)
 	orders, err := t.LabOrders(from.ID)
 	if err != nil {
 		return err
 	}
 	for _, old := range orders {
-		if err := t.keepRevision("lab_order", old.ID, old.Version, old, by, at, why); err != nil {
+		if err := t.moveRow("lab_orders", "lab_order", old.ID, old.Version, old, to, by, at, why); err != nil {
 			return err
-		}
-		_, err = t.exec(`UPDATE lab_orders SET patient_id = ?, version = version + 1, updated_at = ?, updated_by = ?
-			WHERE id = ? AND version = ?`, to.ID, formatTime(at), by, old.ID, old.Version)
-		if err != nil {
-			return fmt.Errorf("move lab order %s: %w", old.ID, err)
 		}
 	}
 	results, err := t.LabResults(from.ID, -1)
@@ -333,13 +328,8 @@ func (t *Tx) moveLabs(from, to Patient, by string, at time.Time, reason string) 
 		return err
 	}
 	for _, old := range results {
-		if err := t.keepRevision("lab_result", old.ID, old.Version, old, by, at, why); err != nil {
+		if err := t.moveRow("lab_results", "lab_result", old.ID, old.Version, old, to, by, at, why); err != nil {
 			return err
-		}
-		_, err = t.exec(`UPDATE lab_results SET patient_id = ?, version = version + 1, updated_at = ?, updated_by = ?
-			WHERE id = ? AND version = ?`, to.ID, formatTime(at), by, old.ID, old.Version)
-		if err != nil {
-			return fmt.Errorf("move lab result %s: %w", old.ID, err)
 		}
 	}
 	return nil

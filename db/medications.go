@@ -176,15 +176,10 @@ func (t *Tx) moveMedications(from, to Patient, by string, at time.Time, reason s
 	if err != nil {
 		return err
 	}
-	why := fmt.Sprintf("Moved from MRN %s to MRN %s by a merge: %s", from.MRN, to.MRN, reason)
+	why := mergeWhy(from, to, reason)
 	for _, old := range rows {
-		if err := t.keepRevision("medication", old.ID, old.Version, old, by, at, why); err != nil {
+		if err := t.moveRow("medications", "medication", old.ID, old.Version, old, to, by, at, why); err != nil {
 			return err
-		}
-		_, err = t.exec(`UPDATE medications SET patient_id = ?, version = version + 1, updated_at = ?, updated_by = ?
-			WHERE id = ? AND version = ?`, to.ID, formatTime(at), by, old.ID, old.Version)
-		if err != nil {
-			return fmt.Errorf("move medication %s: %w", old.ID, err)
 		}
 	}
 	return nil

@@ -165,22 +165,37 @@ func (t *Tx) moveAppointments(from, to Patient, by string, at time.Time, reason 
 	if err := rows.Err(); err != nil {
 		return 0, fmt.Errorf("list appointments of %s: %w", from.MRN, err)
 	}
-	why := fmt.Sprintf("Moved from MRN %s to MRN %s by a merge: %s", from.MRN, to.MRN, reason)
+	why := mergeWhy(from, to, reason)
 	for _, id := range ids {
 		old, err := t.AppointmentByID(id)
 		if err != nil {
 			return 0, err
 		}
-		if err := t.keepRevision("appointment", old.ID, old.Version, old, by, at, why); err != nil {
+		if err := t.moveRow("appointments", "appointment", old.ID, old.Version, old, to, by, at, why); err != nil {
 			return 0, err
-		}
-		_, err = t.exec(`UPDATE appointments SET patient_id = ?, version = version + 1, updated_at = ?, updated_by = ?
-			WHERE id = ? AND version = ?`, to.ID, formatTime(at), by, old.ID, old.Version)
-		if err != nil {
-			return 0, fmt.Errorf("move appointment %s: %w", old.ID, err)
 		}
 	}
 	return len(ids), nil
+}
+
+// mergeWhy is the reason kept with each row a merge moves.
+func mergeWhy(from, to Patient, reason string) string {
+	return fmt.Sprintf("Moved from MRN %s to MRN %s by a merge: %s", from.MRN, to.MRN, reason)
+}
+
+// moveRow gives one row of table to the surviving chart, keeping the version
+// it replaces in revisions (as entity), which the clinical tables' triggers
+// require of every update.
+func (t *Tx) moveRow(table, entity, id string, version int, old any, to Patient, by string, at time.Time, why string) error {
+	if err := t.keepRevision(entity, id, version, old, by, at, why); err != nil {
+		return err
+	}
+	_, err := t.exec(`UPDATE `+table+` SET patient_id = ?, version = version + 1, updated_at = ?, updated_by = ?
+		WHERE id = ? AND version = ?`, to.ID, formatTime(at), by, id, version)
+	if err != nil {
+		return fmt.Errorf("move %s %s: %w", entity, id, err)
+	}
+	return nil
 }
 
 // MergedMRNs lists the MRNs of the charts merged into the patient, and of
