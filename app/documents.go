@@ -382,14 +382,8 @@ func (s *Chart) RetractDocument(id, reason string, version int) (Document, error
 		if err != nil {
 			return err
 		}
-		if old.Status == db.EnteredInError {
-			return errorf(Conflict, "This document was already retracted as entered in error.")
-		}
-		if _, err := o.chartPatient(old.PatientID); err != nil {
+		if err := o.checkRetractable("this document", old.PatientID, old.Status, old.Version, version); err != nil {
 			return err
-		}
-		if old.Version != version {
-			return errorf(Conflict, "Someone else changed this document meanwhile. Reload the chart and make your change again.")
 		}
 		next := old
 		next.Status, next.RetractReason = db.EnteredInError, reason

@@ -303,14 +303,8 @@ func (s *Chart) RetractImmunization(id, reason string, version int) (Immunizatio
 		if err != nil {
 			return err
 		}
-		if old.Status == db.EnteredInError {
-			return errorf(Conflict, "This immunization was already retracted as entered in error.")
-		}
-		if _, err := o.chartPatient(old.PatientID); err != nil {
+		if err := o.checkRetractable("this immunization", old.PatientID, old.Status, old.Version, version); err != nil {
 			return err
-		}
-		if old.Version != version {
-			return errorf(Conflict, "Someone else changed this immunization meanwhile. Reload the chart and make your change again.")
 		}
 		next := old
 		next.Status, next.RetractReason = db.EnteredInError, reason

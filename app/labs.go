@@ -887,14 +887,8 @@ func (s *Chart) RetractLabResult(id, reason string, version int) (LabResult, err
 		if err != nil {
 			return err
 		}
-		if old.Status == db.EnteredInError {
-			return errorf(Conflict, "This result was already retracted as entered in error.")
-		}
-		if _, err := o.chartPatient(old.PatientID); err != nil {
+		if err := o.checkRetractable("this result", old.PatientID, old.Status, old.Version, version); err != nil {
 			return err
-		}
-		if old.Version != version {
-			return errorf(Conflict, "Someone else changed this result meanwhile. Reload it and try again.")
 		}
 		next := old
 		next.Status, next.RetractReason, next.UpdatedAt, next.UpdatedBy = db.EnteredInError, reason, o.now, o.actor.userID

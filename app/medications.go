@@ -563,14 +563,8 @@ func (s *Chart) RetractMedication(id, reason string, version int) (Medication, e
 		if err != nil {
 			return err
 		}
-		if old.Status == db.EnteredInError {
-			return errorf(Conflict, "This medication was already retracted as entered in error.")
-		}
-		if _, err := o.chartPatient(old.PatientID); err != nil {
+		if err := o.checkRetractable("this medication", old.PatientID, old.Status, old.Version, version); err != nil {
 			return err
-		}
-		if old.Version != version {
-			return errorf(Conflict, "Someone else changed this medication meanwhile. Reload the chart and make your change again.")
 		}
 		next := old
 		next.Status, next.RetractReason = db.EnteredInError, reason

@@ -323,6 +323,23 @@ func (s *Chart) RetractProblem(id, reason string, version int) (Problem, error) 
 	return out, err
 }
 
+// checkRetractable refuses to retract a record already retracted, on a
+// chart this user may not open, or changed since the user read it (seen is
+// the version they saw); this names the record in the messages ("this
+// immunization").
+func (o *op) checkRetractable(this, patientID, status string, version, seen int) error {
+	if status == db.EnteredInError {
+		return errorf(Conflict, "%s was already retracted as entered in error.", strings.ToUpper(this[:1])+this[1:])
+	}
+	if _, err := o.chartPatient(patientID); err != nil {
+		return err
+	}
+	if version != seen {
+		return errorf(Conflict, "Someone else changed %s meanwhile. Reload the chart and make your change again.", this)
+	}
+	return nil
+}
+
 // reasonFields checks a required reason, missing saying what to write.
 func reasonFields(reason, missing string) fieldErrors {
 	fields := fieldErrors{}

@@ -559,14 +559,8 @@ func (s *Chart) RetractVitals(id, reason string, version int) (VitalsSet, error)
 		if err != nil {
 			return err
 		}
-		if old.Status == db.EnteredInError {
-			return errorf(Conflict, "These vitals were already retracted as entered in error.")
-		}
-		if _, err := o.chartPatient(old.PatientID); err != nil {
+		if err := o.checkRetractable("this set of vitals", old.PatientID, old.Status, old.Version, version); err != nil {
 			return err
-		}
-		if old.Version != version {
-			return errorf(Conflict, "Someone else changed these vitals meanwhile. Reload the chart and try again.")
 		}
 		next := old
 		next.Status, next.RetractReason = db.EnteredInError, reason
