@@ -36,10 +36,11 @@ func (o *op) importAlerts(patientID string, items []db.ImportItem, src importSou
 	var chartMeds []chartDrug
 	var chartAllergies []cds.AllergySubstance
 	if patientID != "" {
-		var err error
-		if chartMeds, chartAllergies, err = o.checkList(patientID, ""); err != nil {
+		list, err := o.checkList(patientID, "")
+		if err != nil {
 			return nil, err
 		}
+		chartMeds, chartAllergies = list.meds, list.allergies
 	}
 	type candidate struct {
 		item     db.ImportItem
@@ -62,12 +63,12 @@ func (o *op) importAlerts(patientID string, items []db.ImportItem, src importSou
 		switch row := rec.row.(type) {
 		case db.Medication:
 			if row.Status == db.MedActive {
-				c.drug = cds.Drug{Name: row.DrugName, RxNorm: row.RxNorm, Classes: row.Classes}
+				c.drug, _ = o.app.medicationDrug(row)
 				meds = append(meds, c)
 			}
 		case db.Allergy:
 			if row.Status == db.AllergyActive {
-				c.allergy = cds.AllergySubstance{Substance: row.Substance, Code: row.Code}
+				c.allergy, _ = o.app.allergySubstance(row)
 				allergies = append(allergies, c)
 			}
 		}
