@@ -24,12 +24,12 @@ func TestCodedAllergyAlertsOnAmoxicillin(t *testing.T) {
 	ta := newTestApp(t)
 	chart := ta.Clinician.Chart
 	for _, tc := range []struct{ substance, code string }{
-		{"Allergy to penicillin", "91936005"},  // SNOMED CT finding
-		{"Penicillin", "764146007"},            // SNOMED CT substance
-		{"Beta-lactam thing", "373270004"},     // SNOMED CT substance, IPS examples
-		{"Pfizerpen", "7980"},                  // RxNorm penicillin G
-		{"Pen V", "7984"},                      // RxNorm penicillin V
-		{"Amoxil", "723"},                      // RxNorm amoxicillin
+		{"Allergy to penicillin", "91936005"}, // SNOMED CT finding
+		{"Penicillin", "764146007"},           // SNOMED CT substance
+		{"Beta-lactam thing", "373270004"},    // SNOMED CT substance, IPS examples
+		{"Pfizerpen", "7980"},                 // RxNorm penicillin G
+		{"Pen V", "7984"},                     // RxNorm penicillin V
+		{"Amoxil", "723"},                     // RxNorm amoxicillin
 	} {
 		t.Run(tc.code, func(t *testing.T) {
 			p := ta.register(t, samplePatient())

@@ -114,10 +114,10 @@ type rule struct {
 // concurrent use. Load one with Load.
 type Knowledge struct {
 	drugs        []Drug
-	names        []searchName      // every name a drug is known by, for search
-	byName       map[string]int    // folded name, brand or other name -> drug
-	byCode       map[string]int    // RxNorm ingredient or product code -> drug
-	combos       map[string]int    // the drugs a combination is made of (comboKey) -> the combination
+	names        []searchName   // every name a drug is known by, for search
+	byName       map[string]int // folded name, brand or other name -> drug
+	byCode       map[string]int // RxNorm ingredient or product code -> drug
+	combos       map[string]int // the drugs a combination is made of (comboKey) -> the combination
 	snomed       map[string]snomedAllergen
 	cvx          *terminology.CVX
 	classIndex   map[string]int    // class name -> index
