@@ -39,6 +39,9 @@ type Allergy struct {
 	Version       int    `json:"version"`
 	CreatedAt     string `json:"createdAt"`
 	UpdatedAt     string `json:"updatedAt"`
+	// Whether the interaction check reads it (see DrugCheck): a drug or
+	// drug class it cannot read is marked not checked; a food is no drug.
+	Check DrugCheck `json:"check"`
 }
 
 // AllergyList is a patient's allergies (active, then inactive, then those
@@ -140,7 +143,9 @@ func (o *op) allergyList(patientID string) (AllergyList, error) {
 		return AllergyList{}, err
 	}
 	for _, r := range rows {
-		out.Allergies = append(out.Allergies, allergyView(r))
+		v := allergyView(r)
+		_, v.Check = o.app.allergySubstance(r)
+		out.Allergies = append(out.Allergies, v)
 	}
 	nka, ok, err := o.CurrentNoKnownAllergies(patientID)
 	if err != nil {
@@ -171,6 +176,7 @@ func (s *Chart) AddAllergy(patientID string, in AllergyInput) (Allergy, error) {
 			return err
 		}
 		out = allergyView(row)
+		_, out.Check = s.app.allergySubstance(row)
 		detail := fmt.Sprintf("%s (%s); %s", row.Substance, row.SubstanceKind, row.Severity)
 		if err := o.clearNoKnownAllergies(p.ID, &detail); err != nil {
 			return err

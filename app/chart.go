@@ -20,6 +20,9 @@ type ChartEntry struct {
 	Display string `json:"display"`
 	Status  string `json:"status"`
 	Since   string `json:"since"`
+	// NotChecked, for an allergy or medication the interaction check cannot
+	// read, says why (see DrugCheck); "" otherwise.
+	NotChecked string `json:"notChecked"`
 }
 
 // ChartSummary is the chart's first screen. Problems and Allergies are the
@@ -106,14 +109,18 @@ func (o *op) summarizeLists(patientID string, out *ChartSummary) error {
 		return err
 	}
 	for _, a := range allergies {
-		out.Allergies = append(out.Allergies, ChartEntry{ID: a.ID, Display: allergyDisplay(a), Status: a.Status, Since: a.Onset})
+		_, check := o.app.allergySubstance(a)
+		out.Allergies = append(out.Allergies, ChartEntry{ID: a.ID, Display: allergyDisplay(a), Status: a.Status, Since: a.Onset,
+			NotChecked: check.NotChecked})
 	}
 	medications, err := o.ActiveMedications(patientID)
 	if err != nil {
 		return err
 	}
 	for _, m := range medications {
-		out.Medications = append(out.Medications, ChartEntry{ID: m.ID, Display: medicationDisplay(m), Status: m.Status, Since: m.StartDate})
+		_, check := o.app.medicationDrug(m)
+		out.Medications = append(out.Medications, ChartEntry{ID: m.ID, Display: medicationDisplay(m), Status: m.Status, Since: m.StartDate,
+			NotChecked: check.NotChecked})
 		// A prescription with no refills left, taken for some weeks, needs
 		// renewing before it runs out (a short course just ends).
 		if m.Source == db.MedPrescribedHere && m.Refills == 0 && m.StartDate <= renewalAfter {

@@ -31,15 +31,17 @@ type importAlert struct {
 // allergy is checked against the chart's active medications (the file's
 // own are checked against it above). A medication or allergy that is not
 // active (stopped, resolved) raises nothing. patientID is the matched
-// chart; "" checks the file's items only.
-func (o *op) importAlerts(patientID string, items []db.ImportItem, src importSource) (map[string][]importAlert, error) {
+// chart; "" checks the file's items only. checks, when not nil, is given
+// whether each medication and allergy item is read by the check at all.
+func (o *op) importAlerts(patientID string, items []db.ImportItem, src importSource, checks map[string]DrugCheck) (map[string][]importAlert, error) {
 	var chartMeds []chartDrug
 	var chartAllergies []cds.AllergySubstance
 	if patientID != "" {
-		var err error
-		if chartMeds, chartAllergies, err = o.checkList(patientID, ""); err != nil {
+		list, err := o.checkList(patientID, "")
+		if err != nil {
 			return nil, err
 		}
+		chartMeds, chartAllergies = list.meds, list.allergies
 	}
 	type candidate struct {
 		item     db.ImportItem
@@ -59,17 +61,23 @@ func (o *op) importAlerts(patientID string, items []db.ImportItem, src importSou
 			return nil, err
 		}
 		c := candidate{item: it, accepted: orDefault(it.Chosen, it.Suggested) == db.ItemAccept}
+		var check DrugCheck
 		switch row := rec.row.(type) {
 		case db.Medication:
+			c.drug, check = o.app.medicationDrug(row)
 			if row.Status == db.MedActive {
-				c.drug = cds.Drug{Name: row.DrugName, RxNorm: row.RxNorm, Classes: row.Classes}
 				meds = append(meds, c)
 			}
 		case db.Allergy:
+			c.allergy, check = o.app.allergySubstance(row)
 			if row.Status == db.AllergyActive {
-				c.allergy = cds.AllergySubstance{Substance: row.Substance, Code: row.Code}
 				allergies = append(allergies, c)
 			}
+		default:
+			continue
+		}
+		if checks != nil {
+			checks[it.ID] = check
 		}
 	}
 	out := map[string][]importAlert{}

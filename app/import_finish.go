@@ -85,7 +85,7 @@ func (o *op) finishImport(im db.Import, p db.Patient, overrides map[string][]Ove
 	if err := o.suggest(items, p, chart, src); err != nil {
 		return ImportTally{}, err
 	}
-	alerts, err := o.importAlerts(p.ID, items, src)
+	alerts, err := o.importAlerts(p.ID, items, src, nil)
 	if err != nil {
 		return ImportTally{}, err
 	}

@@ -13,6 +13,7 @@ import (
 	"strings"
 	"time"
 
+	"folio/app/cds"
 	"folio/app/fhir"
 	"folio/db"
 )
@@ -176,6 +177,8 @@ func (o *op) medicationRecord(p db.Patient, x fhir.ImportMedication, src importS
 		rec.problem = err.Error()
 		return rec
 	}
+	// Every coding it came with counts towards its classes, not only the RxNorm one kept.
+	row.Classes = joinClasses(row.Classes, o.app.cds.ResolveDrug(x.Drug, importCodings(x.Codes)).Classes)
 	// The drug as Folio's list names it, which is how the chart keeps it.
 	for _, k := range medicationKeys(row.RxNorm, row.DrugName) {
 		if !slices.Contains(rec.keys, k) {
@@ -203,6 +206,24 @@ func dosageNote(x fhir.ImportMedication) string {
 		return ""
 	}
 	return "Dosage as sent: " + x.Dosage
+}
+
+// importCodings are a record's codings as the knowledge base reads them.
+func importCodings(codes []fhir.ImportCode) []cds.Coding {
+	out := make([]cds.Coding, 0, len(codes))
+	for _, c := range codes {
+		system := c.System
+		switch c.SystemName {
+		case "RxNorm":
+			system = cds.SystemRxNorm
+		case "SNOMED CT":
+			system = cds.SystemSNOMED
+		case "CVX":
+			system = cds.SystemCVX
+		}
+		out = append(out, cds.Coding{System: system, Code: c.Code, Display: c.Display})
+	}
+	return out
 }
 
 func medicationKeys(rxnorm, drug string) []string {

@@ -107,6 +107,9 @@ type ImportItem struct {
 	// or allergy would raise if accepted (see importAlerts); finishing
 	// with it accepted needs a reason for each.
 	Alerts []Alert `json:"alerts"`
+	// Check says whether a medication or allergy item is read by the
+	// interaction check (see DrugCheck); nil for other kinds.
+	Check *DrugCheck `json:"check"`
 }
 
 // ImportSection is the items of one kind, in the file's order.
@@ -613,13 +616,13 @@ func (o *op) importReview(id string) (ImportReview, error) {
 	if err != nil {
 		return ImportReview{}, err
 	}
-	alerts := map[string][]importAlert{}
+	alerts, checks := map[string][]importAlert{}, map[string]DrugCheck{}
 	if im.Status == db.ImportReviewing {
 		patientID := ""
 		if out.Patient != nil {
 			patientID = out.Patient.ID
 		}
-		if alerts, err = o.importAlerts(patientID, items, importSource{org: im.SourceOrg, date: im.SourceDate}); err != nil {
+		if alerts, err = o.importAlerts(patientID, items, importSource{org: im.SourceOrg, date: im.SourceDate}, checks); err != nil {
 			return ImportReview{}, err
 		}
 	}
@@ -628,6 +631,9 @@ func (o *op) importReview(id string) (ImportReview, error) {
 		view := importItemView(it)
 		if a := alerts[it.ID]; len(a) > 0 {
 			view.Alerts = plainAlerts(a)
+		}
+		if c, ok := checks[it.ID]; ok {
+			view.Check = &c
 		}
 		out.Tally.count(it)
 		if it.Kind == itemUnmapped {

@@ -80,6 +80,9 @@ type Medication struct {
 	// retracted), filled where the list is read (see userNames).
 	CreatedByName string `json:"createdByName"`
 	UpdatedByName string `json:"updatedByName"`
+	// Whether the interaction check reads this drug (see DrugCheck),
+	// filled where the list is read.
+	Check DrugCheck `json:"check"`
 
 	createdBy, updatedBy string // user ids
 }
@@ -220,55 +223,84 @@ func (s *Chart) Medications(patientID string) ([]Medication, error) {
 			return err
 		}
 		for _, r := range rows {
-			out = append(out, names.medication(medicationView(r, overrides)))
+			m := names.medication(medicationView(r, overrides))
+			_, m.Check = s.app.medicationDrug(r)
+			out = append(out, m)
 		}
 		return o.audit("medication.list", p.ID, "patient/"+p.ID, "")
 	})
 	return out, err
 }
 
-// drugOf is the drug the form names: from Folio's list when it is there
-// (by code, then by name), with its classes; else as typed, with none.
-func (a *App) drugOf(in MedicationInput) cds.Drug {
-	if d, ok := a.cds.Lookup(in.Drug, in.RxNorm); ok {
-		return d
+// drugOf is the drug the form names, as typed or picked and with the code
+// given, with its classes as the knowledge base reads it (by code, then by
+// name: a generic, brand or clinical drug string); a drug it cannot read
+// has none, and is not checked (see DrugCheck).
+//
+// A drug named without a code gets the RxNorm ingredient code of the drug
+// of the list it was read as, so it leaves Folio coded.
+func (a *App) drugOf(in MedicationInput) (cds.Drug, DrugCheck) {
+	r := a.cds.ResolveDrug(in.Drug, rxnormCodings(in.RxNorm))
+	d := cds.Drug{Name: in.Drug, RxNorm: in.RxNorm, Classes: r.Classes, Generic: r.Drug}
+	if listed, ok := a.cds.Lookup(r.Drug, ""); ok && d.RxNorm == "" && r.Mapped() {
+		d.RxNorm = listed.RxNorm
 	}
-	return cds.Drug{Name: in.Drug, RxNorm: in.RxNorm, Classes: []string{}}
+	return d, drugCheck(r, false)
 }
 
 // alertsFor checks drug against the patient's active medications (but
 // skip, the one being renewed) and active allergies; it returns the alerts
-// that involve drug, gravest first.
-func (o *op) alertsFor(patientID string, drug cds.Drug, skip string) ([]Alert, error) {
-	meds, allergies, err := o.checkList(patientID, skip)
-	if err != nil {
-		return nil, err
-	}
-	return o.app.drugAlerts(drug, meds, allergies), nil
-}
-
-// checkList is what a drug added to the patient's chart is checked
-// against: the active medications (but skip) and the active allergies.
-func (o *op) checkList(patientID, skip string) ([]chartDrug, []cds.AllergySubstance, error) {
-	active, err := o.ActiveMedications(patientID)
+// that involve drug, gravest first, and the chart's entries that could not
+// be checked.
+func (o *op) alertsFor(patientID string, drug cds.Drug, skip string) ([]Alert, []UncheckedEntry, error) {
+	list, err := o.checkList(patientID, skip)
 	if err != nil {
 		return nil, nil, err
 	}
-	meds := make([]chartDrug, 0, len(active))
+	return o.app.drugAlerts(drug, list.meds, list.allergies), list.unchecked, nil
+}
+
+// chartCheckList is what a drug added to a chart is checked against, and
+// the chart's entries the check cannot read.
+type chartCheckList struct {
+	meds      []chartDrug
+	allergies []cds.AllergySubstance
+	unchecked []UncheckedEntry
+}
+
+// checkList is what a drug added to the patient's chart is checked
+// against: the active medications (but skip) and the active allergies,
+// each as the knowledge base reads it now (see medicationDrug).
+func (o *op) checkList(patientID, skip string) (chartCheckList, error) {
+	var out chartCheckList
+	active, err := o.ActiveMedications(patientID)
+	if err != nil {
+		return out, err
+	}
+	out.meds = make([]chartDrug, 0, len(active))
 	for _, m := range active {
-		if m.ID != skip {
-			meds = append(meds, chartDrug{Drug: cds.Drug{Name: m.DrugName, RxNorm: m.RxNorm, Classes: m.Classes}, medicationID: m.ID})
+		if m.ID == skip {
+			continue
+		}
+		d, check := o.app.medicationDrug(m)
+		out.meds = append(out.meds, chartDrug{Drug: d, medicationID: m.ID})
+		if check.NotChecked != "" {
+			out.unchecked = append(out.unchecked, UncheckedEntry{Kind: "medication", ID: m.ID, Name: m.DrugName, Reason: check.NotChecked})
 		}
 	}
 	allergies, err := o.ActiveAllergies(patientID)
 	if err != nil {
-		return nil, nil, err
+		return out, err
 	}
-	substances := make([]cds.AllergySubstance, 0, len(allergies))
+	out.allergies = make([]cds.AllergySubstance, 0, len(allergies))
 	for _, a := range allergies {
-		substances = append(substances, cds.AllergySubstance{Substance: a.Substance, Code: a.Code})
+		s, check := o.app.allergySubstance(a)
+		out.allergies = append(out.allergies, s)
+		if check.NotChecked != "" {
+			out.unchecked = append(out.unchecked, UncheckedEntry{Kind: "allergy", ID: a.ID, Name: a.Substance, Reason: check.NotChecked})
+		}
 	}
-	return meds, substances, nil
+	return out, nil
 }
 
 // chartDrug is a drug a chart lists, with its medication's id ("" for one
@@ -294,11 +326,12 @@ func (a *App) drugAlerts(drug cds.Drug, meds []chartDrug, allergies []cds.Allerg
 }
 
 // CheckMedication tells what alerts adding the drug of in would raise for
-// the patient, against the active medications and allergies; only the drug
-// need be filled in, so the form can check as soon as it is chosen. The
-// check is audited, as it reads the chart.
-func (s *Chart) CheckMedication(patientID string, in MedicationInput) ([]Alert, error) {
-	out := []Alert{}
+// the patient, against the active medications and allergies, and what of
+// them (the drug itself included) could not be checked; only the drug need
+// be filled in, so the form can check as soon as it is chosen. The check
+// is audited, as it reads the chart.
+func (s *Chart) CheckMedication(patientID string, in MedicationInput) (MedicationCheck, error) {
+	out := MedicationCheck{Alerts: []Alert{}, Unchecked: []UncheckedEntry{}}
 	err := s.app.act(s.session, permClinical, func(o *op) error {
 		if msg := in.check(o.now)["drug"]; msg != "" {
 			return fieldErrors{"drug": msg}.err()
@@ -307,11 +340,22 @@ func (s *Chart) CheckMedication(patientID string, in MedicationInput) ([]Alert, 
 		if err != nil {
 			return err
 		}
-		drug := s.app.drugOf(in)
-		if out, err = o.alertsFor(p.ID, drug, ""); err != nil {
+		drug, check := s.app.drugOf(in)
+		alerts, unchecked, err := o.alertsFor(p.ID, drug, "")
+		if err != nil {
 			return err
 		}
-		return o.audit("medication.check", p.ID, "patient/"+p.ID, fmt.Sprintf("%s: %d alerts", drug.Name, len(out)))
+		out.Alerts = alerts
+		if check.NotChecked != "" {
+			out.Unchecked = append(out.Unchecked, UncheckedEntry{Kind: "new", Name: drug.Name, Reason: check.NotChecked})
+		}
+		out.Unchecked = append(out.Unchecked, unchecked...)
+		out.Note = uncheckedNote(out.Unchecked)
+		detail := fmt.Sprintf("%s: %d alerts", drug.Name, len(out.Alerts))
+		if len(out.Unchecked) > 0 {
+			detail += fmt.Sprintf("; %d entries not checked", len(out.Unchecked))
+		}
+		return o.audit("medication.check", p.ID, "patient/"+p.ID, detail)
 	})
 	return out, err
 }
@@ -336,16 +380,17 @@ func (s *Chart) AddMedication(patientID string, in MedicationInput, overrides []
 		if err := o.setMedicationFields(&row, in); err != nil {
 			return err
 		}
-		drug := cds.Drug{Name: row.DrugName, RxNorm: row.RxNorm, Classes: row.Classes}
+		drug, _ := s.app.medicationDrug(row)
 		return o.insertChecked(row, drug, "", overrides, "medication.add", &out)
 	})
 	return out, err
 }
 
-// setMedicationFields fills a new row from the form: the drug as listed,
-// and the prescriber (the clinician signed in, for a prescription here).
+// setMedicationFields fills a new row from the form: the drug as named
+// and coded, with its classes (the snapshot charted with it), and the
+// prescriber (the clinician signed in, for a prescription here).
 func (o *op) setMedicationFields(m *db.Medication, in MedicationInput) error {
-	drug := o.app.drugOf(in)
+	drug, _ := o.app.drugOf(in)
 	m.DrugName, m.RxNorm, m.Classes = drug.Name, drug.RxNorm, drug.Classes
 	m.Dose, m.Route, m.Frequency, m.Quantity, m.Refills = in.Dose, in.Route, in.Frequency, in.Quantity, in.Refills
 	m.StartDate, m.Source, m.Prescriber, m.Note = in.StartDate, in.Source, in.Prescriber, in.Note
@@ -363,7 +408,7 @@ func (o *op) setMedicationFields(m *db.Medication, in MedicationInput) error {
 // refuses unless every alert is overridden with a reason, then writes the
 // row, the overrides and their audit entries.
 func (o *op) insertChecked(row db.Medication, drug cds.Drug, skip string, overrides []Override, action string, out *Medication) error {
-	alerts, err := o.alertsFor(row.PatientID, drug, skip)
+	alerts, _, err := o.alertsFor(row.PatientID, drug, skip)
 	if err != nil {
 		return err
 	}
@@ -383,6 +428,7 @@ func (o *op) insertChecked(row db.Medication, drug cds.Drug, skip string, overri
 		return err
 	}
 	*out = medicationView(row, recorded)
+	_, out.Check = o.app.medicationDrug(row)
 	detail := fmt.Sprintf("%s %s %s %s; %s", row.DrugName, row.Dose, row.Route, row.Frequency, row.Source)
 	if row.RenewsID != "" {
 		detail += "; renews medication/" + row.RenewsID
@@ -539,7 +585,8 @@ func (s *Chart) RenewMedication(id string, in MedicationInput, version int, over
 			return err
 		}
 		row.DrugName, row.RxNorm, row.Classes = old.DrugName, old.RxNorm, old.Classes
-		drug := cds.Drug{Name: row.DrugName, RxNorm: row.RxNorm, Classes: row.Classes}
+		drug, _ := s.app.medicationDrug(row)
+		row.Classes = drug.Classes
 		if err := o.insertChecked(row, drug, old.ID, overrides, "medication.renew", &out); err != nil {
 			return err
 		}

@@ -74,7 +74,8 @@ func TestEveryONCPairThroughTheChart(t *testing.T) {
 			}
 			p := ta.register(t, samplePatient())
 			ta.addMed(t, p.ID, first.Name)
-			alerts, err := chart.CheckMedication(p.ID, sampleMedication(next.Name))
+			check, err := chart.CheckMedication(p.ID, sampleMedication(next.Name))
+			alerts := check.Alerts
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -144,7 +145,8 @@ func TestCheckMedication(t *testing.T) {
 				}
 			}
 			in := sampleMedication(tc.drug)
-			alerts, err := chart.CheckMedication(p.ID, in)
+			check, err := chart.CheckMedication(p.ID, in)
+			alerts := check.Alerts
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -311,7 +313,8 @@ func TestMergeMovesMedications(t *testing.T) {
 	survivor, dup := ta.register(t, samplePatient()), ta.register(t, samplePatient())
 	ta.addMed(t, survivor.ID, "metformin")
 	ta.addMed(t, dup.ID, "warfarin")
-	alerts, err := chart.CheckMedication(dup.ID, sampleMedication("ibuprofen"))
+	check, err := chart.CheckMedication(dup.ID, sampleMedication("ibuprofen"))
+	alerts := check.Alerts
 	if err != nil || len(alerts) == 0 {
 		t.Fatalf("alerts %v, %v", alerts, err)
 	}
@@ -334,7 +337,8 @@ func TestMergeMovesMedications(t *testing.T) {
 		t.Errorf("survivor has %d medications, %d overrides; want 3, 1", len(list), overrides)
 	}
 	// The survivor's check now sees the warfarin that came with the merge.
-	alerts, err = chart.CheckMedication(survivor.ID, sampleMedication("naproxen"))
+	check, err = chart.CheckMedication(survivor.ID, sampleMedication("naproxen"))
+	alerts = check.Alerts
 	if err != nil || len(alerts) == 0 {
 		t.Errorf("after merge: alerts %v, %v", alerts, err)
 	}
@@ -348,7 +352,7 @@ func TestSearchDrugs(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != 1 || got[0].Name != "amoxicillin/clavulanate" || got[0].RxNorm != "562251" {
+	if len(got) != 1 || got[0].Name != "amoxicillin/clavulanate" || got[0].RxNorm != "19711" {
 		t.Errorf("SearchDrugs(amox clav) = %+v", got)
 	}
 }
@@ -369,7 +373,8 @@ func BenchmarkCheckMedication15(b *testing.B) {
 	for _, d := range []string{"warfarin", "simvastatin", "metformin", "lisinopril", "amlodipine", "metoprolol",
 		"furosemide", "omeprazole", "sertraline", "levothyroxine", "aspirin", "albuterol", "gabapentin", "allopurinol"} {
 		in := sampleMedication(d)
-		alerts, err := chart.CheckMedication(p.ID, in)
+		check, err := chart.CheckMedication(p.ID, in)
+		alerts := check.Alerts
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -393,7 +398,8 @@ func TestCheckMedicationNeedsOnlyTheDrug(t *testing.T) {
 	ta := newTestApp(t)
 	p := ta.register(t, samplePatient())
 	ta.addMed(t, p.ID, "warfarin")
-	alerts, err := ta.Clinician.Chart.CheckMedication(p.ID, app.MedicationInput{Drug: "ibuprofen"})
+	check, err := ta.Clinician.Chart.CheckMedication(p.ID, app.MedicationInput{Drug: "ibuprofen"})
+	alerts := check.Alerts
 	if err != nil || len(alerts) != 1 {
 		t.Errorf("alerts %+v, %v; want one", alerts, err)
 	}

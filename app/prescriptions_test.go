@@ -32,7 +32,8 @@ func TestPrescription(t *testing.T) {
 	ta.addMed(t, p.ID, "warfarin")
 	in := sampleMedication("ibuprofen")
 	in.Dose, in.Frequency, in.Quantity, in.Refills = "400 mg", "three times a day", "21 tablets", 0
-	alerts, err := chart.CheckMedication(p.ID, in)
+	check, err := chart.CheckMedication(p.ID, in)
+	alerts := check.Alerts
 	if err != nil || len(alerts) == 0 {
 		t.Fatalf("alerts %v, %v; want the warfarin-NSAID one", alerts, err)
 	}

@@ -13,6 +13,7 @@ import (
 	"sort"
 	"strings"
 
+	"folio/app/terminology"
 	"folio/db"
 )
 
@@ -27,6 +28,10 @@ var (
 	allergyRulesFile []byte
 	//go:embed onc-high-priority-ddi-classes.tsv
 	oncFile []byte
+	//go:embed rxnorm-products.tsv
+	productsFile []byte
+	//go:embed allergens.tsv
+	allergensFile []byte
 )
 
 // Severities of an alert, gravest first.
@@ -44,17 +49,24 @@ func SeverityRank(severity string) int { return severityRank[severity] }
 
 // Drug is a drug as charted: its name, its RxNorm code if known, and its
 // classes. A medication keeps the classes it had when it was charted.
+// Generic is the drug of the list it was resolved to ("" if none), which
+// tells that two differently named entries are the same drug. Brands are
+// the list's brand names of a drug of the list.
 type Drug struct {
 	Name    string   `json:"name"`
 	RxNorm  string   `json:"rxnorm"`
 	Classes []string `json:"classes"`
+	Generic string   `json:"generic"`
+	Brands  []string `json:"brands,omitempty"`
 }
 
 // AllergySubstance is what a patient's allergy names: a drug, a drug class
-// ("penicillins", "sulfa") or anything else, with its code if recorded.
+// ("penicillins", "sulfa") or anything else, with the codings it was
+// recorded with. Code alone (no Codings) is read as GuessCoding reads it.
 type AllergySubstance struct {
-	Substance string `json:"substance"`
-	Code      string `json:"code"`
+	Substance string   `json:"substance"`
+	Code      string   `json:"code"`
+	Codings   []Coding `json:"codings"`
 }
 
 // Alert is one interaction or allergy conflict. Key identifies it for an
@@ -102,9 +114,12 @@ type rule struct {
 // concurrent use. Load one with Load.
 type Knowledge struct {
 	drugs        []Drug
-	folded       []string          // drugs[i].Name folded, for search
-	byName       map[string]int    // folded name -> drug
-	byCode       map[string]int    // RxNorm code -> drug
+	names        []searchName   // every name a drug is known by, for search
+	byName       map[string]int // folded name, brand or other name -> drug
+	byCode       map[string]int // RxNorm ingredient or product code -> drug
+	combos       map[string]int // the drugs a combination is made of (comboKey) -> the combination
+	snomed       map[string]snomedAllergen
+	cvx          *terminology.CVX
 	classIndex   map[string]int    // class name -> index
 	madeOf       map[int][]int     // a class made of others -> those
 	classWords   map[string]string // folded word an allergy may name -> class
@@ -148,31 +163,11 @@ func list(s string) []string {
 
 // Load reads the embedded knowledge base and indexes it.
 func Load() (*Knowledge, error) {
-	k := &Knowledge{byName: map[string]int{}, byCode: map[string]int{}, classIndex: map[string]int{},
-		madeOf: map[int][]int{}, classWords: map[string]string{}}
-	drugRows, err := rows("drugs.tsv", drugsFile, 3)
-	if err != nil {
+	k := &Knowledge{byName: map[string]int{}, byCode: map[string]int{}, combos: map[string]int{},
+		snomed: map[string]snomedAllergen{}, classIndex: map[string]int{}, madeOf: map[int][]int{},
+		classWords: map[string]string{}}
+	if err := k.loadDrugs(); err != nil {
 		return nil, err
-	}
-	for _, r := range drugRows {
-		d := Drug{Name: r[0], Classes: list(r[2])}
-		codes := list(r[1])
-		if len(codes) > 0 {
-			d.RxNorm = codes[0]
-		}
-		key := fold(d.Name)
-		if _, dup := k.byName[key]; dup {
-			return nil, fmt.Errorf("drugs.tsv: %s listed twice", d.Name)
-		}
-		k.byName[key] = len(k.drugs)
-		for _, c := range codes {
-			k.byCode[c] = len(k.drugs)
-		}
-		for _, c := range d.Classes {
-			k.class(c)
-		}
-		k.drugs = append(k.drugs, d)
-		k.folded = append(k.folded, key)
 	}
 	classRows, err := rows("classes.tsv", classesFile, 3)
 	if err != nil {
@@ -197,6 +192,16 @@ func Load() (*Knowledge, error) {
 	if k.allergyRules, err = k.rules("allergy-rules.tsv", allergyRulesFile); err != nil {
 		return nil, err
 	}
+	if err := k.loadProducts(); err != nil {
+		return nil, err
+	}
+	if err := k.loadAllergens(); err != nil {
+		return nil, err
+	}
+	if k.cvx, err = terminology.LoadCVX(); err != nil {
+		return nil, err
+	}
+	k.class(classVaccines)
 	if len(k.classIndex) > 64*len(classSet{}) {
 		return nil, fmt.Errorf("cds: %d classes, at most %d", len(k.classIndex), 64*len(classSet{}))
 	}
@@ -289,19 +294,30 @@ func (k *Knowledge) Members(class string) []Drug {
 	return out
 }
 
-// Lookup finds a drug of the list by RxNorm code or by name.
+// Lookup finds a drug of the list by RxNorm code or by name (a generic,
+// brand or other name, or a clinical drug string read down to its
+// ingredients).
 func (k *Knowledge) Lookup(name, rxnorm string) (Drug, bool) {
-	if i, ok := k.byCode[rxnorm]; ok && rxnorm != "" {
-		return k.drugs[i], true
+	var codings []Coding
+	if rxnorm != "" {
+		codings = []Coding{{System: SystemRxNorm, Code: rxnorm}}
 	}
-	if i, ok := k.byName[fold(name)]; ok {
-		return k.drugs[i], true
+	i, _ := k.resolveDrug(name, codings)
+	if i < 0 {
+		return Drug{}, false
 	}
-	return Drug{}, false
+	return k.drugs[i], true
 }
 
-// Search finds drugs whose name has a word starting with query's words
-// (all of them), names starting with the query first; at most limit.
+// searchName is one name a drug is known by, folded.
+type searchName struct {
+	folded string
+	drug   int
+}
+
+// Search finds drugs one of whose names (generic, brand, other spelling)
+// has a word starting with each of query's words, names starting with the
+// query first; each drug once, at most limit.
 func (k *Knowledge) Search(query string, limit int) []Drug {
 	words := strings.Fields(fold(query))
 	out := []Drug{}
@@ -309,14 +325,16 @@ func (k *Knowledge) Search(query string, limit int) []Drug {
 		return out
 	}
 	var first, rest []int
-	for i, name := range k.folded {
-		if !allPrefixes(name, words) {
+	seen := map[int]bool{}
+	for _, n := range k.names {
+		if seen[n.drug] || !allPrefixes(n.folded, words) {
 			continue
 		}
-		if strings.HasPrefix(name, words[0]) {
-			first = append(first, i)
+		seen[n.drug] = true
+		if strings.HasPrefix(n.folded, words[0]) {
+			first = append(first, n.drug)
 		} else {
-			rest = append(rest, i)
+			rest = append(rest, n.drug)
 		}
 	}
 	for _, i := range append(first, rest...) {
@@ -362,28 +380,29 @@ type allergen struct {
 }
 
 func (k *Knowledge) resolveAllergy(a AllergySubstance) allergen {
+	codings := a.Codings
+	if len(codings) == 0 && a.Code != "" {
+		codings = []Coding{GuessCoding(a.Code)}
+	}
+	r := k.ResolveAllergen(a.Substance, codings)
 	out := allergen{substance: a.Substance}
-	if d, ok := k.Lookup(a.Substance, a.Code); ok {
-		out.drug, out.classes = fold(d.Name), k.classesOf(d)
-		return out
+	if r.Drug != "" {
+		out.drug = fold(r.Drug)
 	}
-	folded := fold(a.Substance)
-	class, ok := k.classWords[folded]
-	if !ok {
-		class, ok = k.classWords[strings.TrimSuffix(folded, " allergy")]
-	}
-	if ok {
-		if s, err := k.matching(class); err == nil {
-			out.classes = s
-		} else if i, ok := k.classIndex[class]; ok {
-			out.classes.add(i)
-		}
-		return out
-	}
-	if i, ok := k.classIndex[a.Substance]; ok { // a class by its own name
-		out.classes.add(i)
-	}
+	out.classes = k.matchingAll(r.Classes)
 	return out
+}
+
+// matchingAll is the set of classes a rule naming any of classes matches:
+// each class and the classes it is made of.
+func (k *Knowledge) matchingAll(classes []string) classSet {
+	var s classSet
+	for _, c := range classes {
+		if m, err := k.matching(c); err == nil {
+			s.union(m)
+		}
+	}
+	return s
 }
 
 // Check finds every interaction between two of meds (the same drug twice
@@ -391,15 +410,15 @@ func (k *Knowledge) resolveAllergy(a AllergySubstance) allergen {
 // given (the snapshot charted with it).
 func (k *Knowledge) Check(meds []Drug, allergies []AllergySubstance) []Alert {
 	sets := make([]classSet, len(meds))
-	names := make([]string, len(meds))
+	names := make([]string, len(meds)) // the same drug has the same name here
 	for i, d := range meds {
-		sets[i], names[i] = k.classesOf(d), fold(d.Name)
+		sets[i], names[i] = k.classesOf(d), identity(d)
 	}
 	var out []Alert
 	for i := range meds {
 		for j := i + 1; j < len(meds); j++ {
 			if names[i] == names[j] {
-				out = append(out, Alert{Key: "ddi:same-drug:" + names[i], Kind: "drug-drug", Severity: Moderate,
+				out = append(out, Alert{Key: "ddi:same-drug:" + fold(meds[i].Name), Kind: "drug-drug", Severity: Moderate,
 					What:   "Same drug twice: " + meds[i].Name,
 					Why:    "The patient already takes this drug: a second prescription risks a double dose. Renew or change the one on the list instead.",
 					Source: "Duplicate therapy", Drugs: []string{meds[i].Name, meds[j].Name}})
@@ -419,7 +438,7 @@ func (k *Knowledge) Check(meds []Drug, allergies []AllergySubstance) []Alert {
 		}
 		for i, d := range meds {
 			if al.drug != "" && al.drug == names[i] {
-				out = append(out, Alert{Key: "allergy:same-drug:" + al.drug + ":" + names[i], Kind: "drug-allergy",
+				out = append(out, Alert{Key: "allergy:same-drug:" + al.drug + ":" + fold(d.Name), Kind: "drug-allergy",
 					Severity: Contraindicated, What: "Allergy to " + a.Substance + ": this is the same drug",
 					Why: "The patient is recorded as allergic to this drug.", Source: "Patient's allergy list",
 					Drugs: []string{d.Name}, Allergy: a.Substance})
@@ -427,7 +446,7 @@ func (k *Knowledge) Check(meds []Drug, allergies []AllergySubstance) []Alert {
 			}
 			for _, r := range k.allergyRules {
 				if al.classes.meets(r.a) && sets[i].meets(r.b) {
-					out = append(out, Alert{Key: "allergy:" + r.ID + ":" + fold(a.Substance) + ":" + names[i],
+					out = append(out, Alert{Key: "allergy:" + r.ID + ":" + fold(a.Substance) + ":" + fold(d.Name),
 						Kind: "drug-allergy", Severity: r.Severity, What: r.What, Why: r.Why, Source: r.Source,
 						Drugs: []string{d.Name}, Allergy: a.Substance})
 					break // the first (gravest) rule that applies; rules are listed within class first
@@ -437,6 +456,15 @@ func (k *Knowledge) Check(meds []Drug, allergies []AllergySubstance) []Alert {
 	}
 	sort.SliceStable(out, func(i, j int) bool { return severityRank[out[i].Severity] < severityRank[out[j].Severity] })
 	return out
+}
+
+// identity is what tells two entries are the same drug: the drug of the
+// list each was resolved to, else its name.
+func identity(d Drug) string {
+	if d.Generic != "" {
+		return fold(d.Generic)
+	}
+	return fold(d.Name)
 }
 
 // fold is db.Fold ("Amoxicillin/Clavulanate" -> "amoxicillin clavulanate"),

@@ -38,6 +38,7 @@ import type {
   Vaccine,
   Medication,
   MedicationInput,
+  MedicationCheck,
   MedicationHistory,
   Prescription,
   Override,
@@ -337,7 +338,7 @@ export function createClient(
         call<Allergy>('Chart', 'RetractAllergy', id, reason, version),
       searchDrugs: (query: string, limit = 10) => call<Drug[]>('Chart', 'SearchDrugs', query, limit),
       medications: (patientId: string) => call<Medication[]>('Chart', 'Medications', patientId),
-      checkMedication: (patientId: string, m: MedicationInput) => call<Alert[]>('Chart', 'CheckMedication', patientId, m),
+      checkMedication: (patientId: string, m: MedicationInput) => call<MedicationCheck>('Chart', 'CheckMedication', patientId, m),
       addMedication: (patientId: string, m: MedicationInput, overrides: Override[]) =>
         call<Medication>('Chart', 'AddMedication', patientId, m, overrides),
       stopMedication: (id: string, reason: string, stopDate: string, version: number) =>

@@ -130,6 +130,8 @@ export interface ChartEntry {
   display: string;
   status: string;
   since: string;
+  /** For a medication or allergy the interaction check cannot read: why ("free text", "unknown code RxNorm 123"). */
+  notChecked?: string;
 }
 
 export interface ChartSummary {
@@ -294,6 +296,7 @@ export interface Allergy extends Omit<AllergyInput, 'status'> {
   version: number;
   createdAt: string;
   updatedAt: string;
+  check?: DrugCheck;
 }
 
 export interface AllergyList {
@@ -614,6 +617,32 @@ export interface Drug {
   name: string;
   rxnorm: string;
   classes: string[] | null;
+  /** The drug of Folio's list it is, "" when none. */
+  generic?: string;
+  brands?: string[] | null;
+}
+
+/** Whether the interaction check reads a medication or allergy (app/drug_checks.go). */
+export interface DrugCheck {
+  checked: boolean;
+  checkedAs: string;
+  /** Why a drug or drug allergy is not checked; "" when it is, or when it is no drug (a food). */
+  notChecked: string;
+}
+
+/** A chart entry (or the drug being added) the interaction check could not read. */
+export interface UncheckedEntry {
+  kind: 'medication' | 'allergy' | 'new';
+  id: string;
+  name: string;
+  reason: string;
+}
+
+/** What adding a drug would raise, and what could not be checked (Chart.CheckMedication). */
+export interface MedicationCheck {
+  alerts: Alert[] | null;
+  unchecked: UncheckedEntry[] | null;
+  note: string;
 }
 
 export interface MedicationInput {
@@ -645,6 +674,7 @@ export interface Medication extends Omit<MedicationInput, 'source'> {
   updatedAt: string;
   createdByName: string;
   updatedByName: string;
+  check?: DrugCheck;
 }
 
 /** One step of a medication's story (app/prescriptions.go). */
@@ -1064,6 +1094,8 @@ export interface ImportItem {
   note: string;
   /** The alerts accepting a pending medication or allergy would raise; finishing needs a reason for each. */
   alerts: Alert[];
+  /** For a medication or allergy: whether the interaction check reads it. */
+  check?: DrugCheck | null;
 }
 
 export interface ImportSection {
