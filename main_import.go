@@ -53,6 +53,8 @@ func runImport(ctx context.Context, args []string, stdout io.Writer) error {
 		return &exitError{2, errors.New("import: name the file to import (see --help)")}
 	case (*mrn == "") == !*newPatient:
 		return &exitError{2, errors.New("import: say which chart the record goes to: --patient MRN, or --new to register the patient")}
+	case *newPatient && *mismatchReason != "":
+		return &exitError{2, errors.New("import: --mismatch-reason goes with --patient MRN: a new chart is registered from the file itself")}
 	}
 	data, err := os.ReadFile(file)
 	if err != nil {

@@ -2,6 +2,7 @@ package app
 
 import (
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"strings"
 	"unicode/utf8"
@@ -138,6 +139,13 @@ func (a *App) ImportFile(req CommandLineImport) (ImportReview, error) {
 		}
 		return o.audit("import.finish", p.ID, "import/"+id, detail)
 	})
+	var refused *Error
+	if errors.As(err, &refused) {
+		// The message names both people or the charts; the fields only
+		// repeat it for the import screen.
+		delete(refused.Fields, "mismatch")
+		delete(refused.Fields, "registered")
+	}
 	return out, err
 }
 
@@ -155,9 +163,20 @@ func (o *op) commandLineOverrides(im db.Import, p db.Patient, reason string) (ma
 		return nil, 0, err
 	}
 	src := importSource{org: im.SourceOrg, date: im.SourceDate}
-	alerts, err := o.importAlerts(p.ID, items, src)
-	if err != nil || len(alerts) == 0 {
+	all, err := o.importAlerts(p.ID, items, src)
+	if err != nil {
 		return nil, 0, err
+	}
+	// Only the items to be written need reasons: importAlerts also says
+	// what an item suggested "already present" would raise if accepted.
+	alerts := map[string][]importAlert{}
+	for _, it := range items {
+		if it.Decision == db.ItemPending && orDefault(it.Chosen, it.Suggested) == db.ItemAccept && len(all[it.ID]) > 0 {
+			alerts[it.ID] = all[it.ID]
+		}
+	}
+	if len(alerts) == 0 {
+		return nil, 0, nil
 	}
 	if reason == "" {
 		named, err := o.nameImportAlerts(p, items, alerts, src)
