@@ -90,6 +90,90 @@ func TestImportIdentityRule(t *testing.T) {
 	}
 }
 
+// TestImportThatNamesNoPatient: a file that names no patient Folio can
+// read (none at all, or one carrying a modifier extension, kept as the
+// original) cannot be checked against a chart, so it is matched only with
+// a reason.
+func TestImportThatNamesNoPatient(t *testing.T) {
+	ta := newTestApp(t)
+	c := ta.Clinician.Chart
+	chart := ta.register(t, samplePatient())
+	condition := `{"resourceType":"Condition","id":"c","code":{"text":"Asthma"}}`
+	for name, data := range map[string][]byte{
+		"no patient": []byte(`{"resourceType":"Bundle","type":"collection","entry":[{"resource":` + condition + `}]}`),
+		"a patient with a modifier extension": personBundle(`,"modifierExtension":[{"url":"https://example.org/not-a-person"}]`+riveraFields,
+			strings.Replace(condition, `"id":"c"`, `"id":"c","subject":{"reference":"urn:uuid:p"}`, 1)),
+	} {
+		t.Run(name, func(t *testing.T) {
+			r, err := c.StartImport("file.json", b64(data), "")
+			if err != nil || r.Incoming != nil {
+				t.Fatalf("incoming %+v, %v", r.Incoming, err)
+			}
+			_, err = c.MatchImport(r.ID, chart.ID)
+			if e := wantKind(t, err, app.Conflict); !strings.HasPrefix(e.Fields["mismatch"], "The file does not say whom it is about, so Folio cannot check it is about MRN "+chart.MRN+", Ana Sofia Rivera") {
+				t.Errorf("refused with %q", e.Message)
+			}
+			if r, err = c.MatchImportDespiteMismatch(r.ID, chart.ID, "the covering letter names her"); err != nil || r.Patient == nil {
+				t.Errorf("matched %+v, %v", r.Patient, err)
+			}
+		})
+	}
+}
+
+// TestImportKeepsModifierExtensions imports the IPS example with modifier
+// extensions added by hand (fhir/testdata/SOURCES.md): the allergy that
+// carries one, the medication whose dosage carries one and the medication
+// naming a Medication that carries one are kept as originals, with the
+// reason, and listed with the chart's imported originals; the rest is
+// charted as from the original file.
+func TestImportKeepsModifierExtensions(t *testing.T) {
+	ta := newTestApp(t)
+	c := ta.Clinician.Chart
+	r := startExample(t, ta.Clinician, filepath.Join("fhir", "testdata", "handmade", "Bundle-IPS-examples-Bundle-01-modifier-extensions.json"))
+	r, err := c.CreatePatientFromImport(r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	done, err := c.FinishImport(r.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAccounted(t, done)
+	if done.Tally != (app.ImportTally{Written: 9, KeptOriginal: 11}) { // the original file: 12 written, 8 kept
+		t.Errorf("tally %+v", done.Tally)
+	}
+	history, err := c.Imports(done.Patient.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := map[string]string{}
+	for _, o := range history.Originals {
+		kept[o.ResourceType+"/"+o.ResourceID] = o.Detail
+	}
+	for id, url := range map[string]string{
+		"AllergyIntolerance/72884cad-ebe6-4f43-a51a-2f978275f132":  "handmade-allergy-ruled-out (at the resource)",
+		"MedicationStatement/c220e36c-eb67-4fc4-9ba1-2fabc52acec6": "handmade-dose-withheld (at dosage[0])",
+		"MedicationStatement/47524493-846a-4a26-bae2-4ab03e60f02e": "handmade-placebo (at the resource)",
+	} {
+		if !strings.Contains(kept[id], "modifier extension Folio does not understand: https://example.org/fhir/StructureDefinition/"+url) {
+			t.Errorf("%s kept as %q", id, kept[id])
+		}
+	}
+	allergies, err := c.Allergies(done.Patient.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range allergies.Allergies {
+		if strings.Contains(strings.ToLower(a.Substance), "penicillin") {
+			t.Errorf("the allergy carrying the extension was charted: %+v", a)
+		}
+	}
+	meds, err := c.Medications(done.Patient.ID)
+	if err != nil || len(meds) != 0 {
+		t.Errorf("medications %+v, %v: none", meds, err)
+	}
+}
+
 // TestWrongPatientFileRefused: the Synthea record of a girl born 2017
 // cannot be matched to the chart of a man born 1949 without a written
 // reason; with one, the reason is kept with the import, shown in its
