@@ -701,13 +701,14 @@ func BenchmarkImport1000(b *testing.B) {
 	bundle := importBundle(1000)
 	b.ResetTimer()
 	for i := range b.N {
-		// Each round is another patient (born a day later): registering
-		// the same one twice is refused.
+		// Each round is another patient (born a day later, with another
+		// identifier): registering the same one twice is refused.
 		b.StopTimer()
 		born := time.Date(1950, 3, 4, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i).Format("2006-01-02")
-		data := b64(bytes.Replace(bundle, []byte(`"birthDate":"1950-03-04"`), []byte(`"birthDate":"`+born+`"`), 1))
+		data := bytes.Replace(bundle, []byte(`"birthDate":"1950-03-04"`), []byte(`"birthDate":"`+born+`"`), 1)
+		data = bytes.Replace(data, []byte(`"value":"X1"`), []byte(fmt.Sprintf(`"value":"X%d"`, i+1)), 1)
 		b.StartTimer()
-		r, err := ta.Clinician.Chart.StartImport("history.json", data, "")
+		r, err := ta.Clinician.Chart.StartImport("history.json", b64(data), "")
 		if err != nil {
 			b.Fatal(err)
 		}
