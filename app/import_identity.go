@@ -98,8 +98,8 @@ func incomingOf(im db.Import) (*IncomingPatient, error) {
 	return received.Patient, nil
 }
 
-// checkIdentity compares the patient of import im (in, nil when the file
-// names none) with chart p by the rule above.
+// checkIdentity compares the patient a file describes (in, nil when it
+// names none) with chart p's by the rule above.
 func (o *op) checkIdentity(in *IncomingPatient, p db.Patient) (identityCheck, error) {
 	c := identityCheck{mrn: p.MRN, chart: personWords(p.GivenNames, p.FamilyName, p.Sex, p.BirthDate)}
 	if in == nil {
