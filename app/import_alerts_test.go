@@ -347,21 +347,3 @@ func TestImportAlertsBeforeMatching(t *testing.T) {
 		t.Errorf("amoxicillin item %+v", amoxicillin)
 	}
 }
-
-// TestCommandLineImportRefusesAlerts: the command line gives no reasons,
-// so a file whose drug meets an alert is refused, with nothing written and
-// the clinician sent to the import screen.
-func TestCommandLineImportRefusesAlerts(t *testing.T) {
-	ta := newTestApp(t)
-	p := ta.register(t, samplePatient())
-	ta.addMed(t, p.ID, "ibuprofen")
-	before := ta.importCounts(t)
-	_, err := ta.ImportFile(app.CommandLineImport{FileName: "referral.json", Data: alertBundle(nil, []string{"warfarin"}),
-		PatientMRN: p.MRN, Username: clinicianUsername})
-	if e := wantKind(t, err, app.Invalid); !strings.Contains(e.Message, "import screen") || len(e.Fields) != 1 {
-		t.Errorf("refused with %q, fields %v", e.Message, e.Fields)
-	}
-	if after := ta.importCounts(t); after != before {
-		t.Errorf("a refused import wrote: before %+v, after %+v", before, after)
-	}
-}

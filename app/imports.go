@@ -139,6 +139,11 @@ type ImportReview struct {
 	Warnings   []string         `json:"warnings"`
 	Found      ImportFound      `json:"found"`
 	Tally      ImportTally      `json:"tally"`
+	// MatchNote is what the import keeps of the match: why the clinician
+	// matched a chart whose patient's details differ from the file's
+	// (while it is reviewed and after), "Registered as MRN …" or, once
+	// finished, "Matched to MRN …"; "" when there is nothing to say yet.
+	MatchNote string `json:"matchNote"`
 }
 
 // ItemDecision is the clinician's choice for one item: accept, skip,
@@ -608,7 +613,7 @@ func (o *op) importReview(id string) (ImportReview, error) {
 		out.Patient = &hit
 	}
 	if im.Status == db.ImportReviewing && received.Patient != nil {
-		if out.Candidates, err = o.importCandidates(*received.Patient); err != nil {
+		if out.Candidates, err = o.importCandidates(*received.Patient, im.FileSHA256); err != nil {
 			return ImportReview{}, err
 		}
 	}
@@ -616,6 +621,7 @@ func (o *op) importReview(id string) (ImportReview, error) {
 	if err != nil {
 		return ImportReview{}, err
 	}
+	out.MatchNote = matchNote(items)
 	alerts, checks := map[string][]importAlert{}, map[string]DrugCheck{}
 	if im.Status == db.ImportReviewing {
 		patientID := ""
@@ -684,15 +690,27 @@ func verificationOf(im db.Import, encrypted bool) ImportVerification {
 }
 
 // importCandidates are this clinic's charts that may be the incoming
-// patient: a chart an earlier import matched to the same identifier of the
-// sender (its MRN, say) first, then the front desk's likely duplicates
+// patient: a chart an earlier import of the same file (fileSHA256) went
+// into, or that an earlier import matched to the same identifier of the
+// sender (its MRN, say), first, then the front desk's likely duplicates
 // (name and birth date, phone).
-func (o *op) importCandidates(in IncomingPatient) ([]DuplicateMatch, error) {
+func (o *op) importCandidates(in IncomingPatient, fileSHA256 string) ([]DuplicateMatch, error) {
 	out := []DuplicateMatch{}
 	seen := map[string]bool{}
 	ownSystem, err := o.ownMRNSystem()
 	if err != nil {
 		return nil, err
+	}
+	sameFile, err := o.PatientsImportedFromFile(fileSHA256)
+	if err != nil {
+		return nil, err
+	}
+	for _, id := range sameFile {
+		if p, _, err := o.livePatient(id); err == nil && !seen[p.ID] {
+			seen[p.ID] = true
+			out = append(out, DuplicateMatch{Patient: hitView(p, false), Score: 100,
+				Reasons: []string{"The same file was imported into this chart before"}, MatchedOn: []string{"file"}})
+		}
 	}
 	for _, id := range in.Identifiers {
 		if id.System == "" || id.Value == "" {
@@ -790,10 +808,35 @@ func (o *op) reviewing(importID string) (db.Import, error) {
 
 // MatchImport chooses the chart the import is about, after the clinician
 // compared it with the incoming patient; the suggestions then say what the
-// chart has already.
+// chart has already. A chart whose patient is not the file's (see
+// import_identity.go) is refused (kind conflict) with both people named,
+// also in Fields["mismatch"]: MatchImportDespiteMismatch goes ahead.
 func (s *Chart) MatchImport(importID, patientID string) (ImportReview, error) {
+	return s.matchImport(importID, patientID, nil)
+}
+
+// MatchImportDespiteMismatch matches the import to a chart whose patient's
+// details differ from the file's, when the clinician confirms it is the
+// same person all the same and says why (a name changed by marriage, a
+// birth date the sender had wrong). The reason is kept with the import,
+// shown in its history and audited. A chart that does match is matched
+// as MatchImport does.
+func (s *Chart) MatchImportDespiteMismatch(importID, patientID, reason string) (ImportReview, error) {
+	return s.matchImport(importID, patientID, &reason)
+}
+
+// matchImport is MatchImport, and with a reason (nil: none asked for)
+// MatchImportDespiteMismatch.
+func (s *Chart) matchImport(importID, patientID string, reason *string) (ImportReview, error) {
 	var out ImportReview
 	err := s.app.act(s.session, permClinical, func(o *op) error {
+		why := ""
+		if reason != nil {
+			why = strings.TrimSpace(*reason)
+			if err := reasonFields(why, "Say why this file is about this chart's patient although the details differ.").err(); err != nil {
+				return err
+			}
+		}
 		im, err := o.reviewing(importID)
 		if err != nil {
 			return err
@@ -802,18 +845,87 @@ func (s *Chart) MatchImport(importID, patientID string) (ImportReview, error) {
 		if err != nil {
 			return err
 		}
-		if err := o.matchImport(im, p); err != nil {
+		check, err := o.matchChecked(im, p, why,
+			"Check you chose the right chart. If it is the same person all the same, say why and import into this chart anyway.")
+		if err != nil {
 			return err
 		}
 		if out, err = o.importReview(im.ID); err != nil {
 			return err
 		}
-		return o.audit("import.match", p.ID, "import/"+im.ID, fmt.Sprintf("%s matched to MRN %s", im.FileName, p.MRN))
+		return o.audit("import.match", p.ID, "import/"+im.ID, matchAudit(im, p, check, why))
 	})
 	return out, err
 }
 
-// matchImport sets the import's chart and suggests again against it.
+// matchAudit says in the audit how an import was matched.
+func matchAudit(im db.Import, p db.Patient, check identityCheck, reason string) string {
+	detail := fmt.Sprintf("%s matched to MRN %s", im.FileName, p.MRN)
+	switch {
+	case !check.agrees():
+		detail += fmt.Sprintf(" despite a mismatch: %s Reason: %s", check.sentence(), reason)
+	case check.how != "":
+		detail += " (" + check.how + ")"
+	}
+	return detail
+}
+
+// matchChecked matches the import to chart p when the file is about p's
+// patient (see import_identity.go), or when reason says why it is all the
+// same; otherwise it refuses, naming both people and ending with then.
+// A match despite a mismatch is noted on the file's patient item.
+func (o *op) matchChecked(im db.Import, p db.Patient, reason, then string) (identityCheck, error) {
+	in, err := incomingOf(im)
+	if err != nil {
+		return identityCheck{}, err
+	}
+	check, err := o.checkIdentity(in, p)
+	if err != nil {
+		return check, err
+	}
+	note := ""
+	if !check.agrees() {
+		if reason == "" {
+			return check, mismatchError(check, then)
+		}
+		note = mismatchNote(check, o.actor.username, reason)
+	}
+	if err := o.matchImport(im, p); err != nil {
+		return check, err
+	}
+	return check, o.notePatientItem(im.ID, note)
+}
+
+// notePatientItem sets (or, with "", clears) the note of the file's
+// pending patient item.
+func (o *op) notePatientItem(importID, note string) error {
+	items, err := o.ImportItems(importID)
+	if err != nil {
+		return err
+	}
+	for _, it := range items {
+		if it.Kind == itemPatient && it.Decision == db.ItemPending && it.Note != note {
+			if err := o.NoteImportItem(it.ID, note); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// matchNote is the note of the file's patient item (see
+// ImportReview.MatchNote).
+func matchNote(items []db.ImportItem) string {
+	for _, it := range items {
+		if it.Kind == itemPatient && it.Note != "" {
+			return it.Note
+		}
+	}
+	return ""
+}
+
+// matchImport sets the import's chart and suggests again against it;
+// callers check first that the file is about the chart's patient.
 func (o *op) matchImport(im db.Import, p db.Patient) error {
 	if err := o.MatchImport(im.ID, p.ID); err != nil {
 		return err
@@ -844,6 +956,12 @@ func (o *op) matchImport(im db.Import, p db.Patient) error {
 // by the front desk's rules, from what the file says of them (a field the
 // file lacks, such as a birth date, is a field error: register them at the
 // front desk and match the import instead), and matches the import to it.
+// A person who has a chart here already (the same file or sender's
+// identifier imported into it before, or the same person by the rule of
+// import_identity.go) is refused (kind conflict), naming the chart(s) to
+// match instead: importing the same file twice never makes a second chart.
+// Someone who only looks like a registered patient is registered at the
+// front desk, which warns but allows it, and the import matched to them.
 func (s *Chart) CreatePatientFromImport(importID string) (ImportReview, error) {
 	var out ImportReview
 	err := s.app.act(s.session, permClinical, func(o *op) error {
@@ -851,7 +969,9 @@ func (s *Chart) CreatePatientFromImport(importID string) (ImportReview, error) {
 		if err != nil {
 			return err
 		}
-		p, err := o.createPatientFromImport(im)
+		p, err := o.createPatientFromImport(im, func(string) string {
+			return "Choose that chart above and import the record into it. If this is someone else, register them at the front desk and then choose their chart."
+		})
 		if err != nil {
 			return err
 		}
@@ -864,8 +984,9 @@ func (s *Chart) CreatePatientFromImport(importID string) (ImportReview, error) {
 }
 
 // createPatientFromImport registers the import's incoming patient and
-// matches the import to the new chart.
-func (o *op) createPatientFromImport(im db.Import) (db.Patient, error) {
+// matches the import to the new chart, unless they have a chart here
+// already (see CreatePatientFromImport; instead says what to do then).
+func (o *op) createPatientFromImport(im db.Import, instead func(mrn string) string) (db.Patient, error) {
 	var received importReceived
 	if err := json.Unmarshal([]byte(im.Received), &received); err != nil {
 		return db.Patient{}, fmt.Errorf("read import %s: %w", im.ID, err)
@@ -886,6 +1007,13 @@ func (o *op) createPatientFromImport(im db.Import) (db.Patient, error) {
 	ph, fields := in.check(o.now)
 	if err := fields.err(); err != nil {
 		return db.Patient{}, err
+	}
+	registered, err := o.alreadyRegistered(im, *received.Patient)
+	if err != nil {
+		return db.Patient{}, err
+	}
+	if len(registered) > 0 {
+		return db.Patient{}, registeredError(registered, instead)
 	}
 	seq, err := o.NextSequence("mrn", 1)
 	if err != nil {
@@ -918,7 +1046,7 @@ func (o *op) decidePatientItem(importID, decision string, p db.Patient) error {
 		it.Decision, it.DecidedAt, it.DecidedBy = decision, o.now, o.actor.userID
 		if decision == db.ItemAccepted {
 			it.RecordEntity, it.RecordID, it.Note = "patient", p.ID, "Registered as MRN "+p.MRN
-		} else {
+		} else if it.Note == "" { // else it says why the chart was matched despite a mismatch
 			it.Note = "Matched to MRN " + p.MRN
 		}
 		if err := o.DecideImportItem(it); err != nil {
@@ -1065,6 +1193,7 @@ type ImportSummary struct {
 	Status       string      `json:"status"`
 	ImportedAt   string      `json:"importedAt"`
 	Tally        ImportTally `json:"tally"`
+	MatchNote    string      `json:"matchNote"` // see ImportReview.MatchNote
 }
 
 // ImportsInReview lists the imports started and neither finished nor
@@ -1134,6 +1263,7 @@ func (s *Chart) Imports(patientID string) (ImportHistory, error) {
 			for _, it := range items {
 				sum.Tally.count(it)
 			}
+			sum.MatchNote = matchNote(items)
 			out.Imports = append(out.Imports, sum)
 		}
 		kept, err := o.KeptOriginals(p.ID)

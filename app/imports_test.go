@@ -490,7 +490,8 @@ func TestImportReconcile(t *testing.T) {
 
 // TestFinishImportWritesAllOrNothing: an accepted item that can no longer
 // be charted when the import is finished (here a dose before the birth of
-// the chart chosen after accepting it) refuses the whole import.
+// the chart chosen after accepting it, matched although the birth dates
+// differ) refuses the whole import.
 func TestFinishImportWritesAllOrNothing(t *testing.T) {
 	ta := newTestAppAt(t, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
 	c := ta.Clinician
@@ -507,7 +508,7 @@ func TestFinishImportWritesAllOrNothing(t *testing.T) {
 		t.Fatal(err)
 	}
 	younger := ta.register(t, app.PatientInput{FamilyName: "Toy", GivenNames: "Alexis", BirthDate: "2025-01-01", Sex: "male"})
-	if _, err := c.Chart.MatchImport(r.ID, younger.ID); err != nil {
+	if _, err := c.Chart.MatchImportDespiteMismatch(r.ID, younger.ID, "the sender had the birth year wrong"); err != nil {
 		t.Fatal(err)
 	}
 	before := ta.importCounts(t)
@@ -594,17 +595,26 @@ func TestMergeMovesImports(t *testing.T) {
 	}
 }
 
-// A small bundle for the role table.
+// Small bundles for the role table: about someone not registered (Ngozi
+// Abara, to register), and about the fixture's patient (to match).
 const roleBundle = `{"resourceType":"Bundle","type":"collection","entry":[
 	{"resource":{"resourceType":"Patient","id":"p","name":[{"family":"Abara","given":["Ngozi"]}],"birthDate":"1990-04-05","gender":"female"}},
 	{"resource":{"resourceType":"Condition","id":"c","subject":{"reference":"Patient/p"},
 	 "code":{"coding":[{"system":"http://hl7.org/fhir/sid/icd-10-cm","code":"J45.909"}],"text":"Asthma"}}},
 	{"resource":{"resourceType":"Encounter","id":"e","subject":{"reference":"Patient/p"},"status":"finished"}}]}`
 
-// startedImport starts a fresh import for a method of the role table.
+var roleBundleOfThePatient = strings.Replace(strings.Replace(roleBundle, `"name":[{"family":"Abara","given":["Ngozi"]}],"birthDate":"1990-04-05"`,
+	`"name":[{"family":"Rivera","given":["Ana","Sofia"]}],"birthDate":"1984-06-21"`, 1), "Abara", "Rivera", 1)
+
+// startedImport starts a fresh import for a method of the role table: of
+// the fixture's patient, matched to their chart when matched says.
 func (f *roleFixture) startedImport(t *testing.T, matched bool) app.ImportReview {
 	t.Helper()
-	r, err := f.chart.StartImport("role.json", b64([]byte(roleBundle)), "")
+	bundle := roleBundle
+	if matched {
+		bundle = roleBundleOfThePatient
+	}
+	r, err := f.chart.StartImport("role.json", b64([]byte(bundle)), "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -623,7 +633,13 @@ func (f *roleFixture) importArgs(t *testing.T, method string) []any {
 	case "Chart.ImportReview", "Chart.AbandonImport", "Chart.CreatePatientFromImport":
 		return []any{f.startedImport(t, false).ID}
 	case "Chart.MatchImport":
-		return []any{f.startedImport(t, false).ID, f.patient.ID}
+		r, err := f.chart.StartImport("role.json", b64([]byte(roleBundleOfThePatient)), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []any{r.ID, f.patient.ID}
+	case "Chart.MatchImportDespiteMismatch":
+		return []any{f.startedImport(t, false).ID, f.patient.ID, "her name and birth date were changed by a court order"}
 	case "Chart.DecideImportItems":
 		r := f.startedImport(t, false)
 		return []any{r.ID, []app.ItemDecision{{ItemID: r.Sections[1].Items[0].ID, Decision: "skip"}}}
@@ -682,10 +698,17 @@ func importBundle(n int) []byte {
 // accepted item with its audit entry). The target is under 500 ms.
 func BenchmarkImport1000(b *testing.B) {
 	ta := newTestAppAt(b, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
-	data := b64(importBundle(1000))
+	bundle := importBundle(1000)
 	b.ResetTimer()
-	for range b.N {
-		r, err := ta.Clinician.Chart.StartImport("history.json", data, "")
+	for i := range b.N {
+		// Each round is another patient (born a day later, with another
+		// identifier): registering the same one twice is refused.
+		b.StopTimer()
+		born := time.Date(1950, 3, 4, 0, 0, 0, 0, time.UTC).AddDate(0, 0, i).Format("2006-01-02")
+		data := bytes.Replace(bundle, []byte(`"birthDate":"1950-03-04"`), []byte(`"birthDate":"`+born+`"`), 1)
+		data = bytes.Replace(data, []byte(`"value":"X1"`), []byte(fmt.Sprintf(`"value":"X%d"`, i+1)), 1)
+		b.StartTimer()
+		r, err := ta.Clinician.Chart.StartImport("history.json", b64(data), "")
 		if err != nil {
 			b.Fatal(err)
 		}

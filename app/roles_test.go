@@ -105,6 +105,8 @@ var methodAccess = map[string]access{
 	"Chart.Imports":                 clinical,
 	"Chart.ImportOriginal":          clinical,
 
+	"Chart.MatchImportDespiteMismatch": clinical,
+
 	"Chart.ReferralPreview": clinical,
 	"Chart.ExportReferral":  clinical,
 	"Chart.PatientCopy":     clinical,

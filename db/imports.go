@@ -193,6 +193,26 @@ func (t *Tx) PatientsImportedAs(system, value string) ([]string, error) {
 	return out, rows.Err()
 }
 
+// PatientsImportedFromFile lists the charts that finished imports of the
+// same file (by its SHA-256) went into, most recent first.
+func (t *Tx) PatientsImportedFromFile(sha256 string) ([]string, error) {
+	rows, err := t.query(`SELECT patient_id FROM imports WHERE file_sha256 = ? AND patient_id IS NOT NULL
+		AND status = 'done' GROUP BY patient_id ORDER BY max(imported_at) DESC`, sha256)
+	if err != nil {
+		return nil, fmt.Errorf("find patient imported from file: %w", err)
+	}
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var id string
+		if err := rows.Scan(&id); err != nil {
+			return nil, fmt.Errorf("find patient imported from file: %w", err)
+		}
+		out = append(out, id)
+	}
+	return out, rows.Err()
+}
+
 const importItemColumns = `id, import_id, seq, kind, resource_type, resource_id, display, detail, raw, mapped,
 	suggested, chosen, decision, record_entity, record_id, decided_at, decided_by, note`
 
@@ -281,6 +301,14 @@ func (t *Tx) DecideImportItem(it ImportItem) error {
 		decided_by = ?, note = ? WHERE id = ? AND decision = 'pending'`,
 		it.Decision, it.RecordEntity, it.RecordID, formatTime(it.DecidedAt), it.DecidedBy, it.Note, it.ID)
 	return oneRow(res, err, "decide import item "+it.ID)
+}
+
+// NoteImportItem sets the note of a pending item (the file's patient,
+// when the clinician matched it to a chart whose details differ, says
+// why). ErrConflict when the item is decided already.
+func (t *Tx) NoteImportItem(id, note string) error {
+	res, err := t.exec(`UPDATE import_items SET note = ? WHERE id = ? AND decision = 'pending'`, note, id)
+	return oneRow(res, err, "note import item "+id)
 }
 
 // ImportSource is where a chart record came from, when an import made it.

@@ -460,6 +460,9 @@ type inBundle struct {
 	usedMeds  map[int]bool // Medication resources an item was read from
 	orgNames  map[int]string
 	encOrg    map[int]string // Encounter → its service provider's name
+	// patientKept is set when a Patient was kept as the original for a
+	// modifier extension, so the file names its patient but Folio cannot.
+	patientKept bool
 }
 
 func inParseEntries(head inBundleHead, entries []inEntry, n int) (*Import, error) {
@@ -674,6 +677,9 @@ func (b *inBundle) mapResource(i int) {
 			fmt.Sprintf("The same resource appears earlier in the bundle (entry %d); it is imported once.", b.resources[r.duplicateOf].entry+1))
 		return
 	}
+	if r.resourceType != "" && b.keptForModifier(i) {
+		return
+	}
 	switch r.resourceType {
 	case "":
 		b.unmapped(i, "", "Not a FHIR resource: it has no resourceType.", false)
@@ -707,6 +713,10 @@ func (b *inBundle) mapResource(i int) {
 func (b *inBundle) markUsedMedications() {
 	for i, r := range b.resources {
 		if r.resourceType != "Medication" || r.duplicateOf >= 0 {
+			continue
+		}
+		if url, at := inModifierExtension(r.raw); url != "" {
+			b.unmapped(i, inDescribe(r.raw), inModifierReason(url, at), false)
 			continue
 		}
 		if b.usedMeds[i] {
@@ -836,6 +846,8 @@ func inOrigins[T any](items []T, get func(T) ImportOrigin) []ImportOrigin {
 
 func (b *inBundle) checkPatients() {
 	switch n := len(b.imp.Patients); {
+	case n == 0 && b.patientKept:
+		// keptForModifier has said why, and that the clinician must choose.
 	case n == 0:
 		b.imp.Warnings = append(b.imp.Warnings, "This file names no patient: choose the chart to import it into.")
 	case n > 1:
@@ -845,4 +857,115 @@ func (b *inBundle) checkPatients() {
 		}
 		b.imp.Warnings = append(b.imp.Warnings, fmt.Sprintf("This file holds %d patients (%s); import one at a time.", n, strings.Join(names, "; ")))
 	}
+}
+
+// A modifier extension (FHIR's modifierExtension, on a resource or on any
+// element inside it) changes what the element means: FHIR requires a
+// system that does not understand one not to process the resource as if
+// it were plain. Folio understands none, so a resource carrying one, on
+// itself or anywhere nested (a dosage, a reaction, a component, a
+// contained resource), is kept as the original and never charted, whatever
+// its type. A prescription or statement that names a Medication carrying
+// one is kept too, since the drug it names may not be what it seems.
+
+// keptForModifier keeps resource i as the original, with the reason, when
+// it (or the Medication it names) carries a modifier extension, and tells
+// whether it did.
+func (b *inBundle) keptForModifier(i int) bool {
+	r := b.resources[i]
+	url, at := inModifierExtension(r.raw)
+	reason := inModifierReason(url, at)
+	if url == "" && (r.resourceType == "MedicationRequest" || r.resourceType == "MedicationStatement") {
+		var m struct {
+			MedicationReference inRef `json:"medicationReference"`
+		}
+		if json.Unmarshal(r.raw, &m) == nil {
+			if j, ok := b.resolve(m.MedicationReference.Reference); ok && j != i {
+				if url, at = inModifierExtension(b.resources[j].raw); url != "" {
+					reason = fmt.Sprintf("Kept as the original: the medication it names (%s) carries a modifier extension Folio does not understand: %s (at %s), which may change what it means, so Folio does not chart it.",
+						inClip(m.MedicationReference.Reference, 80), url, at)
+				}
+			}
+		}
+	}
+	if url == "" {
+		return false
+	}
+	if r.resourceType == "Medication" {
+		return false // markUsedMedications keeps it, after the items that name it
+	}
+	text := inDescribe(r.raw)
+	if r.resourceType == "Patient" {
+		b.patientKept = true
+		b.imp.Warnings = append(b.imp.Warnings, fmt.Sprintf("The file's patient (%s) carries a modifier extension Folio does not understand (%s), so Folio cannot tell whom the file is about: it is kept as the original, and nothing in the file can be checked against a chart's patient.",
+			inClip(r.resourceType+"/"+r.id, 80), url))
+	}
+	b.unmapped(i, text, reason, false)
+	return true
+}
+
+func inModifierReason(url, at string) string {
+	return fmt.Sprintf("Kept as the original: it carries a modifier extension Folio does not understand: %s (at %s), which may change what it means, so Folio does not chart it.", url, at)
+}
+
+// inModifierExtension finds the first modifier extension in a resource,
+// on it or nested at any depth, in the order the file gives: its url
+// ("no url" when it names none) and where it is ("the resource",
+// "dosage[0]", "reaction[1].manifestation[0]"); "" when there is none.
+func inModifierExtension(raw json.RawMessage) (url, at string) {
+	if !bytes.Contains(raw, []byte(`"modifierExtension"`)) {
+		return "", "" // the usual case, without decoding the resource again
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	dec.UseNumber()
+	url, at, _ = inFindModifier(dec, "")
+	return url, at
+}
+
+// inFindModifier reads one JSON value from dec (at path) and reports the
+// first modifierExtension inside it. Reading token by token keeps the
+// file's order, so the first one in the file is the one named.
+func inFindModifier(dec *json.Decoder, path string) (url, at string, err error) {
+	tok, err := dec.Token()
+	if err != nil {
+		return "", "", err
+	}
+	switch tok {
+	case json.Delim('{'):
+		for dec.More() {
+			keyTok, err := dec.Token()
+			if err != nil {
+				return "", "", err
+			}
+			key, _ := keyTok.(string)
+			child := key
+			if path != "" {
+				child = path + "." + key
+			}
+			if key == "modifierExtension" {
+				var exts []struct {
+					URL string `json:"url"`
+				}
+				if dec.Decode(&exts) != nil || len(exts) == 0 {
+					// Not the list FHIR says it is: still a modifier, unread.
+					return "(one that cannot be read)", inOrWord(path, "the resource"), nil
+				}
+				return inOrWord(inClip(exts[0].URL, 200), "(one with no url)"), inOrWord(path, "the resource"), nil
+			}
+			if url, at, err = inFindModifier(dec, child); url != "" || err != nil {
+				return url, at, err
+			}
+		}
+		_, err = dec.Token() // }
+		return "", "", err
+	case json.Delim('['):
+		for n := 0; dec.More(); n++ {
+			if url, at, err = inFindModifier(dec, fmt.Sprintf("%s[%d]", path, n)); url != "" || err != nil {
+				return url, at, err
+			}
+		}
+		_, err = dec.Token() // ]
+		return "", "", err
+	}
+	return "", "", nil
 }

@@ -390,6 +390,8 @@ export function createClient(
       importReview: (importId: string) => call<ImportReview>('Chart', 'ImportReview', importId),
       importsInReview: () => call<ImportSummary[]>('Chart', 'ImportsInReview'),
       matchImport: (importId: string, patientId: string) => call<ImportReview>('Chart', 'MatchImport', importId, patientId),
+      matchImportDespiteMismatch: (importId: string, patientId: string, reason: string) =>
+        call<ImportReview>('Chart', 'MatchImportDespiteMismatch', importId, patientId, reason),
       createPatientFromImport: (importId: string) => call<ImportReview>('Chart', 'CreatePatientFromImport', importId),
       decideImportItems: (importId: string, decisions: ItemDecision[]) =>
         call<ImportReview>('Chart', 'DecideImportItems', importId, decisions),

@@ -1120,6 +1120,9 @@ export interface ImportReview {
   warnings: string[];
   found: ImportFound;
   tally: ImportTally;
+  /** What the import keeps of the match: why a chart whose patient's details
+   * differ was matched all the same, or "Registered as MRN …" / "Matched to MRN …". */
+  matchNote: string;
 }
 
 export interface ItemDecision {
@@ -1152,6 +1155,7 @@ export interface ImportSummary {
   status: string;
   importedAt: string;
   tally: ImportTally;
+  matchNote: string;
 }
 
 export interface KeptOriginal {

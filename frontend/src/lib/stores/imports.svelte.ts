@@ -113,6 +113,14 @@ class ImportStore {
     this.review = await api.chart.matchImport(this.review.id, patientId);
   }
 
+  /** matchDespiteMismatch matches a chart whose patient's details differ
+   * from the file's (Go refuses MatchImport then), with the clinician's
+   * reason; Go keeps the reason with the import and audits it. */
+  async matchDespiteMismatch(patientId: string, reason: string) {
+    if (!this.review) return;
+    this.review = await api.chart.matchImportDespiteMismatch(this.review.id, patientId, reason);
+  }
+
   async createPatient() {
     if (!this.review) return;
     this.review = await api.chart.createPatientFromImport(this.review.id);
