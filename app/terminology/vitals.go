@@ -67,6 +67,10 @@ func (r VitalRange) Plausible(v float64) bool {
 // AdultAges names the ranges of grown-ups, and of anyone whose age is unknown.
 const AdultAges = "adult"
 
+// ChildUntilYears is the age from which every measure is judged against
+// the adult ranges (BMI-for-age runs to 20 years; everything else to 18).
+const ChildUntilYears = 20
+
 // VitalRanges are the reference ranges of every age: the adult table, the
 // children's by age band, and the tables the children's refer to (blood
 // pressure percentiles, BMI-for-age). Read-only once loaded.
@@ -148,6 +152,9 @@ func (v *VitalRanges) For(measure string, s Subject, at time.Time, heightCm floa
 		return adult
 	}
 	birth := time.Date(s.BirthDate.Year(), s.BirthDate.Month(), s.BirthDate.Day(), 0, 0, 0, 0, at.Location())
+	if !at.Before(birth.AddDate(ChildUntilYears, 0, 0)) {
+		return adult
+	}
 	for _, c := range v.children {
 		if c.measure != measure || at.Before(c.from.after(birth)) || !at.Before(c.to.after(birth)) {
 			continue
@@ -362,7 +369,9 @@ type childBP map[string][]float64
 
 var bpHeightColumns = []float64{5, 10, 25, 50, 75, 90, 95}
 
-func bpKey(measure, sex string, years int) string { return fmt.Sprintf("%s/%s/%d", measure, sex, years) }
+func bpKey(measure, sex string, years int) string {
+	return fmt.Sprintf("%s/%s/%d", measure, sex, years)
+}
 
 func loadChildBP() (childBP, error) {
 	out := childBP{}

@@ -84,7 +84,9 @@ func TestVitalRangesByAge(t *testing.T) {
 		t.Fatal(err)
 	}
 	at := time.Date(2026, 6, 15, 10, 0, 0, 0, time.UTC)
-	born := func(years, months, days int) time.Time { return at.AddDate(-years, -months, -days).Truncate(24 * time.Hour) }
+	born := func(years, months, days int) time.Time {
+		return at.AddDate(-years, -months, -days).Truncate(24 * time.Hour)
+	}
 	toddler := Subject{BirthDate: born(3, 2, 0), Sex: "female"}
 	toddlerBoy := Subject{BirthDate: born(3, 2, 0), Sex: "male"}
 	adult := Subject{BirthDate: born(40, 0, 0), Sex: "female"}
