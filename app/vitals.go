@@ -579,9 +579,11 @@ func (s *Chart) VitalsSeries(patientID, measureKey string) (Series, error) {
 		if err != nil {
 			return err
 		}
-		// A child's blood pressure is judged for their height then.
+		// A child's blood pressure is judged for their height then (to 13
+		// years; from then as an adult's).
 		var heights []db.VitalsPoint
-		if measureKey == "bp" && !r.subject.BirthDate.IsZero() {
+		if measureKey == "bp" && !r.subject.BirthDate.IsZero() && len(points) > 0 &&
+			points[0].At < r.subject.BirthDate.AddDate(13, 0, 0).Format(time.RFC3339) {
 			if heights, err = o.Tx.VitalsSeries(p.ID, "height"); err != nil {
 				return err
 			}

@@ -128,6 +128,9 @@ func (c *GrowthChart) Xs(step int) []float64 {
 			out = append(out, x)
 		}
 	}
+	if len(out) > 0 && out[0] > c.From {
+		out = append([]float64{c.From}, out...)
+	}
 	if len(out) > 0 && out[len(out)-1] < c.To {
 		out = append(out, c.To)
 	}
