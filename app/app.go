@@ -48,11 +48,11 @@ type App struct {
 	hostname    string
 	idleMinutes atomic.Int64
 	icd10       lazyICD10
-	vitalRanges map[string]terminology.VitalRange // adult reference ranges, by measure; read-only
-	cds         *cds.Knowledge                    // drugs, interactions, allergy rules; read-only
-	cvx         *terminology.CVX                  // the vaccine list; read-only
-	labTests    *terminology.LabTests             // common lab tests and their ranges; read-only
-	export      clinicExportJob                   // the whole-clinic export started on the admin's screen
+	vitalRanges *terminology.VitalRanges // reference ranges by age, and growth charts; read-only
+	cds         *cds.Knowledge           // drugs, interactions, allergy rules; read-only
+	cvx         *terminology.CVX         // the vaccine list; read-only
+	labTests    *terminology.LabTests    // common lab tests and their ranges; read-only
+	export      clinicExportJob          // the whole-clinic export started on the admin's screen
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening

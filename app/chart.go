@@ -80,7 +80,7 @@ func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 		if err := o.summarizeLists(p.ID, &out); err != nil {
 			return err
 		}
-		if err := o.summarizeVitals(p.ID, &out); err != nil {
+		if err := o.summarizeVitals(p, &out); err != nil {
 			return err
 		}
 		if out.RecentEncounters, err = o.encounterSummaries(p.ID, recentEncounters); err != nil {

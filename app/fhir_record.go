@@ -53,5 +53,6 @@ func fhirLabResult(r db.LabResult) fhir.LabResult {
 func fhirVitals(v db.Vitals) fhir.VitalsSet {
 	return fhir.VitalsSet{ID: v.ID, TakenAt: v.TakenAt.UTC().Format(time.RFC3339), Height: v.HeightCm,
 		Weight: v.WeightKg, BMI: bmi(v.WeightKg, v.BMIHeightCm), Systolic: v.Systolic, Diastolic: v.Diastolic,
-		Pulse: v.Pulse, RespRate: v.RespRate, Temperature: v.TempC, SpO2: v.SpO2, Pain: v.Pain, Status: v.Status}
+		Pulse: v.Pulse, RespRate: v.RespRate, Temperature: v.TempC, SpO2: v.SpO2, Pain: v.Pain, Status: v.Status,
+		HeadCircumference: v.HeadCm}
 }

@@ -277,7 +277,8 @@ func (w *importWriter) addVitals(it *db.ImportItem, row db.Vitals) {
 func mergeVitals(set *db.Vitals, next db.Vitals) bool {
 	pairs := []struct{ to, from **float64 }{{&set.HeightCm, &next.HeightCm}, {&set.WeightKg, &next.WeightKg},
 		{&set.Systolic, &next.Systolic}, {&set.Diastolic, &next.Diastolic}, {&set.Pulse, &next.Pulse},
-		{&set.RespRate, &next.RespRate}, {&set.TempC, &next.TempC}, {&set.SpO2, &next.SpO2}, {&set.Pain, &next.Pain}}
+		{&set.RespRate, &next.RespRate}, {&set.TempC, &next.TempC}, {&set.SpO2, &next.SpO2}, {&set.Pain, &next.Pain},
+		{&set.HeadCm, &next.HeadCm}}
 	for _, pr := range pairs {
 		if *pr.from != nil && *pr.to != nil {
 			return false

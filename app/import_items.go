@@ -342,7 +342,7 @@ func (o *op) vitalsRecord(p db.Patient, x fhir.ImportVital) (chartRecord, error)
 	in := VitalsInput{TakenAt: takenAt, HeightUnit: UnitCm, WeightUnit: UnitKg, TemperatureUnit: UnitC}
 	fieldOf := map[string]**float64{"height": &in.Height, "weight": &in.Weight, "systolic": &in.Systolic,
 		"diastolic": &in.Diastolic, "pulse": &in.Pulse, "resp": &in.RespRate, "temp": &in.Temperature,
-		"spo2": &in.SpO2, "pain": &in.Pain}
+		"spo2": &in.SpO2, "pain": &in.Pain, "head": &in.HeadCircumference}
 	whole := map[string]bool{"systolic": true, "diastolic": true, "pulse": true, "resp": true, "spo2": true, "pain": true}
 	for _, m := range x.Measurements {
 		f, ok := fieldOf[m.Measure]
@@ -360,11 +360,11 @@ func (o *op) vitalsRecord(p db.Patient, x fhir.ImportVital) (chartRecord, error)
 		rec.problem = "Folio computes BMI from the weight and height; a BMI alone is not charted."
 		return rec, nil
 	}
-	r, err := o.vitalsReader()
+	r, err := o.vitalsReader(p)
 	if err != nil {
 		return rec, err
 	}
-	form, fields := in.check(r.units, r.ranges, o.now)
+	form, fields := in.check(r, o.now)
 	if rec.problem = fieldsProblem(fields); rec.problem != "" {
 		return rec, nil
 	}
@@ -562,7 +562,7 @@ func (o *op) chartKeys(patientID string) (map[string]string, error) {
 		at := v.TakenAt.UTC().Format(time.RFC3339)
 		for measure, value := range map[string]*float64{"height": v.HeightCm, "weight": v.WeightKg,
 			"systolic": v.Systolic, "diastolic": v.Diastolic, "pulse": v.Pulse, "resp": v.RespRate,
-			"temp": v.TempC, "spo2": v.SpO2, "pain": v.Pain} {
+			"temp": v.TempC, "spo2": v.SpO2, "pain": v.Pain, "head": v.HeadCm} {
 			if value != nil {
 				keys["vitals:"+at+":"+measure] = "Vitals of " + at
 			}

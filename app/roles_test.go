@@ -74,6 +74,7 @@ var methodAccess = map[string]access{
 	"Chart.RecordVitals":  clinical,
 	"Chart.Vitals":        clinical,
 	"Chart.VitalsSeries":  clinical,
+	"Chart.GrowthCharts":  clinical,
 	"Chart.RetractVitals": clinical,
 
 	"Chart.SearchLabTests":   clinical,
@@ -436,6 +437,8 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{f.patient.ID, 10}
 	case "Chart.VitalsSeries":
 		return []any{f.patient.ID, "bp"}
+	case "Chart.GrowthCharts":
+		return []any{f.patient.ID}
 	case "Chart.SearchVaccines":
 		return []any{"tdap", 10}
 	case "Chart.Immunizations":

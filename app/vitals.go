@@ -112,6 +112,7 @@ var (
 	measureTemp      = measure{key: "temp", unit: UnitC, storedDecimals: 2, shownDecimals: 1}
 	measureSpO2      = measure{key: "spo2", unit: "%", whole: true}
 	measurePain      = measure{key: "pain", unit: "/10", whole: true}
+	measureHead      = measure{key: "head", unit: UnitCm, storedDecimals: 2, shownDecimals: 1}
 )
 
 // VitalsInput is the vitals form. A nil value was not measured; at least
@@ -132,11 +133,13 @@ type VitalsInput struct {
 	TemperatureUnit string   `json:"temperatureUnit"` // C or F
 	SpO2            *float64 `json:"spo2"`            // %
 	Pain            *float64 `json:"pain"`            // 0 to 10
+	// HeadCircumference is a child's, in the height's unit.
+	HeadCircumference *float64 `json:"headCircumference"`
 }
 
 // Measurement is one measured (or, for BMI, computed) value: in the
 // canonical unit, and in the clinic's for display, with its flag against
-// the adult reference range.
+// the reference range of the patient's age when it was taken.
 type Measurement struct {
 	Value       float64 `json:"value"`           // canonical unit
 	Unit        string  `json:"unit"`            // cm, kg, kg/m2, mmHg, /min, C, %, /10
@@ -145,6 +148,12 @@ type Measurement struct {
 	Flag        string  `json:"flag"`            // "" in range, low or high
 	Critical    bool    `json:"critical"`        // the flag is critically low or high
 	Trend       string  `json:"trend,omitempty"` // chart summary only: up, down or same vs the previous value
+
+	// A child's weight, height, BMI or head circumference: its percentile
+	// (0-100) on the growth chart of their age and sex, and that chart
+	// ("WHO weight-for-age"); nil and "" for anyone else.
+	Percentile  *float64 `json:"percentile,omitempty"`
+	GrowthChart string   `json:"growthChart,omitempty"`
 }
 
 // VitalsSet is one set of vital signs taken together. A nil measurement
@@ -152,42 +161,91 @@ type Measurement struct {
 // the latest earlier one. Status is final or entered_in_error (retracted,
 // with RetractReason).
 type VitalsSet struct {
-	ID            string       `json:"id"`
-	PatientID     string       `json:"patientId"`
-	TakenAt       string       `json:"takenAt"`
-	EncounterID   string       `json:"encounterId"`
-	Height        *Measurement `json:"height"`
-	Weight        *Measurement `json:"weight"`
-	BMI           *Measurement `json:"bmi"`
-	Systolic      *Measurement `json:"systolic"`
-	Diastolic     *Measurement `json:"diastolic"`
-	Pulse         *Measurement `json:"pulse"`
-	RespRate      *Measurement `json:"respRate"`
-	Temperature   *Measurement `json:"temperature"`
-	SpO2          *Measurement `json:"spo2"`
-	Pain          *Measurement `json:"pain"`
-	Status        string       `json:"status"`
-	RetractReason string       `json:"retractReason"`
-	Version       int          `json:"version"`
-	CreatedAt     string       `json:"createdAt"`
-	UpdatedAt     string       `json:"updatedAt"`
+	ID          string       `json:"id"`
+	PatientID   string       `json:"patientId"`
+	TakenAt     string       `json:"takenAt"`
+	EncounterID string       `json:"encounterId"`
+	Height      *Measurement `json:"height"`
+	Weight      *Measurement `json:"weight"`
+	BMI         *Measurement `json:"bmi"`
+	Systolic    *Measurement `json:"systolic"`
+	Diastolic   *Measurement `json:"diastolic"`
+	Pulse       *Measurement `json:"pulse"`
+	RespRate    *Measurement `json:"respRate"`
+	Temperature *Measurement `json:"temperature"`
+	SpO2        *Measurement `json:"spo2"`
+	Pain        *Measurement `json:"pain"`
+	// HeadCircumference is a child's, in the clinic's height unit.
+	HeadCircumference *Measurement `json:"headCircumference"`
+	// Ranges names the ages the flags were judged for: "3 to 4 years",
+	// "adult", or "adult: no birth date on the chart".
+	Ranges        string `json:"ranges"`
+	Status        string `json:"status"`
+	RetractReason string `json:"retractReason"`
+	Version       int    `json:"version"`
+	CreatedAt     string `json:"createdAt"`
+	UpdatedAt     string `json:"updatedAt"`
 }
 
-// vitalsReader turns stored sets into what the UI shows.
+// vitalsReader turns one patient's stored sets into what the UI shows,
+// judging each value against the ranges of the patient's age when it was
+// taken.
 type vitalsReader struct {
-	units  vitalUnits
-	ranges map[string]terminology.VitalRange
+	units   vitalUnits
+	ranges  *terminology.VitalRanges
+	subject terminology.Subject // zero birth date: unknown age
 }
 
-func (o *op) vitalsReader() (vitalsReader, error) {
+// noBirthDate names the ranges of a patient whose age is unknown.
+const noBirthDate = terminology.AdultAges + ": no birth date on the chart"
+
+func (o *op) vitalsReader(p db.Patient) (vitalsReader, error) {
 	units, err := o.vitalUnits()
-	return vitalsReader{units: units, ranges: o.app.vitalRanges}, err
+	return vitalsReader{units: units, ranges: o.app.vitalRanges, subject: vitalsSubject(p)}, err
+}
+
+// vitalsSubject is who a patient's vitals are judged for: their birth date
+// (zero when the chart has none) and sex.
+func vitalsSubject(p db.Patient) terminology.Subject {
+	born, err := time.Parse("2006-01-02", p.BirthDate)
+	if err != nil {
+		born = time.Time{}
+	}
+	return terminology.Subject{BirthDate: born, Sex: p.Sex}
+}
+
+// rangeAt is the range a measure taken at is judged against; heightCm is
+// the height then, for blood pressure (nil when unknown). Without a birth
+// date it is the adult range, with the plausibility of any age, so that a
+// baby's real weight is never refused as a typing error.
+func (r vitalsReader) rangeAt(key string, at time.Time, heightCm *float64) terminology.VitalRange {
+	if r.subject.BirthDate.IsZero() {
+		return r.ranges.Widest(key)
+	}
+	height := math.NaN()
+	if heightCm != nil {
+		height = *heightCm
+	}
+	return r.ranges.For(key, r.subject, at, height)
+}
+
+// rangesWords names the ranges the flags of a set taken at were judged
+// by: "adult", or a child's with their age then ("age 3 y").
+func (r vitalsReader) rangesWords(at time.Time) string {
+	if r.subject.BirthDate.IsZero() {
+		return noBirthDate
+	}
+	// BMI-for-age runs longest (to 20 years) of the children's ranges.
+	if r.ranges.For("bmi", r.subject, at, math.NaN()).Ages == terminology.AdultAges {
+		return terminology.AdultAges
+	}
+	return "age " + Age(r.subject.BirthDate.Format("2006-01-02"), at)
 }
 
 // displayUnit is the unit the clinic reads m in.
 func (r vitalsReader) displayUnit(m measure) string {
 	switch m {
-	case measureHeight:
+	case measureHeight, measureHead:
 		return r.units.height
 	case measureWeight:
 		return r.units.weight
@@ -197,14 +255,26 @@ func (r vitalsReader) displayUnit(m measure) string {
 	return m.unit
 }
 
-func (r vitalsReader) measurement(m measure, value *float64) *Measurement {
+// growthMeasures are the measures a child's growth charts read.
+var growthMeasures = map[string]bool{"weight": true, "height": true, "bmi": true, "head": true}
+
+func (r vitalsReader) measurement(m measure, value *float64, at time.Time, heightCm *float64) *Measurement {
 	if value == nil {
 		return nil
 	}
 	unit := r.displayUnit(m)
 	out := &Measurement{Value: *value, Unit: m.unit, DisplayUnit: unit,
 		Display: round(fromCanonical(*value, unit), m.shownDecimals)}
-	out.Flag, out.Critical = r.ranges[m.key].Flag(*value)
+	out.Flag, out.Critical = r.rangeAt(m.key, at, heightCm).Flag(*value)
+	if growthMeasures[m.key] && !r.subject.BirthDate.IsZero() {
+		age := terminology.AgeDays(r.subject.BirthDate, at)
+		if c := r.ranges.Growth().ForAge(m.key, r.subject.Sex, age); c != nil {
+			if z, ok := c.Z(age, *value); ok {
+				p := round(terminology.Percentile(z), 1)
+				out.Percentile, out.GrowthChart = &p, c.Family+" "+strings.ToLower(c.Title)
+			}
+		}
+	}
 	return out
 }
 
@@ -219,13 +289,15 @@ func bmi(weightKg, heightCm *float64) *float64 {
 }
 
 func (r vitalsReader) view(v db.Vitals) VitalsSet {
+	at, h := v.TakenAt, v.BMIHeightCm
 	return VitalsSet{ID: v.ID, PatientID: v.PatientID, TakenAt: v.TakenAt.Format(time.RFC3339), EncounterID: v.EncounterID,
-		Height: r.measurement(measureHeight, v.HeightCm), Weight: r.measurement(measureWeight, v.WeightKg),
-		BMI:      r.measurement(measureBMI, bmi(v.WeightKg, v.BMIHeightCm)),
-		Systolic: r.measurement(measureSystolic, v.Systolic), Diastolic: r.measurement(measureDiastolic, v.Diastolic),
-		Pulse: r.measurement(measurePulse, v.Pulse), RespRate: r.measurement(measureResp, v.RespRate),
-		Temperature: r.measurement(measureTemp, v.TempC), SpO2: r.measurement(measureSpO2, v.SpO2),
-		Pain: r.measurement(measurePain, v.Pain), Status: v.Status, RetractReason: v.RetractReason, Version: v.Version,
+		Height: r.measurement(measureHeight, v.HeightCm, at, h), Weight: r.measurement(measureWeight, v.WeightKg, at, h),
+		BMI:      r.measurement(measureBMI, bmi(v.WeightKg, v.BMIHeightCm), at, h),
+		Systolic: r.measurement(measureSystolic, v.Systolic, at, h), Diastolic: r.measurement(measureDiastolic, v.Diastolic, at, h),
+		Pulse: r.measurement(measurePulse, v.Pulse, at, h), RespRate: r.measurement(measureResp, v.RespRate, at, h),
+		Temperature: r.measurement(measureTemp, v.TempC, at, h), SpO2: r.measurement(measureSpO2, v.SpO2, at, h),
+		Pain: r.measurement(measurePain, v.Pain, at, h), HeadCircumference: r.measurement(measureHead, v.HeadCm, at, h),
+		Ranges: r.rangesWords(at), Status: v.Status, RetractReason: v.RetractReason, Version: v.Version,
 		CreatedAt: v.CreatedAt.Format(time.RFC3339), UpdatedAt: v.UpdatedAt.Format(time.RFC3339)}
 }
 
@@ -240,11 +312,13 @@ type vitalsForm struct {
 var measureWords = map[string]string{
 	"height": "height", "weight": "weight", "systolic": "systolic pressure", "diastolic": "diastolic pressure",
 	"pulse": "pulse", "resp": "respiratory rate", "temp": "temperature", "spo2": "SpO2", "pain": "pain score",
+	"head": "head circumference",
 }
 
 // check tidies the form and collects its wrong fields; with none, it
 // returns the values in canonical units.
-func (in *VitalsInput) check(units vitalUnits, ranges map[string]terminology.VitalRange, now time.Time) (vitalsForm, fieldErrors) {
+func (in *VitalsInput) check(r vitalsReader, now time.Time) (vitalsForm, fieldErrors) {
+	units := r.units
 	fields := fieldErrors{}
 	form := vitalsForm{takenAt: now, values: map[string]*float64{}}
 	in.TakenAt, in.EncounterID = strings.TrimSpace(in.TakenAt), strings.TrimSpace(in.EncounterID)
@@ -294,12 +368,13 @@ func (in *VitalsInput) check(units vitalUnits, ranges map[string]terminology.Vit
 		{"temperature", measureTemp, in.Temperature, tempUnit},
 		{"spo2", measureSpO2, in.SpO2, ""},
 		{"pain", measurePain, in.Pain, ""},
+		{"headCircumference", measureHead, in.HeadCircumference, heightUnit},
 	}
 	for _, e := range entries {
 		if e.value == nil {
 			continue
 		}
-		if msg := e.m.problem(*e.value, e.unit, ranges[e.m.key]); msg != "" {
+		if msg := e.m.problem(*e.value, e.unit, r.rangeAt(e.m.key, form.takenAt, nil)); msg != "" {
 			fields.add(e.field, msg)
 			continue
 		}
@@ -339,8 +414,13 @@ func (m measure) problem(value float64, unit string, r terminology.VitalRange) s
 	if shown == "" {
 		shown = m.unit
 	}
+	// Whole units, except below 1 (a premature baby's 0.3 kg).
+	step := 1.0
+	if low < 1 {
+		step = 0.1
+	}
 	return fmt.Sprintf("A %s of %s %s cannot be right: enter a value from %s to %s %s.", measureWords[m.key],
-		formatNumber(value), shown, formatNumber(math.Ceil(low)), formatNumber(math.Floor(high)), shown)
+		formatNumber(value), shown, formatNumber(math.Ceil(low/step)*step), formatNumber(math.Floor(high)), shown)
 }
 
 func formatNumber(v float64) string {
@@ -351,7 +431,7 @@ func (f vitalsForm) row(patientID string, o *op) db.Vitals {
 	return db.Vitals{ID: newID(), PatientID: patientID, TakenAt: f.takenAt, EncounterID: f.encounterID,
 		HeightCm: f.values["height"], WeightKg: f.values["weight"], Systolic: f.values["systolic"],
 		Diastolic: f.values["diastolic"], Pulse: f.values["pulse"], RespRate: f.values["resp"],
-		TempC: f.values["temp"], SpO2: f.values["spo2"], Pain: f.values["pain"], Status: db.VitalsFinal,
+		TempC: f.values["temp"], SpO2: f.values["spo2"], Pain: f.values["pain"], HeadCm: f.values["head"], Status: db.VitalsFinal,
 		Version: 1, CreatedAt: o.now, CreatedBy: o.actor.userID, UpdatedAt: o.now, UpdatedBy: o.actor.userID}
 }
 
@@ -373,6 +453,7 @@ func vitalsDetail(v db.Vitals) string {
 	add("temp", v.TempC, " C")
 	add("SpO2", v.SpO2, "%")
 	add("pain", v.Pain, "/10")
+	add("head", v.HeadCm, " cm")
 	return "taken " + v.TakenAt.Format(time.RFC3339) + "; " + strings.Join(parts, "; ")
 }
 
@@ -383,19 +464,20 @@ func vitalsDetail(v db.Vitals) string {
 func (s *Chart) RecordVitals(patientID string, in VitalsInput) (VitalsSet, error) {
 	var out VitalsSet
 	err := s.app.act(s.session, permClinical, func(o *op) error {
-		r, err := o.vitalsReader()
-		if err != nil {
-			return err
-		}
-		form, fields := in.check(r.units, r.ranges, o.now)
-		if err := fields.err(); err != nil {
-			return err
-		}
-		form.encounterID = in.EncounterID
+		// The patient first: what is plausible depends on their age.
 		p, err := o.chartPatient(patientID)
 		if err != nil {
 			return err
 		}
+		r, err := o.vitalsReader(p)
+		if err != nil {
+			return err
+		}
+		form, fields := in.check(r, o.now)
+		if err := fields.err(); err != nil {
+			return err
+		}
+		form.encounterID = in.EncounterID
 		row := form.row(p.ID, o)
 		if err := o.InsertVitals(row); err != nil {
 			return err
@@ -429,7 +511,7 @@ func (s *Chart) Vitals(patientID string, limit int) ([]VitalsSet, error) {
 		if err != nil {
 			return err
 		}
-		r, err := o.vitalsReader()
+		r, err := o.vitalsReader(p)
 		if err != nil {
 			return err
 		}
@@ -454,14 +536,16 @@ type SeriesPoint struct {
 	Flag   string   `json:"flag"` // "", low or high (the systolic's, or else the diastolic's, for bp)
 }
 
-// Series is one measure over time, oldest first, for a chart. Low and High
-// bound the adult reference range in Unit (nil where there is no bound),
-// for the chart to shade.
+// Series is one measure over time, oldest first, for a chart. Each point is
+// flagged against the range of the patient's age when it was taken; Low and
+// High bound the range of their age at the latest point, in Unit (nil where
+// there is no bound), and Ranges names it ("adult", "3 to 4 years").
 type Series struct {
 	Measure string        `json:"measure"`
 	Unit    string        `json:"unit"`
 	Low     *float64      `json:"low"`
 	High    *float64      `json:"high"`
+	Ranges  string        `json:"ranges"`
 	Points  []SeriesPoint `json:"points"`
 }
 
@@ -469,24 +553,25 @@ type Series struct {
 var seriesMeasures = map[string]measure{
 	"weight": measureWeight, "height": measureHeight, "bmi": measureBMI, "bp": measureSystolic,
 	"pulse": measurePulse, "resp": measureResp, "temp": measureTemp, "spo2": measureSpO2, "pain": measurePain,
+	"head": measureHead,
 }
 
 // VitalsSeries is one measure of a patient's vitals over time, for a chart:
 // weight, height, bmi, bp (systolic with diastolic as value2), pulse,
-// resp, temp, spo2 or pain. Retracted sets are left out.
+// resp, temp, spo2, pain or head. Retracted sets are left out.
 func (s *Chart) VitalsSeries(patientID, measureKey string) (Series, error) {
 	measureKey = strings.ToLower(strings.TrimSpace(measureKey))
 	m, ok := seriesMeasures[measureKey]
 	var out Series
 	err := s.app.act(s.session, permClinical, func(o *op) error {
 		if !ok {
-			return (fieldErrors{"measure": "Choose weight, height, bmi, bp, pulse, resp, temp, spo2 or pain."}).err()
+			return (fieldErrors{"measure": "Choose weight, height, bmi, bp, pulse, resp, temp, spo2, pain or head."}).err()
 		}
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
 		}
-		r, err := o.vitalsReader()
+		r, err := o.vitalsReader(p)
 		if err != nil {
 			return err
 		}
@@ -494,18 +579,48 @@ func (s *Chart) VitalsSeries(patientID, measureKey string) (Series, error) {
 		if err != nil {
 			return err
 		}
-		out = r.series(measureKey, m, points)
+		// A child's blood pressure is judged for their height then (to 13
+		// years; from then as an adult's).
+		var heights []db.VitalsPoint
+		if measureKey == "bp" && !r.subject.BirthDate.IsZero() && len(points) > 0 &&
+			points[0].At < r.subject.BirthDate.AddDate(13, 0, 0).Format(time.RFC3339) {
+			if heights, err = o.Tx.VitalsSeries(p.ID, "height"); err != nil {
+				return err
+			}
+		}
+		out = r.series(measureKey, m, points, heights)
 		return o.audit("vitals.chart", p.ID, "patient/"+p.ID, fmt.Sprintf("%s; %d points", measureKey, len(out.Points)))
 	})
 	return out, err
 }
 
-func (r vitalsReader) series(key string, m measure, points []db.VitalsPoint) Series {
+// series makes a chart's points; heights (oldest first) are the patient's
+// heights for a child's blood pressure, nil otherwise.
+func (r vitalsReader) series(key string, m measure, points []db.VitalsPoint, heights []db.VitalsPoint) Series {
 	unit := r.displayUnit(m)
-	rng, diastolic := r.ranges[m.key], r.ranges[measureDiastolic.key]
-	out := Series{Measure: key, Unit: unit, Points: make([]SeriesPoint, 0, len(points)),
-		Low: r.bound(rng.LowBelow, unit), High: r.bound(rng.HighAbove, unit)}
-	var height *float64
+	out := Series{Measure: key, Unit: unit, Points: make([]SeriesPoint, 0, len(points))}
+	// Points from the 20th birthday on (or all, with no birth date) are
+	// judged against one range: found once, and no time parsed per point.
+	grownUp, adultFrom := map[string]terminology.VitalRange{}, ""
+	if !r.subject.BirthDate.IsZero() {
+		adultFrom = r.subject.BirthDate.AddDate(terminology.ChildUntilYears, 0, 0).Format(time.RFC3339)
+	}
+	for _, k := range []string{m.key, measureDiastolic.key} {
+		grownUp[k] = r.ranges.Adult(k)
+		if adultFrom == "" {
+			grownUp[k] = r.ranges.Widest(k)
+		}
+	}
+	rangeOf := func(key, at string, height *float64) terminology.VitalRange {
+		if adultFrom == "" || at >= adultFrom {
+			return grownUp[key]
+		}
+		t, _ := time.Parse(time.RFC3339, at)
+		return r.rangeAt(key, t, height)
+	}
+	last := ""
+	var height, heightThen *float64
+	next := 0
 	for i, p := range points {
 		value, ok := p.Value, p.HasValue
 		if key == "bmi" {
@@ -524,15 +639,27 @@ func (r vitalsReader) series(key string, m measure, points []db.VitalsPoint) Ser
 		if !ok {
 			continue
 		}
+		for ; next < len(heights) && heights[next].At <= p.At; next++ {
+			heightThen = &heights[next].Value
+		}
 		point := SeriesPoint{At: p.At, Value: round(fromCanonical(value, unit), m.shownDecimals)}
-		point.Flag, _ = rng.Flag(value)
+		point.Flag, _ = rangeOf(m.key, p.At, heightThen).Flag(value)
 		if key == "bp" && p.HasValue2 {
 			point.Value2 = &points[i].Value2 // shares the read points: no allocation per point
 			if point.Flag == "" {
-				point.Flag, _ = diastolic.Flag(p.Value2)
+				point.Flag, _ = rangeOf(measureDiastolic.key, p.At, heightThen).Flag(p.Value2)
 			}
 		}
 		out.Points = append(out.Points, point)
+		last = p.At
+	}
+	if last == "" {
+		last = time.Now().UTC().Format(time.RFC3339)
+	}
+	rng := rangeOf(m.key, last, heightThen)
+	out.Low, out.High, out.Ranges = r.bound(rng.LowBelow, unit), r.bound(rng.HighAbove, unit), rng.Ages
+	if adultFrom == "" {
+		out.Ranges = noBirthDate
 	}
 	return out
 }
@@ -572,7 +699,11 @@ func (s *Chart) RetractVitals(id, reason string, version int) (VitalsSet, error)
 		if err != nil {
 			return err
 		}
-		r, err := o.vitalsReader()
+		p, err := o.PatientByID(old.PatientID)
+		if err != nil {
+			return err
+		}
+		r, err := o.vitalsReader(p)
 		if err != nil {
 			return err
 		}
@@ -588,13 +719,14 @@ func (s *Chart) RetractVitals(id, reason string, version int) (VitalsSet, error)
 const summaryVitalsDepth = 20
 
 // summarizeVitals fills the summary's last vitals, each measure with its
-// trend against the latest earlier set that has it.
-func (o *op) summarizeVitals(patientID string, out *ChartSummary) error {
-	rows, err := o.LatestVitals(patientID, summaryVitalsDepth)
+// trend against the latest earlier set that has it, flagged for the
+// patient's age when it was taken.
+func (o *op) summarizeVitals(p db.Patient, out *ChartSummary) error {
+	rows, err := o.LatestVitals(p.ID, summaryVitalsDepth)
 	if err != nil || len(rows) == 0 {
 		return err
 	}
-	r, err := o.vitalsReader()
+	r, err := o.vitalsReader(p)
 	if err != nil {
 		return err
 	}
@@ -609,6 +741,7 @@ func (o *op) summarizeVitals(patientID string, out *ChartSummary) error {
 		func(v *VitalsSet) *Measurement { return v.Diastolic }, func(v *VitalsSet) *Measurement { return v.Pulse },
 		func(v *VitalsSet) *Measurement { return v.RespRate }, func(v *VitalsSet) *Measurement { return v.Temperature },
 		func(v *VitalsSet) *Measurement { return v.SpO2 }, func(v *VitalsSet) *Measurement { return v.Pain },
+		func(v *VitalsSet) *Measurement { return v.HeadCircumference },
 	}
 	for _, get := range pick {
 		now := get(&last)

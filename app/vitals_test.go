@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"math"
 	"strings"
 	"testing"
 	"time"
@@ -457,5 +458,257 @@ func TestMergeMovesVitals(t *testing.T) {
 	})
 	if err != nil || rows != 2 {
 		t.Errorf("vitals rows %d, %v: a merge moves sets, it does not copy them", rows, err)
+	}
+}
+
+// toddler is a girl of 3 years and 2 months on the test clock's first day.
+func toddler() app.PatientInput {
+	in := samplePatient()
+	in.FamilyName, in.GivenNames, in.BirthDate, in.Sex = "Okafor", "Ada", "2023-01-10", "female"
+	return in
+}
+
+// TestVitalsForChildren records the same values for a healthy 3-year-old
+// and a 40-year-old: the child's are judged against the ranges of her age
+// (nothing flagged), the adult's against the adult ones (pulse and
+// respiration flagged), in the form's answer, the list, the summary and the
+// series alike.
+func TestVitalsForChildren(t *testing.T) {
+	ta := newTestApp(t)
+	chart := ta.Clinician.Chart
+	adultIn := samplePatient()
+	adultIn.BirthDate = "1986-01-10"
+	child, adult := ta.register(t, toddler()), ta.register(t, adultIn)
+	in := app.VitalsInput{Height: num(96), Weight: num(14.2), Systolic: num(95), Diastolic: num(60), Pulse: num(110),
+		RespRate: num(26), Temperature: num(37.0), SpO2: num(98), HeadCircumference: num(49)}
+	type flags map[string]string // measure: "", low, high, or critical high
+	for _, tc := range []struct {
+		name    string
+		patient app.Patient
+		want    flags
+		ranges  string
+	}{
+		{"3-year-old", child, flags{"pulse": "", "resp": "", "systolic": "", "diastolic": "", "temp": "", "spo2": "", "bmi": ""}, "age 3 y"},
+		{"40-year-old", adult, flags{"pulse": "high", "resp": "critical high", "systolic": "low", "diastolic": "", "temp": "", "spo2": ""}, "adult"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			saved, err := chart.RecordVitals(tc.patient.ID, in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			list, err := chart.Vitals(tc.patient.ID, 0)
+			if err != nil || len(list) != 1 {
+				t.Fatalf("list %+v, %v", list, err)
+			}
+			sum, err := chart.Summary(tc.patient.ID)
+			if err != nil || sum.LastVitals == nil {
+				t.Fatalf("summary %+v, %v", sum.LastVitals, err)
+			}
+			for where, v := range map[string]app.VitalsSet{"recorded": saved, "list": list[0], "summary": *sum.LastVitals} {
+				if v.Ranges != tc.ranges {
+					t.Errorf("%s: judged for %q, want %q", where, v.Ranges, tc.ranges)
+				}
+				for measure, want := range tc.want {
+					m := map[string]*app.Measurement{"pulse": v.Pulse, "resp": v.RespRate, "systolic": v.Systolic,
+						"diastolic": v.Diastolic, "temp": v.Temperature, "spo2": v.SpO2, "bmi": v.BMI}[measure]
+					got := m.Flag
+					if m.Critical {
+						got = "critical " + got
+					}
+					if got != want {
+						t.Errorf("%s %s %v: %q, want %q", where, measure, m.Value, got, want)
+					}
+				}
+			}
+			for measure, key := range map[string]string{"pulse": "pulse", "resp": "resp", "bp": "systolic"} {
+				s, err := chart.VitalsSeries(tc.patient.ID, measure)
+				if err != nil || len(s.Points) != 1 {
+					t.Fatalf("%s series %+v, %v", measure, s, err)
+				}
+				want := strings.TrimPrefix(tc.want[key], "critical ")
+				if s.Points[0].Flag != want {
+					t.Errorf("%s series point flagged %q, want %q", measure, s.Points[0].Flag, want)
+				}
+			}
+		})
+	}
+	// The child's growth measures carry their percentile on the chart of
+	// her age (CDC from 2 years); head circumference is charted to 36
+	// months, so hers at 38 months has none.
+	list, _ := chart.Vitals(child.ID, 1)
+	v := list[0]
+	for _, tc := range []struct {
+		name  string
+		m     *app.Measurement
+		chart string
+	}{{"weight", v.Weight, "CDC weight-for-age"}, {"height", v.Height, "CDC stature-for-age"}, {"bmi", v.BMI, "CDC bmi-for-age"}} {
+		if tc.m.Percentile == nil || *tc.m.Percentile <= 0 || *tc.m.Percentile >= 100 || tc.m.GrowthChart != tc.chart {
+			t.Errorf("%s: percentile %v on %q, want one on %s", tc.name, tc.m.Percentile, tc.m.GrowthChart, tc.chart)
+		}
+	}
+	if v.HeadCircumference == nil || v.HeadCircumference.Value != 49 || v.HeadCircumference.Percentile != nil {
+		t.Errorf("head circumference at 38 months: %+v", v.HeadCircumference)
+	}
+	adultList, _ := chart.Vitals(adult.ID, 1)
+	if adultList[0].Weight.Percentile != nil {
+		t.Errorf("an adult's weight has no percentile: %+v", adultList[0].Weight)
+	}
+}
+
+// TestVitalsPlausibleForBabies: a newborn's real values are recorded, not
+// refused as typing errors; a slipped digit still is.
+func TestVitalsPlausibleForBabies(t *testing.T) {
+	ta := newTestApp(t)
+	baby := toddler()
+	baby.GivenNames, baby.BirthDate = "Baby", "2026-03-06"
+	p := ta.register(t, baby)
+	v, err := ta.Clinician.Chart.RecordVitals(p.ID, app.VitalsInput{Weight: num(3.2), Height: num(50), Pulse: num(150),
+		RespRate: num(48), Temperature: num(36.9), HeadCircumference: num(34.5), Systolic: num(68), Diastolic: num(40)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, m := range map[string]*app.Measurement{"weight": v.Weight, "pulse": v.Pulse, "resp": v.RespRate,
+		"temp": v.Temperature, "systolic": v.Systolic, "diastolic": v.Diastolic} {
+		if m == nil || m.Flag != "" {
+			t.Errorf("newborn %s flagged: %+v", name, m)
+		}
+	}
+	if v.Weight.GrowthChart != "WHO weight-for-age" || v.HeadCircumference.GrowthChart != "WHO head circumference-for-age" {
+		t.Errorf("a newborn's charts are WHO's: %q, %q", v.Weight.GrowthChart, v.HeadCircumference.GrowthChart)
+	}
+	_, err = ta.Clinician.Chart.RecordVitals(p.ID, app.VitalsInput{Weight: num(32)})
+	if err != nil {
+		t.Errorf("32 kg is plausible at any age (the child's age is not a typing check): %v", err)
+	}
+	_, err = ta.Clinician.Chart.RecordVitals(p.ID, app.VitalsInput{HeadCircumference: num(345)})
+	if msg := wantKind(t, err, app.Invalid).Fields["headCircumference"]; !strings.Contains(msg, "from 20 to 70 cm") {
+		t.Errorf("head circumference of 345 cm: %q", msg)
+	}
+}
+
+// TestGrowthCharts reads a toddler's growth charts: WHO's for her first two
+// years, CDC's from 2, each with her measurements and their percentiles.
+func TestGrowthCharts(t *testing.T) {
+	ta := newTestApp(t)
+	chart := ta.Clinician.Chart
+	p := ta.register(t, toddler()) // born 2023-01-10
+	for _, s := range []struct {
+		at                   string
+		weight, height, head float64
+	}{
+		{"2023-01-12T10:00:00Z", 3.2, 49.1, 33.9}, // 2 days: about the WHO medians
+		{"2024-01-10T10:00:00Z", 8.9, 74.0, 44.9}, // 12 months
+		{"2026-03-10T08:00:00Z", 14.2, 96, 49},    // 3 y 2 m: CDC
+	} {
+		if _, err := chart.RecordVitals(p.ID, app.VitalsInput{TakenAt: s.at, Weight: num(s.weight), Height: num(s.height),
+			HeadCircumference: num(s.head)}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	got, err := chart.GrowthCharts(p.ID)
+	if err != nil || got.Reason != "" {
+		t.Fatalf("growth charts: %+v, %v", got.Reason, err)
+	}
+	byKey := map[string]app.GrowthChart{}
+	var keys []string
+	for _, c := range got.Charts {
+		byKey[c.Key] = c
+		keys = append(keys, c.Key)
+	}
+	want := []string{"who-weight-for-age", "who-length-for-age", "who-head-for-age", "who-weight-for-length",
+		"who-bmi-for-age", "cdc-weight-for-age", "cdc-stature-for-age", "cdc-bmi-for-age"}
+	if strings.Join(keys, " ") != strings.Join(want, " ") {
+		t.Errorf("charts %v, want %v", keys, want)
+	}
+	wfa := byKey["who-weight-for-age"]
+	if wfa.Sex != "female" || wfa.Unit != "kg" || wfa.XUnit != "months" || len(wfa.Curves) != 5 || len(wfa.Points) != 2 {
+		t.Fatalf("WHO weight-for-age: %+v", wfa)
+	}
+	for i, pct := range []float64{3, 15, 50, 85, 97} {
+		c := wfa.Curves[i]
+		if c.Percentile != pct || len(c.Values) != len(wfa.Xs) {
+			t.Errorf("curve %d: %v with %d values for %d xs", i, c.Percentile, len(c.Values), len(wfa.Xs))
+		}
+	}
+	// WHO girls at birth: median 3.2322 kg, 97th percentile 4.166 kg (WHO's table).
+	if wfa.Xs[0] != 0 || wfa.Curves[2].Values[0] != 3.23 || wfa.Curves[4].Values[0] != 4.17 {
+		t.Errorf("WHO girls' weight at birth: x %v, median %v, 97th %v", wfa.Xs[0], wfa.Curves[2].Values[0], wfa.Curves[4].Values[0])
+	}
+	if last := wfa.Xs[len(wfa.Xs)-1]; last != 24 {
+		t.Errorf("WHO chart ends at %v months, want 24", last)
+	}
+	if pt := wfa.Points[1]; math.Abs(pt.X-12) > 0.05 || pt.Value != 8.9 || pt.Percentile < 40 || pt.Percentile > 50 {
+		t.Errorf("12-month point %+v (8.9 kg: just under the median of 8.95)", pt)
+	}
+	cdc := byKey["cdc-weight-for-age"]
+	// Drawn from 2 years to two years past her age (37.96 months).
+	if cdc.Xs[0] != 24 || cdc.Xs[len(cdc.Xs)-1] != 61.96 || len(cdc.Curves) != 7 || len(cdc.Points) != 1 {
+		t.Errorf("CDC weight-for-age: xs %v..%v, %d curves, points %+v", cdc.Xs[0], cdc.Xs[len(cdc.Xs)-1], len(cdc.Curves), cdc.Points)
+	}
+	if pt := cdc.Points[0]; pt.X != 37.96 || pt.Value != 14.2 || pt.Percentile < 40 || pt.Percentile > 60 {
+		t.Errorf("CDC point %+v", pt)
+	}
+	if bmi := byKey["cdc-bmi-for-age"]; len(bmi.Curves) != 7 || bmi.Curves[5].Percentile != 85 {
+		t.Errorf("CDC BMI curves: %+v", bmi.Curves)
+	}
+	wfl := byKey["who-weight-for-length"]
+	if wfl.XUnit != "cm" || wfl.Xs[0] != 45 || len(wfl.Points) != 2 || wfl.Points[1].X != 74 {
+		t.Errorf("weight-for-length: %v from %v, points %+v", wfl.XUnit, wfl.Xs[0], wfl.Points)
+	}
+	if e := ta.lastAudit(t); e.Action != "vitals.growth" || e.PatientID != p.ID {
+		t.Errorf("growth audit %+v", e.AuditEntry)
+	}
+	// In pounds and inches, the curves and points are too.
+	ta.setUnits(t, "lb", "in", "F")
+	got, _ = chart.GrowthCharts(p.ID)
+	for _, c := range got.Charts {
+		if c.Key == "who-weight-for-age" && (c.Unit != "lb" || c.Points[1].Value != 19.6) {
+			t.Errorf("weight-for-age in lb: %s, %+v", c.Unit, c.Points[1])
+		}
+		if c.Key == "who-weight-for-length" && c.XUnit != "in" {
+			t.Errorf("weight-for-length by %s", c.XUnit)
+		}
+	}
+	// No charts for an adult, nor without a sex at birth the charts have.
+	for _, tc := range []struct {
+		birth, sex, reason string
+	}{{"1984-06-21", "female", "under 20"}, {"2023-01-10", "unknown", "sex at birth"}} {
+		in := samplePatient()
+		in.GivenNames, in.BirthDate, in.Sex = "Other "+tc.sex, tc.birth, tc.sex
+		q := ta.register(t, in)
+		got, err := chart.GrowthCharts(q.ID)
+		if err != nil || len(got.Charts) != 0 || !strings.Contains(got.Reason, tc.reason) {
+			t.Errorf("%s %s: %+v, %v", tc.birth, tc.sex, got, err)
+		}
+	}
+}
+
+// TestImportHeadCircumference: a child's head circumference arriving in
+// another system's file is charted with her vitals and read on her growth
+// chart.
+func TestImportHeadCircumference(t *testing.T) {
+	ta := newTestApp(t)
+	c := ta.Clinician.Chart
+	bundle := `{"resourceType":"Bundle","type":"collection","entry":[
+	{"fullUrl":"urn:uuid:p","resource":{"resourceType":"Patient","id":"p","name":[{"family":"Nwosu","given":["Chidi"]}],"birthDate":"2025-03-01","gender":"male"}},
+	{"fullUrl":"urn:uuid:hc","resource":{"resourceType":"Observation","id":"hc","status":"final","category":[{"coding":[{"system":"http://terminology.hl7.org/CodeSystem/observation-category","code":"vital-signs"}]}],"code":{"coding":[{"system":"http://loinc.org","code":"9843-4","display":"Head Occipital-frontal circumference"}]},"subject":{"reference":"urn:uuid:p"},"effectiveDateTime":"2025-09-01T10:00:00Z","valueQuantity":{"value":44.0,"unit":"cm","system":"http://unitsofmeasure.org","code":"cm"}}}]}`
+	r, err := c.StartImport("child.json", b64([]byte(bundle)), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err = c.CreatePatientFromImport(r.ID); err != nil {
+		t.Fatal(err)
+	}
+	done, err := c.FinishImport(r.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list, err := c.Vitals(done.Patient.ID, 0)
+	if err != nil || len(list) != 1 || list[0].HeadCircumference == nil || list[0].HeadCircumference.Value != 44 {
+		t.Fatalf("imported vitals %+v, %v", list, err)
+	}
+	// WHO boys at 6 months (184 days): median 43.3 cm, so 44 is above it.
+	if p := list[0].HeadCircumference.Percentile; p == nil || *p < 55 || *p > 85 {
+		t.Errorf("head circumference percentile %v", p)
 	}
 }

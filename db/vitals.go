@@ -22,8 +22,9 @@ type Vitals struct {
 	Pulse         *float64  `json:"pulse"`     // beats/min
 	RespRate      *float64  `json:"respRate"`  // breaths/min
 	TempC         *float64  `json:"tempC"`
-	SpO2          *float64  `json:"spo2"` // %
-	Pain          *float64  `json:"pain"` // 0-10
+	SpO2          *float64  `json:"spo2"`   // %
+	Pain          *float64  `json:"pain"`   // 0-10
+	HeadCm        *float64  `json:"headCm"` // head circumference, a child's
 	Status        string    `json:"status"`
 	RetractReason string    `json:"retractReason"`
 	Version       int       `json:"version"`
@@ -42,7 +43,7 @@ const VitalsFinal = "final"
 
 const vitalsColumns = `v.id, v.patient_id, v.taken_at, coalesce(v.encounter_id, ''), v.height_cm, v.weight_kg,
 	v.systolic, v.diastolic, v.pulse, v.resp_rate, v.temp_c, v.spo2, v.pain, v.status, v.retract_reason,
-	v.version, v.created_at, v.created_by, v.updated_at, v.updated_by,
+	v.version, v.created_at, v.created_by, v.updated_at, v.updated_by, v.head_cm,
 	coalesce(v.height_cm, (SELECT e.height_cm FROM vitals e WHERE e.patient_id = v.patient_id
 		AND e.status = 'final' AND e.height_cm IS NOT NULL AND e.taken_at <= v.taken_at
 		ORDER BY e.taken_at DESC, e.id DESC LIMIT 1))`
@@ -50,10 +51,10 @@ const vitalsColumns = `v.id, v.patient_id, v.taken_at, coalesce(v.encounter_id, 
 func scanVitals(row scanner) (Vitals, error) {
 	var v Vitals
 	var taken, created, updated string
-	var values [10]sql.NullFloat64
+	var values [11]sql.NullFloat64
 	err := row.Scan(&v.ID, &v.PatientID, &taken, &v.EncounterID, &values[0], &values[1], &values[2], &values[3],
 		&values[4], &values[5], &values[6], &values[7], &values[8], &v.Status, &v.RetractReason, &v.Version,
-		&created, &v.CreatedBy, &updated, &v.UpdatedBy, &values[9])
+		&created, &v.CreatedBy, &updated, &v.UpdatedBy, &values[10], &values[9])
 	if errors.Is(err, sql.ErrNoRows) {
 		return v, ErrNotFound
 	}
@@ -61,7 +62,7 @@ func scanVitals(row scanner) (Vitals, error) {
 		return v, fmt.Errorf("read vitals: %w", err)
 	}
 	targets := []**float64{&v.HeightCm, &v.WeightKg, &v.Systolic, &v.Diastolic, &v.Pulse, &v.RespRate, &v.TempC,
-		&v.SpO2, &v.Pain, &v.BMIHeightCm}
+		&v.SpO2, &v.Pain, &v.BMIHeightCm, &v.HeadCm}
 	for i, target := range targets {
 		if values[i].Valid {
 			f := values[i].Float64
@@ -84,11 +85,12 @@ func nullableFloat(f *float64) any {
 func (t *Tx) InsertVitals(v Vitals) error {
 	_, err := t.exec(`INSERT INTO vitals (id, patient_id, taken_at, encounter_id, height_cm, weight_kg, systolic,
 		diastolic, pulse, resp_rate, temp_c, spo2, pain, status, retract_reason, version, created_at, created_by,
-		updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		updated_at, updated_by, head_cm) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		v.ID, v.PatientID, formatTime(v.TakenAt), nullable(v.EncounterID), nullableFloat(v.HeightCm),
 		nullableFloat(v.WeightKg), nullableFloat(v.Systolic), nullableFloat(v.Diastolic), nullableFloat(v.Pulse),
 		nullableFloat(v.RespRate), nullableFloat(v.TempC), nullableFloat(v.SpO2), nullableFloat(v.Pain),
-		v.Status, v.RetractReason, v.Version, formatTime(v.CreatedAt), v.CreatedBy, formatTime(v.UpdatedAt), v.UpdatedBy)
+		v.Status, v.RetractReason, v.Version, formatTime(v.CreatedAt), v.CreatedBy, formatTime(v.UpdatedAt), v.UpdatedBy,
+		nullableFloat(v.HeadCm))
 	if err != nil {
 		return fmt.Errorf("insert vitals: %w", err)
 	}
@@ -162,6 +164,7 @@ var seriesQueries = map[string]string{
 	"temp":   seriesQuery("temp_c", "NULL", "temp_c IS NOT NULL"),
 	"spo2":   seriesQuery("spo2", "NULL", "spo2 IS NOT NULL"),
 	"pain":   seriesQuery("pain", "NULL", "pain IS NOT NULL"),
+	"head":   seriesQuery("head_cm", "NULL", "head_cm IS NOT NULL"),
 }
 
 // seriesQuery reads a series in the table's own (patient, time) order, so
@@ -216,11 +219,11 @@ func (t *Tx) UpdateVitals(v Vitals, reason string) (Vitals, error) {
 	v.Version = old.Version + 1
 	_, err = t.exec(`UPDATE vitals SET taken_at = ?, encounter_id = ?, height_cm = ?, weight_kg = ?, systolic = ?,
 		diastolic = ?, pulse = ?, resp_rate = ?, temp_c = ?, spo2 = ?, pain = ?, status = ?, retract_reason = ?,
-		version = ?, updated_at = ?, updated_by = ? WHERE id = ? AND version = ?`,
+		version = ?, updated_at = ?, updated_by = ?, head_cm = ? WHERE id = ? AND version = ?`,
 		formatTime(v.TakenAt), nullable(v.EncounterID), nullableFloat(v.HeightCm), nullableFloat(v.WeightKg),
 		nullableFloat(v.Systolic), nullableFloat(v.Diastolic), nullableFloat(v.Pulse), nullableFloat(v.RespRate),
 		nullableFloat(v.TempC), nullableFloat(v.SpO2), nullableFloat(v.Pain), v.Status, v.RetractReason,
-		v.Version, formatTime(v.UpdatedAt), v.UpdatedBy, v.ID, old.Version)
+		v.Version, formatTime(v.UpdatedAt), v.UpdatedBy, nullableFloat(v.HeadCm), v.ID, old.Version)
 	if err != nil {
 		return Vitals{}, fmt.Errorf("update vitals %s: %w", v.ID, err)
 	}

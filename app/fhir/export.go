@@ -871,6 +871,8 @@ var (
 		{coding: []outCoding{loinc("72514-3", "Pain severity - 0-10 verbal numeric rating [Score] - Reported")},
 			text: "Pain score", unit: "{score}", shown: "/10",
 			value: func(v *VitalsSet) *float64 { return v.Pain }},
+		{coding: []outCoding{loinc("9843-4", "Head Occipital-frontal circumference")}, text: "Head circumference",
+			unit: "cm", shown: "cm", value: func(v *VitalsSet) *float64 { return v.HeadCircumference }},
 	}
 	bloodPressurePanel = outConcept{Coding: []outCoding{loinc("85354-9", "Blood pressure panel with all children optional")},
 		Text: "Blood pressure"}

@@ -58,6 +58,7 @@ var inVitalCodes = map[string]string{
 	"8310-5": "temp", "8331-1": "temp", "8328-7": "temp", "8332-9": "temp", "8333-7": "temp",
 	"59408-5": "spo2", "2708-6": "spo2",
 	"72514-3": "pain", "38208-5": "pain",
+	"9843-4": "head", "8287-5": "head",
 }
 
 // Blood pressure panels: the pressures are components.
@@ -65,7 +66,7 @@ var inBloodPressurePanels = map[string]bool{"85354-9": true, "55284-4": true, "3
 
 // inMeasureOrder is the order a vitals form shows measurements in.
 var inMeasureOrder = map[string]int{"height": 0, "weight": 1, "bmi": 2, "systolic": 3, "diastolic": 4, "pulse": 5,
-	"resp": 6, "temp": 7, "spo2": 8, "pain": 9}
+	"resp": 6, "temp": 7, "spo2": 8, "pain": 9, "head": 10}
 
 // inWholeMeasures are counted, not measured: shown without decimals.
 var inWholeMeasures = map[string]bool{"systolic": true, "diastolic": true, "pulse": true, "resp": true, "spo2": true, "pain": true}
@@ -80,7 +81,7 @@ func inShownValue(m ImportMeasurement) string {
 var inMeasureWords = map[string]string{
 	"height": "Height", "weight": "Weight", "bmi": "BMI", "systolic": "Systolic pressure",
 	"diastolic": "Diastolic pressure", "pulse": "Pulse", "resp": "Respiratory rate", "temp": "Temperature",
-	"spo2": "SpO2", "pain": "Pain",
+	"spo2": "SpO2", "pain": "Pain", "head": "Head circumference",
 }
 
 // inUnits turns a unit (UCUM code or what sources write) into Folio's
@@ -92,6 +93,7 @@ type inUnitRule struct {
 
 var inUnits = map[string]map[string]inUnitRule{
 	"height":    {"cm": {"cm", 1, 0}, "m": {"cm", 100, 0}, "mm": {"cm", 0.1, 0}, "[in_i]": {"cm", 2.54, 0}, "in": {"cm", 2.54, 0}},
+	"head":      {"cm": {"cm", 1, 0}, "m": {"cm", 100, 0}, "mm": {"cm", 0.1, 0}, "[in_i]": {"cm", 2.54, 0}, "in": {"cm", 2.54, 0}},
 	"weight":    {"kg": {"kg", 1, 0}, "g": {"kg", 0.001, 0}, "[lb_av]": {"kg", 0.45359237, 0}, "lb": {"kg", 0.45359237, 0}, "lbs": {"kg", 0.45359237, 0}},
 	"bmi":       {"kg/m2": {"kg/m2", 1, 0}, "kg/m^2": {"kg/m2", 1, 0}},
 	"systolic":  {"mm[Hg]": {"mmHg", 1, 0}, "mmHg": {"mmHg", 1, 0}},

@@ -166,6 +166,9 @@ type VitalsSet struct {
 	SpO2        *float64 // %
 	Pain        *float64 // 0 to 10
 	Status      string   // final or entered_in_error
+
+	// HeadCircumference (LOINC 9843-4), a child's measure.
+	HeadCircumference *float64 // cm
 }
 
 // Visit is an encounter and its note. The clinician, the signer and the

@@ -564,6 +564,8 @@ export interface VitalsInput {
   temperatureUnit: string;
   spo2: number | null;
   pain: number | null;
+  /** A child's head circumference, in the height's unit. */
+  headCircumference?: number | null;
 }
 
 export interface Measurement {
@@ -574,6 +576,10 @@ export interface Measurement {
   flag: '' | 'low' | 'high';
   critical: boolean;
   trend?: 'up' | 'down' | 'same';
+  /** A child's weight, height, BMI or head circumference: its percentile
+   * (0-100) on the growth chart of their age, and that chart's name. */
+  percentile?: number;
+  growthChart?: string;
 }
 
 export interface VitalsSet {
@@ -591,6 +597,9 @@ export interface VitalsSet {
   temperature: Measurement | null;
   spo2: Measurement | null;
   pain: Measurement | null;
+  headCircumference?: Measurement | null;
+  /** The ages the flags were judged for: "age 3 y", "adult", ... */
+  ranges?: string;
   status: 'final' | 'entered_in_error';
   retractReason: string;
   version: number;
@@ -608,7 +617,45 @@ export interface Series {
   unit: string;
   low: number | null;
   high: number | null;
+  /** The ages low and high are for ("3 to 4 years", "adult"). */
+  ranges?: string;
   points: SeriesPoint[] | null;
+}
+
+// Growth charts (app/growth.go): WHO to 24 months, CDC from 2 to 20 years.
+
+export interface GrowthCurve {
+  percentile: number;
+  values: number[];
+}
+
+export interface GrowthPoint {
+  at: string;
+  /** Age in months, or the length for weight-for-length. */
+  x: number;
+  value: number;
+  percentile: number;
+  z: number;
+}
+
+export interface GrowthChart {
+  key: string;
+  family: 'WHO' | 'CDC';
+  title: string;
+  measure: 'weight' | 'height' | 'head' | 'bmi';
+  unit: string;
+  xUnit: string;
+  sex: string;
+  source: string;
+  xs: number[];
+  curves: GrowthCurve[];
+  points: GrowthPoint[];
+}
+
+export interface GrowthCharts {
+  charts: GrowthChart[];
+  /** Why there are none ('' when there are). */
+  reason: string;
 }
 
 // Medications and interaction alerts (app/medications.go, app/cds).

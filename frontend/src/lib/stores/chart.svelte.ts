@@ -16,6 +16,7 @@ import type {
   ProblemInput,
   QuickPhrase,
   Series,
+  GrowthCharts,
   Medication,
   MedicationInput,
   MedicationHistory,
@@ -57,6 +58,8 @@ class ChartStore {
   /** The prescription in the print view, or null when it is closed. */
   prescription = $state<Prescription | null>(null);
   series = $state<Series | null>(null);
+  /** A child's growth charts, once asked for (showGrowth). */
+  growth = $state<GrowthCharts | null>(null);
 
   encounter = $state<Encounter | null>(null);
   /** What is typed in the note, saved behind the scenes. */
@@ -100,6 +103,7 @@ class ChartStore {
       this.medicationHistory = null;
       this.prescription = null;
       this.series = null;
+      this.growth = null;
     }
     this.patientId = patientId;
     const [problems, allergies, encounters, vitals] = await Promise.all([
@@ -194,6 +198,20 @@ class ChartStore {
     await api.chart.recordVitals(this.patientId, v);
     this.vitals = await api.chart.vitals(this.patientId, 10);
     if (this.series) await this.showSeries(this.series.measure);
+    if (this.growth) await this.showGrowth();
+  }
+
+  /** showGrowth reads the child's growth charts; answers for a chart
+   * opened since are dropped. */
+  async showGrowth() {
+    const patientId = this.patientId;
+    const growth = await api.chart.growthCharts(patientId);
+    if (this.patientId === patientId) this.growth = growth;
+  }
+
+  /** hideGrowth closes the growth charts. */
+  hideGrowth() {
+    this.growth = null;
   }
 
   /** showSeries reads one measure over time for its chart. */
