@@ -46,6 +46,7 @@ var methodAccess = map[string]access{
 
 	"Chart.Summary":                clinical,
 	"Chart.SearchICD10":            clinical,
+	"Chart.BillableICD10":          clinical,
 	"Chart.Problems":               clinical,
 	"Chart.AddProblem":             clinical,
 	"Chart.UpdateProblem":          clinical,
@@ -397,9 +398,9 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		e := f.encounter(t, true)
 		return []any{e.ID, "wrong patient", e.Version}
 	case "Chart.AddDiagnosis":
-		return []any{f.encounter(t, false).ID, app.DiagnosisInput{Code: "R05"}}
+		return []any{f.encounter(t, false).ID, app.DiagnosisInput{Code: "R05.9"}}
 	case "Chart.RemoveDiagnosis":
-		e, err := f.chart.AddDiagnosis(f.encounter(t, false).ID, app.DiagnosisInput{Code: "R05"})
+		e, err := f.chart.AddDiagnosis(f.encounter(t, false).ID, app.DiagnosisInput{Code: "R05.9"})
 		if err != nil {
 			t.Fatalf("add diagnosis: %v", err)
 		}
@@ -410,6 +411,8 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{app.QuickPhrase{Abbreviation: fmt.Sprintf(".qp%d", f.n), Text: "no acute distress", Active: true}}
 	case "Chart.SearchICD10":
 		return []any{"diabetes", 10}
+	case "Chart.BillableICD10":
+		return []any{"E11", 5}
 	case "Chart.Problems", "Chart.Allergies":
 		return []any{f.patient.ID}
 	case "Chart.AddProblem":
