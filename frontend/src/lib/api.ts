@@ -325,6 +325,7 @@ export function createClient(
       removeDiagnosis: (diagnosisId: string, reason: string, version: number) =>
         call<Encounter>('Chart', 'RemoveDiagnosis', diagnosisId, reason, version),
       searchICD10: (query: string, limit = 12) => call<Code[]>('Chart', 'SearchICD10', query, limit),
+      billableICD10: (code: string, limit = 6) => call<Code[]>('Chart', 'BillableICD10', code, limit),
       problems: (patientId: string) => call<Problem[]>('Chart', 'Problems', patientId),
       addProblem: (patientId: string, p: ProblemInput) => call<Problem>('Chart', 'AddProblem', patientId, p),
       updateProblem: (id: string, p: ProblemInput, reason: string, version: number) =>

@@ -253,6 +253,7 @@ export interface QuickPhrase {
 export interface Code {
   code: string;
   title: string;
+  billable?: boolean; // ICD-10-CM: valid for a claim, not a category heading other codes
 }
 
 export interface ProblemInput {
