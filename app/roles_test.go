@@ -79,6 +79,9 @@ var methodAccess = map[string]access{
 
 	"Chart.SearchLabTests":   clinical,
 	"Chart.OrderLab":         clinical,
+	"Chart.LabPanels":        clinical,
+	"Chart.OrderLabPanel":    clinical,
+	"Chart.RecordLabPanel":   clinical,
 	"Chart.CancelLabOrder":   clinical,
 	"Chart.LabOrders":        clinical,
 	"Chart.RecordLabResult":  clinical,
@@ -478,6 +481,11 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{f.patient.ID}
 	case "Chart.RecordLabResult":
 		return []any{f.patient.ID, sampleLabResult("4548-4", "7.1")}
+	case "Chart.OrderLabPanel":
+		return []any{f.patient.ID, app.LabPanelOrderInput{Panel: "thyroid"}}
+	case "Chart.RecordLabPanel":
+		return []any{f.patient.ID, app.LabPanelResultInput{Panel: "thyroid", ObservedAt: "2026-03-09",
+			Results: []app.LabResultInput{{LOINC: "3016-3", Value: "2.1"}, {LOINC: "3024-7", Value: "1.2"}}}}
 	case "Chart.ImportLabResults":
 		return []any{f.patient.ID, "loinc,value,unit,low,high,observed\n2823-3,4.1,mmol/L,,,2026-03-09\n"}
 	case "Chart.LabSeries":
