@@ -302,8 +302,8 @@ func (s *Chart) OrderLabPanel(patientID string, in LabPanelOrderInput) ([]LabOrd
 }
 
 // markPanels marks the orders (views of rows) that were placed together as
-// a panel: the same instant (to the microsecond Folio keeps), clinician and
-// visit, and exactly the panel's tests.
+// a panel of two tests or more: the same instant (to the microsecond Folio
+// keeps), clinician and visit, and exactly the panel's tests.
 func (a *App) markPanels(rows []db.LabOrder, orders []LabOrder) {
 	type placed struct {
 		at        time.Time
@@ -320,6 +320,9 @@ func (a *App) markPanels(rows []db.LabOrder, orders []LabOrder) {
 	}
 	for _, k := range keys {
 		members := groups[k]
+		if len(members) < 2 {
+			continue // a test ordered alone, or HbA1c, the panel of one: entered as a test
+		}
 		loincs := make([]string, len(members))
 		for n, i := range members {
 			loincs[n] = orders[i].LOINC

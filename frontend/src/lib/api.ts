@@ -72,6 +72,9 @@ import type {
   LabReviewItem,
   LabSeries,
   LabTest,
+  LabPanel,
+  LabPanelOrderInput,
+  LabPanelResultInput,
   Disclosure,
   ExportedFile,
   PatientCopy,
@@ -356,6 +359,11 @@ export function createClient(
       recordNoKnownAllergies: (patientId: string) => call<AllergyList>('Chart', 'RecordNoKnownAllergies', patientId),
       searchLabTests: (query: string, limit = 10) => call<LabTest[]>('Chart', 'SearchLabTests', query, limit),
       orderLab: (patientId: string, o: LabOrderInput) => call<LabOrder>('Chart', 'OrderLab', patientId, o),
+      labPanels: () => call<LabPanel[]>('Chart', 'LabPanels'),
+      orderLabPanel: (patientId: string, o: LabPanelOrderInput) =>
+        call<LabOrder[]>('Chart', 'OrderLabPanel', patientId, o),
+      recordLabPanel: (patientId: string, r: LabPanelResultInput) =>
+        call<LabResult[]>('Chart', 'RecordLabPanel', patientId, r),
       cancelLabOrder: (id: string, reason: string, version: number) =>
         call<LabOrder>('Chart', 'CancelLabOrder', id, reason, version),
       labOrders: (patientId: string) => call<LabOrder[]>('Chart', 'LabOrders', patientId),
