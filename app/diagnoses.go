@@ -11,7 +11,12 @@ import (
 // A visit's diagnoses are entries of the patient's problem list linked to
 // the encounter: the clinician picks a problem already on the list, or
 // searches ICD-10-CM and the code becomes a new problem (diagnosed at this
-// visit) as well as the visit's diagnosis. While the note is a draft a
+// visit) as well as the visit's diagnosis. A diagnosis's code must be
+// billable (valid for HIPAA-covered transactions): the visit's diagnoses go
+// on its claim, and a payer refuses a claim coded with a category such as
+// E11, so Folio refuses it here, naming the codes to choose instead, rather
+// than let the biller find out weeks later. (A problem list entry may be a
+// category; picking it as a diagnosis is refused the same way.) While the note is a draft a
 // diagnosis can be removed, with a reason; once it is signed the diagnoses
 // are locked with it (SQLite's triggers refuse changes too).
 
@@ -66,7 +71,11 @@ func (s *Chart) AddDiagnosis(encounterID string, in DiagnosisInput) (Encounter, 
 			if err != nil {
 				return err
 			}
-			fields = newProblem.check(list, o.now)
+			if fields = newProblem.check(list, o.now); fields["code"] == "" {
+				if c, _ := list.Lookup(newProblem.Code); !c.Billable {
+					fields.add("code", notBillable(list, c))
+				}
+			}
 		}
 		if len(encounterID) > maxIDLength || len(in.ProblemID) > maxIDLength {
 			return errorf(NotFound, "That visit or problem was not found.")
@@ -129,6 +138,16 @@ func (o *op) diagnosedProblem(e db.Encounter, problemID string, in ProblemInput)
 			return p, false, err
 		case p.Status == db.EnteredInError:
 			fields.add("problemId", "That problem was retracted as entered in error; choose another or search the code.")
+		default:
+			list, err := o.app.icd10List()
+			if err != nil {
+				return p, false, err
+			}
+			// A problem imported without a code, or with one no longer in
+			// the list, is linked as it is: there is no category to refine.
+			if c, ok := list.Lookup(p.ICD10); ok && !c.Billable {
+				fields.add("problemId", notBillable(list, c)+" Search it below.")
+			}
 		}
 		return p, false, fields.err()
 	}

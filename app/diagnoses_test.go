@@ -56,11 +56,11 @@ func TestAddDiagnosisLinksOrCreatesProblems(t *testing.T) {
 	}
 
 	// A code becomes a new problem, diagnosed at this visit, and its diagnosis.
-	got, err = chart.AddDiagnosis(e.ID, app.DiagnosisInput{Code: "j06"})
+	got, err = chart.AddDiagnosis(e.ID, app.DiagnosisInput{Code: "j06.9"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got.Diagnoses) != 2 || got.Diagnoses[1].Code != "J06" || got.Diagnoses[1].Primary ||
+	if len(got.Diagnoses) != 2 || got.Diagnoses[1].Code != "J06.9" || got.Diagnoses[1].Primary ||
 		!got.Diagnoses[1].NewProblem || got.Diagnoses[1].Rank != 2 {
 		t.Fatalf("diagnoses = %+v", got.Diagnoses)
 	}
@@ -70,7 +70,7 @@ func TestAddDiagnosisLinksOrCreatesProblems(t *testing.T) {
 	}
 	var created app.Problem
 	for _, pr := range problems {
-		if pr.Code == "J06" {
+		if pr.Code == "J06.9" {
 			created = pr
 		}
 	}
@@ -96,7 +96,7 @@ func TestAddDiagnosisLinksOrCreatesProblems(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, s := range list {
-		want := map[string]string{e.ID: "E11.9 J06", other.ID: "E11.9"}[s.ID]
+		want := map[string]string{e.ID: "E11.9 J06.9", other.ID: "E11.9"}[s.ID]
 		var codes []string
 		for _, c := range s.Diagnoses {
 			codes = append(codes, c.Code)
@@ -137,6 +137,10 @@ func TestAddDiagnosisBadInputWritesNothing(t *testing.T) {
 	if _, err := chart.RetractProblem(wrong.ID, "wrong patient", wrong.Version); err != nil {
 		t.Fatal(err)
 	}
+	category, err := chart.AddProblem(p.ID, app.ProblemInput{Code: "M17"}) // a problem list may hold a category
+	if err != nil {
+		t.Fatal(err)
+	}
 	signed := signedVisit(t, ta)
 
 	before := ta.diagnosisCounts(t)
@@ -149,14 +153,17 @@ func TestAddDiagnosisBadInputWritesNothing(t *testing.T) {
 	}{
 		{"nothing chosen", e.ID, app.DiagnosisInput{}, app.Invalid, "code"},
 		{"no such code", e.ID, app.DiagnosisInput{Code: "X99.999"}, app.Invalid, "code"},
-		{"onset in the future", e.ID, app.DiagnosisInput{Code: "R05", Onset: "2999"}, app.Invalid, "onset"},
+		{"a category, not billable", e.ID, app.DiagnosisInput{Code: "E11"}, app.Invalid, "code"},
+		{"a subcategory, not billable", e.ID, app.DiagnosisInput{Code: "M17.1"}, app.Invalid, "code"},
+		{"a problem coded with a category", e.ID, app.DiagnosisInput{ProblemID: category.ID}, app.Invalid, "problemId"},
+		{"onset in the future", e.ID, app.DiagnosisInput{Code: "R05.9", Onset: "2999"}, app.Invalid, "onset"},
 		{"another patient's problem", e.ID, app.DiagnosisInput{ProblemID: theirs.ID}, app.Invalid, "problemId"},
 		{"no such problem", e.ID, app.DiagnosisInput{ProblemID: "nothing"}, app.Invalid, "problemId"},
 		{"a retracted problem", e.ID, app.DiagnosisInput{ProblemID: wrong.ID}, app.Invalid, "problemId"},
 		{"already a diagnosis", e.ID, app.DiagnosisInput{ProblemID: linked.Diagnoses[0].ProblemID}, app.Invalid, "problemId"},
 		{"already a diagnosis, by code", e.ID, app.DiagnosisInput{Code: "I10"}, app.Invalid, "code"},
-		{"no such visit", "nothing", app.DiagnosisInput{Code: "R05"}, app.NotFound, ""},
-		{"a signed visit", signed.ID, app.DiagnosisInput{Code: "R05"}, app.Conflict, ""},
+		{"no such visit", "nothing", app.DiagnosisInput{Code: "R05.9"}, app.NotFound, ""},
+		{"a signed visit", signed.ID, app.DiagnosisInput{Code: "R05.9"}, app.Conflict, ""},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			_, err := chart.AddDiagnosis(tc.encounterID, tc.in)
@@ -168,17 +175,28 @@ func TestAddDiagnosisBadInputWritesNothing(t *testing.T) {
 	if after := ta.diagnosisCounts(t); after != before {
 		t.Errorf("refused diagnoses wrote: before %+v, after %+v", before, after)
 	}
+	// The refusal of a category names the billable codes to choose instead.
+	_, err = chart.AddDiagnosis(e.ID, app.DiagnosisInput{Code: "e11"})
+	if msg := wantKind(t, err, app.Invalid).Fields["code"]; !strings.Contains(msg, "not a billable code") ||
+		!strings.Contains(msg, "E11.9 Type 2 diabetes mellitus without complications") {
+		t.Errorf("message for E11: %q", msg)
+	}
+	_, err = chart.AddDiagnosis(e.ID, app.DiagnosisInput{ProblemID: category.ID})
+	if msg := wantKind(t, err, app.Invalid).Fields["problemId"]; !strings.Contains(msg, "M17 Osteoarthritis of knee") ||
+		!strings.Contains(msg, "M17.9") {
+		t.Errorf("message for the M17 problem: %q", msg)
+	}
 }
 
 func TestRemoveDiagnosis(t *testing.T) {
 	ta := newTestApp(t)
 	chart := ta.Clinician.Chart
 	_, e := openVisit(t, ta)
-	e, err := chart.AddDiagnosis(e.ID, app.DiagnosisInput{Code: "R05"})
+	e, err := chart.AddDiagnosis(e.ID, app.DiagnosisInput{Code: "R05.9"})
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e, err = chart.AddDiagnosis(e.ID, app.DiagnosisInput{Code: "J06"}); err != nil {
+	if e, err = chart.AddDiagnosis(e.ID, app.DiagnosisInput{Code: "J06.9"}); err != nil {
 		t.Fatal(err)
 	}
 	cough := e.Diagnoses[0]
@@ -230,7 +248,7 @@ func TestSignedVisitLocksDiagnoses(t *testing.T) {
 	ta := newTestApp(t)
 	chart := ta.Clinician.Chart
 	_, e := openVisit(t, ta)
-	e, err := chart.AddDiagnosis(e.ID, app.DiagnosisInput{Code: "J06"})
+	e, err := chart.AddDiagnosis(e.ID, app.DiagnosisInput{Code: "J06.9"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -244,7 +262,7 @@ func TestSignedVisitLocksDiagnoses(t *testing.T) {
 	before := ta.diagnosisCounts(t)
 	_, err = chart.RemoveDiagnosis(d.ID, "wrong code", d.Version)
 	wantKind(t, err, app.Conflict)
-	_, err = chart.AddDiagnosis(e.ID, app.DiagnosisInput{Code: "R05"})
+	_, err = chart.AddDiagnosis(e.ID, app.DiagnosisInput{Code: "R05.9"})
 	wantKind(t, err, app.Conflict)
 	if after := ta.diagnosisCounts(t); after != before {
 		t.Errorf("a signed visit's diagnoses changed: before %+v, after %+v", before, after)

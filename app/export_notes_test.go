@@ -51,7 +51,7 @@ func newNotesClinic(t *testing.T, ta *testApp) notesClinic {
 		must(err)
 	}
 	// A diagnosis removed from the draft is no diagnosis of the visit.
-	nc.signed, err = c.AddDiagnosis(nc.signed.ID, app.DiagnosisInput{Code: "J06"})
+	nc.signed, err = c.AddDiagnosis(nc.signed.ID, app.DiagnosisInput{Code: "J06.9"})
 	must(err)
 	removed := nc.signed.Diagnoses[2]
 	nc.signed, err = c.RemoveDiagnosis(removed.ID, "not this visit", removed.Version)

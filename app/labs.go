@@ -20,6 +20,18 @@ import (
 // limits.
 type LabTest = terminology.LabTest
 
+// LabPanel is a panel of Folio's list (lipid panel, CBC, BMP, CMP, TSH with
+// free T4, urinalysis, HbA1c) with its LOINC-coded tests.
+type LabPanel = terminology.LabPanel
+
+// A panel is ordered as one order per test, placed together: each test's
+// result answers its own order, trends on its own chart and waits on the
+// review list on its own, and a test the lab reports late or not at all
+// leaves only its own order open. The orders of a panel are written in one
+// transaction, at one instant, by one clinician; that is how a list of
+// orders recognises them as the panel again (their tests are exactly the
+// panel's), with no panel row to keep in step with its tests.
+
 // LabOrderInput is the order form: a test of the list, for the visit it is
 // ordered at (optional), with a note for the lab.
 type LabOrderInput struct {
@@ -43,6 +55,12 @@ type LabOrder struct {
 	CancelReason  string `json:"cancelReason"`
 	Note          string `json:"note"`
 	Version       int    `json:"version"`
+	// Panel is the key of the panel this order was placed with ("" for a
+	// test ordered alone), PanelName its name, PanelOrderID the id of the
+	// panel's first order: the same for every order of that panel.
+	Panel        string `json:"panel"`
+	PanelName    string `json:"panelName"`
+	PanelOrderID string `json:"panelOrderId"`
 }
 
 func labOrderView(o db.LabOrder) LabOrder {
@@ -212,6 +230,121 @@ func (s *Chart) OrderLab(patientID string, in LabOrderInput) (LabOrder, error) {
 	return out, err
 }
 
+// LabPanels lists the panels a clinician can order and enter as one. Nothing
+// is audited: it reads no chart.
+func (s *Chart) LabPanels() ([]LabPanel, error) {
+	who, err := s.app.authorize(s.session, permClinical)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.app.db.View(s.app.ctx, func(tx *db.Tx) error { return checkActive(tx, who) }); err != nil {
+		return nil, s.app.userError(err)
+	}
+	return s.app.labTests.Panels(), nil
+}
+
+// LabPanelOrderInput is the panel order form: a panel of the list by its
+// key, for the visit it is ordered at (optional), with a note for the lab.
+type LabPanelOrderInput struct {
+	Panel       string `json:"panel"`
+	EncounterID string `json:"encounterId"`
+	Note        string `json:"note"`
+}
+
+// OrderLabPanel orders every test of a panel for a patient, one order per
+// test placed together (see LabPanel), and answers them in the panel's order.
+func (s *Chart) OrderLabPanel(patientID string, in LabPanelOrderInput) ([]LabOrder, error) {
+	var out []LabOrder
+	err := s.app.act(s.session, permClinical, func(o *op) error {
+		in.EncounterID = strings.TrimSpace(in.EncounterID)
+		in.Note = strings.TrimSpace(strings.ReplaceAll(in.Note, "\r\n", "\n"))
+		fields := fieldErrors{}
+		panel, ok := o.app.labTests.Panel(in.Panel)
+		if !ok {
+			fields.add("panel", "Choose the panel from the list.")
+		}
+		if len(in.EncounterID) > maxIDLength {
+			fields.add("encounterId", "No such visit.")
+		}
+		if utf8.RuneCountInString(in.Note) > maxClinicalNoteLength {
+			fields.add("note", fmt.Sprintf("The note can have at most %d characters.", maxClinicalNoteLength))
+		}
+		if err := fields.err(); err != nil {
+			return err
+		}
+		p, err := o.chartPatient(patientID)
+		if err != nil {
+			return err
+		}
+		out = make([]LabOrder, 0, len(panel.Tests))
+		rows := make([]db.LabOrder, 0, len(panel.Tests))
+		for _, test := range panel.Tests {
+			row := db.LabOrder{ID: newID(), PatientID: p.ID, EncounterID: in.EncounterID, LOINC: test.LOINC,
+				TestName: test.Name, OrderedAt: o.now, OrderedBy: o.actor.userID, Status: db.LabOrdered, Note: in.Note,
+				Version: 1, UpdatedAt: o.now, UpdatedBy: o.actor.userID}
+			if err := o.InsertLabOrder(row); err != nil {
+				return err
+			}
+			saved, err := o.LabOrderByID(row.ID)
+			if err != nil {
+				return err
+			}
+			rows, out = append(rows, saved), append(out, labOrderView(saved))
+			if err := o.audit("lab.order", p.ID, "lab_order/"+row.ID,
+				fmt.Sprintf("%s %s; panel %s %s", test.LOINC, test.Name, panel.Name, panel.LOINC)); err != nil {
+				return err
+			}
+		}
+		o.app.markPanels(rows, out)
+		return nil
+	})
+	return out, err
+}
+
+// markPanels marks the orders (views of rows) that were placed together as
+// a panel of two tests or more: the same instant (to the microsecond Folio
+// keeps), clinician and visit, and exactly the panel's tests.
+func (a *App) markPanels(rows []db.LabOrder, orders []LabOrder) {
+	type placed struct {
+		at        time.Time
+		by, visit string
+	}
+	groups := map[placed][]int{}
+	var keys []placed
+	for i, o := range rows {
+		k := placed{o.OrderedAt.UTC(), o.OrderedBy, o.EncounterID}
+		if _, seen := groups[k]; !seen {
+			keys = append(keys, k)
+		}
+		groups[k] = append(groups[k], i)
+	}
+	for _, k := range keys {
+		members := groups[k]
+		if len(members) < 2 {
+			continue // a test ordered alone, or HbA1c, the panel of one: entered as a test
+		}
+		loincs := make([]string, len(members))
+		for n, i := range members {
+			loincs[n] = orders[i].LOINC
+		}
+		panel, ok := a.labTests.PanelOf(loincs)
+		if !ok {
+			continue
+		}
+		first := ""
+		for _, t := range panel.Tests {
+			for _, i := range members {
+				if orders[i].LOINC == t.LOINC && first == "" {
+					first = orders[i].ID
+				}
+			}
+		}
+		for _, i := range members {
+			orders[i].Panel, orders[i].PanelName, orders[i].PanelOrderID = panel.Key, panel.Name, first
+		}
+	}
+}
+
 // CancelLabOrder cancels an order not yet resulted, saying why. It stays on
 // the list, marked so.
 func (s *Chart) CancelLabOrder(id, reason string, version int) (LabOrder, error) {
@@ -266,6 +399,7 @@ func (s *Chart) LabOrders(patientID string) ([]LabOrder, error) {
 		for _, r := range rows {
 			out = append(out, labOrderView(r))
 		}
+		o.app.markPanels(rows, out)
 		return o.audit("lab.orders", p.ID, "patient/"+p.ID, fmt.Sprintf("%d orders", len(out)))
 	})
 	return out, err
@@ -547,6 +681,105 @@ func (s *Chart) RecordLabResult(patientID string, in LabResultInput) (LabResult,
 		return err
 	})
 	return out, err
+}
+
+// LabPanelResultInput is a panel's results typed in from one lab report:
+// one row per test of the panel (LOINC set, the order it answers if the
+// panel was ordered), collected at ObservedAt. A row with no value is a
+// test the report does not give: it is skipped, and its order stays open.
+type LabPanelResultInput struct {
+	Panel      string           `json:"panel"`
+	ObservedAt string           `json:"observedAt"` // as for LabResultInput; a row's own time, if given, wins
+	Results    []LabResultInput `json:"results"`
+}
+
+// RecordLabPanel records a panel's results in one go: each row is checked
+// and flagged as RecordLabResult does, and all are written in one
+// transaction, or, if any row is wrong, none. A wrong row's fields are
+// named with its test's LOINC code ("2093-3.value").
+func (s *Chart) RecordLabPanel(patientID string, in LabPanelResultInput) ([]LabResult, error) {
+	var out []LabResult
+	err := s.app.act(s.session, permClinical, func(o *op) error {
+		p, err := o.chartPatient(patientID)
+		if err != nil {
+			return err
+		}
+		forms, err := o.checkPanelResults(p, in)
+		if err != nil {
+			return err
+		}
+		out = make([]LabResult, 0, len(forms))
+		for _, form := range forms {
+			row, err := o.insertResult(form, "lab.result")
+			if err != nil {
+				return err
+			}
+			saved, err := o.LabResultByID(row.ID)
+			if err != nil {
+				return err
+			}
+			out = append(out, labResultView(saved))
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// checkPanelResults checks every row of a panel's results; any wrong row
+// makes it an invalid-input error naming each wrong field by its test.
+func (o *op) checkPanelResults(p db.Patient, in LabPanelResultInput) ([]labForm, error) {
+	fields := fieldErrors{}
+	panel, ok := o.app.labTests.Panel(in.Panel)
+	if !ok {
+		fields.add("panel", "Choose the panel from the list.")
+		return nil, fields.err()
+	}
+	if len(in.Results) > len(panel.Tests) {
+		fields.add("panel", fmt.Sprintf("A %s has %d tests.", panel.Name, len(panel.Tests)))
+		return nil, fields.err()
+	}
+	var forms []labForm
+	seen := map[string]bool{}
+	for _, row := range in.Results {
+		row.LOINC = strings.TrimSpace(row.LOINC)
+		switch {
+		case !panel.Has(row.LOINC):
+			fields.add("panel", fmt.Sprintf("%q is not a test of the %s.", row.LOINC, panel.Name))
+			continue
+		case seen[row.LOINC]:
+			fields.add(row.LOINC+".value", "This test is in the form twice.")
+			continue
+		}
+		seen[row.LOINC] = true
+		if strings.TrimSpace(row.Value) == "" {
+			continue // not on this report
+		}
+		inherited := strings.TrimSpace(row.ObservedAt) == ""
+		if inherited {
+			row.ObservedAt = in.ObservedAt
+		}
+		form, rowFields := o.checkResult(p, row)
+		for field, msg := range rowFields {
+			if field == "observedAt" && inherited {
+				fields.add(field, msg) // the panel's time, once
+				continue
+			}
+			fields.add(row.LOINC+"."+field, msg)
+		}
+		if len(rowFields) == 0 {
+			forms = append(forms, form)
+		}
+	}
+	if len(forms) == 0 && len(fields) == 0 {
+		fields.add("panel", "Enter at least one result of the panel.")
+	}
+	if err := fields.err(); err != nil {
+		return nil, err
+	}
+	return forms, nil
 }
 
 // ImportLabResults records the results of a lab's CSV export for one

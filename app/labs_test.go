@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -448,5 +449,178 @@ func TestMergeMovesLabs(t *testing.T) {
 	items, err := chart.LabReviewQueue()
 	if err != nil || len(items) != 1 || items[0].PatientID != survivor.ID {
 		t.Errorf("review list after the merge: %+v, %v", items, err)
+	}
+}
+
+// lipidRows are a lipid panel's four results as typed from a report, each
+// answering its order when orders are given.
+func lipidRows(orders []app.LabOrder, values ...string) []app.LabResultInput {
+	codes := []string{"2093-3", "2571-8", "2085-9", "18262-6"}
+	rows := make([]app.LabResultInput, len(codes))
+	for i, code := range codes {
+		rows[i] = app.LabResultInput{LOINC: code, Value: values[i]}
+		for _, o := range orders {
+			if o.LOINC == code {
+				rows[i].OrderID = o.ID
+			}
+		}
+	}
+	return rows
+}
+
+func TestLabPanelOrderedAndEntered(t *testing.T) {
+	ta := newTestApp(t)
+	chart := ta.Clinician.Chart
+	p := ta.register(t, samplePatient())
+	panels, err := chart.LabPanels()
+	if err != nil || len(panels) < 7 {
+		t.Fatalf("LabPanels = %d panels, %v", len(panels), err)
+	}
+
+	// Ordering a panel orders each of its tests, placed together.
+	before := ta.labCounts(t)
+	orders, err := chart.OrderLabPanel(p.ID, app.LabPanelOrderInput{Panel: "lipid", Note: "fasting"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if after := ta.labCounts(t); len(orders) != 4 || after.orders != before.orders+4 || after.audit != before.audit+4 {
+		t.Fatalf("ordered %d; counts %+v -> %+v; want 4 orders, each audited", len(orders), before, after)
+	}
+	ta.Clock.Advance(time.Second)
+	single, err := chart.OrderLab(p.ID, app.LabOrderInput{LOINC: "2823-3"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, err := chart.LabOrders(p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range listed {
+		want := "lipid"
+		if o.ID == single.ID {
+			want = ""
+		}
+		if o.Panel != want || (want != "" && (o.PanelName != "Lipid panel" || o.PanelOrderID != orders[0].ID || o.Note != "fasting")) {
+			t.Errorf("order %s %s: panel %q %q %q, want %q", o.LOINC, o.TestName, o.Panel, o.PanelName, o.PanelOrderID, want)
+		}
+	}
+
+	// Entering it: one form, every result flagged against its range and
+	// answering its order, the orders resulted, the results to review.
+	results, err := chart.RecordLabPanel(p.ID, app.LabPanelResultInput{Panel: "lipid", ObservedAt: "2026-03-09T08:30",
+		Results: lipidRows(orders, "242", "188", "38", "165")})
+	if err != nil {
+		t.Fatal(err)
+	}
+	flags := map[string]string{}
+	for _, r := range results {
+		flags[r.LOINC] = r.Flag + " " + r.Unit
+		if r.OrderID == "" || r.ObservedAt != "2026-03-09T08:30:00Z" {
+			t.Errorf("result %s: order %q, observed %s", r.LOINC, r.OrderID, r.ObservedAt)
+		}
+	}
+	want := map[string]string{"2093-3": "H mg/dL", "2571-8": "H mg/dL", "2085-9": "L mg/dL", "18262-6": "H mg/dL"}
+	if len(results) != 4 || !maps.Equal(flags, want) {
+		t.Errorf("flags %v, want %v", flags, want)
+	}
+	listed, _ = chart.LabOrders(p.ID)
+	for _, o := range listed {
+		if o.Panel == "lipid" && o.Status != "resulted" {
+			t.Errorf("order %s is %s, want resulted", o.LOINC, o.Status)
+		}
+	}
+	queue, err := chart.LabReviewQueue()
+	if err != nil || len(queue) != 4 {
+		t.Errorf("review queue: %d items, %v; want the 4 results", len(queue), err)
+	}
+	for _, code := range []string{"2093-3", "2085-9"} {
+		s, err := chart.LabSeries(p.ID, code)
+		if err != nil || len(s.Points) != 1 {
+			t.Errorf("series of %s: %+v, %v", code, s, err)
+		}
+	}
+
+	// A report without the LDL: the three are written, the LDL order waits.
+	ta.Clock.Advance(time.Second)
+	again, err := chart.OrderLabPanel(p.ID, app.LabPanelOrderInput{Panel: "lipid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	partial, err := chart.RecordLabPanel(p.ID, app.LabPanelResultInput{Panel: "lipid", ObservedAt: "2026-03-10",
+		Results: lipidRows(again, "180", "120", "55", "")})
+	if err != nil || len(partial) != 3 {
+		t.Fatalf("partial panel: %d results, %v", len(partial), err)
+	}
+	listed, _ = chart.LabOrders(p.ID)
+	for _, o := range listed {
+		if o.PanelOrderID == again[0].ID && (o.Status == "ordered") != (o.LOINC == "18262-6") {
+			t.Errorf("after a partial report, order %s is %s", o.LOINC, o.Status)
+		}
+	}
+
+	// A panel typed in with no order: the units preset from the list are
+	// the tests' own; a lab's range replaces the default.
+	standalone, err := chart.RecordLabPanel(p.ID, app.LabPanelResultInput{Panel: "thyroid", ObservedAt: "2026-03-10",
+		Results: []app.LabResultInput{{LOINC: "3016-3", Value: "6.2", Unit: "mIU/L"},
+			{LOINC: "3024-7", Value: "0.8", Low: ptr(0.7), High: ptr(1.5)}}})
+	if err != nil || len(standalone) != 2 || standalone[0].Flag != "H" || standalone[1].Flag != "N" ||
+		standalone[1].RangeSource != "lab" {
+		t.Errorf("thyroid panel: %+v, %v", standalone, err)
+	}
+}
+
+func TestLabPanelBadInputWritesNothing(t *testing.T) {
+	ta := newTestApp(t)
+	chart := ta.Clinician.Chart
+	p := ta.register(t, samplePatient())
+	orders, err := chart.OrderLabPanel(p.ID, app.LabPanelOrderInput{Panel: "lipid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	withUnit := func(rows []app.LabResultInput, i int, unit string) []app.LabResultInput {
+		rows[i].Unit = unit
+		return rows
+	}
+	for _, tc := range []struct {
+		name   string
+		in     app.LabPanelResultInput
+		fields []string // every field that must be named
+	}{
+		{"one value not a number", app.LabPanelResultInput{Panel: "lipid", ObservedAt: "2026-03-09",
+			Results: lipidRows(orders, "242", "188", "3 8", "165")}, []string{"2085-9.value"}},
+		{"two rows wrong", app.LabPanelResultInput{Panel: "lipid", ObservedAt: "2026-03-09",
+			Results: withUnit(lipidRows(orders, "x", "188", "38", "165"), 3, "furlongs")}, []string{"2093-3.value", "18262-6.unit"}},
+		{"the panel's time in the future", app.LabPanelResultInput{Panel: "lipid", ObservedAt: "2026-04-01",
+			Results: lipidRows(orders, "242", "188", "38", "165")}, []string{"observedAt"}},
+		{"nothing entered", app.LabPanelResultInput{Panel: "lipid", Results: lipidRows(orders, "", " ", "", "")}, []string{"panel"}},
+		{"no such panel", app.LabPanelResultInput{Panel: "liver", Results: lipidRows(nil, "1", "2", "3", "4")}, []string{"panel"}},
+		{"a test not of the panel", app.LabPanelResultInput{Panel: "thyroid",
+			Results: []app.LabResultInput{{LOINC: "2823-3", Value: "4.1"}}}, []string{"panel"}},
+		{"a test twice", app.LabPanelResultInput{Panel: "thyroid",
+			Results: []app.LabResultInput{{LOINC: "3016-3", Value: "4.1"}, {LOINC: "3016-3", Value: "4.2"}}}, []string{"3016-3.value"}},
+		{"an order of another test", app.LabPanelResultInput{Panel: "thyroid",
+			Results: []app.LabResultInput{{LOINC: "3016-3", Value: "4.1", OrderID: orders[0].ID}}}, []string{"3016-3.loinc"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			before := ta.labCounts(t)
+			_, err := chart.RecordLabPanel(p.ID, tc.in)
+			e := wantKind(t, err, app.Invalid)
+			for _, f := range tc.fields {
+				if e.Fields[f] == "" {
+					t.Errorf("fields %v, want one for %s", e.Fields, f)
+				}
+			}
+			if after := ta.labCounts(t); after != before {
+				t.Errorf("refused, yet written: before %+v, after %+v", before, after)
+			}
+		})
+	}
+	before := ta.labCounts(t)
+	_, err = chart.OrderLabPanel(p.ID, app.LabPanelOrderInput{Panel: "everything"})
+	if e := wantKind(t, err, app.Invalid); e.Fields["panel"] == "" {
+		t.Errorf("order of no such panel: %v", e.Fields)
+	}
+	if after := ta.labCounts(t); after != before {
+		t.Errorf("refused order wrote: %+v -> %+v", before, after)
 	}
 }

@@ -20,9 +20,11 @@ const (
 )
 
 // SearchICD10 finds ICD-10-CM codes as the clinician types: by code, with or
-// without its dot ("E11.9", "e119"), or by words of the title in any order,
-// each matching the start of a word, accents ignored ("diab type 2"). limit
-// is at most 100; 0 means 20. Nothing is audited: it reads no chart.
+// without its dot ("E11.9", "e119"), or by words of the title or of a
+// synonym in any order, each matching the start of a word, accents ignored
+// ("diab type 2", "GERD", "high blood pressure"); billable codes first (see
+// terminology.ICD10.Search), each marked billable or not. limit is at most
+// 100; 0 means 20. Nothing is audited: it reads no chart.
 func (s *Chart) SearchICD10(query string, limit int) ([]Code, error) {
 	who, err := s.app.authorize(s.session, permClinical)
 	if err != nil {
@@ -41,7 +43,45 @@ func (s *Chart) SearchICD10(query string, limit int) ([]Code, error) {
 	return list.Search(query, min(limit, maxCodeLimit)), nil
 }
 
-// ProblemInput is the problem form.
+// BillableICD10 lists the billable codes that an ICD-10-CM category or
+// subcategory heads (E11: E11.9, E11.65, ...), the clinic's common ones and
+// the most general first: what to choose instead when a code that is not
+// billable was picked. limit is at most 100; 0 means 20.
+func (s *Chart) BillableICD10(code string, limit int) ([]Code, error) {
+	who, err := s.app.authorize(s.session, permClinical)
+	if err != nil {
+		return nil, err
+	}
+	if err := s.app.db.View(s.app.ctx, func(tx *db.Tx) error { return checkActive(tx, who) }); err != nil {
+		return nil, s.app.userError(err)
+	}
+	list, err := s.app.icd10List()
+	if err != nil {
+		return nil, s.app.userError(err)
+	}
+	if limit <= 0 {
+		limit = defaultCodeLimit
+	}
+	return list.BillableUnder(code, min(limit, maxCodeLimit)), nil
+}
+
+// notBillable is the message for a code that is not billable: what it is
+// and the codes to choose instead.
+func notBillable(list *terminology.ICD10, c terminology.Code) string {
+	var codes []string
+	for _, b := range list.BillableUnder(c.Code, 3) {
+		codes = append(codes, b.Code+" "+b.Title)
+	}
+	msg := fmt.Sprintf("%s %s is a category, not a billable code: a claim needs one of the codes under it", c.Code, c.Title)
+	if len(codes) == 0 {
+		return msg + "."
+	}
+	return msg + ", e.g. " + strings.Join(codes, "; ") + "."
+}
+
+// ProblemInput is the problem form. Its code may be a category that is not
+// billable (E11): a problem list may know no more, and the form warns
+// before it is added; a visit's diagnosis must be billable.
 type ProblemInput struct {
 	Code        string `json:"code"`        // ICD-10-CM, with or without its dot
 	Title       string `json:"title"`       // "" for the code's own title

@@ -2,6 +2,7 @@ package app_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 
@@ -42,6 +43,10 @@ func TestChartSearchICD10(t *testing.T) {
 		{"code with dot", "E11.9", "E11.9", true},
 		{"code without dot", "e119", "E11.9", true},
 		{"category", "J45", "J45", true},
+		{"abbreviation", "GERD", "K21.9", true},
+		{"everyday words", "high blood pressure", "I10", true},
+		{"the billable code before its category", "asthma", "J45.909", true},
+		{"seven-character code", "S72.001A", "S72.001A", true},
 		{"words", "type 2 diabetes", "E11.9", false},
 		{"words in any order", "without complications diabetes type 2", "E11.9", false},
 		{"partial words", "diab typ 2 witho", "E11.9", false},
@@ -75,6 +80,40 @@ func TestChartSearchICD10(t *testing.T) {
 	if err != nil || len(got) != 20 {
 		t.Errorf("limit 0: %d codes, %v; want the default 20", len(got), err)
 	}
+	if got, _ := ta.Clinician.Chart.SearchICD10("E11", 2); len(got) != 2 || got[0].Billable || !got[1].Billable {
+		t.Errorf("SearchICD10(E11) = %+v: want the category marked not billable, then a billable code", got)
+	}
+}
+
+func TestChartBillableICD10(t *testing.T) {
+	ta := newTestApp(t)
+	for _, tc := range []struct {
+		code  string
+		limit int
+		want  []string
+	}{
+		{"E11", 3, []string{"E11.9", "E11.65", "E11.22"}},
+		{"m17", 1, []string{"M17.9"}},
+		{"J45.90", 0, []string{"J45.909", "J45.902", "J45.901"}},
+		{"Q99.99", 5, nil},
+	} {
+		got, err := ta.Clinician.Chart.BillableICD10(tc.code, tc.limit)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var codes []string
+		for _, c := range got {
+			if !c.Billable {
+				t.Errorf("BillableICD10(%s) lists %+v", tc.code, c)
+			}
+			codes = append(codes, c.Code)
+		}
+		if !slices.Equal(codes, tc.want) {
+			t.Errorf("BillableICD10(%s, %d) = %v, want %v", tc.code, tc.limit, codes, tc.want)
+		}
+	}
+	_, err := ta.FrontDesk.Chart.BillableICD10("E11", 3)
+	wantKind(t, err, app.Forbidden)
 }
 
 func TestProblemLifecycle(t *testing.T) {

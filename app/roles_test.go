@@ -46,6 +46,7 @@ var methodAccess = map[string]access{
 
 	"Chart.Summary":                clinical,
 	"Chart.SearchICD10":            clinical,
+	"Chart.BillableICD10":          clinical,
 	"Chart.Problems":               clinical,
 	"Chart.AddProblem":             clinical,
 	"Chart.UpdateProblem":          clinical,
@@ -79,6 +80,9 @@ var methodAccess = map[string]access{
 
 	"Chart.SearchLabTests":   clinical,
 	"Chart.OrderLab":         clinical,
+	"Chart.LabPanels":        clinical,
+	"Chart.OrderLabPanel":    clinical,
+	"Chart.RecordLabPanel":   clinical,
 	"Chart.CancelLabOrder":   clinical,
 	"Chart.LabOrders":        clinical,
 	"Chart.RecordLabResult":  clinical,
@@ -400,9 +404,9 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		e := f.encounter(t, true)
 		return []any{e.ID, "wrong patient", e.Version}
 	case "Chart.AddDiagnosis":
-		return []any{f.encounter(t, false).ID, app.DiagnosisInput{Code: "R05"}}
+		return []any{f.encounter(t, false).ID, app.DiagnosisInput{Code: "R05.9"}}
 	case "Chart.RemoveDiagnosis":
-		e, err := f.chart.AddDiagnosis(f.encounter(t, false).ID, app.DiagnosisInput{Code: "R05"})
+		e, err := f.chart.AddDiagnosis(f.encounter(t, false).ID, app.DiagnosisInput{Code: "R05.9"})
 		if err != nil {
 			t.Fatalf("add diagnosis: %v", err)
 		}
@@ -413,6 +417,8 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{app.QuickPhrase{Abbreviation: fmt.Sprintf(".qp%d", f.n), Text: "no acute distress", Active: true}}
 	case "Chart.SearchICD10":
 		return []any{"diabetes", 10}
+	case "Chart.BillableICD10":
+		return []any{"E11", 5}
 	case "Chart.Problems", "Chart.Allergies":
 		return []any{f.patient.ID}
 	case "Chart.AddProblem":
@@ -480,6 +486,11 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{f.patient.ID}
 	case "Chart.RecordLabResult":
 		return []any{f.patient.ID, sampleLabResult("4548-4", "7.1")}
+	case "Chart.OrderLabPanel":
+		return []any{f.patient.ID, app.LabPanelOrderInput{Panel: "thyroid"}}
+	case "Chart.RecordLabPanel":
+		return []any{f.patient.ID, app.LabPanelResultInput{Panel: "thyroid", ObservedAt: "2026-03-09",
+			Results: []app.LabResultInput{{LOINC: "3016-3", Value: "2.1"}, {LOINC: "3024-7", Value: "1.2"}}}}
 	case "Chart.ImportLabResults":
 		return []any{f.patient.ID, "loinc,value,unit,low,high,observed\n2823-3,4.1,mmol/L,,,2026-03-09\n"}
 	case "Chart.LabSeries":

@@ -11,8 +11,12 @@ import (
 	"strings"
 )
 
-//go:embed lab-tests.tsv
-var labTestsFile []byte
+var (
+	//go:embed lab-tests.tsv
+	labTestsFile []byte
+	//go:embed lab-panels.tsv
+	labPanelsFile []byte
+)
 
 // Kinds of lab result.
 const (
@@ -60,10 +64,29 @@ type LabTest struct {
 	Source       string     `json:"source"`
 }
 
-// LabTests is the embedded list, searchable by name or code.
+// LabPanel is a group of tests a clinician orders and enters as one (a
+// lipid panel, a CBC), each test LOINC-coded on Folio's list. LOINC is the
+// panel's own code, "" where LOINC has none that fits (TSH with free T4).
+type LabPanel struct {
+	Key      string    `json:"key"` // Folio's name for it: lipid, cbc, bmp, ...
+	LOINC    string    `json:"loinc"`
+	Name     string    `json:"name"`
+	LongName string    `json:"longName"`
+	Tests    []LabTest `json:"tests"` // its members, in the order a report lists them
+	Source   string    `json:"source"`
+}
+
+// Has tells whether loinc is one of the panel's tests.
+func (p LabPanel) Has(loinc string) bool {
+	return slices.ContainsFunc(p.Tests, func(t LabTest) bool { return t.LOINC == loinc })
+}
+
+// LabTests is the embedded list, searchable by name or code, with the
+// panels of its tests.
 type LabTests struct {
 	tests  []LabTest
 	byCode map[string]int
+	panels []LabPanel
 }
 
 // LoadLabTests reads the embedded list of common lab tests.
@@ -84,7 +107,81 @@ func LoadLabTests() (*LabTests, error) {
 			return nil, fmt.Errorf("lab-tests.tsv line %d: %w", line, err)
 		}
 	}
-	return out, sc.Err()
+	if err := sc.Err(); err != nil {
+		return nil, err
+	}
+	return out, out.readPanels()
+}
+
+// readPanels reads the panels, each member a test of the list.
+func (l *LabTests) readPanels() error {
+	sc := bufio.NewScanner(bytes.NewReader(labPanelsFile))
+	header := true
+	for line := 1; sc.Scan(); line++ {
+		text := sc.Text()
+		if text == "" || strings.HasPrefix(text, "#") {
+			continue
+		}
+		if header {
+			header = false
+			continue
+		}
+		cols := strings.Split(text, "\t")
+		if len(cols) != 6 {
+			return fmt.Errorf("lab-panels.tsv line %d: %d columns, want 6", line, len(cols))
+		}
+		p := LabPanel{Key: cols[0], LOINC: dash(cols[1]), Name: cols[2], LongName: cols[3], Source: cols[5]}
+		if _, dup := l.Panel(p.Key); dup || p.Key == "" {
+			return fmt.Errorf("lab-panels.tsv line %d: key %q is empty or listed twice", line, p.Key)
+		}
+		if p.LOINC != "" && !ValidLOINC(p.LOINC) {
+			return fmt.Errorf("lab-panels.tsv line %d: LOINC %q has a wrong check digit", line, p.LOINC)
+		}
+		for _, code := range strings.Fields(cols[4]) {
+			t, ok := l.Lookup(code)
+			if !ok || p.Has(code) {
+				return fmt.Errorf("lab-panels.tsv line %d: member %s is not on the list of tests, or listed twice", line, code)
+			}
+			p.Tests = append(p.Tests, t)
+		}
+		if len(p.Tests) == 0 {
+			return fmt.Errorf("lab-panels.tsv line %d: a panel without tests", line)
+		}
+		l.panels = append(l.panels, p)
+	}
+	return sc.Err()
+}
+
+// Panels lists the panels, in the file's order.
+func (l *LabTests) Panels() []LabPanel { return l.panels }
+
+// Panel finds a panel by its key.
+func (l *LabTests) Panel(key string) (LabPanel, bool) {
+	for _, p := range l.panels {
+		if p.Key == strings.TrimSpace(key) {
+			return p, true
+		}
+	}
+	return LabPanel{}, false
+}
+
+// PanelOf tells which panel a set of tests ordered together is: the panel
+// whose tests are exactly loincs, in any order.
+func (l *LabTests) PanelOf(loincs []string) (LabPanel, bool) {
+	for _, p := range l.panels {
+		if len(p.Tests) != len(loincs) {
+			continue
+		}
+		all, seen := true, map[string]bool{}
+		for _, code := range loincs {
+			all = all && p.Has(code) && !seen[code]
+			seen[code] = true
+		}
+		if all {
+			return p, true
+		}
+	}
+	return LabPanel{}, false
 }
 
 func (l *LabTests) addRow(cols []string) error {

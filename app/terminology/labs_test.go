@@ -1,6 +1,9 @@
 package terminology
 
-import "testing"
+import (
+	"slices"
+	"testing"
+)
 
 func TestValidLOINC(t *testing.T) {
 	for code, want := range map[string]bool{
@@ -63,5 +66,60 @@ func TestLabFlag(t *testing.T) {
 	}
 	if TextFlag("neg", "Negative") != "N" || TextFlag("2+", "Negative") != "A" || TextFlag("x", "") != "" {
 		t.Error("text flags")
+	}
+}
+
+func TestLabPanels(t *testing.T) {
+	l, err := LoadLabTests()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		key, loinc string
+		members    []string
+	}{
+		{"lipid", "57698-3", []string{"2093-3", "2571-8", "2085-9", "18262-6"}},
+		{"lipid-calculated", "24331-1", []string{"2093-3", "2571-8", "2085-9", "13457-7"}},
+		{"cbc", "58410-2", []string{"6690-2", "789-8", "718-7", "4544-3", "787-2", "785-6", "786-4", "788-0", "777-3"}},
+		{"bmp", "51990-0", []string{"2345-7", "3094-0", "2160-0", "2951-2", "2823-3", "2075-0", "2028-9", "17861-6"}},
+		{"cmp", "24323-8", nil},
+		{"thyroid", "", []string{"3016-3", "3024-7"}},
+		{"urinalysis", "24356-8", nil},
+		{"hba1c", "", []string{"4548-4"}},
+	} {
+		p, ok := l.Panel(tc.key)
+		if !ok || p.LOINC != tc.loinc {
+			t.Errorf("Panel(%s) = %+v, %v; want LOINC %q", tc.key, p, ok, tc.loinc)
+			continue
+		}
+		var codes []string
+		for _, m := range p.Tests {
+			if m.Kind == LabNumeric && m.Unit == "" {
+				t.Errorf("%s: member %s has no unit", tc.key, m.LOINC)
+			}
+			codes = append(codes, m.LOINC)
+		}
+		if tc.members != nil && !slices.Equal(codes, tc.members) {
+			t.Errorf("%s members = %v, want %v", tc.key, codes, tc.members)
+		}
+	}
+	if cmp, _ := l.Panel("cmp"); len(cmp.Tests) != 14 {
+		t.Errorf("CMP has %d tests, want the 14 of a comprehensive metabolic panel", len(cmp.Tests))
+	}
+	for _, tc := range []struct {
+		loincs []string
+		want   string // "" for no panel
+	}{
+		{[]string{"18262-6", "2093-3", "2085-9", "2571-8"}, "lipid"},
+		{[]string{"3024-7", "3016-3"}, "thyroid"},
+		{[]string{"4548-4"}, "hba1c"},
+		{[]string{"2093-3", "2571-8", "2085-9"}, ""},           // a member short
+		{[]string{"2093-3", "2571-8", "2085-9", "2085-9"}, ""}, // one twice
+		{[]string{"2823-3"}, ""},                               // a single test that is no panel
+	} {
+		p, ok := l.PanelOf(tc.loincs)
+		if ok != (tc.want != "") || p.Key != tc.want {
+			t.Errorf("PanelOf(%v) = %q, %v; want %q", tc.loincs, p.Key, ok, tc.want)
+		}
 	}
 }

@@ -119,8 +119,8 @@ test('a clinician opens a visit from the board, writes it with a template, a phr
   // A diagnosis found by words as typed; it joins the problem list.
   const dx = page.getByTestId('diagnoses');
   await dx.getByLabel('Add a diagnosis (ICD-10-CM: words or code)').fill('acute bronch');
-  await dx.getByTestId('dx-results').getByRole('button', { name: /J20 Acute bronchitis/ }).click();
-  const added = dx.getByTestId('diagnosis').filter({ hasText: 'J20 ' });
+  await dx.getByTestId('dx-results').getByRole('button', { name: /J20\.9 Acute bronchitis, unspecified/ }).click();
+  const added = dx.getByTestId('diagnosis').filter({ hasText: 'J20.9 ' });
   await added.getByText('primary').waitFor();
   await added.getByText('added to the problem list').waitFor();
   await shot('diagnosis-added');
@@ -130,7 +130,7 @@ test('a clinician opens a visit from the board, writes it with a template, a phr
   await page.reload();
   await page.getByRole('heading', { name: 'Visit note' }).waitFor();
   assert.match(await page.getByLabel('Subjective').inputValue(), /one flight of stairs/);
-  await dx.getByTestId('diagnosis').filter({ hasText: 'J20 ' }).waitFor();
+  await dx.getByTestId('diagnosis').filter({ hasText: 'J20.9 ' }).waitFor();
   await page.getByRole('link', { name: 'Check-in' }).click();
   await card.getByTestId('open-visit').click();
   await page.getByRole('heading', { name: 'Visit note' }).waitFor();
@@ -154,8 +154,8 @@ test('a clinician opens a visit from the board, writes it with a template, a phr
 
   // The chart's problem list and visit list show the diagnosis.
   await page.getByRole('link', { name: 'Back to chart' }).click();
-  await page.getByTestId('problems').getByText('J20', { exact: true }).waitFor();
-  await page.getByTestId('visit-diagnoses').getByText('J20', { exact: true }).waitFor();
+  await page.getByTestId('problems').getByText('J20.9', { exact: true }).waitFor();
+  await page.getByTestId('visit-diagnoses').getByText('J20.9', { exact: true }).waitFor();
   await shot('chart-with-diagnosis');
   await page.goBack();
   await page.getByRole('heading', { name: 'Visit note' }).waitFor();

@@ -74,6 +74,9 @@ import type {
   LabReviewItem,
   LabSeries,
   LabTest,
+  LabPanel,
+  LabPanelOrderInput,
+  LabPanelResultInput,
   Disclosure,
   ExportedFile,
   PatientCopy,
@@ -327,6 +330,7 @@ export function createClient(
       removeDiagnosis: (diagnosisId: string, reason: string, version: number) =>
         call<Encounter>('Chart', 'RemoveDiagnosis', diagnosisId, reason, version),
       searchICD10: (query: string, limit = 12) => call<Code[]>('Chart', 'SearchICD10', query, limit),
+      billableICD10: (code: string, limit = 6) => call<Code[]>('Chart', 'BillableICD10', code, limit),
       problems: (patientId: string) => call<Problem[]>('Chart', 'Problems', patientId),
       addProblem: (patientId: string, p: ProblemInput) => call<Problem>('Chart', 'AddProblem', patientId, p),
       updateProblem: (id: string, p: ProblemInput, reason: string, version: number) =>
@@ -358,6 +362,11 @@ export function createClient(
       recordNoKnownAllergies: (patientId: string) => call<AllergyList>('Chart', 'RecordNoKnownAllergies', patientId),
       searchLabTests: (query: string, limit = 10) => call<LabTest[]>('Chart', 'SearchLabTests', query, limit),
       orderLab: (patientId: string, o: LabOrderInput) => call<LabOrder>('Chart', 'OrderLab', patientId, o),
+      labPanels: () => call<LabPanel[]>('Chart', 'LabPanels'),
+      orderLabPanel: (patientId: string, o: LabPanelOrderInput) =>
+        call<LabOrder[]>('Chart', 'OrderLabPanel', patientId, o),
+      recordLabPanel: (patientId: string, r: LabPanelResultInput) =>
+        call<LabResult[]>('Chart', 'RecordLabPanel', patientId, r),
       cancelLabOrder: (id: string, reason: string, version: number) =>
         call<LabOrder>('Chart', 'CancelLabOrder', id, reason, version),
       labOrders: (patientId: string) => call<LabOrder[]>('Chart', 'LabOrders', patientId),

@@ -255,6 +255,7 @@ export interface QuickPhrase {
 export interface Code {
   code: string;
   title: string;
+  billable?: boolean; // ICD-10-CM: valid for a claim, not a category heading other codes
 }
 
 export interface ProblemInput {
@@ -901,6 +902,33 @@ export interface LabOrder {
   cancelReason: string;
   note: string;
   version: number;
+  /** The panel it was ordered with ('' for a test ordered alone); the same panelOrderId for all of that panel's orders. */
+  panel?: string;
+  panelName?: string;
+  panelOrderId?: string;
+}
+
+/** A panel of tests ordered and entered as one: lipid panel, CBC, BMP, ... */
+export interface LabPanel {
+  key: string;
+  loinc: string; // the panel's LOINC code, '' where it has none
+  name: string;
+  longName: string;
+  tests: LabTest[];
+  source: string;
+}
+
+export interface LabPanelOrderInput {
+  panel: string;
+  encounterId: string;
+  note: string;
+}
+
+/** One report's results of a panel: a row per test; a row without a value is not on the report. */
+export interface LabPanelResultInput {
+  panel: string;
+  observedAt: string;
+  results: LabResultInput[];
 }
 
 export interface LabResultInput {

@@ -2,7 +2,10 @@
 // and the signed-in clinician's list of results waiting for review.
 
 import { api } from '../api';
-import type { LabImport, LabOrder, LabOrderInput, LabResult, LabResultInput, LabReviewItem, LabSeries } from '../types';
+import type {
+  LabImport, LabOrder, LabOrderInput, LabPanel, LabPanelOrderInput, LabPanelResultInput, LabResult, LabResultInput,
+  LabReviewItem, LabSeries,
+} from '../types';
 import { session } from './session.svelte';
 
 class LabsStore {
@@ -12,6 +15,8 @@ class LabsStore {
   series = $state<LabSeries | null>(null);
   /** The signed-in clinician's results to review, across charts. */
   queue = $state<LabReviewItem[]>([]);
+  /** The panels that can be ordered and entered as one (the same for every chart). */
+  panels = $state<LabPanel[]>([]);
 
   constructor() {
     session.onSignOut(() => this.reset());
@@ -42,6 +47,24 @@ class LabsStore {
   async order(o: LabOrderInput) {
     await api.chart.orderLab(this.patientId, o);
     await this.load(this.patientId);
+  }
+
+  async loadPanels() {
+    if (!this.panels.length) this.panels = await api.chart.labPanels();
+  }
+
+  async orderPanel(o: LabPanelOrderInput) {
+    await api.chart.orderLabPanel(this.patientId, o);
+    await this.load(this.patientId);
+  }
+
+  /** recordPanel saves a panel's results in one go and charts its first test. */
+  async recordPanel(r: LabPanelResultInput): Promise<LabResult[]> {
+    const saved = await api.chart.recordLabPanel(this.patientId, r);
+    await this.load(this.patientId);
+    const first = saved.find((x) => x.value !== null);
+    if (first) await this.showSeries(first.loinc);
+    return saved;
   }
 
   async cancel(o: LabOrder, reason: string) {
