@@ -34,6 +34,7 @@ func runDesktop(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer closeApp()
+	a.WarmUp()
 	session := a.NewSession("")
 	files := &Files{session: session}
 	return wails.Run(&options.App{

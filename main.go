@@ -233,6 +233,7 @@ func serveUntilDone(ctx context.Context, dataDir, addr string, stdout io.Writer)
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}
+	a.WarmUp()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -24,13 +24,12 @@ type LabTest = terminology.LabTest
 // free T4, urinalysis, HbA1c) with its LOINC-coded tests.
 type LabPanel = terminology.LabPanel
 
-// A panel is ordered as one order per test, placed together: each test's
-// result answers its own order, trends on its own chart and waits on the
-// review list on its own, and a test the lab reports late or not at all
-// leaves only its own order open. The orders of a panel are written in one
-// transaction, at one instant, by one clinician; that is how a list of
-// orders recognises them as the panel again (their tests are exactly the
-// panel's), with no panel row to keep in step with its tests.
+// A panel is ordered as one order per test: each test's result answers its
+// own order, trends on its own chart and waits on the review list on its
+// own, and a test the lab reports late or not at all leaves only its own
+// order open. The orders of one panel are written in one transaction and
+// keep the panel's key and one id shared by them (db.LabOrder.Panel,
+// PanelID), so the chart shows them as the panel again.
 
 // LabOrderInput is the order form: a test of the list, for the visit it is
 // ordered at (optional), with a note for the lab.
@@ -56,17 +55,22 @@ type LabOrder struct {
 	Note          string `json:"note"`
 	Version       int    `json:"version"`
 	// Panel is the key of the panel this order was placed with ("" for a
-	// test ordered alone), PanelName its name, PanelOrderID the id of the
-	// panel's first order: the same for every order of that panel.
+	// test ordered alone), PanelName its name, PanelOrderID the id shared
+	// by every order of that panel.
 	Panel        string `json:"panel"`
 	PanelName    string `json:"panelName"`
 	PanelOrderID string `json:"panelOrderId"`
 }
 
-func labOrderView(o db.LabOrder) LabOrder {
-	return LabOrder{ID: o.ID, PatientID: o.PatientID, EncounterID: o.EncounterID, LOINC: o.LOINC, TestName: o.TestName,
+func (a *App) labOrderView(o db.LabOrder) LabOrder {
+	out := LabOrder{ID: o.ID, PatientID: o.PatientID, EncounterID: o.EncounterID, LOINC: o.LOINC, TestName: o.TestName,
 		OrderedAt: o.OrderedAt.Format(time.RFC3339), OrderedBy: o.OrderedBy, OrderedByName: o.OrderedByName,
-		Status: o.Status, CancelReason: o.CancelReason, Note: o.Note, Version: o.Version}
+		Status: o.Status, CancelReason: o.CancelReason, Note: o.Note, Version: o.Version,
+		Panel: o.Panel, PanelName: o.Panel, PanelOrderID: o.PanelID}
+	if panel, ok := a.labTests.Panel(o.Panel); ok {
+		out.PanelName = panel.Name
+	}
+	return out
 }
 
 // LabResultInput is one result, typed in or read from an import. Value is
@@ -224,7 +228,7 @@ func (s *Chart) OrderLab(patientID string, in LabOrderInput) (LabOrder, error) {
 		if err != nil {
 			return err
 		}
-		out = labOrderView(saved)
+		out = o.app.labOrderView(saved)
 		return o.audit("lab.order", p.ID, "lab_order/"+row.ID, test.LOINC+" "+test.Name)
 	})
 	return out, err
@@ -277,11 +281,14 @@ func (s *Chart) OrderLabPanel(patientID string, in LabPanelOrderInput) ([]LabOrd
 			return err
 		}
 		out = make([]LabOrder, 0, len(panel.Tests))
-		rows := make([]db.LabOrder, 0, len(panel.Tests))
+		panelID := newID()
 		for _, test := range panel.Tests {
 			row := db.LabOrder{ID: newID(), PatientID: p.ID, EncounterID: in.EncounterID, LOINC: test.LOINC,
 				TestName: test.Name, OrderedAt: o.now, OrderedBy: o.actor.userID, Status: db.LabOrdered, Note: in.Note,
 				Version: 1, UpdatedAt: o.now, UpdatedBy: o.actor.userID}
+			if len(panel.Tests) > 1 { // HbA1c, the panel of one, is entered as a test
+				row.Panel, row.PanelID = panel.Key, panelID
+			}
 			if err := o.InsertLabOrder(row); err != nil {
 				return err
 			}
@@ -289,60 +296,15 @@ func (s *Chart) OrderLabPanel(patientID string, in LabPanelOrderInput) ([]LabOrd
 			if err != nil {
 				return err
 			}
-			rows, out = append(rows, saved), append(out, labOrderView(saved))
+			out = append(out, o.app.labOrderView(saved))
 			if err := o.audit("lab.order", p.ID, "lab_order/"+row.ID,
 				fmt.Sprintf("%s %s; panel %s %s", test.LOINC, test.Name, panel.Name, panel.LOINC)); err != nil {
 				return err
 			}
 		}
-		o.app.markPanels(rows, out)
 		return nil
 	})
 	return out, err
-}
-
-// markPanels marks the orders (views of rows) that were placed together as
-// a panel of two tests or more: the same instant (to the microsecond Folio
-// keeps), clinician and visit, and exactly the panel's tests.
-func (a *App) markPanels(rows []db.LabOrder, orders []LabOrder) {
-	type placed struct {
-		at        time.Time
-		by, visit string
-	}
-	groups := map[placed][]int{}
-	var keys []placed
-	for i, o := range rows {
-		k := placed{o.OrderedAt.UTC(), o.OrderedBy, o.EncounterID}
-		if _, seen := groups[k]; !seen {
-			keys = append(keys, k)
-		}
-		groups[k] = append(groups[k], i)
-	}
-	for _, k := range keys {
-		members := groups[k]
-		if len(members) < 2 {
-			continue // a test ordered alone, or HbA1c, the panel of one: entered as a test
-		}
-		loincs := make([]string, len(members))
-		for n, i := range members {
-			loincs[n] = orders[i].LOINC
-		}
-		panel, ok := a.labTests.PanelOf(loincs)
-		if !ok {
-			continue
-		}
-		first := ""
-		for _, t := range panel.Tests {
-			for _, i := range members {
-				if orders[i].LOINC == t.LOINC && first == "" {
-					first = orders[i].ID
-				}
-			}
-		}
-		for _, i := range members {
-			orders[i].Panel, orders[i].PanelName, orders[i].PanelOrderID = panel.Key, panel.Name, first
-		}
-	}
 }
 
 // CancelLabOrder cancels an order not yet resulted, saying why. It stays on
@@ -376,7 +338,7 @@ func (s *Chart) CancelLabOrder(id, reason string, version int) (LabOrder, error)
 		if err != nil {
 			return err
 		}
-		out = labOrderView(saved)
+		out = o.app.labOrderView(saved)
 		return o.audit("lab.cancel", old.PatientID, "lab_order/"+id,
 			fmt.Sprintf("version %d; %s %s; reason: %s", saved.Version, old.LOINC, old.TestName, reason))
 	})
@@ -397,9 +359,8 @@ func (s *Chart) LabOrders(patientID string) ([]LabOrder, error) {
 			return err
 		}
 		for _, r := range rows {
-			out = append(out, labOrderView(r))
+			out = append(out, o.app.labOrderView(r))
 		}
-		o.app.markPanels(rows, out)
 		return o.audit("lab.orders", p.ID, "patient/"+p.ID, fmt.Sprintf("%d orders", len(out)))
 	})
 	return out, err

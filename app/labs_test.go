@@ -468,6 +468,37 @@ func lipidRows(orders []app.LabOrder, values ...string) []app.LabResultInput {
 	return rows
 }
 
+// Two panels ordered at the same instant (the test clock stands still) stay
+// two panels: the orders keep the placement they were made in, not a guess
+// from their times.
+func TestLabPanelsOrderedAtOneInstantStayApart(t *testing.T) {
+	ta := newTestApp(t)
+	chart := ta.Clinician.Chart
+	p := ta.register(t, samplePatient())
+	first, err := chart.OrderLabPanel(p.ID, app.LabPanelOrderInput{Panel: "lipid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	second, err := chart.OrderLabPanel(p.ID, app.LabPanelOrderInput{Panel: "lipid"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	listed, err := chart.LabOrders(p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	byPanel := map[string]int{}
+	for _, o := range listed {
+		if o.Panel != "lipid" || o.PanelName != "Lipid panel" {
+			t.Errorf("order %s: panel %q %q, want the lipid panel", o.LOINC, o.Panel, o.PanelName)
+		}
+		byPanel[o.PanelOrderID]++
+	}
+	if len(byPanel) != 2 || byPanel[first[0].PanelOrderID] != 4 || byPanel[second[0].PanelOrderID] != 4 {
+		t.Errorf("orders by panel = %v, want two panels of 4 (%s, %s)", byPanel, first[0].PanelOrderID, second[0].PanelOrderID)
+	}
+}
+
 func TestLabPanelOrderedAndEntered(t *testing.T) {
 	ta := newTestApp(t)
 	chart := ta.Clinician.Chart
@@ -500,7 +531,8 @@ func TestLabPanelOrderedAndEntered(t *testing.T) {
 		if o.ID == single.ID {
 			want = ""
 		}
-		if o.Panel != want || (want != "" && (o.PanelName != "Lipid panel" || o.PanelOrderID != orders[0].ID || o.Note != "fasting")) {
+		if o.Panel != want || (want != "" && (o.PanelName != "Lipid panel" || o.PanelOrderID == "" ||
+			o.PanelOrderID != orders[0].PanelOrderID || o.Note != "fasting")) {
 			t.Errorf("order %s %s: panel %q %q %q, want %q", o.LOINC, o.TestName, o.Panel, o.PanelName, o.PanelOrderID, want)
 		}
 	}

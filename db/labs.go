@@ -31,19 +31,23 @@ type LabOrder struct {
 	Version      int       `json:"version"`
 	UpdatedAt    time.Time `json:"updatedAt"`
 	UpdatedBy    string    `json:"updatedBy"`
+	// Panel is the key of the panel the order was placed as ("" for a test
+	// ordered alone); PanelID is shared by the orders of that placement.
+	Panel   string `json:"panel"`
+	PanelID string `json:"panelId"`
 
 	OrderedByName string `json:"-"` // read back
 }
 
 const labOrderColumns = `o.id, o.patient_id, coalesce(o.encounter_id, ''), o.loinc, o.test_name, o.ordered_at,
-	o.ordered_by, o.status, o.cancel_reason, o.note, o.version, o.updated_at, o.updated_by,
+	o.ordered_by, o.status, o.cancel_reason, o.note, o.version, o.updated_at, o.updated_by, o.panel, o.panel_id,
 	coalesce((SELECT full_name FROM users u WHERE u.id = o.ordered_by), '')`
 
 func scanLabOrder(row scanner) (LabOrder, error) {
 	var o LabOrder
 	var ordered, updated string
 	err := row.Scan(&o.ID, &o.PatientID, &o.EncounterID, &o.LOINC, &o.TestName, &ordered, &o.OrderedBy, &o.Status,
-		&o.CancelReason, &o.Note, &o.Version, &updated, &o.UpdatedBy, &o.OrderedByName)
+		&o.CancelReason, &o.Note, &o.Version, &updated, &o.UpdatedBy, &o.Panel, &o.PanelID, &o.OrderedByName)
 	if errors.Is(err, sql.ErrNoRows) {
 		return o, ErrNotFound
 	}
@@ -57,9 +61,10 @@ func scanLabOrder(row scanner) (LabOrder, error) {
 // InsertLabOrder adds an order to its patient's chart.
 func (t *Tx) InsertLabOrder(o LabOrder) error {
 	_, err := t.exec(`INSERT INTO lab_orders (id, patient_id, encounter_id, loinc, test_name, ordered_at, ordered_by,
-		status, cancel_reason, note, version, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		status, cancel_reason, note, version, updated_at, updated_by, panel, panel_id)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		o.ID, o.PatientID, nullable(o.EncounterID), o.LOINC, o.TestName, formatTime(o.OrderedAt), o.OrderedBy,
-		o.Status, o.CancelReason, o.Note, o.Version, formatTime(o.UpdatedAt), o.UpdatedBy)
+		o.Status, o.CancelReason, o.Note, o.Version, formatTime(o.UpdatedAt), o.UpdatedBy, o.Panel, o.PanelID)
 	if err != nil {
 		return fmt.Errorf("insert lab order: %w", err)
 	}

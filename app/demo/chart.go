@@ -39,7 +39,7 @@ var chartPlans = []chartPlan{
 		weight:     92, systolic: 142,
 	},
 	{
-		problems: []app.ProblemInput{{Code: "J45.90", Onset: "2005"}, {Code: "E03", Onset: "2019-02"}},
+		problems: []app.ProblemInput{{Code: "J45.909", Onset: "2005"}, {Code: "E03.9", Onset: "2019-02"}},
 		medications: []app.MedicationInput{
 			{Drug: "albuterol", Dose: "2 puffs", Route: "inhaled", Frequency: "as needed for wheeze", Quantity: "1 inhaler", Refills: 2},
 			{Drug: "levothyroxine", Dose: "75 mcg", Route: "oral", Frequency: "once a day before breakfast",
@@ -49,7 +49,7 @@ var chartPlans = []chartPlan{
 		weight:     64, systolic: 118,
 	},
 	{
-		problems: []app.ProblemInput{{Code: "F32.9", Onset: "2021-09"}, {Code: "K21", Onset: "2018"}},
+		problems: []app.ProblemInput{{Code: "F32.9", Onset: "2021-09"}, {Code: "K21.9", Onset: "2018"}},
 		allergies: []app.AllergyInput{{Substance: "Peanuts", SubstanceKind: "food", Reaction: "throat swelling",
 			Severity: "severe", Onset: "1990"}},
 		medications: []app.MedicationInput{

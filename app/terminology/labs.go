@@ -165,25 +165,6 @@ func (l *LabTests) Panel(key string) (LabPanel, bool) {
 	return LabPanel{}, false
 }
 
-// PanelOf tells which panel a set of tests ordered together is: the panel
-// whose tests are exactly loincs, in any order.
-func (l *LabTests) PanelOf(loincs []string) (LabPanel, bool) {
-	for _, p := range l.panels {
-		if len(p.Tests) != len(loincs) {
-			continue
-		}
-		all, seen := true, map[string]bool{}
-		for _, code := range loincs {
-			all = all && p.Has(code) && !seen[code]
-			seen[code] = true
-		}
-		if all {
-			return p, true
-		}
-	}
-	return LabPanel{}, false
-}
-
 func (l *LabTests) addRow(cols []string) error {
 	if len(cols) != 13 {
 		return fmt.Errorf("%d columns, want 13", len(cols))

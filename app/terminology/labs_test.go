@@ -106,20 +106,4 @@ func TestLabPanels(t *testing.T) {
 	if cmp, _ := l.Panel("cmp"); len(cmp.Tests) != 14 {
 		t.Errorf("CMP has %d tests, want the 14 of a comprehensive metabolic panel", len(cmp.Tests))
 	}
-	for _, tc := range []struct {
-		loincs []string
-		want   string // "" for no panel
-	}{
-		{[]string{"18262-6", "2093-3", "2085-9", "2571-8"}, "lipid"},
-		{[]string{"3024-7", "3016-3"}, "thyroid"},
-		{[]string{"4548-4"}, "hba1c"},
-		{[]string{"2093-3", "2571-8", "2085-9"}, ""},           // a member short
-		{[]string{"2093-3", "2571-8", "2085-9", "2085-9"}, ""}, // one twice
-		{[]string{"2823-3"}, ""},                               // a single test that is no panel
-	} {
-		p, ok := l.PanelOf(tc.loincs)
-		if ok != (tc.want != "") || p.Key != tc.want {
-			t.Errorf("PanelOf(%v) = %q, %v; want %q", tc.loincs, p.Key, ok, tc.want)
-		}
-	}
 }
