@@ -81,8 +81,10 @@ func TestZipBomb(t *testing.T) {
 			}
 			allocated := after.TotalAlloc - before.TotalAlloc
 			t.Logf("%d KiB archive refused in %v, allocating %d KiB", len(data)>>10, took, allocated>>10)
-			if allocated > 16<<20 || took > 2*time.Second {
-				t.Errorf("refusing the bomb took %v and allocated %d MiB", took, allocated>>20)
+			// Memory, not time, tells that the bomb was not inflated: time
+			// depends on how busy the machine is.
+			if allocated > 16<<20 {
+				t.Errorf("refusing the bomb allocated %d MiB", allocated>>20)
 			}
 		})
 	}
