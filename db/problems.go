@@ -24,6 +24,10 @@ type Problem struct {
 	CreatedBy     string    `json:"createdBy"`
 	UpdatedAt     time.Time `json:"updatedAt"`
 	UpdatedBy     string    `json:"updatedBy"`
+	// Codes are the codings the problem arrived with from another system
+	// (SNOMED CT, ICD-10, ...), as received; ICD10 is Folio's own code
+	// beside them. Written with the problem, never changed.
+	Codes []Coding `json:"codes"`
 }
 
 // A problem's status; a retracted one was entered in error.
@@ -69,12 +73,18 @@ func (t *Tx) InsertProblem(p Problem) error {
 	if err != nil {
 		return fmt.Errorf("insert problem: %w", err)
 	}
-	return nil
+	return t.InsertCodings(CodedProblem, p.ID, CodingCode, p.Codes)
 }
 
 // ProblemByID reads one problem.
 func (t *Tx) ProblemByID(id string) (Problem, error) {
-	return scanProblem(t.queryRow(`SELECT `+problemColumns+` FROM problems WHERE id = ?`, id))
+	p, err := scanProblem(t.queryRow(`SELECT `+problemColumns+` FROM problems WHERE id = ?`, id))
+	if err != nil {
+		return p, err
+	}
+	list := []Problem{p}
+	err = fillCodes(t, CodedProblem, list, func(p *Problem) string { return p.ID }, func(p *Problem) *[]Coding { return &p.Codes })
+	return list[0], err
 }
 
 // Problems lists a patient's problems: active first, then resolved, then
@@ -91,7 +101,11 @@ func (t *Tx) ActiveProblems(patientID string) ([]Problem, error) {
 }
 
 func (t *Tx) problems(query string, args ...any) ([]Problem, error) {
-	return queryList(t, "problems", scanProblem, query, args...)
+	list, err := queryList(t, "problems", scanProblem, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return list, fillCodes(t, CodedProblem, list, func(p *Problem) string { return p.ID }, func(p *Problem) *[]Coding { return &p.Codes })
 }
 
 // UpdateProblem replaces a problem with p, keeping the version it replaces
@@ -108,7 +122,7 @@ func (t *Tx) UpdateProblem(p Problem, reason string) (Problem, error) {
 	if err := t.keepRevision("problem", old.ID, old.Version, old, p.UpdatedBy, p.UpdatedAt, reason); err != nil {
 		return Problem{}, err
 	}
-	p.PatientID, p.CreatedAt, p.CreatedBy = old.PatientID, old.CreatedAt, old.CreatedBy
+	p.PatientID, p.CreatedAt, p.CreatedBy, p.Codes = old.PatientID, old.CreatedAt, old.CreatedBy, old.Codes
 	p.Version = old.Version + 1
 	_, err = t.exec(`UPDATE problems SET icd10 = ?, title = ?, onset = ?, status = ?, resolved_on = ?, note = ?,
 		encounter_id = ?, retract_reason = ?, version = ?, updated_at = ?, updated_by = ?

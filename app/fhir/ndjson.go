@@ -332,6 +332,10 @@ func appendObservation(dst []byte, o *outObservation) ([]byte, error) {
 			return dst, err
 		}
 	}
+	if o.ValueConcept != nil {
+		dst = append(dst, `,"valueCodeableConcept":`...)
+		dst = appendConcept(dst, o.ValueConcept)
+	}
 	if o.ValueString != "" {
 		dst = append(dst, `,"valueString":`...)
 		dst = appendString(dst, o.ValueString)
