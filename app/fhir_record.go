@@ -32,7 +32,7 @@ func fhirPatient(p db.Patient, ids []db.ExternalID) fhir.Patient {
 
 func fhirProblem(p db.Problem) fhir.Problem {
 	return fhir.Problem{ID: p.ID, Code: p.ICD10, Title: p.Title, Onset: p.Onset, Status: p.Status,
-		ResolvedOn: p.ResolvedOn, Note: p.Note, Codings: fhirCodings(p.Codes)}
+		ResolvedOn: p.ResolvedOn, Note: p.Note, Codings: fhirCodings(p.Codes), ClinicalStatus: p.ClinicalStatus}
 }
 
 func fhirAllergy(a db.Allergy) fhir.Allergy {
@@ -80,12 +80,18 @@ func fhirImmunization(m db.Immunization) fhir.Immunization {
 }
 
 // fhirLabResult is a result with the codings it arrived with: the test's
-// and a coded value's (see resultCodings).
+// and a coded value's (see resultCodings). A result from elsewhere that
+// came without a range leaves without one: Folio's default range, and the
+// flag Folio judged by it, are the chart's, not the lab's.
 func fhirLabResult(r db.LabResult, c resultCodings) fhir.LabResult {
-	return fhir.LabResult{ID: r.ID, LOINC: r.LOINC, Name: r.Name, Value: r.Value, ValueText: r.ValueText,
+	out := fhir.LabResult{ID: r.ID, LOINC: r.LOINC, Name: r.Name, Value: r.Value, ValueText: r.ValueText,
 		Unit: r.Unit, Low: r.Low, High: r.High, RangeText: r.RangeText, Flag: r.Flag,
 		ObservedAt: r.ObservedAt.UTC().Format(time.RFC3339), Status: r.Status,
-		Codings: fhirCodings(c.code[r.ID]), ValueCodings: fhirCodings(c.value[r.ID])}
+		Codings: fhirCodings(c.code[r.ID]), ValueCodings: fhirCodings(c.value[r.ID]), Note: r.Note}
+	if r.Source == labImported && r.RangeSource == "default" {
+		out.Low, out.High, out.RangeText, out.Flag = nil, nil, "", ""
+	}
+	return out
 }
 
 // resultCodings are the codings lab results arrived with, by result id:

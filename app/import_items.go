@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"folio/app/fhir"
+	"folio/app/terminology"
 	"folio/db"
 )
 
@@ -203,8 +204,18 @@ func (o *op) problemRecord(p db.Patient, x fhir.ImportProblem, src importSource)
 		UpdatedAt: o.now, UpdatedBy: o.actor.userID, Codes: codes}
 	setProblemFields(&row, in)
 	row.ICD10 = in.Code
+	if slices.Contains(clinicalStatuses[row.Status], x.ClinicalStatus) {
+		row.ClinicalStatus = x.ClinicalStatus
+	}
 	rec.row = row
 	return rec, nil
+}
+
+// clinicalStatuses are FHIR's clinical statuses that each of Folio's
+// problem statuses stands for.
+var clinicalStatuses = map[string][]string{
+	db.ProblemActive:   {"active", "recurrence", "relapse"},
+	db.ProblemResolved: {"inactive", "remission", "resolved"},
 }
 
 // allergyRecord is an AllergyIntolerance as an allergy, with everything
@@ -317,8 +328,7 @@ func noKnownAllergiesRecord(p db.Patient, x fhir.ImportAllergy) chartRecord {
 // that recorded it. It keeps the drug's codings, its dosage as structured,
 // its dates as precise as the source gave them (a start of "2015-03" stays
 // that), and the source's note as sent. One the source says has ended is
-// charted stopped, with the source's reason (else its status and who
-// recorded it: "completed at <their clinic>").
+// charted stopped, with the source's reason if it gives one.
 func (o *op) medicationRecord(p db.Patient, x fhir.ImportMedication, src importSource) chartRecord {
 	rec := chartRecord{entity: "medication"}
 	prescriber := x.Prescriber
@@ -342,6 +352,9 @@ func (o *op) medicationRecord(p db.Patient, x fhir.ImportMedication, src importS
 		rec.problem = err.Error()
 		return rec
 	}
+	// The drug as the source named it ("Acetaminophen 325 MG Oral Tablet"):
+	// Folio's list gives the classes and RxNorm code it is checked by.
+	row.DrugName = clipRunes(x.Drug, maxTitleLength)
 	if partialDateProblem(x.Start, o.now) == "" && len(x.Start) < 10 && x.Start != "" {
 		row.StartDate = x.Start // as precise as the source gave it
 	}
@@ -352,10 +365,7 @@ func (o *op) medicationRecord(p db.Patient, x fhir.ImportMedication, src importS
 		if partialDateProblem(x.End, o.now) == "" && !partialBefore(x.End, row.StartDate) {
 			row.StopDate = x.End
 		}
-		row.StopReason = clipRunes(x.StatusReason, maxReasonLength)
-		if row.StopReason == "" {
-			row.StopReason = fmt.Sprintf("%s at %s", x.Status, src.orgOf(x.Origin))
-		}
+		row.StopReason = clipRunes(x.StatusReason, maxReasonLength) // the source's, or none
 	}
 	// The drug as the source coded and named it, and as Folio's list names
 	// it, which is how the chart keeps it; each episode (start) its own.
@@ -446,21 +456,20 @@ func (o *op) immunizationRecord(p db.Patient, x fhir.ImportImmunization, src imp
 		Manufacturer: clipRunes(x.Manufacturer, maxVaccineField), Dose: clipRunes(x.Dose, maxVaccineField),
 		Source: db.ImmElsewhere, Performer: clipRunes(performer, maxTitleLength), Note: x.Note,
 		ExpirationDate: x.ExpirationDate}
-	// The source's site and route are free text; Folio's are a list. One
-	// not on it is said in the note (once: the note of a dose that went
-	// round says it already) and kept coded as it came.
-	var siteCodes, routeCodes []db.Coding
+	// The source's site and route are codes or words; Folio's are a list.
+	// One not on it is said in the note (once: the note of a dose that went
+	// round says it already). Both keep their codes as they came.
 	if site := strings.ToLower(strings.ReplaceAll(x.Site, " ", "_")); immunizationSites[site] {
 		in.Site = site
 	} else if x.Site != "" {
 		in.Note = noteLine(in.Note, "Site: "+x.Site)
-		siteCodes = receivedCodings(x.SiteCodes)
 	}
 	if route := strings.ToLower(x.Route); immunizationRoutes[route] {
 		in.Route = route
+	} else if route := routeOfCodes(x.RouteCodes); route != "" {
+		in.Route = route
 	} else if x.Route != "" {
 		in.Note = noteLine(in.Note, "Route: "+x.Route)
-		routeCodes = receivedCodings(x.RouteCodes)
 	}
 	if _, ok := expiryLastDay(in.ExpirationDate); !ok {
 		in.ExpirationDate = ""
@@ -475,8 +484,31 @@ func (o *op) immunizationRecord(p db.Patient, x fhir.ImportImmunization, src imp
 		Manufacturer: in.Manufacturer, Site: in.Site, Route: in.Route, Dose: in.Dose, Source: db.ImmElsewhere,
 		Performer: in.Performer, Note: in.Note, Status: db.ImmCompleted, Version: 1,
 		CreatedAt: o.now, CreatedBy: o.actor.userID, UpdatedAt: o.now, UpdatedBy: o.actor.userID,
-		Codes: receivedCodings(x.Codes), SiteCodes: siteCodes, RouteCodes: routeCodes}
+		Codes: receivedCodings(x.Codes), SiteCodes: receivedCodings(x.SiteCodes), RouteCodes: receivedCodings(x.RouteCodes)}
 	return rec
+}
+
+// routeOfCodes is Folio's route of a vaccine's route codes (HL7 v3
+// RouteOfAdministration, as Folio itself sends them); "" for none.
+func routeOfCodes(codes []fhir.ImportCode) string {
+	for _, c := range codes {
+		if c.System != "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration" {
+			continue
+		}
+		switch c.Code {
+		case "IM":
+			return "intramuscular"
+		case "SQ":
+			return "subcutaneous"
+		case "IDINJ":
+			return "intradermal"
+		case "PO":
+			return "oral"
+		case "NASINHLC":
+			return "nasal"
+		}
+	}
+	return ""
 }
 
 // noteLine adds line to note unless the note has it as a line already.
@@ -516,11 +548,19 @@ func (o *op) resultRecord(p db.Patient, x fhir.ImportResult) chartRecord {
 		rec.keys = []string{"result:" + x.LOINC + ":" + at}
 	}
 	form, fields := o.checkResult(p, in)
+	if x.Number != nil && x.Comparator == "" && form.row.Value == nil && len(fields) == 0 {
+		// A quantity, for a test Folio's list reads as words ("present"):
+		// kept a quantity in its unit, judged by the lab's range alone.
+		form.row.ValueText, form.row.Low, form.row.High, form.row.RangeText = "", in.Low, in.High, in.RangeText
+		judgeNumber(&form.row, value, unit, terminology.LabTest{LOINC: form.row.LOINC, Name: form.row.Name,
+			Kind: terminology.LabNumeric}, p.Sex, fields)
+	}
 	if rec.problem = fieldsProblem(fields); rec.problem != "" {
 		return rec
 	}
 	form.row.Source = labImported
 	form.row.ID = newID()
+	form.row.Note = clipRunes(strings.TrimSpace(x.Note), maxClinicalNoteLength)
 	rec.row = form.row
 	return rec
 }

@@ -28,6 +28,10 @@ type Problem struct {
 	// (SNOMED CT, ICD-10, ...), as received; ICD10 is Folio's own code
 	// beside them. Written with the problem, never changed.
 	Codes []Coding `json:"codes"`
+	// ClinicalStatus is FHIR's clinical status as another system sent it,
+	// where Status says less (remission, inactive; recurrence, relapse);
+	// "" otherwise. A change of Status clears it.
+	ClinicalStatus string `json:"clinicalStatus"`
 }
 
 // A problem's status; a retracted one was entered in error.
@@ -38,13 +42,13 @@ const (
 )
 
 const problemColumns = `id, patient_id, icd10, title, onset, status, resolved_on, note, coalesce(encounter_id, ''),
-	retract_reason, version, created_at, created_by, updated_at, updated_by`
+	retract_reason, version, created_at, created_by, updated_at, updated_by, clinical_status`
 
 func scanProblem(row scanner) (Problem, error) {
 	var p Problem
 	var created, updated string
 	err := row.Scan(&p.ID, &p.PatientID, &p.ICD10, &p.Title, &p.Onset, &p.Status, &p.ResolvedOn, &p.Note,
-		&p.EncounterID, &p.RetractReason, &p.Version, &created, &p.CreatedBy, &updated, &p.UpdatedBy)
+		&p.EncounterID, &p.RetractReason, &p.Version, &created, &p.CreatedBy, &updated, &p.UpdatedBy, &p.ClinicalStatus)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}
@@ -66,10 +70,11 @@ func nullable(s string) any {
 // InsertProblem adds p to its patient's problem list.
 func (t *Tx) InsertProblem(p Problem) error {
 	_, err := t.exec(`INSERT INTO problems (id, patient_id, icd10, title, onset, status, resolved_on, note, encounter_id,
-		retract_reason, version, created_at, created_by, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		retract_reason, version, created_at, created_by, updated_at, updated_by, clinical_status)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.PatientID, p.ICD10, p.Title, p.Onset, p.Status, p.ResolvedOn, p.Note, nullable(p.EncounterID),
-		p.RetractReason, p.Version, formatTime(p.CreatedAt), p.CreatedBy, formatTime(p.UpdatedAt), p.UpdatedBy)
+		p.RetractReason, p.Version, formatTime(p.CreatedAt), p.CreatedBy, formatTime(p.UpdatedAt), p.UpdatedBy,
+		p.ClinicalStatus)
 	if err != nil {
 		return fmt.Errorf("insert problem: %w", err)
 	}
@@ -123,12 +128,16 @@ func (t *Tx) UpdateProblem(p Problem, reason string) (Problem, error) {
 		return Problem{}, err
 	}
 	p.PatientID, p.CreatedAt, p.CreatedBy, p.Codes = old.PatientID, old.CreatedAt, old.CreatedBy, old.Codes
+	p.ClinicalStatus = old.ClinicalStatus
+	if p.Status != old.Status {
+		p.ClinicalStatus = "" // the sender's word no longer says what the chart does
+	}
 	p.Version = old.Version + 1
 	_, err = t.exec(`UPDATE problems SET icd10 = ?, title = ?, onset = ?, status = ?, resolved_on = ?, note = ?,
-		encounter_id = ?, retract_reason = ?, version = ?, updated_at = ?, updated_by = ?
+		encounter_id = ?, retract_reason = ?, version = ?, updated_at = ?, updated_by = ?, clinical_status = ?
 		WHERE id = ? AND version = ?`,
 		p.ICD10, p.Title, p.Onset, p.Status, p.ResolvedOn, p.Note, nullable(p.EncounterID), p.RetractReason,
-		p.Version, formatTime(p.UpdatedAt), p.UpdatedBy, p.ID, old.Version)
+		p.Version, formatTime(p.UpdatedAt), p.UpdatedBy, p.ClinicalStatus, p.ID, old.Version)
 	if err != nil {
 		return Problem{}, fmt.Errorf("update problem %s: %w", p.ID, err)
 	}

@@ -260,6 +260,7 @@ type outObservation struct {
 	ValueConcept      *outConcept     `json:"valueCodeableConcept,omitempty"`
 	ValueString       string          `json:"valueString,omitempty"`
 	Interpretation    []outConcept    `json:"interpretation,omitempty"`
+	Note              []outAnnotation `json:"note,omitempty"`
 	ReferenceRange    []outRange      `json:"referenceRange,omitempty"`
 	Component         []outComponent  `json:"component,omitempty"`
 }
@@ -673,7 +674,10 @@ func (m *mapper) condition(p Problem) (outCondition, error) {
 		Category: conceptProblemListItem, Subject: m.subject, OnsetDateTime: onset, AbatementDateTime: abatement,
 		Note: notes(p.Note)}
 	out.ClinicalStatus, out.VerificationStatus = conditionStatus(p.Status)
-	if out.ClinicalStatus == nil || out.ClinicalStatus.Coding[0].Code == "active" {
+	if refined := refinedClinicalStatus(p.Status, p.ClinicalStatus); refined != "" {
+		out.ClinicalStatus = statusConcept(systemConditionClinical, refined)
+	}
+	if out.ClinicalStatus == nil || isActiveClinicalStatus(out.ClinicalStatus.Coding[0].Code) {
 		// FHIR (con-4): an abated condition is no longer active.
 		out.AbatementDateTime = ""
 	}
@@ -684,6 +688,25 @@ func (m *mapper) condition(p Problem) (outCondition, error) {
 		out.Code.Coding = codings(p.Codings)
 	}
 	return out, nil
+}
+
+// refinedClinicalStatus is the sender's clinical status when it refines
+// Folio's status (a resolved problem in remission, an active one that
+// recurred); "" when it does not.
+func refinedClinicalStatus(status, clinical string) string {
+	switch {
+	case status == "resolved" && (clinical == "inactive" || clinical == "remission" || clinical == "resolved"):
+		return clinical
+	case status == statusActive && (clinical == "recurrence" || clinical == "relapse" || clinical == "active"):
+		return clinical
+	}
+	return ""
+}
+
+// isActiveClinicalStatus: FHIR's clinical statuses of a condition that has
+// not abated (con-4 forbids an abatement with them).
+func isActiveClinicalStatus(code string) bool {
+	return code == "active" || code == "recurrence" || code == "relapse"
 }
 
 // conditionStatus maps Folio's problem status. A retracted problem has no
@@ -977,6 +1000,19 @@ func codedWord(codes map[string]outCoding, word string) *outConcept {
 	return &outConcept{Text: text}
 }
 
+// receivedOrCoded is a site or route as it came (its codes, with Folio's
+// word and code for it beside them), else Folio's word with its code.
+func receivedOrCoded(codes map[string]outCoding, word string, received []Coding) *outConcept {
+	own := codedWord(codes, word)
+	if len(received) == 0 {
+		return own
+	}
+	if own == nil {
+		return &outConcept{Coding: codings(received)}
+	}
+	return &outConcept{Coding: codings(received, own.Coding...), Text: own.Text}
+}
+
 func (m *mapper) immunization(im Immunization) (outImmunization, error) {
 	occurred, err := partialDate(im.OccurredOn)
 	if err != nil {
@@ -989,15 +1025,9 @@ func (m *mapper) immunization(im Immunization) (outImmunization, error) {
 	out := outImmunization{ResourceType: "Immunization", ID: resourceID("immunization", im.ID),
 		Identifier: folioIdentifier(im.ID), Status: "completed", Patient: m.subject, OccurrenceDateTime: occurred,
 		PrimarySource: im.Source != "elsewhere", LotNumber: im.LotNumber, ExpirationDate: expires,
-		Site: codedWord(immunizationSites, im.Site), Route: codedWord(immunizationRoutes, im.Route),
+		Site: receivedOrCoded(immunizationSites, im.Site, im.SiteCodings),
+		Route: receivedOrCoded(immunizationRoutes, im.Route, im.RouteCodings),
 		DoseQuantity: doseQuantity(im.Dose), Note: notes(im.Note)}
-	// A site or route not on Folio's lists leaves coded as it came.
-	if out.Site == nil && len(im.SiteCodings) > 0 {
-		out.Site = &outConcept{Coding: codings(im.SiteCodings)}
-	}
-	if out.Route == nil && len(im.RouteCodings) > 0 {
-		out.Route = &outConcept{Coding: codings(im.RouteCodings)}
-	}
 	if im.Status == statusRetracted {
 		out.Status = "entered-in-error"
 	}
@@ -1069,7 +1099,7 @@ func (m *mapper) labObservation(r LabResult) (outObservation, error) {
 	}
 	out := outObservation{ResourceType: "Observation", ID: resourceID("lab", r.ID), Identifier: folioIdentifier(r.ID),
 		Status: "final", Category: conceptLaboratory, Subject: m.subject, EffectiveDateTime: observed,
-		Interpretation: interpretation(r.Flag)}
+		Interpretation: interpretation(r.Flag), Note: notes(r.Note)}
 	if r.Status == statusRetracted {
 		out.Status = "entered-in-error"
 	}

@@ -344,6 +344,18 @@ func appendObservation(dst []byte, o *outObservation) ([]byte, error) {
 		dst = append(dst, `,"interpretation":`...)
 		dst = appendConcepts(dst, o.Interpretation)
 	}
+	if len(o.Note) > 0 {
+		dst = append(dst, `,"note":[`...)
+		for i := range o.Note {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"text":`...)
+			dst = appendString(dst, o.Note[i].Text)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
+	}
 	if len(o.ReferenceRange) > 0 {
 		dst = append(dst, `,"referenceRange":[`...)
 		for i := range o.ReferenceRange {

@@ -117,6 +117,9 @@ type Problem struct {
 	// Codings are those the problem arrived with from another system, as
 	// received; Code leaves beside them unless one of them is it.
 	Codings []Coding
+	// ClinicalStatus is FHIR's, as another system sent it, where Status
+	// says less (remission, inactive; recurrence, relapse); "" otherwise.
+	ClinicalStatus string
 }
 
 // Allergy is an allergy or intolerance.
@@ -253,6 +256,7 @@ type LabResult struct {
 	// whose words are ValueText.
 	Codings      []Coding
 	ValueCodings []Coding
+	Note         string // the lab's comment on a result from elsewhere
 }
 
 // VitalsSet is one set of vital signs taken together, in Folio's canonical

@@ -73,6 +73,17 @@ ALTER TABLE allergies ADD COLUMN reactions TEXT NOT NULL DEFAULT '[]' CHECK (jso
 -- frequency words are known
 ALTER TABLE medications ADD COLUMN dosage TEXT NOT NULL DEFAULT '[]' CHECK (json_valid(dosage));
 
+-- FHIR's clinical status as received, where Folio's active or resolved
+-- says less: a resolved problem in 'remission' or 'inactive', an active one
+-- a 'recurrence' or 'relapse'. '' for one typed in here; a change of status
+-- on the chart clears it (the revision keeps it).
+ALTER TABLE problems ADD COLUMN clinical_status TEXT NOT NULL DEFAULT ''
+    CHECK (clinical_status IN ('', 'active', 'recurrence', 'relapse', 'inactive', 'remission', 'resolved'));
+
+-- The lab's comment on a result from elsewhere, as sent ('' for one typed
+-- in here).
+ALTER TABLE lab_results ADD COLUMN note TEXT NOT NULL DEFAULT '';
+
 ALTER TABLE patients ADD COLUMN district    TEXT NOT NULL DEFAULT '';
 ALTER TABLE patients ADD COLUMN country     TEXT NOT NULL DEFAULT '';
 ALTER TABLE patients ADD COLUMN address_use TEXT NOT NULL DEFAULT ''
