@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"context"
 	"encoding/base64"
 	"fmt"
 	"math"
@@ -216,6 +217,40 @@ func TestRoundTripKeepsWhatArrived(t *testing.T) {
 			if again, _ := compareRoundTrip(mustParse(t, bundleB), mustParse(t, bundleC), passing); len(again) > 0 {
 				t.Errorf("B → C changed the record:\n  %s", strings.Join(diffStrings(again), "\n  "))
 			}
+			// The whole-clinic export carries the same: C's NDJSON names
+			// the patient's identifiers and every code of the problems,
+			// allergies and medications as they were sent.
+			bulk := filepath.Join(dir, name+"-bulk")
+			if _, err := c.ExportAll(context.Background(), bulk, nil); err != nil {
+				t.Fatal(err)
+			}
+			ndjson := func(resourceType string) string {
+				if b, err := os.ReadFile(filepath.Join(bulk, resourceType+".ndjson")); err == nil {
+					bundles = append(bundles, filepath.Join(bulk, resourceType+".ndjson"))
+					return string(b)
+				}
+				return ""
+			}
+			patients := ndjson("Patient")
+			for _, id := range original.Patients[0].Identifiers {
+				if !strings.Contains(patients, fmt.Sprintf(`"system":%q,"value":%q`, id.System, id.Value)) {
+					t.Errorf("the bulk export lost the identifier %s|%s", id.System, id.Value)
+				}
+			}
+			for resourceType, codes := range map[string][]fhir.ImportCode{"Condition": codesOf(original.Problems, func(x fhir.ImportProblem) []fhir.ImportCode { return x.Codes }),
+				"AllergyIntolerance": codesOf(original.Allergies, func(x fhir.ImportAllergy) []fhir.ImportCode { return x.Codes }),
+				"MedicationStatement": codesOf(original.Medications, func(x fhir.ImportMedication) []fhir.ImportCode { return x.Codes })} {
+				lines := ndjson(resourceType)
+				for _, cd := range codes {
+					if !strings.Contains(lines, fmt.Sprintf(`"system":%q,"code":%q`, cd.System, cd.Code)) &&
+						!slices.ContainsFunc(knownDifferences, func(k knownDifference) bool { return k.field == "missing" && strings.HasPrefix(k.item, cd.Display) }) {
+						t.Errorf("the bulk export's %s lost the code %s|%s", resourceType, cd.System, cd.Code)
+					}
+				}
+			}
+			for _, resourceType := range []string{"Organization", "Practitioner", "Immunization", "Observation"} {
+				ndjson(resourceType)
+			}
 			figures = append(figures, fmt.Sprintf("%s: compared %s; known differences %s", name, countWords(compared, nil),
 				countWords(nil, left)))
 			for i, bundle := range [][]byte{bundleA, bundleB, bundleC} {
@@ -252,6 +287,14 @@ func countWords(byKind map[string]int, byKnown map[int]int) string {
 		return "none"
 	}
 	return strings.Join(parts, ", ")
+}
+
+func codesOf[T any](items []T, codes func(T) []fhir.ImportCode) []fhir.ImportCode {
+	var out []fhir.ImportCode
+	for _, it := range items {
+		out = append(out, codes(it)...)
+	}
+	return out
 }
 
 func diffStrings(diffs []roundTripDiff) []string {
