@@ -1,12 +1,15 @@
 package app_test
 
 import (
+	"context"
 	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"folio/app"
+	"folio/db"
 )
 
 // episodesBundle is a file about one patient: each condition an entry
@@ -143,4 +146,50 @@ func mustMatch(t *testing.T, c *app.Chart, importID, patientID string) app.Impor
 		t.Fatal(err)
 	}
 	return r
+}
+
+// TestImportedPatientKeepsIdentifiersAndAddress: a patient registered from
+// a file keeps the identifiers other systems gave them and their address
+// as structured (three lines, a district, the country, its use), also when
+// the front desk corrects another of their details.
+func TestImportedPatientKeepsIdentifiersAndAddress(t *testing.T) {
+	ta := newTestAppAt(t, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	c := ta.Clinician.Chart
+	r := startExample(t, ta.Clinician, filepath.Join("fhir", "testdata", "ips", "Bundle-bundle-no-info-required-sections.json"))
+	r, err := c.CreatePatientFromImport(r.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := r.Patient.ID
+	p, err := ta.FrontDesk.Patients.Open(id)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := p.PatientInput
+	in.Phone = "07 853 2279"
+	if _, err := ta.FrontDesk.Patients.Correct(id, in, "new phone", p.Version); err != nil {
+		t.Fatal(err)
+	}
+	err = ta.DB().View(context.Background(), func(tx *db.Tx) error {
+		row, err := tx.PatientByID(id)
+		if err != nil {
+			return err
+		}
+		if row.AddressLine != "Bleak House\n3 Worcester Drive\nRototuna North" || row.City != "Hamilton" ||
+			row.PostalCode != "3210" || row.Country != "NZ" || row.AddressUse != "home" || row.Phone != "07 853 2279" {
+			t.Errorf("patient %+v", row)
+		}
+		ids, err := tx.ExternalIDs(id)
+		if err != nil {
+			return err
+		}
+		if len(ids) != 1 || ids[0].System != "https://standards.digital.health.nz/ns/nhi-id" || ids[0].Value != "AAA1234" ||
+			ids[0].ImportID != r.ID {
+			t.Errorf("identifiers %+v", ids)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 }
