@@ -378,11 +378,41 @@ func (o *op) medicationRecord(p db.Patient, x fhir.ImportMedication, src importS
 	return rec
 }
 
-// medicationKeys are what a medication is found by: each of its codes
-// and names, with its start (see itemEpisodeKeys); an active one is also
-// found by any active medication of the same drug, whatever its start.
-// names are other names it goes by (the source's).
+// medicationKeys are what an incoming medication looks for: each of its
+// codes and names (names are other names it goes by: the source's), with
+// its start (see itemEpisodeKeys); an active one also finds any active
+// medication of the same drug, whatever its start.
 func medicationKeys(m db.Medication, names ...string) []string {
+	var keys []string
+	for _, d := range drugKeys(m, names...) {
+		keys = append(keys, itemEpisodeKeys(d, m.StartDate)...)
+	}
+	return append(keys, activeDrugKeys(m, names...)...)
+}
+
+// chartMedicationKeys are the keys the chart registers a medication under.
+func chartMedicationKeys(m db.Medication) []string {
+	var keys []string
+	for _, d := range drugKeys(m) {
+		keys = append(keys, chartEpisodeKeys(d, m.StartDate)...)
+	}
+	return append(keys, activeDrugKeys(m)...)
+}
+
+func activeDrugKeys(m db.Medication, names ...string) []string {
+	if m.Status != db.MedActive {
+		return nil
+	}
+	var keys []string
+	for _, d := range drugKeys(m, names...) {
+		keys = append(keys, d+"@active")
+	}
+	return keys
+}
+
+// drugKeys name a medication's drug: by Folio's RxNorm code and name, each
+// code it arrived with, and names.
+func drugKeys(m db.Medication, names ...string) []string {
 	drugs := []string{"medication:name:" + db.Fold(m.DrugName)}
 	if m.RxNorm != "" {
 		drugs = append([]string{"medication:" + codeKey(fhir.SystemRxNorm, m.RxNorm)}, drugs...)
@@ -397,29 +427,7 @@ func medicationKeys(m db.Medication, names ...string) []string {
 			drugs = append(drugs, k)
 		}
 	}
-	var keys []string
-	for _, d := range drugs {
-		keys = append(keys, itemEpisodeKeys(d, m.StartDate)...)
-	}
-	if m.Status == db.MedActive {
-		for _, d := range drugs {
-			keys = append(keys, d+"@active")
-		}
-	}
-	return keys
-}
-
-// chartMedicationKeys are the keys the chart registers a medication under.
-func chartMedicationKeys(m db.Medication) []string {
-	var keys []string
-	for _, k := range medicationKeys(m) {
-		if drug, date, ok := strings.Cut(k, "@="); ok && date == m.StartDate {
-			keys = append(keys, chartEpisodeKeys(drug, date)...)
-		} else if strings.HasSuffix(k, "@active") {
-			keys = append(keys, k)
-		}
-	}
-	return keys
+	return drugs
 }
 
 // importStartDate is a medication's start as a whole date, as the form
