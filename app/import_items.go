@@ -136,16 +136,17 @@ func shorterDates(date string) []string {
 }
 
 // problemCodeKeys are the codes a problem is found by: each coding it
-// has and Folio's ICD-10-CM code; its title when it has no code at all.
+// came with, first (the sender's own code tells its problems apart best),
+// and Folio's ICD-10-CM code; its title when it has no code at all.
 func problemCodeKeys(icd10, title string, codes []db.Coding) []string {
 	var keys []string
-	if icd10 != "" {
-		keys = append(keys, "problem:"+codeKey(fhir.SystemICD10CM, icd10))
-	}
 	for _, c := range codes {
 		if k := "problem:" + codeKey(c.System, c.Code); c.Code != "" && !slices.Contains(keys, k) {
 			keys = append(keys, k)
 		}
+	}
+	if k := "problem:" + codeKey(fhir.SystemICD10CM, icd10); icd10 != "" && !slices.Contains(keys, k) {
+		keys = append(keys, k)
 	}
 	if len(keys) == 0 {
 		keys = append(keys, "problem:title|"+db.Fold(title))

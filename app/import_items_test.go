@@ -93,10 +93,10 @@ func TestImportKeepsEpisodesApart(t *testing.T) {
 	// A later file: what the chart has is present, by its SNOMED CT code
 	// and dates; another episode of the same code is not.
 	second := episodesBundle([][4]string{
-		{snomed, "444814009", "2016-05-23", "2016-06-06"}, // the same episode
-		{snomed, "444814009", "2016", ""},                 // known less precisely: the same
-		{snomed, "444814009", "", ""},                     // no dates: any episode of it
-		{snomed, "444814009", "2018-10-12", "2018-11-02"}, // a new episode
+		{snomed, "444814009", "2016-05-23", "2016-06-06"},                // the same episode
+		{snomed, "444814009", "2016", ""},                                // known less precisely: the same
+		{snomed, "444814009", "", ""},                                    // no dates: any episode of it
+		{snomed, "444814009", "2018-10-12", "2018-11-02"},                // a new episode
 		{"http://hl7.org/fhir/sid/icd-10-cm", "E11.9", "2014-03-05", ""}, // the chart's, known more precisely
 		{"http://hl7.org/fhir/sid/icd-10-cm", "E11.9", "2019", ""},       // diabetes again from 2019: another record
 	}, [][3]string{{"313782", "2016-08-26", "stopped"}, {"313782", "2020-02-04", "stopped"}, {"313782", "2021-01-01", "active"}})

@@ -238,7 +238,7 @@ func TestRoundTripKeepsWhatArrived(t *testing.T) {
 				}
 			}
 			for resourceType, codes := range map[string][]fhir.ImportCode{"Condition": codesOf(original.Problems, func(x fhir.ImportProblem) []fhir.ImportCode { return x.Codes }),
-				"AllergyIntolerance": codesOf(original.Allergies, func(x fhir.ImportAllergy) []fhir.ImportCode { return x.Codes }),
+				"AllergyIntolerance":  codesOf(original.Allergies, func(x fhir.ImportAllergy) []fhir.ImportCode { return x.Codes }),
 				"MedicationStatement": codesOf(original.Medications, func(x fhir.ImportMedication) []fhir.ImportCode { return x.Codes })} {
 				lines := ndjson(resourceType)
 				for _, cd := range codes {
@@ -326,7 +326,9 @@ func compareRoundTrip(want, got *fhir.Import, passing func(fhir.ImportIdentifier
 	n["problem"] += len(want.Problems)
 	matchItems(want.Problems, got.Problems, "problem",
 		func(x fhir.ImportProblem) string { return x.Title + " " + x.Onset },
-		func(w, g fhir.ImportProblem) bool { return shareCode(w.Codes, g.Codes, w.Title, g.Title) && w.Onset == g.Onset },
+		func(w, g fhir.ImportProblem) bool {
+			return shareCode(w.Codes, g.Codes, w.Title, g.Title) && w.Onset == g.Onset
+		},
 		func(item string, w, g fhir.ImportProblem) {
 			compareCodes("problem", item, w.Codes, g.Codes, add)
 			add("problem", item, "resolved", w.ResolvedOn, g.ResolvedOn)
@@ -359,7 +361,9 @@ func compareRoundTrip(want, got *fhir.Import, passing func(fhir.ImportIdentifier
 	n["medication"] += len(want.Medications)
 	matchItems(want.Medications, got.Medications, "medication",
 		func(x fhir.ImportMedication) string { return x.Drug + " " + x.Start },
-		func(w, g fhir.ImportMedication) bool { return shareCode(w.Codes, g.Codes, w.Drug, g.Drug) && w.Start == g.Start },
+		func(w, g fhir.ImportMedication) bool {
+			return shareCode(w.Codes, g.Codes, w.Drug, g.Drug) && w.Start == g.Start
+		},
 		func(item string, w, g fhir.ImportMedication) {
 			compareCodes("medication", item, w.Codes, g.Codes, add)
 			add("medication", item, "drug", w.Drug, g.Drug)

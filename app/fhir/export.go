@@ -1025,8 +1025,8 @@ func (m *mapper) immunization(im Immunization) (outImmunization, error) {
 	out := outImmunization{ResourceType: "Immunization", ID: resourceID("immunization", im.ID),
 		Identifier: folioIdentifier(im.ID), Status: "completed", Patient: m.subject, OccurrenceDateTime: occurred,
 		PrimarySource: im.Source != "elsewhere", LotNumber: im.LotNumber, ExpirationDate: expires,
-		Site: receivedOrCoded(immunizationSites, im.Site, im.SiteCodings),
-		Route: receivedOrCoded(immunizationRoutes, im.Route, im.RouteCodings),
+		Site:         receivedOrCoded(immunizationSites, im.Site, im.SiteCodings),
+		Route:        receivedOrCoded(immunizationRoutes, im.Route, im.RouteCodings),
 		DoseQuantity: doseQuantity(im.Dose), Note: notes(im.Note)}
 	if im.Status == statusRetracted {
 		out.Status = "entered-in-error"

@@ -56,7 +56,7 @@ func receivedRecord() Record {
 			Source: "elsewhere", Prescriber: "Dr. Jone Trantow",
 			Codings: []Coding{{System: SystemRxNorm, Code: "313782", Display: "Acetaminophen 325 MG Oral Tablet"}},
 			Dosages: []Dosage{{Sequence: 1, AsNeeded: true, Timing: &Timing{Frequency: intPtr(1), Period: &period, PeriodUnit: "d"},
-				Dose: &Quantity{Value: 1, Unit: "tablet", System: SystemUCUM, Code: "1"},
+				Dose:  &Quantity{Value: 1, Unit: "tablet", System: SystemUCUM, Code: "1"},
 				Route: &Concept{Codings: []Coding{{System: "http://standardterms.edqm.eu", Code: "20053000", Display: "Oral use"}}}}}},
 		{ID: "rm2", Drug: "anastrozole", Dose: "1 tablet", StartDate: "2016-01", Status: "active", Source: "elsewhere",
 			Codings: []Coding{{System: SystemSNOMED, Code: "108774000", Display: "Product containing anastrozole"},
