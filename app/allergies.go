@@ -3,6 +3,7 @@ package app
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -219,7 +220,7 @@ func (s *Chart) UpdateAllergy(id string, in AllergyInput, reason string, version
 		}
 		next := old
 		setAllergyFields(&next, in)
-		if next == old {
+		if reflect.DeepEqual(next, old) {
 			return errorf(Invalid, "Nothing was changed.")
 		}
 		next.UpdatedAt, next.UpdatedBy = o.now, o.actor.userID

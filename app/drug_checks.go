@@ -8,17 +8,18 @@ package app
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"folio/app/cds"
+	"folio/app/fhir"
 	"folio/db"
 )
 
-// medicationCodings are the codings a medication is known by. Today only
-// its RxNorm code is stored; stored codings of every system (as the record
-// arrived) belong here too, so every check reads them.
+// medicationCodings are the codings a medication is known by: the RxNorm
+// code Folio charted it with, then every coding it arrived with.
 func medicationCodings(m db.Medication) []cds.Coding {
-	return rxnormCodings(m.RxNorm)
+	return append(rxnormCodings(m.RxNorm), checkCodings(m.Codes)...)
 }
 
 func rxnormCodings(code string) []cds.Coding {
@@ -28,17 +29,37 @@ func rxnormCodings(code string) []cds.Coding {
 	return []cds.Coding{{System: cds.SystemRxNorm, Code: code}}
 }
 
-// allergyCodings are the codings an allergy is known by. Its code column
-// keeps no system: an import stores the RxNorm coding when there is one,
-// else the SNOMED CT one, and the form takes either. cds.GuessCoding tells
-// them apart by the form of a SNOMED CT concept id (its partition digits
-// and Verhoeff check digit), which an RxNorm code passes about once in 500.
-// Stored codings with their systems belong here too, ahead of the guess.
+// allergyCodings are the codings an allergy is known by: every coding it
+// arrived with, then its code column. That column keeps no system: the
+// form takes an RxNorm or a SNOMED CT code, and cds.GuessCoding tells them
+// apart by the form of a SNOMED CT concept id (its partition digits and
+// Verhoeff check digit), which an RxNorm code passes about once in 500.
 func allergyCodings(a db.Allergy) []cds.Coding {
-	if a.Code == "" {
-		return nil
+	out := checkCodings(a.Codes)
+	if a.Code != "" && !slices.ContainsFunc(out, func(c cds.Coding) bool { return c.Code == a.Code }) {
+		out = append(out, cds.GuessCoding(a.Code))
 	}
-	return []cds.Coding{cds.GuessCoding(a.Code)}
+	return out
+}
+
+// checkCodings are codings as a sender wrote them, their systems named
+// as the knowledge base knows them: RxNorm, SNOMED CT and CVX come under
+// several URIs and OIDs.
+func checkCodings(codes []db.Coding) []cds.Coding {
+	out := make([]cds.Coding, 0, len(codes))
+	for _, c := range codes {
+		system := c.System
+		switch fhir.SystemName(c.System) {
+		case "RxNorm":
+			system = cds.SystemRxNorm
+		case "SNOMED CT":
+			system = cds.SystemSNOMED
+		case "CVX":
+			system = cds.SystemCVX
+		}
+		out = append(out, cds.Coding{System: system, Code: c.Code, Display: c.Display})
+	}
+	return out
 }
 
 // DrugCheck says whether a medication or allergy is checked for

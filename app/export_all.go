@@ -179,6 +179,7 @@ func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, docs *documentF
 	defer cancel()
 	type read struct {
 		batch db.ExportBatch
+		kept  batchKept
 		files map[string]exportedFile // by document id
 		err   error
 	}
@@ -190,9 +191,13 @@ func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, docs *documentF
 		after := ""
 		for {
 			var b db.ExportBatch
+			var kept batchKept
 			var copied map[string]exportedFile
 			err := a.db.View(ctx, func(tx *db.Tx) (err error) {
 				if b, err = tx.ExportBatch(after, exportBatchSize); err != nil || len(b.Patients) == 0 {
+					return err
+				}
+				if kept, err = readBatchKept(tx, b); err != nil {
 					return err
 				}
 				copied, err = docs.copyBatch(tx, b)
@@ -202,7 +207,7 @@ func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, docs *documentF
 				return
 			}
 			select {
-			case batches <- read{b, copied, err}:
+			case batches <- read{b, kept, copied, err}:
 			case <-ctx.Done():
 				return
 			}
@@ -221,7 +226,7 @@ func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, docs *documentF
 		if err := ctx.Err(); err != nil {
 			return ExportCounts{}, err
 		}
-		for _, rec := range batchRecords(r.batch, clinic, people, r.files) {
+		for _, rec := range batchRecords(r.batch, r.kept, clinic, people, r.files) {
 			if err := out.Add(rec); err != nil {
 				return ExportCounts{}, err
 			}
@@ -234,13 +239,33 @@ func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, docs *documentF
 	return ExportCounts{Patients: done, Resources: out.Counts()}, nil
 }
 
+// batchKept is what a batch's charts kept of their senders, read beside
+// the batch: the patients' identifiers in other systems and the codings
+// their lab results arrived with.
+type batchKept struct {
+	externalIDs map[string][]db.ExternalID // by patient id
+	results     resultCodings
+}
+
+func readBatchKept(tx *db.Tx, b db.ExportBatch) (batchKept, error) {
+	var k batchKept
+	var err error
+	first, last := b.Patients[0].ID, b.Patients[len(b.Patients)-1].ID
+	if k.externalIDs, err = tx.ExternalIDsBetween(first, last); err != nil {
+		return k, err
+	}
+	k.results, err = resultCodingsOf(tx, b.LabResults)
+	return k, err
+}
+
 // batchRecords splits a batch into one record per chart. Each list of the
 // batch is in patient order, so one pass with a cursor per list does it.
-func batchRecords(b db.ExportBatch, clinic fhir.Clinic, people exportPeople, files map[string]exportedFile) []fhir.Record {
+func batchRecords(b db.ExportBatch, kept batchKept, clinic fhir.Clinic, people exportPeople, files map[string]exportedFile) []fhir.Record {
 	out := make([]fhir.Record, len(b.Patients))
 	var ip, ia, im, ii, il, iv, ie, id int
 	for k, p := range b.Patients {
-		rec := fhir.Record{Patient: fhirPatient(p), Clinic: clinic, NoKnownAllergies: b.NoKnownAllergies[p.ID]}
+		rec := fhir.Record{Patient: fhirPatient(p, kept.externalIDs[p.ID]), Clinic: clinic,
+			NoKnownAllergies: b.NoKnownAllergies[p.ID]}
 		// Rows of merged charts in the id range have no place here: skip
 		// any row whose patient comes before this one.
 		for ; ip < len(b.Problems) && b.Problems[ip].PatientID <= p.ID; ip++ {
@@ -265,7 +290,7 @@ func batchRecords(b db.ExportBatch, clinic fhir.Clinic, people exportPeople, fil
 		}
 		for ; il < len(b.LabResults) && b.LabResults[il].PatientID <= p.ID; il++ {
 			if b.LabResults[il].PatientID == p.ID {
-				rec.LabResults = append(rec.LabResults, fhirLabResult(b.LabResults[il]))
+				rec.LabResults = append(rec.LabResults, fhirLabResult(b.LabResults[il], kept.results))
 			}
 		}
 		for ; iv < len(b.Vitals) && b.Vitals[iv].PatientID <= p.ID; iv++ {

@@ -240,6 +240,9 @@ func (w *importWriter) write(it *db.ImportItem, rec chartRecord) error {
 		if err := o.InsertLabResult(row); err != nil {
 			return err
 		}
+		if err := rec.writeCodings(o, row.ID); err != nil {
+			return err
+		}
 		id, detail = row.ID, labDetail(row)
 	case db.Document:
 		var d documentFile

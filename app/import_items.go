@@ -12,9 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
-	"folio/app/cds"
 	"folio/app/fhir"
+	"folio/app/terminology"
 	"folio/db"
 )
 
@@ -50,8 +51,107 @@ func (s importSource) orgOf(o fhir.ImportOrigin) string {
 type chartRecord struct {
 	entity  string
 	row     any
-	keys    []string // what tells the chart has it already (see chartKeys)
+	keys    []string // what tells the chart has it already (see chartKeys); the first is the item's own
 	problem string
+	// codings are those of a row that does not carry its own (a lab
+	// result's), by element, written with it (see writeCodings).
+	codings map[string][]db.Coding
+}
+
+// writeCodings writes the codings rec keeps beside its row, once the row
+// with id is written.
+func (rec chartRecord) writeCodings(o *op, id string) error {
+	for _, element := range []string{db.CodingCode, db.CodingValue} {
+		if err := o.InsertCodings(rec.entity, id, element, rec.codings[element]); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// receivedCodings are an item's codings as the chart keeps them.
+func receivedCodings(codes []fhir.ImportCode) []db.Coding {
+	out := []db.Coding{}
+	for _, c := range codes {
+		if c.Code != "" || c.Display != "" {
+			out = append(out, db.Coding{System: c.System, Code: c.Code, Display: c.Display})
+		}
+	}
+	return out
+}
+
+// codeIn is the first code of codes in the system named name ("RxNorm").
+func codeIn(codes []fhir.ImportCode, name string) string {
+	for _, c := range codes {
+		if c.Code != "" && fhir.SystemName(c.System) == name {
+			return c.Code
+		}
+	}
+	return ""
+}
+
+// codeKey is how a coding is looked up: by its system's name, so that the
+// URIs of one system (http://snomed.info/sct, urn:oid:2.16.840.1.113883.6.96)
+// find each other.
+func codeKey(system, code string) string {
+	return fhir.SystemName(system) + "|" + code
+}
+
+// An episode: a problem with another onset (a medication with another
+// start) is another record, even under the same code. Two dates are of
+// the same episode when they agree as far as both go ("2014" and
+// "2014-03-05" do; "2013-09-10" and "2016-05-23" do not); an unknown date
+// agrees with any. The chart registers a record under its date and each
+// shorter form of it (chartEpisodeKeys); an item looks for its own date,
+// its shorter forms and a record known more precisely (itemEpisodeKeys).
+
+func chartEpisodeKeys(key, date string) []string {
+	keys := []string{key + "@=" + date}
+	for _, p := range shorterDates(date) {
+		keys = append(keys, key+"@~"+p)
+	}
+	return keys
+}
+
+// itemEpisodeKeys starts with the key of the item's own episode, which
+// groups the file's items that are the same episode.
+func itemEpisodeKeys(key, date string) []string {
+	keys := []string{key + "@=" + date}
+	for _, p := range shorterDates(date) {
+		keys = append(keys, key+"@="+p)
+	}
+	return append(keys, key+"@~"+date)
+}
+
+// shorterDates are the less precise forms of a partial date: unknown, its
+// year, its month.
+func shorterDates(date string) []string {
+	var out []string
+	for _, n := range []int{0, 4, 7} {
+		if n < len(date) {
+			out = append(out, date[:n])
+		}
+	}
+	return out
+}
+
+// problemCodeKeys are the codes a problem is found by: each coding it
+// came with, first (the sender's own code tells its problems apart best),
+// and Folio's ICD-10-CM code; its title when it has no code at all.
+func problemCodeKeys(icd10, title string, codes []db.Coding) []string {
+	var keys []string
+	for _, c := range codes {
+		if k := "problem:" + codeKey(c.System, c.Code); c.Code != "" && !slices.Contains(keys, k) {
+			keys = append(keys, k)
+		}
+	}
+	if k := "problem:" + codeKey(fhir.SystemICD10CM, icd10); icd10 != "" && !slices.Contains(keys, k) {
+		keys = append(keys, k)
+	}
+	if len(keys) == 0 {
+		keys = append(keys, "problem:title|"+db.Fold(title))
+	}
+	return keys
 }
 
 // firstProblem of a form's wrong fields, for one line of the review.
@@ -62,11 +162,11 @@ func fieldsProblem(fields fieldErrors) string {
 	return firstProblem(fields)
 }
 
-// problemRecord is a Condition as a problem: coded with an ICD-10-CM code
-// of Folio's list when the source gave one, else charted uncoded with its
-// title, the source's coding named in its note (the problems table allows
-// an uncoded problem; the form does not, so correcting it later asks for a
-// code).
+// problemRecord is a Condition as a problem, one per episode: with every
+// coding the source gave, and with an ICD-10-CM code of Folio's list when
+// the source gave one (else without: the problems table allows that; the
+// form does not, so correcting it later asks for a code). Its note is the
+// source's, as sent.
 func (o *op) problemRecord(p db.Patient, x fhir.ImportProblem, src importSource) (chartRecord, error) {
 	list, err := o.app.icd10List()
 	if err != nil {
@@ -85,6 +185,7 @@ func (o *op) problemRecord(p db.Patient, x fhir.ImportProblem, src importSource)
 		in.Status, in.ResolvedOn = db.ProblemActive, ""
 	}
 	uncoded := in.Code == ""
+	in.Title = clipRunes(in.Title, maxTitleLength)
 	fields := in.check(list, o.now)
 	rec := chartRecord{entity: "problem"}
 	if uncoded {
@@ -92,38 +193,51 @@ func (o *op) problemRecord(p db.Patient, x fhir.ImportProblem, src importSource)
 		if in.Title == "" {
 			fields.add("title", "The problem has neither an ICD-10-CM code nor a name.")
 		}
-		coded := ""
-		if x.Code.Code != "" {
-			coded = fmt.Sprintf("; the source coded it %s %s", x.Code.SystemName, x.Code.Code)
-		}
-		in.Note = strings.TrimSpace(in.Note + "\n\nImported without an ICD-10-CM code" + coded + ".")
-		rec.keys = []string{"problem:title:" + db.Fold(in.Title)}
-	} else {
-		rec.keys = []string{"problem:icd:" + in.Code}
+	}
+	codes := receivedCodings(x.Codes)
+	for _, k := range problemCodeKeys(in.Code, in.Title, codes) {
+		rec.keys = append(rec.keys, itemEpisodeKeys(k, in.Onset)...)
 	}
 	if rec.problem = fieldsProblem(fields); rec.problem != "" {
 		return rec, nil
 	}
 	row := db.Problem{ID: newID(), PatientID: p.ID, Version: 1, CreatedAt: o.now, CreatedBy: o.actor.userID,
-		UpdatedAt: o.now, UpdatedBy: o.actor.userID}
+		UpdatedAt: o.now, UpdatedBy: o.actor.userID, Codes: codes}
 	setProblemFields(&row, in)
 	row.ICD10 = in.Code
+	if slices.Contains(clinicalStatuses[row.Status], x.ClinicalStatus) {
+		row.ClinicalStatus = x.ClinicalStatus
+	}
 	rec.row = row
 	return rec, nil
 }
 
-// allergyRecord is an AllergyIntolerance as an allergy.
+// clinicalStatuses are FHIR's clinical statuses that each of Folio's
+// problem statuses stands for.
+var clinicalStatuses = map[string][]string{
+	db.ProblemActive:   {"active", "recurrence", "relapse"},
+	db.ProblemResolved: {"inactive", "remission", "resolved"},
+}
+
+// allergyRecord is an AllergyIntolerance as an allergy, with everything
+// the source said of it: the substance's codings, criticality, type,
+// categories, verification and each reaction as structured. Code, Folio's
+// own, is the substance's RxNorm code when it has one.
 func (o *op) allergyRecord(p db.Patient, x fhir.ImportAllergy) chartRecord {
 	rec := chartRecord{entity: "allergy", keys: []string{"allergy:" + db.Fold(x.Substance)}}
-	if x.Code.Code != "" {
-		rec.keys = append(rec.keys, "allergy:code:"+x.Code.Code)
+	codes := receivedCodings(x.Codes)
+	for _, c := range codes {
+		if c.Code != "" {
+			rec.keys = append(rec.keys, "allergy:code:"+codeKey(c.System, c.Code))
+		}
 	}
 	kind := x.SubstanceKind
 	if !substanceKinds[kind] {
 		kind = "other"
 	}
-	in := AllergyInput{Substance: x.Substance, SubstanceKind: kind, Code: x.Code.Code, Reaction: x.Reaction,
-		Severity: x.Severity, Status: x.Status, Onset: x.Onset, Note: x.Note}
+	in := AllergyInput{Substance: clipRunes(x.Substance, maxTitleLength), SubstanceKind: kind,
+		Code: codeIn(x.Codes, "RxNorm"), Reaction: x.Reaction, Severity: x.Severity, Status: x.Status,
+		Onset: x.Onset, Note: x.Note}
 	if !severities[in.Severity] {
 		in.Severity = "unknown"
 	}
@@ -134,10 +248,68 @@ func (o *op) allergyRecord(p db.Patient, x fhir.ImportAllergy) chartRecord {
 		return rec
 	}
 	row := db.Allergy{ID: newID(), PatientID: p.ID, Version: 1, CreatedAt: o.now, CreatedBy: o.actor.userID,
-		UpdatedAt: o.now, UpdatedBy: o.actor.userID}
+		UpdatedAt: o.now, UpdatedBy: o.actor.userID, Codes: codes, Reactions: receivedReactions(x.Reactions)}
 	setAllergyFields(&row, in)
+	// Only FHIR R4's words are kept (the table checks them); others stay in
+	// the original.
+	if slices.Contains([]string{"low", "high", "unable-to-assess"}, x.Criticality) {
+		row.Criticality = x.Criticality
+	}
+	if x.Type == "allergy" || x.Type == "intolerance" {
+		row.Type = x.Type
+	}
+	if x.Verification == "unconfirmed" || x.Verification == "confirmed" {
+		row.Verification = x.Verification
+	}
+	row.Categories = x.Category
 	rec.row = row
 	return rec
+}
+
+func receivedReactions(in []fhir.Reaction) []db.AllergyReaction {
+	out := []db.AllergyReaction{}
+	for _, r := range in {
+		rr := db.AllergyReaction{Substance: receivedConcept(r.Substance), Description: r.Description,
+			Severity: r.Severity, Onset: r.Onset, Note: r.Note, Manifestations: []db.Concept{}}
+		for _, m := range r.Manifestations {
+			rr.Manifestations = append(rr.Manifestations, *receivedConcept(&m))
+		}
+		out = append(out, rr)
+	}
+	return out
+}
+
+func receivedConcept(c *fhir.Concept) *db.Concept {
+	if c == nil {
+		return nil
+	}
+	out := &db.Concept{Text: c.Text}
+	for _, cd := range c.Codings {
+		out.Codes = append(out.Codes, db.Coding{System: cd.System, Code: cd.Code, Display: cd.Display})
+	}
+	return out
+}
+
+func receivedQuantity(q *fhir.Quantity) *db.Quantity {
+	if q == nil {
+		return nil
+	}
+	return &db.Quantity{Value: q.Value, Unit: q.Unit, System: q.System, Code: q.Code}
+}
+
+func receivedDosages(in []fhir.Dosage) []db.Dosage {
+	out := []db.Dosage{}
+	for _, d := range in {
+		dd := db.Dosage{Sequence: d.Sequence, Text: d.Text, PatientInstruction: d.PatientInstruction,
+			AsNeeded: d.AsNeeded, AsNeededFor: receivedConcept(d.AsNeededFor), Route: receivedConcept(d.Route),
+			Dose: receivedQuantity(d.Dose), DoseLow: receivedQuantity(d.DoseLow), DoseHigh: receivedQuantity(d.DoseHigh)}
+		if t := d.Timing; t != nil {
+			dd.Timing = &db.Timing{Code: receivedConcept(t.Code), Count: t.Count, Frequency: t.Frequency,
+				Period: t.Period, PeriodUnit: t.PeriodUnit, When: t.When}
+		}
+		out = append(out, dd)
+	}
+	return out
 }
 
 // noKnownAllergiesRecord is a "no known allergies" statement. Folio
@@ -154,9 +326,12 @@ func noKnownAllergiesRecord(p db.Patient, x fhir.ImportAllergy) chartRecord {
 
 // medicationRecord is a MedicationRequest or MedicationStatement as a drug
 // taken, prescribed elsewhere: by its prescriber, else the organization
-// that recorded it. One the source says has ended is charted stopped.
+// that recorded it. It keeps the drug's codings, its dosage as structured,
+// its dates as precise as the source gave them (a start of "2015-03" stays
+// that), and the source's note as sent. One the source says has ended is
+// charted stopped, with the source's reason if it gives one.
 func (o *op) medicationRecord(p db.Patient, x fhir.ImportMedication, src importSource) chartRecord {
-	rec := chartRecord{entity: "medication", keys: medicationKeys(x.RxNorm, x.Drug)}
+	rec := chartRecord{entity: "medication"}
 	prescriber := x.Prescriber
 	if prescriber == "" {
 		prescriber = src.orgOf(x.Origin)
@@ -164,7 +339,7 @@ func (o *op) medicationRecord(p db.Patient, x fhir.ImportMedication, src importS
 	start, startNote := importStartDate(x.Start, x.Date, o.now)
 	in := MedicationInput{Drug: x.Drug, RxNorm: x.RxNorm, Dose: x.Dose, Route: x.Route, Frequency: x.Frequency,
 		StartDate: start, Source: db.MedElsewhere, Prescriber: clipRunes(prescriber, maxTitleLength),
-		Note: strings.TrimSpace(strings.Join([]string{x.Note, startNote, dosageNote(x)}, "\n"))}
+		Note: strings.TrimSpace(strings.Join([]string{x.Note, startNote}, "\n"))}
 	for _, f := range []*string{&in.Dose, &in.Route, &in.Frequency} {
 		*f = clipRunes(*f, maxMedicationField)
 	}
@@ -172,79 +347,104 @@ func (o *op) medicationRecord(p db.Patient, x fhir.ImportMedication, src importS
 		return rec
 	}
 	row := db.Medication{ID: newID(), PatientID: p.ID, Version: 1, Status: db.MedActive,
-		CreatedAt: o.now, CreatedBy: o.actor.userID, UpdatedAt: o.now, UpdatedBy: o.actor.userID}
+		CreatedAt: o.now, CreatedBy: o.actor.userID, UpdatedAt: o.now, UpdatedBy: o.actor.userID,
+		Codes: receivedCodings(x.Codes), Dosages: receivedDosages(x.Dosages)}
 	if err := o.setMedicationFields(&row, in); err != nil {
 		rec.problem = err.Error()
 		return rec
 	}
-	// Every coding it came with counts towards its classes, not only the RxNorm one kept.
-	row.Classes = joinClasses(row.Classes, o.app.cds.ResolveDrug(x.Drug, importCodings(x.Codes)).Classes)
-	// The drug as Folio's list names it, which is how the chart keeps it.
-	for _, k := range medicationKeys(row.RxNorm, row.DrugName) {
-		if !slices.Contains(rec.keys, k) {
-			rec.keys = append(rec.keys, k)
-		}
+	// The drug as the source named it ("Acetaminophen 325 MG Oral Tablet"):
+	// Folio's list gives the classes and RxNorm code it is checked by, read
+	// from every coding it came with, not only the RxNorm one kept.
+	row.DrugName = clipRunes(x.Drug, maxTitleLength)
+	row.Classes = joinClasses(row.Classes, o.app.cds.ResolveDrug(row.DrugName, medicationCodings(row)).Classes)
+	if partialDateProblem(x.Start, o.now) == "" && len(x.Start) < 10 && x.Start != "" {
+		row.StartDate = x.Start // as precise as the source gave it
 	}
 	switch x.Status {
 	case "", "active", "on-hold", "intended", "draft", "unknown":
 	default: // completed, stopped, cancelled, not-taken (skipped by the parser)
 		row.Status = db.MedStopped
-		row.StopDate = row.StartDate
-		if end, _ := importStartDate(x.End, "", o.now); len(x.End) >= 10 && end >= row.StartDate {
-			row.StopDate = end
+		if partialDateProblem(x.End, o.now) == "" && !partialBefore(x.End, row.StartDate) {
+			row.StopDate = x.End
 		}
-		row.StopReason = fmt.Sprintf("%s at %s", x.Status, src.orgOf(x.Origin))
+		row.StopReason = clipRunes(x.StatusReason, maxReasonLength) // the source's, or none
+	}
+	// The drug as the source coded and named it, and as Folio's list names
+	// it, which is how the chart keeps it; each episode (start) its own.
+	for _, k := range medicationKeys(row, x.Drug) {
+		if !slices.Contains(rec.keys, k) {
+			rec.keys = append(rec.keys, k)
+		}
 	}
 	rec.row = row
 	return rec
 }
 
-// dosageNote keeps the source's dosage text when the dose fields do not
-// carry all of it.
-func dosageNote(x fhir.ImportMedication) string {
-	if x.Dosage == "" || x.Dosage == strings.TrimSpace(strings.Join([]string{x.Dose, x.Route, x.Frequency}, " ")) {
-		return ""
+// medicationKeys are what an incoming medication looks for: each of its
+// codes and names (names are other names it goes by: the source's), with
+// its start (see itemEpisodeKeys); an active one also finds any active
+// medication of the same drug, whatever its start.
+func medicationKeys(m db.Medication, names ...string) []string {
+	var keys []string
+	for _, d := range drugKeys(m, names...) {
+		keys = append(keys, itemEpisodeKeys(d, m.StartDate)...)
 	}
-	return "Dosage as sent: " + x.Dosage
+	return append(keys, activeDrugKeys(m, names...)...)
 }
 
-// importCodings are a record's codings as the knowledge base reads them.
-func importCodings(codes []fhir.ImportCode) []cds.Coding {
-	out := make([]cds.Coding, 0, len(codes))
-	for _, c := range codes {
-		system := c.System
-		switch c.SystemName {
-		case "RxNorm":
-			system = cds.SystemRxNorm
-		case "SNOMED CT":
-			system = cds.SystemSNOMED
-		case "CVX":
-			system = cds.SystemCVX
-		}
-		out = append(out, cds.Coding{System: system, Code: c.Code, Display: c.Display})
+// chartMedicationKeys are the keys the chart registers a medication under.
+func chartMedicationKeys(m db.Medication) []string {
+	var keys []string
+	for _, d := range drugKeys(m) {
+		keys = append(keys, chartEpisodeKeys(d, m.StartDate)...)
 	}
-	return out
+	return append(keys, activeDrugKeys(m)...)
 }
 
-func medicationKeys(rxnorm, drug string) []string {
-	keys := []string{"medication:name:" + db.Fold(drug)}
-	if rxnorm != "" {
-		keys = append([]string{"medication:rx:" + rxnorm}, keys...)
+func activeDrugKeys(m db.Medication, names ...string) []string {
+	if m.Status != db.MedActive {
+		return nil
+	}
+	var keys []string
+	for _, d := range drugKeys(m, names...) {
+		keys = append(keys, d+"@active")
 	}
 	return keys
 }
 
-// importStartDate is a medication's start as a whole date: a partial one
-// is taken to its first day and said so in a note; a missing one is the
-// date the source wrote the item, else today.
+// drugKeys name a medication's drug: by Folio's RxNorm code and name, each
+// code it arrived with, and names.
+func drugKeys(m db.Medication, names ...string) []string {
+	drugs := []string{"medication:name:" + db.Fold(m.DrugName)}
+	if m.RxNorm != "" {
+		drugs = append([]string{"medication:" + codeKey(fhir.SystemRxNorm, m.RxNorm)}, drugs...)
+	}
+	for _, c := range m.Codes {
+		if k := "medication:" + codeKey(c.System, c.Code); c.Code != "" && !slices.Contains(drugs, k) {
+			drugs = append(drugs, k)
+		}
+	}
+	for _, n := range names {
+		if k := "medication:name:" + db.Fold(n); n != "" && !slices.Contains(drugs, k) {
+			drugs = append(drugs, k)
+		}
+	}
+	return drugs
+}
+
+// importStartDate is a medication's start as a whole date, as the form
+// checks it: a partial one is taken to its first day (the chart keeps the
+// partial date itself); a missing one is the date the source wrote the
+// item, else today, and said so in a note.
 func importStartDate(start, date string, now time.Time) (string, string) {
 	switch {
 	case len(start) >= 10:
 		return start[:10], ""
 	case len(start) == 7:
-		return start + "-01", "Started " + start + " (day not given)."
+		return start + "-01", ""
 	case len(start) == 4:
-		return start + "-01-01", "Started " + start + " (month and day not given)."
+		return start + "-01-01", ""
 	case len(date) >= 10:
 		return date[:10], "Start date not given; this is the date the source recorded it."
 	}
@@ -267,16 +467,20 @@ func (o *op) immunizationRecord(p db.Patient, x fhir.ImportImmunization, src imp
 		Manufacturer: clipRunes(x.Manufacturer, maxVaccineField), Dose: clipRunes(x.Dose, maxVaccineField),
 		Source: db.ImmElsewhere, Performer: clipRunes(performer, maxTitleLength), Note: x.Note,
 		ExpirationDate: x.ExpirationDate}
-	// The source's site and route are free text; Folio's are a list.
+	// The source's site and route are codes or words; Folio's are a list.
+	// One not on it is said in the note (once: the note of a dose that went
+	// round says it already). Both keep their codes as they came.
 	if site := strings.ToLower(strings.ReplaceAll(x.Site, " ", "_")); immunizationSites[site] {
 		in.Site = site
 	} else if x.Site != "" {
-		in.Note = strings.TrimSpace(in.Note + "\nSite: " + x.Site)
+		in.Note = noteLine(in.Note, "Site: "+x.Site)
 	}
 	if route := strings.ToLower(x.Route); immunizationRoutes[route] {
 		in.Route = route
+	} else if route := routeOfCodes(x.RouteCodes); route != "" {
+		in.Route = route
 	} else if x.Route != "" {
-		in.Note = strings.TrimSpace(in.Note + "\nRoute: " + x.Route)
+		in.Note = noteLine(in.Note, "Route: "+x.Route)
 	}
 	if _, ok := expiryLastDay(in.ExpirationDate); !ok {
 		in.ExpirationDate = ""
@@ -290,14 +494,50 @@ func (o *op) immunizationRecord(p db.Patient, x fhir.ImportImmunization, src imp
 		OccurredOn: in.OccurredOn, LotNumber: in.LotNumber, ExpirationDate: in.ExpirationDate,
 		Manufacturer: in.Manufacturer, Site: in.Site, Route: in.Route, Dose: in.Dose, Source: db.ImmElsewhere,
 		Performer: in.Performer, Note: in.Note, Status: db.ImmCompleted, Version: 1,
-		CreatedAt: o.now, CreatedBy: o.actor.userID, UpdatedAt: o.now, UpdatedBy: o.actor.userID}
+		CreatedAt: o.now, CreatedBy: o.actor.userID, UpdatedAt: o.now, UpdatedBy: o.actor.userID,
+		Codes: receivedCodings(x.Codes), SiteCodes: receivedCodings(x.SiteCodes), RouteCodes: receivedCodings(x.RouteCodes)}
 	return rec
 }
 
+// routeOfCodes is Folio's route of a vaccine's route codes (HL7 v3
+// RouteOfAdministration, as Folio itself sends them); "" for none.
+func routeOfCodes(codes []fhir.ImportCode) string {
+	for _, c := range codes {
+		if c.System != "http://terminology.hl7.org/CodeSystem/v3-RouteOfAdministration" {
+			continue
+		}
+		switch c.Code {
+		case "IM":
+			return "intramuscular"
+		case "SQ":
+			return "subcutaneous"
+		case "IDINJ":
+			return "intradermal"
+		case "PO":
+			return "oral"
+		case "NASINHLC":
+			return "nasal"
+		}
+	}
+	return ""
+}
+
+// noteLine adds line to note unless the note has it as a line already.
+func noteLine(note, line string) string {
+	for _, l := range strings.Split(note, "\n") {
+		if strings.TrimSpace(l) == line {
+			return note
+		}
+	}
+	return strings.TrimSpace(note + "\n" + line)
+}
+
 // resultRecord is a laboratory Observation as a lab result (source
-// imported), judged against the lab's range when it came with one.
+// imported), judged against the lab's range when it came with one, with
+// the codings of its test and of a coded value.
 func (o *op) resultRecord(p db.Patient, x fhir.ImportResult) chartRecord {
-	rec := chartRecord{entity: "lab_result"}
+	rec := chartRecord{entity: "lab_result", codings: map[string][]db.Coding{
+		db.CodingCode: receivedCodings(x.Codes), db.CodingValue: receivedCodings(x.ValueCodes)}}
 	value := x.Value
 	if x.Number != nil && x.Comparator == "" {
 		value = strconv.FormatFloat(*x.Number, 'f', -1, 64)
@@ -319,11 +559,19 @@ func (o *op) resultRecord(p db.Patient, x fhir.ImportResult) chartRecord {
 		rec.keys = []string{"result:" + x.LOINC + ":" + at}
 	}
 	form, fields := o.checkResult(p, in)
+	if x.Number != nil && x.Comparator == "" && form.row.Value == nil && len(fields) == 0 {
+		// A quantity, for a test Folio's list reads as words ("present"):
+		// kept a quantity in its unit, judged by the lab's range alone.
+		form.row.ValueText, form.row.Low, form.row.High, form.row.RangeText = "", in.Low, in.High, in.RangeText
+		judgeNumber(&form.row, value, unit, terminology.LabTest{LOINC: form.row.LOINC, Name: form.row.Name,
+			Kind: terminology.LabNumeric}, p.Sex, fields)
+	}
 	if rec.problem = fieldsProblem(fields); rec.problem != "" {
 		return rec
 	}
 	form.row.Source = labImported
 	form.row.ID = newID()
+	form.row.Note = clipRunes(strings.TrimSpace(x.Note), maxClinicalNoteLength)
 	rec.row = form.row
 	return rec
 }
@@ -498,9 +746,17 @@ func (o *op) chartKeys(patientID string) (map[string]string, error) {
 			continue
 		}
 		shown := strings.TrimSpace(r.ICD10 + " " + r.Title)
-		keys["problem:title:"+db.Fold(r.Title)] = shown
-		if r.ICD10 != "" {
-			keys["problem:icd:"+r.ICD10] = shown
+		if r.Onset != "" {
+			shown += ", since " + r.Onset
+		}
+		codeKeys := problemCodeKeys(r.ICD10, r.Title, r.Codes)
+		if title := "problem:title|" + db.Fold(r.Title); !slices.Contains(codeKeys, title) {
+			codeKeys = append(codeKeys, title) // an uncoded item of the same name
+		}
+		for _, k := range codeKeys {
+			for _, ek := range chartEpisodeKeys(k, r.Onset) {
+				keys[ek] = shown
+			}
 		}
 	}
 	allergies, err := o.Allergies(patientID)
@@ -513,7 +769,12 @@ func (o *op) chartKeys(patientID string) (map[string]string, error) {
 		}
 		keys["allergy:"+db.Fold(a.Substance)] = allergyDisplay(a)
 		if a.Code != "" {
-			keys["allergy:code:"+a.Code] = allergyDisplay(a)
+			keys["allergy:code:"+codeKey(fhir.SystemRxNorm, a.Code)] = allergyDisplay(a)
+		}
+		for _, c := range a.Codes {
+			if c.Code != "" {
+				keys["allergy:code:"+codeKey(c.System, c.Code)] = allergyDisplay(a)
+			}
 		}
 	}
 	if _, nka, err := o.CurrentNoKnownAllergies(patientID); err != nil {
@@ -529,7 +790,7 @@ func (o *op) chartKeys(patientID string) (map[string]string, error) {
 		if m.Status == db.EnteredInError {
 			continue
 		}
-		for _, k := range medicationKeys(m.RxNorm, m.DrugName) {
+		for _, k := range chartMedicationKeys(m) {
 			keys[k] = medicationDisplay(m)
 		}
 	}
@@ -602,3 +863,61 @@ func presentAs(rec chartRecord, chart map[string]string) (string, bool) {
 	}
 	return "", false
 }
+
+// insertImportedPatient registers the incoming patient of an import (in is
+// the registration form the file fills, checked): with their address as
+// structured in the file, and the identifiers other systems gave them (the
+// sender's MRN with its system and type, others), as received.
+func (o *op) insertImportedPatient(in PatientInput, ph photo, mrn string, incoming IncomingPatient, importID string) (db.Patient, error) {
+	p := db.Patient{ID: newID(), MRN: mrn, Version: 1, CreatedAt: o.now, CreatedBy: o.actor.userID,
+		UpdatedAt: o.now, UpdatedBy: o.actor.userID}
+	setFields(&p, in)
+	if a := incoming.PostalAddress; a != nil {
+		var lines []string
+		for _, l := range a.Lines {
+			lines = append(lines, clipRunes(strings.Join(strings.Fields(l), " "), maxAddressLine))
+		}
+		p.AddressLine = strings.Join(lines, "\n")
+		if utf8.RuneCountInString(p.AddressLine) > maxAddressLine {
+			p.AddressLine = clipRunes(strings.ReplaceAll(p.AddressLine, "\n", ", "), maxAddressLine)
+		}
+		p.City, p.Region = clipRunes(a.City, maxAddressPart), clipRunes(a.State, maxAddressPart)
+		p.PostalCode = clipRunes(a.PostalCode, maxPostalCode)
+		p.District, p.Country = clipRunes(a.District, maxAddressPart), clipRunes(a.Country, maxAddressPart)
+		if slices.Contains([]string{"home", "work", "temp", "old", "billing"}, a.Use) {
+			p.AddressUse = a.Use
+		}
+	}
+	var err error
+	if p.PhotoID, err = o.storePhoto(p.ID, ph); err != nil {
+		return db.Patient{}, err
+	}
+	if err := o.InsertPatient(p); err != nil {
+		return db.Patient{}, err
+	}
+	own, err := o.ownMRNSystem()
+	if err != nil {
+		return db.Patient{}, err
+	}
+	var ids []db.ExternalID
+	for _, id := range incoming.Identifiers {
+		if id.Value == "" || (own != "" && id.System == own) {
+			continue
+		}
+		e := db.ExternalID{System: id.System, Value: id.Value, Use: id.Use, TypeText: id.Type,
+			RecordedAt: o.now, RecordedBy: o.actor.userID, ImportID: importID}
+		if len(id.TypeCodes) > 0 {
+			t := id.TypeCodes[0]
+			e.TypeSystem, e.TypeCode, e.TypeDisplay = t.System, t.Code, t.Display
+		}
+		ids = append(ids, e)
+	}
+	return p, o.AddExternalIDs(p.ID, ids)
+}
+
+// The registration form's limits on an address's parts, in characters.
+const (
+	maxAddressLine = 200
+	maxAddressPart = 100
+	maxPostalCode  = 20
+)

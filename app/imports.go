@@ -61,6 +61,10 @@ type IncomingPatient struct {
 	Deceased    string                  `json:"deceased"`
 	Text        string                  `json:"text"`
 	Identifiers []fhir.ImportIdentifier `json:"identifiers"`
+
+	// PostalAddress is Address as structured in the file (nil when it
+	// gives none), kept with a patient registered from it.
+	PostalAddress *fhir.ImportAddress `json:"postalAddress"`
 }
 
 // ImportFound counts what the file held: In resources (and, in an
@@ -377,7 +381,8 @@ func mustJSON(v any) string {
 
 func incomingPatient(p fhir.ImportPatient) *IncomingPatient {
 	in := &IncomingPatient{FamilyName: p.FamilyName, GivenNames: p.GivenNames, BirthDate: p.BirthDate, Sex: p.Sex,
-		Address: p.Address, Deceased: p.Deceased, Text: p.Text, Identifiers: p.Identifiers}
+		Address: p.Address, Deceased: p.Deceased, Text: p.Text, Identifiers: p.Identifiers,
+		PostalAddress: p.PostalAddress}
 	if len(p.Phones) > 0 {
 		in.Phone = p.Phones[0]
 	}
@@ -549,7 +554,7 @@ func (o *op) suggest(items []db.ImportItem, p db.Patient, chart map[string]strin
 // remark is what the review says about a record that can be charted.
 func (rec chartRecord) remark() string {
 	if p, ok := rec.row.(db.Problem); ok && p.ICD10 == "" {
-		return "No ICD-10-CM code on Folio's list: it will be charted by its name, uncoded."
+		return "No ICD-10-CM code on Folio's list: it will be charted with the source's codes, without an ICD-10-CM code."
 	}
 	return ""
 }
@@ -1019,7 +1024,7 @@ func (o *op) createPatientFromImport(im db.Import, instead func(mrn string) stri
 	if err != nil {
 		return db.Patient{}, err
 	}
-	p, err := o.insertPatient(in, ph, MRN(seq))
+	p, err := o.insertImportedPatient(in, ph, MRN(seq), *received.Patient, im.ID)
 	if err != nil {
 		return db.Patient{}, err
 	}

@@ -113,10 +113,18 @@ const (
 )
 
 // tidy trims every field and collapses runs of spaces, except in the note,
-// whose lines are kept.
+// whose lines are kept, and in the address, whose lines are kept each
+// tidied (an address from elsewhere can have several).
 func (in *PatientInput) tidy() {
+	var lines []string
+	for _, l := range strings.Split(in.AddressLine, "\n") {
+		if l = strings.Join(strings.Fields(l), " "); l != "" {
+			lines = append(lines, l)
+		}
+	}
+	in.AddressLine = strings.Join(lines, "\n")
 	for _, f := range []*string{&in.FamilyName, &in.GivenNames, &in.PreferredName, &in.BirthDate, &in.Sex,
-		&in.GenderIdentity, &in.Phone, &in.Phone2, &in.Email, &in.AddressLine, &in.City, &in.Region, &in.PostalCode,
+		&in.GenderIdentity, &in.Phone, &in.Phone2, &in.Email, &in.City, &in.Region, &in.PostalCode,
 		&in.Language, &in.EmergencyName, &in.EmergencyRelationship, &in.EmergencyPhone, &in.InsurancePayer,
 		&in.InsuranceMemberID, &in.InsuranceGroup, &in.PrimaryClinicianID, &in.Photo} {
 		*f = strings.Join(strings.Fields(*f), " ")

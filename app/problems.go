@@ -2,6 +2,7 @@ package app
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -108,12 +109,17 @@ type Problem struct {
 	Version       int    `json:"version"`
 	CreatedAt     string `json:"createdAt"`
 	UpdatedAt     string `json:"updatedAt"`
+
+	// Codes are the codings a problem imported from elsewhere arrived with
+	// (SNOMED CT, ICD-10, ...), beside Code; empty for one typed in here.
+	Codes []db.Coding `json:"codes"`
 }
 
 func problemView(p db.Problem) Problem {
 	return Problem{ID: p.ID, PatientID: p.PatientID, Code: p.ICD10, Title: p.Title, Onset: p.Onset, Status: p.Status,
 		ResolvedOn: p.ResolvedOn, Note: p.Note, EncounterID: p.EncounterID, RetractReason: p.RetractReason,
-		Version: p.Version, CreatedAt: p.CreatedAt.Format(time.RFC3339), UpdatedAt: p.UpdatedAt.Format(time.RFC3339)}
+		Version: p.Version, CreatedAt: p.CreatedAt.Format(time.RFC3339), UpdatedAt: p.UpdatedAt.Format(time.RFC3339),
+		Codes: orEmpty(p.Codes)}
 }
 
 // Limits of the clinical lists' free-text fields, in characters.
@@ -300,7 +306,7 @@ func (s *Chart) UpdateProblem(id string, in ProblemInput, reason string, version
 		}
 		next := old
 		setProblemFields(&next, in)
-		if next == old {
+		if reflect.DeepEqual(next, old) {
 			return errorf(Invalid, "Nothing was changed.")
 		}
 		next.UpdatedAt, next.UpdatedBy = o.now, o.actor.userID

@@ -179,12 +179,14 @@ type disclosureWhat struct {
 // item in force (retracted ones are never offered), read in one snapshot.
 type chartContent struct {
 	patient          db.Patient
+	externalIDs      []db.ExternalID // the identifiers other systems gave the patient
 	problems         []db.Problem
 	allergies        []db.Allergy
 	noKnownAllergies bool
 	medications      []db.Medication
 	immunizations    []db.Immunization
 	results          []db.LabResult
+	resultCodes      resultCodings
 	vitals           []db.Vitals
 	documents        []db.Document
 }
@@ -197,6 +199,10 @@ const everything = 1 << 30
 // nil reads them all.
 func (o *op) chartContent(p db.Patient, only []string) (chartContent, error) {
 	c := chartContent{patient: p}
+	var err error
+	if c.externalIDs, err = o.ExternalIDs(p.ID); err != nil {
+		return c, err
+	}
 	problems, err := o.Problems(p.ID)
 	if err != nil {
 		return c, err
@@ -231,6 +237,9 @@ func (o *op) chartContent(p db.Patient, only []string) (chartContent, error) {
 		return c, err
 	}
 	c.results = inForce(results, func(r db.LabResult) string { return r.Status })
+	if c.resultCodes, err = resultCodingsOf(o.Tx, c.results); err != nil {
+		return c, err
+	}
 	if only == nil {
 		vitals, err = o.VitalsList(p.ID, everything)
 	} else {
@@ -351,7 +360,7 @@ type chosen struct {
 // record is the FHIR record of what was chosen from c: nothing that was
 // not ticked, nothing retracted (c holds none).
 func (c chartContent) record(ch chosen) (fhir.Record, SectionCounts) {
-	rec := fhir.Record{Patient: fhirPatient(c.patient)}
+	rec := fhir.Record{Patient: fhirPatient(c.patient, c.externalIDs)}
 	var n SectionCounts
 	for _, p := range c.problems {
 		if ch.items[p.ID] {
@@ -376,7 +385,7 @@ func (c chartContent) record(ch chosen) (fhir.Record, SectionCounts) {
 	}
 	for _, r := range c.results {
 		if ch.items[r.ID] {
-			rec.LabResults = append(rec.LabResults, fhirLabResult(r))
+			rec.LabResults = append(rec.LabResults, fhirLabResult(r, c.resultCodes))
 		}
 	}
 	for _, v := range c.vitals {

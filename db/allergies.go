@@ -2,6 +2,7 @@ package db
 
 import (
 	"database/sql"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"time"
@@ -25,6 +26,37 @@ type Allergy struct {
 	CreatedBy     string    `json:"createdBy"`
 	UpdatedAt     time.Time `json:"updatedAt"`
 	UpdatedBy     string    `json:"updatedBy"`
+
+	// What another system said of an allergy it sent, kept as it said it;
+	// "" (none) for one typed in here. Criticality is FHIR's (low, high,
+	// unable-to-assess), Type allergy or intolerance, Categories FHIR's
+	// categories ("food, medication"), Verification unconfirmed or
+	// confirmed. Codes are the substance's codings, Reactions each reaction
+	// with its manifestations' codes. Written with the allergy; a
+	// correction keeps them.
+	Criticality  string            `json:"criticality"`
+	Type         string            `json:"type"`
+	Categories   string            `json:"categories"`
+	Verification string            `json:"verification"`
+	Reactions    []AllergyReaction `json:"reactions"`
+	Codes        []Coding          `json:"codes"`
+}
+
+// AllergyReaction is one reaction to an allergy's substance as its sender
+// recorded it.
+type AllergyReaction struct {
+	Substance      *Concept  `json:"substance,omitempty"` // when the reaction names a substance of its own
+	Manifestations []Concept `json:"manifestations"`
+	Description    string    `json:"description,omitempty"`
+	Severity       string    `json:"severity,omitempty"` // mild, moderate or severe
+	Onset          string    `json:"onset,omitempty"`    // a FHIR dateTime as received
+	Note           string    `json:"note,omitempty"`
+}
+
+// Concept is a coded concept as received: its codings and its words.
+type Concept struct {
+	Codes []Coding `json:"codes,omitempty"`
+	Text  string   `json:"text,omitempty"`
 }
 
 // An allergy's status, besides EnteredInError.
@@ -34,39 +66,68 @@ const (
 )
 
 const allergyColumns = `id, patient_id, substance, substance_kind, code, reaction, severity, status, onset, note,
-	retract_reason, version, created_at, created_by, updated_at, updated_by`
+	retract_reason, version, created_at, created_by, updated_at, updated_by, criticality, allergy_type, categories,
+	verification, reactions`
 
 func scanAllergy(row scanner) (Allergy, error) {
 	var a Allergy
-	var created, updated string
+	var created, updated, reactions string
 	err := row.Scan(&a.ID, &a.PatientID, &a.Substance, &a.SubstanceKind, &a.Code, &a.Reaction, &a.Severity, &a.Status,
-		&a.Onset, &a.Note, &a.RetractReason, &a.Version, &created, &a.CreatedBy, &updated, &a.UpdatedBy)
+		&a.Onset, &a.Note, &a.RetractReason, &a.Version, &created, &a.CreatedBy, &updated, &a.UpdatedBy,
+		&a.Criticality, &a.Type, &a.Categories, &a.Verification, &reactions)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound
 	}
 	if err != nil {
 		return a, fmt.Errorf("read allergy: %w", err)
 	}
+	if err := json.Unmarshal([]byte(reactions), &a.Reactions); err != nil {
+		return a, fmt.Errorf("read reactions of allergy %s: %w", a.ID, err)
+	}
+	if a.Reactions == nil {
+		a.Reactions = []AllergyReaction{}
+	}
 	a.CreatedAt, a.UpdatedAt = parseTime(created), parseTime(updated)
 	return a, nil
 }
 
+// reactionsJSON is how an allergy's reactions are stored.
+func reactionsJSON(r []AllergyReaction) (string, error) {
+	if len(r) == 0 {
+		return "[]", nil
+	}
+	b, err := json.Marshal(r)
+	return string(b), err
+}
+
 // InsertAllergy adds a to its patient's allergy list.
 func (t *Tx) InsertAllergy(a Allergy) error {
-	_, err := t.exec(`INSERT INTO allergies (id, patient_id, substance, substance_kind, code, reaction, severity, status,
-		onset, note, retract_reason, version, created_at, created_by, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-		a.ID, a.PatientID, a.Substance, a.SubstanceKind, a.Code, a.Reaction, a.Severity, a.Status,
-		a.Onset, a.Note, a.RetractReason, a.Version, formatTime(a.CreatedAt), a.CreatedBy, formatTime(a.UpdatedAt), a.UpdatedBy)
+	reactions, err := reactionsJSON(a.Reactions)
 	if err != nil {
 		return fmt.Errorf("insert allergy: %w", err)
 	}
-	return nil
+	_, err = t.exec(`INSERT INTO allergies (id, patient_id, substance, substance_kind, code, reaction, severity, status,
+		onset, note, retract_reason, version, created_at, created_by, updated_at, updated_by, criticality, allergy_type,
+		categories, verification, reactions)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		a.ID, a.PatientID, a.Substance, a.SubstanceKind, a.Code, a.Reaction, a.Severity, a.Status,
+		a.Onset, a.Note, a.RetractReason, a.Version, formatTime(a.CreatedAt), a.CreatedBy, formatTime(a.UpdatedAt), a.UpdatedBy,
+		a.Criticality, a.Type, a.Categories, a.Verification, reactions)
+	if err != nil {
+		return fmt.Errorf("insert allergy: %w", err)
+	}
+	return t.InsertCodings(CodedAllergy, a.ID, CodingCode, a.Codes)
 }
 
 // AllergyByID reads one allergy.
 func (t *Tx) AllergyByID(id string) (Allergy, error) {
-	return scanAllergy(t.queryRow(`SELECT `+allergyColumns+` FROM allergies WHERE id = ?`, id))
+	a, err := scanAllergy(t.queryRow(`SELECT `+allergyColumns+` FROM allergies WHERE id = ?`, id))
+	if err != nil {
+		return a, err
+	}
+	list := []Allergy{a}
+	err = fillCodes(t, CodedAllergy, list, func(a *Allergy) string { return a.ID }, func(a *Allergy) *[]Coding { return &a.Codes })
+	return list[0], err
 }
 
 // Allergies lists a patient's allergies: active first, then inactive, then
@@ -83,7 +144,11 @@ func (t *Tx) ActiveAllergies(patientID string) ([]Allergy, error) {
 }
 
 func (t *Tx) allergies(query string, args ...any) ([]Allergy, error) {
-	return queryList(t, "allergies", scanAllergy, query, args...)
+	list, err := queryList(t, "allergies", scanAllergy, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return list, fillCodes(t, CodedAllergy, list, func(a *Allergy) string { return a.ID }, func(a *Allergy) *[]Coding { return &a.Codes })
 }
 
 // UpdateAllergy replaces an allergy with a, keeping the version it replaces
@@ -101,12 +166,23 @@ func (t *Tx) UpdateAllergy(a Allergy, reason string) (Allergy, error) {
 		return Allergy{}, err
 	}
 	a.PatientID, a.CreatedAt, a.CreatedBy = old.PatientID, old.CreatedAt, old.CreatedBy
+	a.Criticality, a.Type, a.Categories, a.Verification = old.Criticality, old.Type, old.Categories, old.Verification
+	a.Reactions, a.Codes = old.Reactions, old.Codes
+	if a.Reaction != old.Reaction || a.Severity != old.Severity {
+		// The sender's reactions no longer say what the chart does; the
+		// revision keeps them.
+		a.Reactions = []AllergyReaction{}
+	}
+	reactions, err := reactionsJSON(a.Reactions)
+	if err != nil {
+		return Allergy{}, fmt.Errorf("update allergy %s: %w", a.ID, err)
+	}
 	a.Version = old.Version + 1
 	_, err = t.exec(`UPDATE allergies SET substance = ?, substance_kind = ?, code = ?, reaction = ?, severity = ?,
-		status = ?, onset = ?, note = ?, retract_reason = ?, version = ?, updated_at = ?, updated_by = ?
+		status = ?, onset = ?, note = ?, retract_reason = ?, version = ?, updated_at = ?, updated_by = ?, reactions = ?
 		WHERE id = ? AND version = ?`,
 		a.Substance, a.SubstanceKind, a.Code, a.Reaction, a.Severity, a.Status, a.Onset, a.Note, a.RetractReason,
-		a.Version, formatTime(a.UpdatedAt), a.UpdatedBy, a.ID, old.Version)
+		a.Version, formatTime(a.UpdatedAt), a.UpdatedBy, reactions, a.ID, old.Version)
 	if err != nil {
 		return Allergy{}, fmt.Errorf("update allergy %s: %w", a.ID, err)
 	}

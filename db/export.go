@@ -63,7 +63,7 @@ func (t *Tx) ExportBatch(afterID string, limit int) (ExportBatch, error) {
 		WHERE patient_id BETWEEN ? AND ? ORDER BY patient_id, status <> 'active', start_date, id`, first, last); err != nil {
 		return b, err
 	}
-	if b.Immunizations, err = queryList(t, "immunizations", scanImmunization, `SELECT `+immunizationColumns+immunizationFrom+`
+	if b.Immunizations, err = t.immunizations(`SELECT `+immunizationColumns+immunizationFrom+`
 		WHERE i.patient_id BETWEEN ? AND ? ORDER BY i.patient_id, i.occurred_on, i.id`, first, last); err != nil {
 		return b, err
 	}

@@ -35,6 +35,12 @@ type Immunization struct {
 	// AdministeredByName is the full name of AdministeredBy, when read
 	// back; it is not stored with the dose.
 	AdministeredByName string `json:"-"`
+	// Codes are the vaccine's codings as another system sent them (CVX,
+	// SNOMED CT, ATC), SiteCodes and RouteCodes those of where and how it
+	// was given; written with the dose and kept as they came.
+	Codes      []Coding `json:"codes"`
+	SiteCodes  []Coding `json:"siteCodes"`
+	RouteCodes []Coding `json:"routeCodes"`
 }
 
 // An immunization's status, besides EnteredInError, and its source.
@@ -78,19 +84,69 @@ func (t *Tx) InsertImmunization(m Immunization) error {
 	if err != nil {
 		return fmt.Errorf("insert immunization: %w", err)
 	}
+	for _, c := range []struct {
+		element string
+		codes   []Coding
+	}{{CodingCode, m.Codes}, {CodingSite, m.SiteCodes}, {CodingRoute, m.RouteCodes}} {
+		if err := t.InsertCodings(CodedImmunization, m.ID, c.element, c.codes); err != nil {
+			return err
+		}
+	}
 	return nil
 }
 
 // ImmunizationByID reads one immunization.
 func (t *Tx) ImmunizationByID(id string) (Immunization, error) {
-	return scanImmunization(t.queryRow(`SELECT `+immunizationColumns+immunizationFrom+` WHERE i.id = ?`, id))
+	m, err := scanImmunization(t.queryRow(`SELECT `+immunizationColumns+immunizationFrom+` WHERE i.id = ?`, id))
+	if err != nil {
+		return m, err
+	}
+	list := []Immunization{m}
+	return list[0], t.fillImmunizationCodes(list)
+}
+
+// immunizations reads a list of doses with their codings.
+func (t *Tx) immunizations(query string, args ...any) ([]Immunization, error) {
+	list, err := queryList(t, "immunizations", scanImmunization, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return list, t.fillImmunizationCodes(list)
+}
+
+func (t *Tx) fillImmunizationCodes(list []Immunization) error {
+	ids := make([]string, len(list))
+	for i := range list {
+		ids[i] = list[i].ID
+	}
+	for _, c := range []struct {
+		element string
+		field   func(*Immunization) *[]Coding
+	}{
+		{CodingCode, func(m *Immunization) *[]Coding { return &m.Codes }},
+		{CodingSite, func(m *Immunization) *[]Coding { return &m.SiteCodes }},
+		{CodingRoute, func(m *Immunization) *[]Coding { return &m.RouteCodes }},
+	} {
+		found, err := t.Codings(CodedImmunization, c.element, ids)
+		if err != nil {
+			return err
+		}
+		for i := range list {
+			codes := found[ids[i]]
+			if codes == nil {
+				codes = []Coding{}
+			}
+			*c.field(&list[i]) = codes
+		}
+	}
+	return nil
 }
 
 // Immunizations lists a patient's immunizations, the latest dose first
 // (a partial date sorts before the full dates of its year or month); those
 // entered in error come last.
 func (t *Tx) Immunizations(patientID string) ([]Immunization, error) {
-	return queryList(t, "immunizations", scanImmunization, `SELECT `+immunizationColumns+immunizationFrom+`
+	return t.immunizations(`SELECT `+immunizationColumns+immunizationFrom+`
 		WHERE i.patient_id = ?
 		ORDER BY i.status = 'entered_in_error', i.occurred_on DESC, i.vaccine COLLATE NOCASE, i.created_at DESC`,
 		patientID)
@@ -114,6 +170,7 @@ func (t *Tx) UpdateImmunization(m Immunization, reason string) (Immunization, er
 	m.PatientID, m.CVX, m.Vaccine, m.Source = old.PatientID, old.CVX, old.Vaccine, old.Source
 	m.AdministeredBy, m.AdministeredByName = old.AdministeredBy, old.AdministeredByName
 	m.CreatedAt, m.CreatedBy = old.CreatedAt, old.CreatedBy
+	m.Codes, m.SiteCodes, m.RouteCodes = old.Codes, old.SiteCodes, old.RouteCodes
 	m.Version = old.Version + 1
 	_, err = t.exec(`UPDATE immunizations SET occurred_on = ?, lot_number = ?, expiration_date = ?, manufacturer = ?,
 		site = ?, route = ?, dose = ?, performer = ?, note = ?, status = ?, retract_reason = ?, version = ?,

@@ -137,6 +137,7 @@ type LabResult struct {
 	Version       int       `json:"version"`
 	UpdatedAt     time.Time `json:"updatedAt"`
 	UpdatedBy     string    `json:"updatedBy"`
+	Note          string    `json:"note"` // the lab's comment, as a result from elsewhere came with it
 
 	ReviewedByName string `json:"-"` // read back
 }
@@ -144,7 +145,7 @@ type LabResult struct {
 const labResultColumns = `r.id, r.patient_id, coalesce(r.order_id, ''), r.loinc, r.name, r.value_num, r.value_text,
 	r.unit, r.ref_low, r.ref_high, r.range_text, r.range_source, r.flag, r.observed_at, r.entered_at, r.entered_by,
 	r.source, r.reviewed_at, r.reviewed_by, r.review_note, r.status, r.retract_reason, r.version, r.updated_at,
-	r.updated_by, coalesce((SELECT full_name FROM users u WHERE u.id = r.reviewed_by), '')`
+	r.updated_by, coalesce((SELECT full_name FROM users u WHERE u.id = r.reviewed_by), ''), r.note`
 
 func scanLabResult(row scanner) (LabResult, error) {
 	var r LabResult
@@ -152,7 +153,8 @@ func scanLabResult(row scanner) (LabResult, error) {
 	var observed, entered, updated string
 	err := row.Scan(&r.ID, &r.PatientID, &r.OrderID, &r.LOINC, &r.Name, &value, &r.ValueText, &r.Unit, &low, &high,
 		&r.RangeText, &r.RangeSource, &r.Flag, &observed, &entered, &r.EnteredBy, &r.Source, &r.ReviewedAt,
-		&r.ReviewedBy, &r.ReviewNote, &r.Status, &r.RetractReason, &r.Version, &updated, &r.UpdatedBy, &r.ReviewedByName)
+		&r.ReviewedBy, &r.ReviewNote, &r.Status, &r.RetractReason, &r.Version, &updated, &r.UpdatedBy, &r.ReviewedByName,
+		&r.Note)
 	if errors.Is(err, sql.ErrNoRows) {
 		return r, ErrNotFound
 	}
@@ -175,12 +177,12 @@ func floatPtr(f sql.NullFloat64) *float64 {
 func (t *Tx) InsertLabResult(r LabResult) error {
 	_, err := t.exec(`INSERT INTO lab_results (id, patient_id, order_id, loinc, name, value_num, value_text, unit,
 		ref_low, ref_high, range_text, range_source, flag, observed_at, entered_at, entered_by, source, reviewed_at,
-		reviewed_by, review_note, status, retract_reason, version, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		reviewed_by, review_note, status, retract_reason, version, updated_at, updated_by, note)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		r.ID, r.PatientID, nullable(r.OrderID), r.LOINC, r.Name, nullableFloat(r.Value), r.ValueText, r.Unit,
 		nullableFloat(r.Low), nullableFloat(r.High), r.RangeText, r.RangeSource, r.Flag, formatTime(r.ObservedAt),
 		formatTime(r.EnteredAt), r.EnteredBy, r.Source, r.ReviewedAt, r.ReviewedBy, r.ReviewNote, r.Status,
-		r.RetractReason, r.Version, formatTime(r.UpdatedAt), r.UpdatedBy)
+		r.RetractReason, r.Version, formatTime(r.UpdatedAt), r.UpdatedBy, r.Note)
 	if err != nil {
 		return fmt.Errorf("insert lab result: %w", err)
 	}
@@ -263,7 +265,7 @@ func (t *Tx) LabReviewQueue(clinicianID string, limit int) ([]LabReviewItem, err
 		err := row.Scan(&r.ID, &r.PatientID, &r.OrderID, &r.LOINC, &r.Name, &value, &r.ValueText, &r.Unit, &low, &high,
 			&r.RangeText, &r.RangeSource, &r.Flag, &observed, &entered, &r.EnteredBy, &r.Source, &r.ReviewedAt,
 			&r.ReviewedBy, &r.ReviewNote, &r.Status, &r.RetractReason, &r.Version, &updated, &r.UpdatedBy,
-			&r.ReviewedByName, &it.PatientName, &it.MRN, &it.OrderedBy, &it.OrderedByName)
+			&r.ReviewedByName, &r.Note, &it.PatientName, &it.MRN, &it.OrderedBy, &it.OrderedByName)
 		if err != nil {
 			return it, fmt.Errorf("read lab result to review: %w", err)
 		}

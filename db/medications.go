@@ -35,6 +35,50 @@ type Medication struct {
 	CreatedBy     string    `json:"createdBy"`
 	UpdatedAt     time.Time `json:"updatedAt"`
 	UpdatedBy     string    `json:"updatedBy"`
+
+	// Codes are the drug's codings as another system sent them (RxNorm,
+	// SNOMED CT, a national drug code, ATC), beside Folio's own RxNorm.
+	// Dosages are its dosage instructions as structured there; Dose, Route
+	// and Frequency say the same in words. Both are written with the
+	// medication and kept as they came.
+	Codes   []Coding `json:"codes"`
+	Dosages []Dosage `json:"dosages"`
+}
+
+// Dosage is one dosage instruction as its sender structured it: the parts
+// of FHIR's Dosage Folio keeps.
+type Dosage struct {
+	Sequence           int       `json:"sequence,omitempty"`
+	Text               string    `json:"text,omitempty"`
+	PatientInstruction string    `json:"patientInstruction,omitempty"`
+	Timing             *Timing   `json:"timing,omitempty"`
+	AsNeeded           bool      `json:"asNeeded,omitempty"`
+	AsNeededFor        *Concept  `json:"asNeededFor,omitempty"` // the reason, when one is given
+	Route              *Concept  `json:"route,omitempty"`
+	Dose               *Quantity `json:"dose,omitempty"`
+	DoseLow            *Quantity `json:"doseLow,omitempty"` // a dose range
+	DoseHigh           *Quantity `json:"doseHigh,omitempty"`
+}
+
+// Timing is when doses are taken: a code ("BID"), and/or Frequency times
+// every Period PeriodUnit (s, min, h, d, wk, mo, a), Count times in all, at
+// the moments When names (FHIR's event timing codes).
+type Timing struct {
+	Code       *Concept `json:"code,omitempty"`
+	Count      *int     `json:"count,omitempty"`
+	Frequency  *int     `json:"frequency,omitempty"`
+	Period     *float64 `json:"period,omitempty"`
+	PeriodUnit string   `json:"periodUnit,omitempty"`
+	When       []string `json:"when,omitempty"`
+}
+
+// Quantity is an amount with its unit as received: the unit in words and
+// its code in a system (UCUM's, usually).
+type Quantity struct {
+	Value  float64 `json:"value"`
+	Unit   string  `json:"unit,omitempty"`
+	System string  `json:"system,omitempty"`
+	Code   string  `json:"code,omitempty"`
 }
 
 // A medication's status, besides EnteredInError, and its source.
@@ -47,19 +91,25 @@ const (
 
 const medicationColumns = `id, patient_id, drug_name, rxnorm, classes, dose, route, frequency, quantity, refills,
 	start_date, stop_date, stop_reason, source, prescriber, note, renews_id, status, retract_reason, version,
-	created_at, created_by, updated_at, updated_by`
+	created_at, created_by, updated_at, updated_by, dosage`
 
 func scanMedication(row scanner) (Medication, error) {
 	var m Medication
-	var classes, created, updated string
+	var classes, created, updated, dosage string
 	err := row.Scan(&m.ID, &m.PatientID, &m.DrugName, &m.RxNorm, &classes, &m.Dose, &m.Route, &m.Frequency,
 		&m.Quantity, &m.Refills, &m.StartDate, &m.StopDate, &m.StopReason, &m.Source, &m.Prescriber, &m.Note,
-		&m.RenewsID, &m.Status, &m.RetractReason, &m.Version, &created, &m.CreatedBy, &updated, &m.UpdatedBy)
+		&m.RenewsID, &m.Status, &m.RetractReason, &m.Version, &created, &m.CreatedBy, &updated, &m.UpdatedBy, &dosage)
 	if errors.Is(err, sql.ErrNoRows) {
 		return m, ErrNotFound
 	}
 	if err != nil {
 		return m, fmt.Errorf("read medication: %w", err)
+	}
+	if err := json.Unmarshal([]byte(dosage), &m.Dosages); err != nil {
+		return m, fmt.Errorf("read dosage of medication %s: %w", m.ID, err)
+	}
+	if m.Dosages == nil {
+		m.Dosages = []Dosage{}
 	}
 	m.Classes = []string{}
 	if classes != "" {
@@ -71,20 +121,35 @@ func scanMedication(row scanner) (Medication, error) {
 
 // InsertMedication adds m to its patient's medication list.
 func (t *Tx) InsertMedication(m Medication) error {
+	dosage := "[]"
+	if len(m.Dosages) > 0 {
+		b, err := json.Marshal(m.Dosages)
+		if err != nil {
+			return fmt.Errorf("insert medication: %w", err)
+		}
+		dosage = string(b)
+	}
 	_, err := t.exec(`INSERT INTO medications (`+medicationColumns+`)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.ID, m.PatientID, m.DrugName, m.RxNorm, strings.Join(m.Classes, ";"), m.Dose, m.Route, m.Frequency,
 		m.Quantity, m.Refills, m.StartDate, m.StopDate, m.StopReason, m.Source, m.Prescriber, m.Note, m.RenewsID,
-		m.Status, m.RetractReason, m.Version, formatTime(m.CreatedAt), m.CreatedBy, formatTime(m.UpdatedAt), m.UpdatedBy)
+		m.Status, m.RetractReason, m.Version, formatTime(m.CreatedAt), m.CreatedBy, formatTime(m.UpdatedAt), m.UpdatedBy,
+		dosage)
 	if err != nil {
 		return fmt.Errorf("insert medication: %w", err)
 	}
-	return nil
+	return t.InsertCodings(CodedMedication, m.ID, CodingCode, m.Codes)
 }
 
 // MedicationByID reads one medication.
 func (t *Tx) MedicationByID(id string) (Medication, error) {
-	return scanMedication(t.queryRow(`SELECT `+medicationColumns+` FROM medications WHERE id = ?`, id))
+	m, err := scanMedication(t.queryRow(`SELECT `+medicationColumns+` FROM medications WHERE id = ?`, id))
+	if err != nil {
+		return m, err
+	}
+	list := []Medication{m}
+	err = fillCodes(t, CodedMedication, list, func(m *Medication) string { return m.ID }, func(m *Medication) *[]Coding { return &m.Codes })
+	return list[0], err
 }
 
 // Medications lists a patient's medications: active first, then stopped
@@ -102,7 +167,11 @@ func (t *Tx) ActiveMedications(patientID string) ([]Medication, error) {
 }
 
 func (t *Tx) medications(query string, args ...any) ([]Medication, error) {
-	return queryList(t, "medications", scanMedication, query, args...)
+	list, err := queryList(t, "medications", scanMedication, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return list, fillCodes(t, CodedMedication, list, func(m *Medication) string { return m.ID }, func(m *Medication) *[]Coding { return &m.Codes })
 }
 
 // UpdateMedication replaces a medication with m, keeping the version it
@@ -121,15 +190,24 @@ func (t *Tx) UpdateMedication(m Medication, reason string) (Medication, error) {
 		return Medication{}, err
 	}
 	m.PatientID, m.DrugName, m.RxNorm, m.Classes = old.PatientID, old.DrugName, old.RxNorm, old.Classes
-	m.CreatedAt, m.CreatedBy = old.CreatedAt, old.CreatedBy
+	m.CreatedAt, m.CreatedBy, m.Codes, m.Dosages = old.CreatedAt, old.CreatedBy, old.Codes, old.Dosages
+	dosage, err := json.Marshal(m.Dosages)
+	if err != nil {
+		return Medication{}, fmt.Errorf("update medication %s: %w", m.ID, err)
+	}
+	if m.Dose != old.Dose || m.Route != old.Route || m.Frequency != old.Frequency {
+		// The sender's dosage no longer says what the chart does; the
+		// revision keeps it.
+		m.Dosages, dosage = []Dosage{}, []byte("[]")
+	}
 	m.Version = old.Version + 1
 	_, err = t.exec(`UPDATE medications SET dose = ?, route = ?, frequency = ?, quantity = ?, refills = ?,
 		start_date = ?, stop_date = ?, stop_reason = ?, source = ?, prescriber = ?, note = ?, renews_id = ?,
-		status = ?, retract_reason = ?, version = ?, updated_at = ?, updated_by = ?
+		status = ?, retract_reason = ?, version = ?, updated_at = ?, updated_by = ?, dosage = ?
 		WHERE id = ? AND version = ?`,
 		m.Dose, m.Route, m.Frequency, m.Quantity, m.Refills, m.StartDate, m.StopDate, m.StopReason, m.Source,
 		m.Prescriber, m.Note, m.RenewsID, m.Status, m.RetractReason, m.Version, formatTime(m.UpdatedAt), m.UpdatedBy,
-		m.ID, old.Version)
+		string(dosage), m.ID, old.Version)
 	if err != nil {
 		return Medication{}, fmt.Errorf("update medication %s: %w", m.ID, err)
 	}

@@ -85,6 +85,9 @@ func (t *Tx) MergePatients(survivor, duplicate Patient, by string, at time.Time,
 	if err := t.moveImports(duplicate, survivor); err != nil {
 		return Merge{}, err
 	}
+	if err := t.copyExternalIDs(duplicate, survivor); err != nil {
+		return Merge{}, err
+	}
 	res, err := t.exec(`INSERT INTO patient_merges (survivor_id, duplicate_id, survivor_mrn, duplicate_mrn,
 		merged_at, merged_by, reason, appointments_moved) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
 		m.SurvivorID, m.DuplicateID, m.SurvivorMRN, m.DuplicateMRN, formatTime(at), by, reason, m.AppointmentsMoved)

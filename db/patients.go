@@ -47,6 +47,13 @@ type Patient struct {
 	CreatedBy             string    `json:"createdBy"`
 	UpdatedAt             time.Time `json:"updatedAt"`
 	UpdatedBy             string    `json:"updatedBy"`
+	// The rest of the address's structure, as a record from elsewhere gave
+	// it (the registration form does not ask): the district, the country
+	// (as written, e.g. "US" or "Netherlands") and FHIR's use of the
+	// address (home, work, temp, old, billing).
+	District   string `json:"district"`
+	Country    string `json:"country"`
+	AddressUse string `json:"addressUse"`
 }
 
 // A patient's status: a chart in use, or one merged into another chart.
@@ -62,7 +69,7 @@ const patientColumns = `id, mrn, family_name, given_names, preferred_name, birth
 	phone, phone2, email, address_line, city, region, postal_code, language,
 	emergency_name, emergency_relationship, emergency_phone, insurance_payer, insurance_member_id, insurance_group,
 	primary_clinician_id, photo_id, desk_note, status, merged_into, merged_at, merged_by, merge_reason,
-	version, created_at, created_by, updated_at, updated_by`
+	version, created_at, created_by, updated_at, updated_by, district, country, address_use`
 
 func scanPatient(row scanner) (Patient, error) {
 	var p Patient
@@ -71,7 +78,8 @@ func scanPatient(row scanner) (Patient, error) {
 		&p.GenderIdentity, &p.Phone, &p.Phone2, &p.Email, &p.AddressLine, &p.City, &p.Region, &p.PostalCode,
 		&p.Language, &p.EmergencyName, &p.EmergencyRelationship, &p.EmergencyPhone, &p.InsurancePayer,
 		&p.InsuranceMemberID, &p.InsuranceGroup, &p.PrimaryClinicianID, &p.PhotoID, &p.DeskNote, &p.Status,
-		&p.MergedInto, &mergedAt, &p.MergedBy, &p.MergeReason, &p.Version, &created, &p.CreatedBy, &updated, &p.UpdatedBy)
+		&p.MergedInto, &mergedAt, &p.MergedBy, &p.MergeReason, &p.Version, &created, &p.CreatedBy, &updated, &p.UpdatedBy,
+		&p.District, &p.Country, &p.AddressUse)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}
@@ -90,13 +98,15 @@ func (t *Tx) InsertPatient(p Patient) error {
 	res, err := t.exec(`INSERT INTO patients (id, mrn, family_name, given_names, preferred_name, birth_date, sex,
 		gender_identity, phone, phone2, email, address_line, city, region, postal_code, language,
 		emergency_name, emergency_relationship, emergency_phone, insurance_payer, insurance_member_id, insurance_group,
-		primary_clinician_id, photo_id, desk_note, status, version, created_at, created_by, updated_at, updated_by, sort_key)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		primary_clinician_id, photo_id, desk_note, status, version, created_at, created_by, updated_at, updated_by, sort_key,
+		district, country, address_use)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.MRN, p.FamilyName, p.GivenNames, p.PreferredName, p.BirthDate, p.Sex,
 		p.GenderIdentity, p.Phone, p.Phone2, p.Email, p.AddressLine, p.City, p.Region, p.PostalCode, p.Language,
 		p.EmergencyName, p.EmergencyRelationship, p.EmergencyPhone, p.InsurancePayer, p.InsuranceMemberID, p.InsuranceGroup,
 		p.PrimaryClinicianID, p.PhotoID, p.DeskNote, p.Status,
-		p.Version, formatTime(p.CreatedAt), p.CreatedBy, formatTime(p.UpdatedAt), p.UpdatedBy, sortKey(p))
+		p.Version, formatTime(p.CreatedAt), p.CreatedBy, formatTime(p.UpdatedAt), p.UpdatedBy, sortKey(p),
+		p.District, p.Country, p.AddressUse)
 	if isUnique(err) {
 		return ErrDuplicate
 	}
@@ -144,13 +154,14 @@ func (t *Tx) UpdatePatient(p Patient, reason string) (Patient, error) {
 		gender_identity = ?, phone = ?, phone2 = ?, email = ?, address_line = ?, city = ?, region = ?, postal_code = ?,
 		language = ?, emergency_name = ?, emergency_relationship = ?, emergency_phone = ?, insurance_payer = ?,
 		insurance_member_id = ?, insurance_group = ?, primary_clinician_id = ?, photo_id = ?, desk_note = ?,
-		sort_key = ?, version = ?, updated_at = ?, updated_by = ?
+		sort_key = ?, version = ?, updated_at = ?, updated_by = ?, district = ?, country = ?, address_use = ?
 		WHERE id = ? AND version = ? RETURNING rowid`,
 		p.FamilyName, p.GivenNames, p.PreferredName, p.BirthDate, p.Sex,
 		p.GenderIdentity, p.Phone, p.Phone2, p.Email, p.AddressLine, p.City, p.Region, p.PostalCode,
 		p.Language, p.EmergencyName, p.EmergencyRelationship, p.EmergencyPhone, p.InsurancePayer,
 		p.InsuranceMemberID, p.InsuranceGroup, p.PrimaryClinicianID, p.PhotoID, p.DeskNote,
-		sortKey(p), p.Version, formatTime(p.UpdatedAt), p.UpdatedBy, p.ID, old.Version).Scan(&rowid)
+		sortKey(p), p.Version, formatTime(p.UpdatedAt), p.UpdatedBy, p.District, p.Country, p.AddressUse,
+		p.ID, old.Version).Scan(&rowid)
 	if err != nil {
 		return Patient{}, fmt.Errorf("update patient %s: %w", p.MRN, err)
 	}

@@ -24,6 +24,14 @@ type Problem struct {
 	CreatedBy     string    `json:"createdBy"`
 	UpdatedAt     time.Time `json:"updatedAt"`
 	UpdatedBy     string    `json:"updatedBy"`
+	// Codes are the codings the problem arrived with from another system
+	// (SNOMED CT, ICD-10, ...), as received; ICD10 is Folio's own code
+	// beside them. Written with the problem, never changed.
+	Codes []Coding `json:"codes"`
+	// ClinicalStatus is FHIR's clinical status as another system sent it,
+	// where Status says less (remission, inactive; recurrence, relapse);
+	// "" otherwise. A change of Status clears it.
+	ClinicalStatus string `json:"clinicalStatus"`
 }
 
 // A problem's status; a retracted one was entered in error.
@@ -34,13 +42,13 @@ const (
 )
 
 const problemColumns = `id, patient_id, icd10, title, onset, status, resolved_on, note, coalesce(encounter_id, ''),
-	retract_reason, version, created_at, created_by, updated_at, updated_by`
+	retract_reason, version, created_at, created_by, updated_at, updated_by, clinical_status`
 
 func scanProblem(row scanner) (Problem, error) {
 	var p Problem
 	var created, updated string
 	err := row.Scan(&p.ID, &p.PatientID, &p.ICD10, &p.Title, &p.Onset, &p.Status, &p.ResolvedOn, &p.Note,
-		&p.EncounterID, &p.RetractReason, &p.Version, &created, &p.CreatedBy, &updated, &p.UpdatedBy)
+		&p.EncounterID, &p.RetractReason, &p.Version, &created, &p.CreatedBy, &updated, &p.UpdatedBy, &p.ClinicalStatus)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, ErrNotFound
 	}
@@ -62,19 +70,26 @@ func nullable(s string) any {
 // InsertProblem adds p to its patient's problem list.
 func (t *Tx) InsertProblem(p Problem) error {
 	_, err := t.exec(`INSERT INTO problems (id, patient_id, icd10, title, onset, status, resolved_on, note, encounter_id,
-		retract_reason, version, created_at, created_by, updated_at, updated_by)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		retract_reason, version, created_at, created_by, updated_at, updated_by, clinical_status)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		p.ID, p.PatientID, p.ICD10, p.Title, p.Onset, p.Status, p.ResolvedOn, p.Note, nullable(p.EncounterID),
-		p.RetractReason, p.Version, formatTime(p.CreatedAt), p.CreatedBy, formatTime(p.UpdatedAt), p.UpdatedBy)
+		p.RetractReason, p.Version, formatTime(p.CreatedAt), p.CreatedBy, formatTime(p.UpdatedAt), p.UpdatedBy,
+		p.ClinicalStatus)
 	if err != nil {
 		return fmt.Errorf("insert problem: %w", err)
 	}
-	return nil
+	return t.InsertCodings(CodedProblem, p.ID, CodingCode, p.Codes)
 }
 
 // ProblemByID reads one problem.
 func (t *Tx) ProblemByID(id string) (Problem, error) {
-	return scanProblem(t.queryRow(`SELECT `+problemColumns+` FROM problems WHERE id = ?`, id))
+	p, err := scanProblem(t.queryRow(`SELECT `+problemColumns+` FROM problems WHERE id = ?`, id))
+	if err != nil {
+		return p, err
+	}
+	list := []Problem{p}
+	err = fillCodes(t, CodedProblem, list, func(p *Problem) string { return p.ID }, func(p *Problem) *[]Coding { return &p.Codes })
+	return list[0], err
 }
 
 // Problems lists a patient's problems: active first, then resolved, then
@@ -91,7 +106,11 @@ func (t *Tx) ActiveProblems(patientID string) ([]Problem, error) {
 }
 
 func (t *Tx) problems(query string, args ...any) ([]Problem, error) {
-	return queryList(t, "problems", scanProblem, query, args...)
+	list, err := queryList(t, "problems", scanProblem, query, args...)
+	if err != nil {
+		return nil, err
+	}
+	return list, fillCodes(t, CodedProblem, list, func(p *Problem) string { return p.ID }, func(p *Problem) *[]Coding { return &p.Codes })
 }
 
 // UpdateProblem replaces a problem with p, keeping the version it replaces
@@ -108,13 +127,17 @@ func (t *Tx) UpdateProblem(p Problem, reason string) (Problem, error) {
 	if err := t.keepRevision("problem", old.ID, old.Version, old, p.UpdatedBy, p.UpdatedAt, reason); err != nil {
 		return Problem{}, err
 	}
-	p.PatientID, p.CreatedAt, p.CreatedBy = old.PatientID, old.CreatedAt, old.CreatedBy
+	p.PatientID, p.CreatedAt, p.CreatedBy, p.Codes = old.PatientID, old.CreatedAt, old.CreatedBy, old.Codes
+	p.ClinicalStatus = old.ClinicalStatus
+	if p.Status != old.Status {
+		p.ClinicalStatus = "" // the sender's word no longer says what the chart does
+	}
 	p.Version = old.Version + 1
 	_, err = t.exec(`UPDATE problems SET icd10 = ?, title = ?, onset = ?, status = ?, resolved_on = ?, note = ?,
-		encounter_id = ?, retract_reason = ?, version = ?, updated_at = ?, updated_by = ?
+		encounter_id = ?, retract_reason = ?, version = ?, updated_at = ?, updated_by = ?, clinical_status = ?
 		WHERE id = ? AND version = ?`,
 		p.ICD10, p.Title, p.Onset, p.Status, p.ResolvedOn, p.Note, nullable(p.EncounterID), p.RetractReason,
-		p.Version, formatTime(p.UpdatedAt), p.UpdatedBy, p.ID, old.Version)
+		p.Version, formatTime(p.UpdatedAt), p.UpdatedBy, p.ClinicalStatus, p.ID, old.Version)
 	if err != nil {
 		return Problem{}, fmt.Errorf("update problem %s: %w", p.ID, err)
 	}

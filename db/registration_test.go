@@ -276,6 +276,8 @@ func TestEveryPatientTableIsMerged(t *testing.T) {
 		"lab_results":         "moved to the survivor by MergePatients; the order each answers moves with it",
 		"disclosures":         "moved to the survivor by MergePatients; each keeps the MRN its file named",
 		"imports":             "moved to the survivor by MergePatients; their items follow them",
+
+		"patient_external_ids": "copied to the survivor by MergePatients; the merged chart keeps its own, as received",
 	}
 	var tables []string
 	err := d.View(context.Background(), func(tx *Tx) error {

@@ -75,11 +75,14 @@ type outContactPoint struct {
 }
 
 type outAddress struct {
+	Use        string   `json:"use,omitempty"`
 	Text       string   `json:"text,omitempty"`
 	Line       []string `json:"line,omitempty"`
 	City       string   `json:"city,omitempty"`
+	District   string   `json:"district,omitempty"`
 	State      string   `json:"state,omitempty"`
 	PostalCode string   `json:"postalCode,omitempty"`
+	Country    string   `json:"country,omitempty"`
 }
 
 type outPatientContact struct {
@@ -137,8 +140,12 @@ type outCondition struct {
 }
 
 type outAllergyReaction struct {
-	Manifestation []outConcept `json:"manifestation"`
-	Severity      string       `json:"severity,omitempty"`
+	Substance     *outConcept     `json:"substance,omitempty"`
+	Manifestation []outConcept    `json:"manifestation"`
+	Description   string          `json:"description,omitempty"`
+	Onset         string          `json:"onset,omitempty"`
+	Severity      string          `json:"severity,omitempty"`
+	Note          []outAnnotation `json:"note,omitempty"`
 }
 
 type outAllergy struct {
@@ -147,6 +154,7 @@ type outAllergy struct {
 	Identifier         []outIdentifier      `json:"identifier,omitempty"`
 	ClinicalStatus     *outConcept          `json:"clinicalStatus,omitempty"`
 	VerificationStatus *outConcept          `json:"verificationStatus,omitempty"`
+	Type               string               `json:"type,omitempty"`
 	Category           []string             `json:"category,omitempty"`
 	Criticality        string               `json:"criticality,omitempty"`
 	Code               outConcept           `json:"code"`
@@ -156,9 +164,38 @@ type outAllergy struct {
 	Reaction           []outAllergyReaction `json:"reaction,omitempty"`
 }
 
+type outTimingRepeat struct {
+	Count      *int     `json:"count,omitempty"`
+	Frequency  *int     `json:"frequency,omitempty"`
+	Period     *float64 `json:"period,omitempty"`
+	PeriodUnit string   `json:"periodUnit,omitempty"`
+	When       []string `json:"when,omitempty"`
+}
+
+type outTiming struct {
+	Repeat *outTimingRepeat `json:"repeat,omitempty"`
+	Code   *outConcept      `json:"code,omitempty"`
+}
+
+type outDoseRange struct {
+	Low  *outQuantity `json:"low,omitempty"`
+	High *outQuantity `json:"high,omitempty"`
+}
+
+type outDoseAndRate struct {
+	DoseRange    *outDoseRange `json:"doseRange,omitempty"`
+	DoseQuantity *outQuantity  `json:"doseQuantity,omitempty"`
+}
+
 type outDosage struct {
-	Text  string      `json:"text,omitempty"`
-	Route *outConcept `json:"route,omitempty"`
+	Sequence           int              `json:"sequence,omitempty"`
+	Text               string           `json:"text,omitempty"`
+	PatientInstruction string           `json:"patientInstruction,omitempty"`
+	Timing             *outTiming       `json:"timing,omitempty"`
+	AsNeededBoolean    bool             `json:"asNeededBoolean,omitempty"`
+	AsNeededConcept    *outConcept      `json:"asNeededCodeableConcept,omitempty"`
+	Route              *outConcept      `json:"route,omitempty"`
+	DoseAndRate        []outDoseAndRate `json:"doseAndRate,omitempty"`
 }
 
 type outMedicationStatement struct {
@@ -170,6 +207,7 @@ type outMedicationStatement struct {
 	MedicationCodeableConcept outConcept      `json:"medicationCodeableConcept"`
 	Subject                   outReference    `json:"subject"`
 	EffectivePeriod           *outPeriod      `json:"effectivePeriod,omitempty"`
+	InformationSource         *outReference   `json:"informationSource,omitempty"`
 	Note                      []outAnnotation `json:"note,omitempty"`
 	Dosage                    []outDosage     `json:"dosage,omitempty"`
 }
@@ -219,8 +257,10 @@ type outObservation struct {
 	Subject           outReference    `json:"subject"`
 	EffectiveDateTime string          `json:"effectiveDateTime,omitempty"`
 	ValueQuantity     *outQuantity    `json:"valueQuantity,omitempty"`
+	ValueConcept      *outConcept     `json:"valueCodeableConcept,omitempty"`
 	ValueString       string          `json:"valueString,omitempty"`
 	Interpretation    []outConcept    `json:"interpretation,omitempty"`
+	Note              []outAnnotation `json:"note,omitempty"`
 	ReferenceRange    []outRange      `json:"referenceRange,omitempty"`
 	Component         []outComponent  `json:"component,omitempty"`
 }
@@ -404,6 +444,13 @@ func (m *mapper) patient() outPatient {
 		out.Identifier = append(out.Identifier, id)
 	}
 	out.Identifier = append(out.Identifier, folioIdentifier(p.ID)...)
+	for _, id := range p.Identifiers {
+		if id.Value == "" || hasIdentifier(out.Identifier, id.System, id.Value) {
+			continue // one Folio wrote itself, coming back
+		}
+		out.Identifier = append(out.Identifier, outIdentifier{Use: identifierUse(id.Use), Type: optionalConcept(id.Type),
+			System: id.System, Value: id.Value})
+	}
 	given := strings.Fields(p.GivenNames)
 	out.Name = []outHumanName{{Use: "official", Text: strings.TrimSpace(p.GivenNames + " " + p.FamilyName),
 		Family: p.FamilyName, Given: given}}
@@ -411,7 +458,12 @@ func (m *mapper) patient() outPatient {
 		out.Name = append(out.Name, outHumanName{Use: "usual", Given: []string{p.PreferredName}, Family: p.FamilyName})
 	}
 	out.Telecom = telecom(p.Phone, p.Phone2, p.Email)
-	if a := address(p.AddressLine, p.City, p.Region, p.PostalCode); a != nil {
+	if a := address(p.AddressLine, p.City, p.Region, p.PostalCode); a != nil || p.Country != "" || p.District != "" {
+		if a == nil {
+			a = &outAddress{}
+		}
+		a.District, a.Country, a.Use = p.District, p.Country, addressUse(p.AddressUse)
+		a.Text = joinNonEmpty([]string{a.Text, p.District, p.Country}, ", ")
 		out.Address = []outAddress{*a}
 	}
 	if p.EmergencyName != "" || p.EmergencyPhone != "" {
@@ -431,6 +483,74 @@ func (m *mapper) patient() outPatient {
 		out.ManagingOrganization = &outReference{Reference: m.ref("Organization", m.organizationID())}
 	}
 	return out
+}
+
+func hasIdentifier(ids []outIdentifier, system, value string) bool {
+	for _, id := range ids {
+		if id.System == system && id.Value == value {
+			return true
+		}
+	}
+	return false
+}
+
+// identifierUse and addressUse keep FHIR's codes; anything else leaves
+// without a use (the binding is required).
+func identifierUse(use string) string {
+	switch use {
+	case "usual", "official", "temp", "secondary", "old":
+		return use
+	}
+	return ""
+}
+
+func addressUse(use string) string {
+	switch use {
+	case "home", "work", "temp", "old", "billing":
+		return use
+	}
+	return ""
+}
+
+// codings are an item's codings as received, then Folio's own codes that
+// are not among them.
+func codings(received []Coding, own ...outCoding) []outCoding {
+	var out []outCoding
+	for _, c := range received {
+		if c.Code == "" && c.Display == "" {
+			continue
+		}
+		out = append(out, outCoding{System: c.System, Code: c.Code, Display: c.Display})
+	}
+	for _, c := range own {
+		if c.Code == "" || hasCoding(out, c.System, c.Code) {
+			continue
+		}
+		out = append(out, c)
+	}
+	return out
+}
+
+func hasCoding(cs []outCoding, system, code string) bool {
+	for _, c := range cs {
+		if c.System == system && c.Code == code {
+			return true
+		}
+	}
+	return false
+}
+
+func concept(c Concept) outConcept {
+	return outConcept{Coding: codings(c.Codings), Text: c.Text}
+}
+
+// optionalConcept is nil for a concept with neither codes nor words.
+func optionalConcept(c Concept) *outConcept {
+	out := concept(c)
+	if len(out.Coding) == 0 && out.Text == "" {
+		return nil
+	}
+	return &out
 }
 
 // gender is FHIR's administrative gender of Folio's sex at birth; the two
@@ -554,15 +674,39 @@ func (m *mapper) condition(p Problem) (outCondition, error) {
 		Category: conceptProblemListItem, Subject: m.subject, OnsetDateTime: onset, AbatementDateTime: abatement,
 		Note: notes(p.Note)}
 	out.ClinicalStatus, out.VerificationStatus = conditionStatus(p.Status)
-	if out.ClinicalStatus == nil || out.ClinicalStatus.Coding[0].Code == "active" {
+	if refined := refinedClinicalStatus(p.Status, p.ClinicalStatus); refined != "" {
+		out.ClinicalStatus = statusConcept(systemConditionClinical, refined)
+	}
+	if out.ClinicalStatus == nil || isActiveClinicalStatus(out.ClinicalStatus.Coding[0].Code) {
 		// FHIR (con-4): an abated condition is no longer active.
 		out.AbatementDateTime = ""
 	}
 	out.Code = outConcept{Text: p.Title}
 	if p.Code != "" {
-		out.Code.Coding = []outCoding{{System: SystemICD10CM, Code: p.Code, Display: p.Title}}
+		out.Code.Coding = codings(p.Codings, outCoding{System: SystemICD10CM, Code: p.Code, Display: p.Title})
+	} else {
+		out.Code.Coding = codings(p.Codings)
 	}
 	return out, nil
+}
+
+// refinedClinicalStatus is the sender's clinical status when it refines
+// Folio's status (a resolved problem in remission, an active one that
+// recurred); "" when it does not.
+func refinedClinicalStatus(status, clinical string) string {
+	switch {
+	case status == "resolved" && (clinical == "inactive" || clinical == "remission" || clinical == "resolved"):
+		return clinical
+	case status == statusActive && (clinical == "recurrence" || clinical == "relapse" || clinical == "active"):
+		return clinical
+	}
+	return ""
+}
+
+// isActiveClinicalStatus: FHIR's clinical statuses of a condition that has
+// not abated (con-4 forbids an abatement with them).
+func isActiveClinicalStatus(code string) bool {
+	return code == "active" || code == "recurrence" || code == "relapse"
 }
 
 // conditionStatus maps Folio's problem status. A retracted problem has no
@@ -583,15 +727,18 @@ func (m *mapper) allergy(a Allergy) (outAllergy, error) {
 		return outAllergy{}, fmt.Errorf("allergy %s onset: %w", a.ID, err)
 	}
 	out := outAllergy{ResourceType: "AllergyIntolerance", ID: resourceID("allergy", a.ID), Identifier: folioIdentifier(a.ID),
-		Category: allergyCategory(a.SubstanceKind), Criticality: allergyCriticality(a.Severity),
+		Type: allergyType(a.Type), Category: allergyCategories(a), Criticality: allergyCriticality(a),
 		Code: outConcept{Text: a.Substance}, Patient: m.subject, OnsetDateTime: onset, Note: notes(a.Note)}
 	out.ClinicalStatus, out.VerificationStatus = allergyStatus(a.Status)
+	if a.Verification == "unconfirmed" && out.VerificationStatus != nil && a.Status != statusRetracted {
+		out.VerificationStatus = statusConcept(systemAllergyVerification, "unconfirmed")
+	}
+	var own []outCoding
 	if a.Code != "" && isRxNormCode(a.Code) && (a.SubstanceKind == "drug" || a.SubstanceKind == "drug_class") {
-		out.Code.Coding = []outCoding{{System: SystemRxNorm, Code: a.Code, Display: a.Substance}}
+		own = append(own, outCoding{System: SystemRxNorm, Code: a.Code, Display: a.Substance})
 	}
-	if a.Reaction != "" {
-		out.Reaction = []outAllergyReaction{{Manifestation: []outConcept{{Text: a.Reaction}}, Severity: reactionSeverity(a.Severity)}}
-	}
+	out.Code.Coding = codings(a.Codings, own...)
+	out.Reaction = allergyReactions(a)
 	return out, nil
 }
 
@@ -617,6 +764,67 @@ func allergyStatus(status string) (clinical, verification *outConcept) {
 	return statusConcept(systemAllergyClinical, "active"), statusConcept(systemAllergyVerification, "confirmed")
 }
 
+// allergyReactions are the reactions as the sender recorded them, else
+// the one Folio's form records (its words and severity).
+func allergyReactions(a Allergy) []outAllergyReaction {
+	var out []outAllergyReaction
+	for _, r := range a.Reactions {
+		rr := outAllergyReaction{Description: r.Description, Severity: reactionSeverity(r.Severity), Note: notes(r.Note)}
+		if r.Substance != nil {
+			rr.Substance = optionalConcept(*r.Substance)
+		}
+		if onset, err := dateTime(r.Onset); err == nil {
+			rr.Onset = onset
+		}
+		for _, mf := range r.Manifestations {
+			if c := optionalConcept(mf); c != nil {
+				rr.Manifestation = append(rr.Manifestation, *c)
+			}
+		}
+		if len(rr.Manifestation) == 0 {
+			// FHIR needs one; the sender gave words only.
+			rr.Manifestation = []outConcept{{Text: orWord(r.Description, a.Reaction, "not recorded")}}
+		}
+		out = append(out, rr)
+	}
+	if len(out) == 0 && a.Reaction != "" {
+		out = []outAllergyReaction{{Manifestation: []outConcept{{Text: a.Reaction}}, Severity: reactionSeverity(a.Severity)}}
+	}
+	return out
+}
+
+// orWord is the first of words that is not "".
+func orWord(words ...string) string {
+	for _, w := range words {
+		if w != "" {
+			return w
+		}
+	}
+	return ""
+}
+
+func allergyType(t string) string {
+	if t == "allergy" || t == "intolerance" {
+		return t
+	}
+	return ""
+}
+
+// allergyCategories are the sender's categories, else Folio's kind's.
+func allergyCategories(a Allergy) []string {
+	var out []string
+	for _, c := range a.Categories {
+		switch c {
+		case "food", "medication", "environment", "biologic":
+			out = append(out, c)
+		}
+	}
+	if len(out) > 0 {
+		return out
+	}
+	return allergyCategory(a.SubstanceKind)
+}
+
 func allergyCategory(kind string) []string {
 	switch kind {
 	case "drug", "drug_class":
@@ -629,11 +837,16 @@ func allergyCategory(kind string) []string {
 	return nil // "other": FHIR's fourth category is biologic, which Folio does not ask
 }
 
-// allergyCriticality is FHIR's potential for harm on another exposure,
-// judged from the worst reaction Folio recorded: a severe reaction means
-// high risk; a mild or moderate one low; unknown is unable to assess.
-func allergyCriticality(severity string) string {
-	switch severity {
+// allergyCriticality is FHIR's potential for harm on another exposure: as
+// the sender judged it, else judged from the worst reaction Folio recorded:
+// a severe reaction means high risk; a mild or moderate one low; unknown is
+// unable to assess.
+func allergyCriticality(a Allergy) string {
+	switch a.Criticality {
+	case "low", "high", "unable-to-assess":
+		return a.Criticality
+	}
+	switch a.Severity {
 	case "severe":
 		return "high"
 	case "mild", "moderate":
@@ -663,7 +876,9 @@ func (m *mapper) medicationStatement(med Medication) (outMedicationStatement, er
 		Identifier: folioIdentifier(med.ID), Status: medicationStatus(med.Status), Subject: m.subject}
 	out.MedicationCodeableConcept = outConcept{Text: med.Drug}
 	if med.RxNorm != "" {
-		out.MedicationCodeableConcept.Coding = []outCoding{{System: SystemRxNorm, Code: med.RxNorm, Display: med.Drug}}
+		out.MedicationCodeableConcept.Coding = codings(med.Codings, outCoding{System: SystemRxNorm, Code: med.RxNorm, Display: med.Drug})
+	} else {
+		out.MedicationCodeableConcept.Coding = codings(med.Codings)
 	}
 	if start != "" || stop != "" {
 		out.EffectivePeriod = &outPeriod{Start: start, End: stop}
@@ -671,19 +886,70 @@ func (m *mapper) medicationStatement(med Medication) (outMedicationStatement, er
 	if med.StopReason != "" && out.Status == "stopped" {
 		out.StatusReason = []outConcept{{Text: med.StopReason}}
 	}
+	out.Dosage = dosages(med)
+	if med.Source == "elsewhere" && med.Prescriber != "" {
+		// Who prescribed it, as the chart (or its sender) says; a reference
+		// by name alone.
+		out.InformationSource = &outReference{Display: med.Prescriber}
+	}
+	out.Note = notes(med.Note)
+	return out, nil
+}
+
+// dosages are the dosage instructions as their sender structured them,
+// else the dose, route and frequency Folio's form records, in words.
+func dosages(med Medication) []outDosage {
+	var out []outDosage
+	for _, d := range med.Dosages {
+		od := outDosage{Sequence: d.Sequence, Text: d.Text, PatientInstruction: d.PatientInstruction,
+			AsNeededBoolean: d.AsNeeded && d.AsNeededFor == nil}
+		if d.AsNeededFor != nil {
+			od.AsNeededConcept = optionalConcept(*d.AsNeededFor)
+			od.AsNeededBoolean = od.AsNeededConcept == nil && d.AsNeeded
+		}
+		if d.Route != nil {
+			od.Route = optionalConcept(*d.Route)
+		}
+		if t := d.Timing; t != nil {
+			ot := &outTiming{}
+			if t.Code != nil {
+				ot.Code = optionalConcept(*t.Code)
+			}
+			if t.Count != nil || t.Frequency != nil || t.Period != nil || t.PeriodUnit != "" || len(t.When) > 0 {
+				ot.Repeat = &outTimingRepeat{Count: t.Count, Frequency: t.Frequency, Period: t.Period,
+					PeriodUnit: t.PeriodUnit, When: t.When}
+			}
+			if ot.Code != nil || ot.Repeat != nil {
+				od.Timing = ot
+			}
+		}
+		switch {
+		case d.Dose != nil:
+			od.DoseAndRate = []outDoseAndRate{{DoseQuantity: quantity(d.Dose)}}
+		case d.DoseLow != nil || d.DoseHigh != nil:
+			od.DoseAndRate = []outDoseAndRate{{DoseRange: &outDoseRange{Low: quantity(d.DoseLow), High: quantity(d.DoseHigh)}}}
+		}
+		out = append(out, od)
+	}
+	if len(out) > 0 {
+		return out
+	}
 	if text := dosageText(med); text != "" {
 		d := outDosage{Text: text}
 		if med.Route != "" {
 			d.Route = &outConcept{Text: med.Route}
 		}
-		out.Dosage = []outDosage{d}
+		out = []outDosage{d}
 	}
-	note := med.Note
-	if med.Source == "elsewhere" {
-		note = joinNonEmpty([]string{prescribedElsewhere(med), med.Note}, "\n")
+	return out
+}
+
+func quantity(q *Quantity) *outQuantity {
+	if q == nil {
+		return nil
 	}
-	out.Note = notes(note)
-	return out, nil
+	v := q.Value
+	return &outQuantity{Value: &v, Unit: q.Unit, System: q.System, Code: q.Code}
 }
 
 func prescribedElsewhere(med Medication) string {
@@ -734,6 +1000,19 @@ func codedWord(codes map[string]outCoding, word string) *outConcept {
 	return &outConcept{Text: text}
 }
 
+// receivedOrCoded is a site or route as it came (its codes, with Folio's
+// word and code for it beside them), else Folio's word with its code.
+func receivedOrCoded(codes map[string]outCoding, word string, received []Coding) *outConcept {
+	own := codedWord(codes, word)
+	if len(received) == 0 {
+		return own
+	}
+	if own == nil {
+		return &outConcept{Coding: codings(received)}
+	}
+	return &outConcept{Coding: codings(received, own.Coding...), Text: own.Text}
+}
+
 func (m *mapper) immunization(im Immunization) (outImmunization, error) {
 	occurred, err := partialDate(im.OccurredOn)
 	if err != nil {
@@ -746,7 +1025,8 @@ func (m *mapper) immunization(im Immunization) (outImmunization, error) {
 	out := outImmunization{ResourceType: "Immunization", ID: resourceID("immunization", im.ID),
 		Identifier: folioIdentifier(im.ID), Status: "completed", Patient: m.subject, OccurrenceDateTime: occurred,
 		PrimarySource: im.Source != "elsewhere", LotNumber: im.LotNumber, ExpirationDate: expires,
-		Site: codedWord(immunizationSites, im.Site), Route: codedWord(immunizationRoutes, im.Route),
+		Site:         receivedOrCoded(immunizationSites, im.Site, im.SiteCodings),
+		Route:        receivedOrCoded(immunizationRoutes, im.Route, im.RouteCodings),
 		DoseQuantity: doseQuantity(im.Dose), Note: notes(im.Note)}
 	if im.Status == statusRetracted {
 		out.Status = "entered-in-error"
@@ -756,7 +1036,9 @@ func (m *mapper) immunization(im Immunization) (outImmunization, error) {
 	}
 	out.VaccineCode = outConcept{Text: im.Vaccine}
 	if im.CVX != "" {
-		out.VaccineCode.Coding = []outCoding{{System: SystemCVX, Code: im.CVX, Display: im.Vaccine}}
+		out.VaccineCode.Coding = codings(im.Codings, outCoding{System: SystemCVX, Code: im.CVX, Display: im.Vaccine})
+	} else {
+		out.VaccineCode.Coding = codings(im.Codings)
 	}
 	if im.Manufacturer != "" {
 		out.Manufacturer = &outReference{Display: im.Manufacturer}
@@ -817,17 +1099,22 @@ func (m *mapper) labObservation(r LabResult) (outObservation, error) {
 	}
 	out := outObservation{ResourceType: "Observation", ID: resourceID("lab", r.ID), Identifier: folioIdentifier(r.ID),
 		Status: "final", Category: conceptLaboratory, Subject: m.subject, EffectiveDateTime: observed,
-		Interpretation: interpretation(r.Flag)}
+		Interpretation: interpretation(r.Flag), Note: notes(r.Note)}
 	if r.Status == statusRetracted {
 		out.Status = "entered-in-error"
 	}
 	out.Code = outConcept{Text: r.Name}
 	if r.LOINC != "" {
-		out.Code.Coding = []outCoding{{System: SystemLOINC, Code: r.LOINC, Display: r.Name}}
-	}
-	if r.Value != nil {
-		out.ValueQuantity = ucum(r.Value, r.Unit)
+		out.Code.Coding = codings(r.Codings, outCoding{System: SystemLOINC, Code: r.LOINC, Display: r.Name})
 	} else {
+		out.Code.Coding = codings(r.Codings)
+	}
+	switch {
+	case r.Value != nil:
+		out.ValueQuantity = ucum(r.Value, r.Unit)
+	case len(r.ValueCodings) > 0:
+		out.ValueConcept = &outConcept{Coding: codings(r.ValueCodings), Text: r.ValueText}
+	default:
 		out.ValueString = r.ValueText
 	}
 	if r.Low != nil || r.High != nil || r.RangeText != "" {

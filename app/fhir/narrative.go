@@ -52,7 +52,7 @@ func sectionViews(rec *Record) []sectionView {
 func problemsView(rec *Record) sectionView {
 	v := sectionView{Kind: sectionProblems, Title: "Problems",
 		Empty:   "There is no information available about the patient's problems.",
-		Columns: []string{"Problem", "ICD-10-CM", "Status", "Onset", "Note"}}
+		Columns: []string{"Problem", "Code", "Status", "Onset", "Note"}}
 	if rec.saysNoKnownProblems() {
 		v.Statement = "No known problems."
 	}
@@ -61,7 +61,7 @@ func problemsView(rec *Record) sectionView {
 		if p.Status == "resolved" && p.ResolvedOn != "" {
 			status += " " + humanDate(p.ResolvedOn)
 		}
-		v.Rows = append(v.Rows, []string{p.Title, p.Code, status, humanDate(p.Onset), p.Note})
+		v.Rows = append(v.Rows, []string{p.Title, codeWords(p.Code, SystemICD10CM, p.Codings), status, humanDate(p.Onset), p.Note})
 	}
 	return v
 }
@@ -83,7 +83,7 @@ func allergiesView(rec *Record) sectionView {
 func medicationsView(rec *Record) sectionView {
 	v := sectionView{Kind: sectionMedications, Title: "Medications",
 		Empty:   "There is no information available about the patient's medications.",
-		Columns: []string{"Medication", "RxNorm", "Dose and how often", "Status", "Note"}}
+		Columns: []string{"Medication", "Code", "Dose and how often", "Status", "Note"}}
 	if rec.saysNoKnownMedications() {
 		v.Statement = "No known medications."
 	}
@@ -102,7 +102,7 @@ func medicationsView(rec *Record) sectionView {
 		if m.Source == "elsewhere" {
 			note = joinNonEmpty([]string{prescribedElsewhere(m), m.Note}, " ")
 		}
-		v.Rows = append(v.Rows, []string{m.Drug, m.RxNorm, dosageText(m), status, note})
+		v.Rows = append(v.Rows, []string{m.Drug, codeWords(m.RxNorm, SystemRxNorm, m.Codings), dosageText(m), status, note})
 	}
 	return v
 }
@@ -211,6 +211,20 @@ func statusWord(status string) string {
 		return ""
 	}
 	return strings.ToUpper(status[:1]) + status[1:]
+}
+
+// codeWords are an item's codes as a reader sees them: Folio's own code
+// (of system own) alone, then each other code received with its system's
+// name, e.g. "E11.9; SNOMED CT 44054006".
+func codeWords(code, own string, received []Coding) string {
+	parts := []string{code}
+	for _, c := range received {
+		if c.Code == "" || (c.System == own && c.Code == code) {
+			continue
+		}
+		parts = append(parts, SystemName(c.System)+" "+c.Code)
+	}
+	return joinNonEmpty(parts, "; ")
 }
 
 // words turns a stored word ("drug_class", "left_deltoid") into people's.

@@ -332,6 +332,10 @@ func appendObservation(dst []byte, o *outObservation) ([]byte, error) {
 			return dst, err
 		}
 	}
+	if o.ValueConcept != nil {
+		dst = append(dst, `,"valueCodeableConcept":`...)
+		dst = appendConcept(dst, o.ValueConcept)
+	}
 	if o.ValueString != "" {
 		dst = append(dst, `,"valueString":`...)
 		dst = appendString(dst, o.ValueString)
@@ -339,6 +343,18 @@ func appendObservation(dst []byte, o *outObservation) ([]byte, error) {
 	if len(o.Interpretation) > 0 {
 		dst = append(dst, `,"interpretation":`...)
 		dst = appendConcepts(dst, o.Interpretation)
+	}
+	if len(o.Note) > 0 {
+		dst = append(dst, `,"note":[`...)
+		for i := range o.Note {
+			if i > 0 {
+				dst = append(dst, ',')
+			}
+			dst = append(dst, `{"text":`...)
+			dst = appendString(dst, o.Note[i].Text)
+			dst = append(dst, '}')
+		}
+		dst = append(dst, ']')
 	}
 	if len(o.ReferenceRange) > 0 {
 		dst = append(dst, `,"referenceRange":[`...)

@@ -114,6 +114,10 @@ type ImportIdentifier struct {
 	System string `json:"system"`
 	Value  string `json:"value"`
 	Type   string `json:"type"` // e.g. "Medical Record Number", "" when not given
+	// Use is FHIR's (usual, official, ...); TypeCodes the type's codings
+	// (e.g. HL7 v2-0203 MR), kept with a patient registered from the file.
+	Use       string       `json:"use"`
+	TypeCodes []ImportCode `json:"typeCodes"`
 }
 
 // ImportCode is one coding: its system as written, the system's common name
@@ -159,6 +163,10 @@ type ImportPatient struct {
 	Emails      []string           `json:"emails"`
 	Address     string             `json:"address"` // the first (home) address on one line
 	Text        string             `json:"text"`
+
+	// PostalAddress is Address as structured in the file; nil when the
+	// file gives none.
+	PostalAddress *ImportAddress `json:"postalAddress"`
 }
 
 // ImportUnmapped is a resource Folio does not turn into a chart item: kept

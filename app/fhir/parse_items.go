@@ -3,6 +3,7 @@ package fhir
 import (
 	"encoding/json"
 	"fmt"
+	"math"
 	"strconv"
 	"strings"
 )
@@ -54,6 +55,7 @@ type ImportAllergy struct {
 	Note           string       `json:"note"`
 	NoneKnown      bool         `json:"noneKnown"`
 	Date           string       `json:"date"`
+	Reactions      []Reaction   `json:"reactions"` // each as structured in the file
 }
 
 // ImportMedication is a MedicationRequest or MedicationStatement.
@@ -77,6 +79,11 @@ type ImportMedication struct {
 	Prescriber string       `json:"prescriber"`
 	Note       string       `json:"note"`
 	Date       string       `json:"date"` // authoredOn, effective, or dateAsserted as written
+	// Dosages are the dosage instructions as structured in the file (Dose,
+	// Route, Frequency and Dosage say the first in words); StatusReason
+	// is why it was stopped, as the source says it.
+	Dosages      []Dosage `json:"dosages"`
+	StatusReason string   `json:"statusReason"`
 }
 
 // ImportImmunization is an Immunization.
@@ -95,6 +102,8 @@ type ImportImmunization struct {
 	Manufacturer   string       `json:"manufacturer"`
 	Site           string       `json:"site"`
 	Route          string       `json:"route"`
+	SiteCodes      []ImportCode `json:"siteCodes"`
+	RouteCodes     []ImportCode `json:"routeCodes"`
 	Dose           string       `json:"dose"`
 	Status         string       `json:"status"`
 	// GivenBy is "source" when the sending organization gave the dose
@@ -116,8 +125,9 @@ type ImportResult struct {
 	LOINC          string       `json:"loinc"`
 	Code           ImportCode   `json:"code"`
 	Codes          []ImportCode `json:"codes"`
-	Value          string       `json:"value"`  // as a person reads it: "7.5", "Positive"
-	Number         *float64     `json:"number"` // a quantity's value
+	Value          string       `json:"value"`      // as a person reads it: "7.5", "Positive"
+	ValueCodes     []ImportCode `json:"valueCodes"` // a coded value's codings
+	Number         *float64     `json:"number"`     // a quantity's value
 	Comparator     string       `json:"comparator"`
 	Unit           string       `json:"unit"` // as shown: the quantity's unit, else its code
 	UCUM           string       `json:"ucum"` // the UCUM code when the quantity gives one
@@ -176,13 +186,15 @@ type inRef struct {
 }
 
 type inIdentifier struct {
+	Use    string    `json:"use"`
 	System string    `json:"system"`
 	Value  string    `json:"value"`
 	Type   inConcept `json:"type"`
 }
 
 func (id inIdentifier) value() ImportIdentifier {
-	return ImportIdentifier{System: id.System, Value: id.Value, Type: id.Type.words()}
+	return ImportIdentifier{System: id.System, Value: id.Value, Type: id.Type.words(), Use: id.Use,
+		TypeCodes: id.Type.codes()}
 }
 
 type inQuantity struct {
@@ -223,6 +235,16 @@ var inSystemNames = map[string]string{
 	inSysIPSNone: "IPS absent/unknown",
 }
 
+// SystemName is the common name of a code system ("SNOMED CT", "ICD-10-CM",
+// "RxNorm"), whichever of its URIs names it; the URI itself when Folio
+// does not know the system.
+func SystemName(system string) string {
+	if name := inSystemNames[system]; name != "" {
+		return name
+	}
+	return system
+}
+
 func (c inConcept) codes() []ImportCode {
 	out := make([]ImportCode, 0, len(c.Coding))
 	for _, cd := range c.Coding {
@@ -236,6 +258,31 @@ func (c inConcept) codes() []ImportCode {
 		out = append(out, ImportCode{System: cd.System, SystemName: name, Code: cd.Code, Display: cd.Display})
 	}
 	return out
+}
+
+// concept is c as the export side's Concept: its codings and its text.
+func (c inConcept) concept() Concept {
+	out := Concept{Text: strings.TrimSpace(c.Text)}
+	for _, cd := range c.codes() {
+		out.Codings = append(out.Codings, Coding{System: cd.System, Code: cd.Code, Display: cd.Display})
+	}
+	return out
+}
+
+// optionalConcept is nil for a concept with neither codes nor words.
+func (c inConcept) optionalConcept() *Concept {
+	out := c.concept()
+	if len(out.Codings) == 0 && out.Text == "" {
+		return nil
+	}
+	return &out
+}
+
+func (q *inQuantity) quantity() *Quantity {
+	if q == nil || q.Value == nil {
+		return nil
+	}
+	return &Quantity{Value: *q.Value, Unit: q.Unit, System: q.System, Code: q.Code}
 }
 
 // preferred is the first coding in the first system of the list that has
@@ -371,9 +418,34 @@ type inAddress struct {
 	Text       string   `json:"text"`
 	Line       []string `json:"line"`
 	City       string   `json:"city"`
+	District   string   `json:"district"`
 	State      string   `json:"state"`
 	PostalCode string   `json:"postalCode"`
 	Country    string   `json:"country"`
+}
+
+// ImportAddress is a postal address as structured in the file.
+type ImportAddress struct {
+	Use        string   `json:"use"` // home, work, temp, old, billing or ""
+	Lines      []string `json:"lines"`
+	City       string   `json:"city"`
+	District   string   `json:"district"`
+	State      string   `json:"state"`
+	PostalCode string   `json:"postalCode"`
+	Country    string   `json:"country"`
+	Text       string   `json:"text"`
+}
+
+func (a inAddress) structured() *ImportAddress {
+	out := &ImportAddress{Use: a.Use, City: strings.TrimSpace(a.City), District: strings.TrimSpace(a.District),
+		State: strings.TrimSpace(a.State), PostalCode: strings.TrimSpace(a.PostalCode),
+		Country: strings.TrimSpace(a.Country), Text: strings.TrimSpace(a.Text), Lines: []string{}}
+	for _, l := range a.Line {
+		if l = strings.TrimSpace(l); l != "" {
+			out.Lines = append(out.Lines, l)
+		}
+	}
+	return out
 }
 
 func (a inAddress) words() string {
@@ -452,7 +524,7 @@ func (b *inBundle) mapPatient(i int) {
 	}
 	for j, a := range p.Address {
 		if j == 0 || a.Use == "home" {
-			out.Address = a.words()
+			out.Address, out.PostalAddress = a.words(), a.structured()
 			if a.Use == "home" {
 				break
 			}
@@ -634,6 +706,7 @@ type inAllergy struct {
 		Substance     inConcept      `json:"substance"`
 		Manifestation []inConcept    `json:"manifestation"`
 		Description   string         `json:"description"`
+		Onset         string         `json:"onset"`
 		Severity      string         `json:"severity"`
 		Note          []inAnnotation `json:"note"`
 	} `json:"reaction"`
@@ -701,11 +774,20 @@ func (b *inBundle) mapAllergy(i int) {
 	var reactions []string
 	for _, r := range a.Reaction {
 		var signs []string
+		rr := Reaction{Substance: r.Substance.optionalConcept(), Description: strings.TrimSpace(r.Description),
+			Onset: r.Onset, Note: inNotes(r.Note)}
+		if inSeverityRank[r.Severity] > 0 {
+			rr.Severity = r.Severity
+		}
 		for _, m := range r.Manifestation {
 			if w := m.words(); w != "" {
 				signs = append(signs, w)
 			}
+			if c := m.optionalConcept(); c != nil {
+				rr.Manifestations = append(rr.Manifestations, *c)
+			}
 		}
+		out.Reactions = append(out.Reactions, rr)
 		if len(signs) == 0 && r.Description != "" {
 			signs = append(signs, r.Description)
 		}
@@ -757,9 +839,11 @@ type inDosage struct {
 	AsNeededBoolean         bool       `json:"asNeededBoolean"`
 	AsNeededCodeableConcept *inConcept `json:"asNeededCodeableConcept"`
 	Route                   inConcept  `json:"route"`
+	Sequence                *float64   `json:"sequence"`
 	Timing                  struct {
 		Code   inConcept `json:"code"`
 		Repeat struct {
+			Count      *float64 `json:"count"`
 			Frequency  *float64 `json:"frequency"`
 			Period     *float64 `json:"period"`
 			PeriodUnit string   `json:"periodUnit"`
@@ -786,10 +870,11 @@ type inMedication struct {
 	Context                   inRef             `json:"context"`
 	AuthoredOn                string            `json:"authoredOn"`
 	Requester                 inRef             `json:"requester"`
-	InformationSource         inRef             `json:"informationSource"`
 	EffectiveDateTime         string            `json:"effectiveDateTime"`
 	EffectivePeriod           *inPeriod         `json:"effectivePeriod"`
 	DateAsserted              string            `json:"dateAsserted"`
+	StatusReason              json.RawMessage   `json:"statusReason"` // a list (statement) or one (request)
+	InformationSource         inRef             `json:"informationSource"`
 	DosageInstruction         []inDosage        `json:"dosageInstruction"`
 	Dosage                    []inDosage        `json:"dosage"`
 	Note                      []inAnnotation    `json:"note"`
@@ -856,13 +941,19 @@ func (b *inBundle) mapMedication(i int) {
 	out := ImportMedication{Origin: b.origin(i, m.Identifier, b.recordedBy(inOrRef(m.Encounter, m.Context), m.InformationSource, m.Requester)),
 		Subject: b.subject(m.Subject), Drug: drug, Codes: codes, Code: inPreferred(codes, inSysRxNorm),
 		RxNorm: inCodeIn(codes, inSysRxNorm), Status: m.Status, Intent: m.Intent, Note: inNotes(m.Note),
-		Prescriber: m.Requester.Display}
+		Prescriber: m.Requester.Display, StatusReason: inStatusReason(m.StatusReason)}
 	if j, ok := b.resolve(m.Requester.Reference); ok {
 		out.Prescriber = inOrWord(b.nameOf(j), out.Prescriber)
+	}
+	if out.Prescriber == "" {
+		out.Prescriber = b.informationSource(m.InformationSource)
 	}
 	dosages := m.DosageInstruction
 	if len(dosages) == 0 {
 		dosages = m.Dosage
+	}
+	for _, d := range dosages {
+		out.Dosages = append(out.Dosages, d.structured())
 	}
 	if len(dosages) > 0 {
 		d := dosages[0]
@@ -895,6 +986,88 @@ func (b *inBundle) mapMedication(i int) {
 		out.Text += " since " + out.Start
 	}
 	b.imp.Medications = append(b.imp.Medications, out)
+}
+
+// informationSource is who a statement says told of it, when that is a
+// clinician or an organization (named, or by name alone); "" for the
+// patient or a relative.
+func (b *inBundle) informationSource(ref inRef) string {
+	if j, ok := b.resolve(ref.Reference); ok {
+		return b.nameOf(j)
+	}
+	if ref.Reference == "" {
+		return strings.TrimSpace(ref.Display)
+	}
+	if t, _, _ := strings.Cut(ref.Reference, "/"); t == "Practitioner" || t == "Organization" || t == "PractitionerRole" {
+		return strings.TrimSpace(ref.Display)
+	}
+	return ""
+}
+
+// inStatusReason is a statusReason's words: one concept (a request's) or
+// a list (a statement's), "; " between them.
+func inStatusReason(raw json.RawMessage) string {
+	var list []inConcept
+	if json.Unmarshal(raw, &list) != nil {
+		var one inConcept
+		if json.Unmarshal(raw, &one) != nil {
+			return ""
+		}
+		list = []inConcept{one}
+	}
+	var out []string
+	for _, c := range list {
+		if w := c.words(); w != "" {
+			out = append(out, w)
+		}
+	}
+	return strings.Join(out, "; ")
+}
+
+// structured is a dosage as the export side carries it.
+func (d inDosage) structured() Dosage {
+	out := Dosage{Text: strings.TrimSpace(d.Text), PatientInstruction: strings.TrimSpace(d.PatientInstruction),
+		AsNeeded: d.AsNeededBoolean || d.AsNeededCodeableConcept != nil, Route: d.Route.optionalConcept()}
+	if n, ok := inPositiveInt(d.Sequence); ok {
+		out.Sequence = n
+	}
+	if d.AsNeededCodeableConcept != nil {
+		out.AsNeededFor = d.AsNeededCodeableConcept.optionalConcept()
+	}
+	rep := d.Timing.Repeat
+	t := Timing{Code: d.Timing.Code.optionalConcept(), PeriodUnit: rep.PeriodUnit, When: rep.When}
+	if n, ok := inPositiveInt(rep.Count); ok {
+		t.Count = &n
+	}
+	if n, ok := inPositiveInt(rep.Frequency); ok {
+		t.Frequency = &n
+	}
+	if rep.Period != nil && *rep.Period >= 0 && !math.IsInf(*rep.Period, 0) {
+		period := *rep.Period
+		t.Period = &period
+	}
+	if t.Code != nil || t.Count != nil || t.Frequency != nil || t.Period != nil || t.PeriodUnit != "" || len(t.When) > 0 {
+		out.Timing = &t
+	}
+	for _, dr := range d.DoseAndRate {
+		if q := dr.DoseQuantity.quantity(); q != nil {
+			out.Dose = q
+			break
+		}
+		if r := dr.DoseRange; r != nil && (r.Low.Value != nil || r.High.Value != nil) {
+			out.DoseLow, out.DoseHigh = r.Low.quantity(), r.High.quantity()
+			break
+		}
+	}
+	return out
+}
+
+// inPositiveInt reads a FHIR positiveInt (read as a number).
+func inPositiveInt(v *float64) (int, bool) {
+	if v == nil || *v < 1 || *v > math.MaxInt32 || *v != math.Trunc(*v) {
+		return 0, false
+	}
+	return int(*v), true
 }
 
 func inOrRef(a, b inRef) inRef {
@@ -1022,7 +1195,8 @@ func (b *inBundle) mapImmunization(i int) {
 		Subject: b.subject(m.Patient), Vaccine: vaccine, Codes: codes, Code: inPreferred(codes, inSysCVX),
 		CVX: inCodeIn(codes, inSysCVX), OccurredOn: inPartialDate(m.OccurrenceDateTime), OccurrenceText: m.OccurrenceString,
 		LotNumber: m.LotNumber, ExpirationDate: inPartialDate(m.ExpirationDate), Manufacturer: m.Manufacturer.Display,
-		Site: m.Site.words(), Route: m.Route.words(), Status: m.Status, Performer: strings.Join(performerNames, ", "),
+		Site: m.Site.words(), Route: m.Route.words(), SiteCodes: m.Site.codes(), RouteCodes: m.Route.codes(),
+		Status: m.Status, Performer: strings.Join(performerNames, ", "),
 		Note: inNotes(m.Note), Date: inOrWord(m.OccurrenceDateTime, m.Recorded)}
 	if j, ok := b.resolve(m.Manufacturer.Reference); ok {
 		out.Manufacturer = inOrWord(b.nameOf(j), out.Manufacturer)

@@ -273,7 +273,7 @@ func (b *inBundle) mapResult(i int, o inObservation, codes []ImportCode, loinc, 
 			r.UCUM = q.Code
 		}
 	case o.ValueCodeableConcept != nil && o.ValueCodeableConcept.words() != "":
-		r.Value = o.ValueCodeableConcept.words()
+		r.Value, r.ValueCodes = o.ValueCodeableConcept.words(), o.ValueCodeableConcept.codes()
 	case o.ValueString != nil && strings.TrimSpace(*o.ValueString) != "":
 		r.Value = strings.TrimSpace(*o.ValueString)
 	case o.ValueBoolean != nil:

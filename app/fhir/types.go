@@ -68,10 +68,41 @@ type Patient struct {
 	Region        string
 	PostalCode    string
 	Language      string // preferred language as the patient says it, free text
+	// The rest of the address as another system gave it: FHIR's district,
+	// country and use (home, work, temp, old, billing); "" when not known.
+	District   string
+	Country    string
+	AddressUse string
+	// Identifiers are those other systems gave the patient (their MRNs,
+	// national numbers), as received; they leave after Folio's own MRN.
+	Identifiers []Identifier
 
 	EmergencyName         string
 	EmergencyRelationship string
 	EmergencyPhone        string
+}
+
+// Identifier is a patient's identifier in another system: its namespace (a
+// URI), value, FHIR's use, and its type (e.g. HL7 v2-0203 MR).
+type Identifier struct {
+	System string
+	Value  string
+	Use    string
+	Type   Concept
+}
+
+// Coding is one code of a concept: its system (a URI), code and display,
+// as Folio received or chose it.
+type Coding struct {
+	System  string
+	Code    string
+	Display string
+}
+
+// Concept is a coded concept: its codings and its words.
+type Concept struct {
+	Codings []Coding
+	Text    string
 }
 
 // Problem is an entry of the problem list.
@@ -83,6 +114,12 @@ type Problem struct {
 	Status     string // active, resolved or entered_in_error
 	ResolvedOn string // partial date like Onset; may be ""
 	Note       string
+	// Codings are those the problem arrived with from another system, as
+	// received; Code leaves beside them unless one of them is it.
+	Codings []Coding
+	// ClinicalStatus is FHIR's, as another system sent it, where Status
+	// says less (remission, inactive; recurrence, relapse); "" otherwise.
+	ClinicalStatus string
 }
 
 // Allergy is an allergy or intolerance.
@@ -96,6 +133,26 @@ type Allergy struct {
 	Status        string // active, inactive or entered_in_error
 	Onset         string // partial date; "" unknown
 	Note          string
+	// What another system said of the allergy, as it said it; "" and nil
+	// for one typed in here (criticality and the reaction are then judged
+	// from Severity and Reaction). Codings are the substance's.
+	Codings      []Coding
+	Criticality  string   // low, high or unable-to-assess
+	Type         string   // allergy or intolerance
+	Categories   []string // food, medication, environment, biologic
+	Verification string   // unconfirmed or confirmed
+	Reactions    []Reaction
+}
+
+// Reaction is one reaction to an allergy's substance, as its sender
+// recorded it.
+type Reaction struct {
+	Substance      *Concept
+	Manifestations []Concept
+	Description    string
+	Severity       string // mild, moderate or severe
+	Onset          string // a FHIR dateTime
+	Note           string
 }
 
 // Medication is a drug on the medication list.
@@ -113,6 +170,46 @@ type Medication struct {
 	Source     string // prescribed_here or elsewhere
 	Prescriber string // for a drug prescribed elsewhere
 	Note       string
+	// Codings are the drug's as another system sent them; RxNorm leaves
+	// beside them unless one of them is it. Dosages are its dosage
+	// instructions as structured there; without them the dosage leaves as
+	// Dose, Route and Frequency in words.
+	Codings []Coding
+	Dosages []Dosage
+}
+
+// Dosage is a dosage instruction: FHIR's Dosage, the parts Folio keeps.
+type Dosage struct {
+	Sequence           int
+	Text               string
+	PatientInstruction string
+	Timing             *Timing
+	AsNeeded           bool
+	AsNeededFor        *Concept // the reason, when one is given
+	Route              *Concept
+	Dose               *Quantity
+	DoseLow            *Quantity // a dose range
+	DoseHigh           *Quantity
+}
+
+// Timing is when doses are taken: a code, and/or Frequency times every
+// Period PeriodUnit (FHIR's units of time), Count times in all, at the
+// moments When names.
+type Timing struct {
+	Code       *Concept
+	Count      *int
+	Frequency  *int
+	Period     *float64
+	PeriodUnit string
+	When       []string
+}
+
+// Quantity is an amount with its unit: in words, and as a code of System.
+type Quantity struct {
+	Value  float64
+	Unit   string
+	System string
+	Code   string
 }
 
 // Immunization is a dose of a vaccine.
@@ -131,6 +228,12 @@ type Immunization struct {
 	Performer      string // who gave it: the clinician here, or the place or person elsewhere
 	Status         string // completed or entered_in_error
 	Note           string
+	// Codings are the vaccine's as another system sent them (CVX leaves
+	// beside them unless one is it); SiteCodings and RouteCodings those of
+	// a site or route not on Folio's lists (Site and Route are then "").
+	Codings      []Coding
+	SiteCodings  []Coding
+	RouteCodings []Coding
 }
 
 // LabResult is one result of a lab test. A numeric result has Value and a
@@ -148,6 +251,12 @@ type LabResult struct {
 	Flag       string // N, L, H, LL, HH, A or "" (not judged)
 	ObservedAt string // RFC 3339 or YYYY-MM-DD
 	Status     string // final or entered_in_error
+	// Codings are the test's as another system sent them (LOINC leaves
+	// beside them unless one is it); ValueCodings those of a coded value,
+	// whose words are ValueText.
+	Codings      []Coding
+	ValueCodings []Coding
+	Note         string // the lab's comment on a result from elsewhere
 }
 
 // VitalsSet is one set of vital signs taken together, in Folio's canonical

@@ -91,7 +91,7 @@ func variedRecords() map[string]Record {
 	visits.Patient.ID = "0193a0c4-0000-7000-8000-000000000006"
 
 	out := map[string]Record{"full": fullRecord(), "empty": emptyRecord(), "partial-dates": partial,
-		"text-results": text, "unicode": unicode, "visits": visits}
+		"text-results": text, "unicode": unicode, "visits": visits, "received": receivedRecord()}
 	for name, rec := range out {
 		out[name] = ownItems(rec, name)
 	}

@@ -276,6 +276,14 @@ export interface Problem extends Omit<ProblemInput, 'status'> {
   version: number;
   createdAt: string;
   updatedAt: string;
+  codes: Coding[]; // as another system sent them, beside code
+}
+
+/** One code of a record as another system sent it. */
+export interface Coding {
+  system: string;
+  code: string;
+  display: string;
 }
 
 export interface AllergyInput {
