@@ -19,7 +19,13 @@ import (
 // medicationCodings are the codings a medication is known by: the RxNorm
 // code Folio charted it with, then every coding it arrived with.
 func medicationCodings(m db.Medication) []cds.Coding {
-	return append(rxnormCodings(m.RxNorm), checkCodings(m.Codes)...)
+	out := rxnormCodings(m.RxNorm)
+	for _, c := range checkCodings(m.Codes) {
+		if !slices.ContainsFunc(out, func(had cds.Coding) bool { return had.System == c.System && had.Code == c.Code }) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func rxnormCodings(code string) []cds.Coding {
