@@ -169,7 +169,7 @@ describe('Editable', () => {
     drafts.owner = 'user-2';
     f.close();
     f.open('a');
-    expect(f.value.name).toBe('', 'another user sees nothing of it');
+    expect(f.value.name).toBe(''); // another user sees nothing of it
     drafts.owner = 'user-1';
     end();
   });

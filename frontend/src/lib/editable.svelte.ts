@@ -92,7 +92,7 @@ export class Editable<T extends object> {
   #blank: () => T;
   #form: string;
   #omit: (keyof T)[];
-  #eq: Equal;
+  #eq: Equal = strict;
   #seq = 0;
 
   /** Whether the person changed anything from the record as loaded. */
@@ -157,6 +157,15 @@ export class Editable<T extends object> {
       this.value = { ...this.#blank(), ...d.value };
       this.restoredAt = d.at;
     }
+  }
+
+  /** follow keeps a form with nothing to load (an add form) open for the
+   * record key() names, as that changes; made while a component is set up. */
+  follow(key: () => string) {
+    $effect(() => {
+      const k = key();
+      untrack(() => this.open(k));
+    });
   }
 
   /** close forgets the record (at sign-out): the form is blank and keeps

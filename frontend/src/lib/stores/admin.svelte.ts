@@ -4,6 +4,13 @@ import { api } from '../api';
 import type { AuditCheck, AuditEntry, AuditFilter, BackupFile, ClinicExport, ClinicKey, NewUser, Settings, User } from '../types';
 import { session } from './session.svelte';
 
+export function blankSettings(): Settings {
+  return {
+    clinicName: '', idleMinutes: 10, dateOrder: 'mdy', weightUnit: 'kg', heightUnit: 'cm', temperatureUnit: 'C',
+    clinicAddress: '', clinicPhone: '',
+  };
+}
+
 export function emptyAuditFilter(): AuditFilter {
   return { username: '', action: '', patientId: '', from: '', to: '', beforeSeq: 0, limit: 100 };
 }
@@ -60,8 +67,11 @@ class AdminStore {
     await this.loadUsers();
   }
 
-  async loadSettings() {
-    this.settings = await api.admin.settings();
+  /** loadSettings reads the clinic's settings (and answers them). */
+  async loadSettings(): Promise<Settings> {
+    const s = await api.admin.settings();
+    this.settings = s;
+    return s;
   }
 
   /** loadClinicKey shows the clinic's signing key; the first look makes it. */
