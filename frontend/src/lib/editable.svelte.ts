@@ -223,7 +223,7 @@ export class Editable<T extends object> {
   saved(sent: T, result?: T) {
     this.#base = copy(sent);
     if (result) this.fill(result);
-    if (!this.dirty) this.restoredAt = 0;
+    if (!this.dirty) this.#forget();
   }
 
   /** reset shows data (the blank form unless given) as the record,
@@ -233,13 +233,20 @@ export class Editable<T extends object> {
     this.value = data ? copy(data) : this.#blank();
     this.#base = data ? copy(data) : this.#blank();
     this.loaded = true;
-    this.restoredAt = 0;
+    this.#forget();
   }
 
   /** discard drops the person's changes: the record as loaded shows again. */
   discard() {
     this.value = copy(this.#base);
+    this.#forget();
+  }
+
+  /** forget lets the draft go now, not at the effect's next run: the form
+   * may be about to close (a saved registration opens the new chart). */
+  #forget() {
     this.restoredAt = 0;
+    if (this.#form && this.key !== null) drafts.remove(this.#form, this.key);
   }
 
   /** edited says whether the person changed field k. */

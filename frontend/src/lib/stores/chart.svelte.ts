@@ -82,7 +82,10 @@ class ChartStore {
 
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight: Promise<void> | null = null;
+  /** The open patient's lists, and the open visit's reads, apart: opening
+   * another patient's lists does not drop the visit's. */
   #reads = new Tickets();
+  #visitReads = new Tickets();
 
   constructor() {
     // The store lives as long as the window: its note keeps its draft
@@ -101,6 +104,7 @@ class ChartStore {
   reset() {
     clearTimeout(this.#timer);
     this.#reads.dropAll();
+    this.#visitReads.dropAll();
     this.note.close();
     this.saving = 'saved';
     this.patientId = '';
@@ -275,9 +279,9 @@ class ChartStore {
    * not typed into (see #arrived), and an answer for a visit opened before
    * another is dropped. */
   async openEncounter(id: string) {
-    if (this.note.key !== id) this.#reads.dropAll();
+    if (this.note.key !== id) this.#visitReads.dropAll();
     this.note.open(id, true);
-    const newest = this.#reads.take('encounter');
+    const newest = this.#visitReads.take('encounter');
     const [e, templates, phrases] = await Promise.all([
       api.chart.encounter(id),
       api.chart.templates(),
@@ -292,7 +296,7 @@ class ChartStore {
   }
 
   async #readVisitProblems(e: Encounter) {
-    const newest = this.#reads.take('visitProblems');
+    const newest = this.#visitReads.take('visitProblems');
     const problems = await api.chart.problems(e.patientId);
     if (newest() && this.encounter?.id === e.id) this.visitProblems = problems;
   }
@@ -408,7 +412,7 @@ class ChartStore {
    * or the calendar: its screen opens it again (openEncounter), and the note
    * may be typed into meanwhile. */
   #opened(e: Encounter) {
-    if (this.note.key !== e.id) this.#reads.dropAll();
+    if (this.note.key !== e.id) this.#visitReads.dropAll();
     this.note.open(e.id, true);
     this.#arrived(e);
   }
