@@ -57,6 +57,8 @@ test('the admin exports the whole clinic as FHIR NDJSON from the screen', async 
   // The browser has no folder dialog: the default folder is offered.
   assert.equal(await page.getByRole('button', { name: 'Choose folder…' }).count(), 0);
   const input = page.getByLabel('Folder');
+  // The default folder comes with the export's status, when it arrives.
+  await page.waitForFunction(() => document.querySelector('#export-dir')?.getAttribute('placeholder'));
   const defaultDir = await input.getAttribute('placeholder');
   assert.ok(defaultDir.startsWith(join(folio.data, 'exports') + '/'), `default folder ${defaultDir}`);
   await shot('before');

@@ -166,10 +166,14 @@ export async function hold(page, method, { reach = true } = {}) {
   };
   await page.route(url, handler);
   return {
-    /** calls waits until n calls (1 unless given) are held and gives them. */
+    /** calls waits until n calls (1 unless given) are held and gives them;
+     * it fails after 30 s, as Playwright's own waits do. */
     calls(n = 1) {
       if (held.length >= n) return Promise.resolve(held.slice(0, n));
-      return new Promise((done) => waiting.push({ n, done }));
+      return new Promise((done, fail) => {
+        const timer = setTimeout(() => fail(new Error(`${method}: ${held.length} of ${n} calls came in 30 s`)), 30_000);
+        waiting.push({ n, done: (calls) => (clearTimeout(timer), done(calls)) });
+      });
     },
     async release() {
       open = true;
