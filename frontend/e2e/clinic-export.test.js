@@ -6,12 +6,12 @@
 // FHIR validator (scripts/fhir-validate.mjs, @medplum/core). A folder that
 // is not a full path, or not empty, is refused beside the field.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { mkdirSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { artifacts, launchBrowser, shooter, signIn, startFolio } from './harness.js';
+import { artifacts, launchBrowser, shooter, signIn, startFolio, test } from './harness.js';
 
 // FOLIO_EXPORT_PATIENTS=100000 times a large clinic through the screen
 // (the demo takes minutes to make it; the validator is left out then).

@@ -13,6 +13,7 @@ import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test as nodeTest } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const bin = process.env.FOLIO_BIN ?? '../build/bin/folio-serve';
@@ -112,6 +113,15 @@ export async function launchBrowser() {
       '--disable-sync',
     ],
   });
+  const newPlainContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newPlainContext(...args);
+    context.on('page', (page) => {
+      openPages.add(page);
+      page.on('close', () => openPages.delete(page));
+    });
+    return context;
+  };
   if (chaos) {
     console.log(`latency chaos: every API answer held 0-${maxDelay} ms; seed ${chaosSeed} (FOLIO_E2E_CHAOS_SEED=${chaosSeed} replays it)`);
     const newContext = browser.newContext.bind(browser);
@@ -194,6 +204,32 @@ export async function hold(page, method, { reach = true } = {}) {
  * over has been taken in and shown by then. */
 export async function settled(page) {
   await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+/** shootOpenPages saves a screenshot of every page still open, for a test
+ * that failed (see failed below): what the person would have seen. */
+const openPages = new Set();
+export async function shootOpenPages(name) {
+  const dir = join(artifacts, 'failed');
+  mkdirSync(dir, { recursive: true });
+  let n = 0;
+  for (const page of openPages) {
+    if (page.isClosed()) continue;
+    await page.screenshot({ path: join(dir, `${name}-${++n}.png`), fullPage: true }).catch(() => {});
+  }
+}
+
+/** test is node:test's test, which also, when it fails, saves what every
+ * page still open shows (in failed/ of the artifacts). */
+export function test(name, fn) {
+  return nodeTest(name, async (t) => {
+    try {
+      await fn(t);
+    } catch (err) {
+      await shootOpenPages(name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60));
+      throw err;
+    }
+  });
 }
 
 /** shooter saves numbered screenshots of one test's steps. */

@@ -3,9 +3,9 @@
 // a list read before something was added, whose answer arrives after the
 // add's own read, never hides what was added (hold keeps the answers back).
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, hold, launchBrowser, settled, setUpClinic, shooter, signInAsNewClinician, startFolio } from './harness.js';
+import { call, hold, launchBrowser, settled, setUpClinic, shooter, signInAsNewClinician, startFolio, test } from './harness.js';
 
 let folio;
 let chromium;

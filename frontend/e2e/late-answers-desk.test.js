@@ -4,14 +4,14 @@
 // while the answers its screen waits for are held back (hold), or across a
 // lock or a reload, and what was typed is what is saved.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import {
   adminPassword, call, clinicianPassword, hold, launchBrowser, setUpClinic, shooter, signIn, signInAsNewClinician,
-  startFolio,
+  startFolio, test,
 } from './harness.js';
 
 let folio;

@@ -4,11 +4,11 @@
 // reload. The faults as they were reported: the visit note, the clinic
 // settings, the schedule setup, and vitals across the screen lock.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import {
   adminPassword, call, clinicianPassword, hold, launchBrowser, settled, setUpClinic, shooter, signIn,
-  signInAsNewClinician, startFolio,
+  signInAsNewClinician, startFolio, test,
 } from './harness.js';
 
 let folio;
