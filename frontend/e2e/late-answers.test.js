@@ -238,3 +238,31 @@ test('a half-typed vital survives the screen lock, which shows nothing of the ch
   assert.equal(await vitals.getByLabel('Systolic').inputValue(), '', 'no draft left after saving');
   await ctx.close();
 });
+
+test('a lost connection loses no typing: the note is kept, and saved once Folio answers again', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1100 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '34-lost-connection');
+  await signInAsNewClinician(page, folio, 'drnet', 'Dr Net');
+  const patient = await call(page, 'Patients', 'Register', {
+    familyName: 'Ofori', givenNames: 'Akua', birthDate: '1981-09-09', sex: 'female', phone: '555-220-3000',
+  });
+  const visit = await call(page, 'Chart', 'OpenEncounter', patient.id, '');
+  await page.goto(`${folio.url}/#/encounters/${visit.id}`);
+  await page.getByRole('heading', { name: 'Visit note' }).waitFor();
+
+  // The connection drops: every save fails as a network error would.
+  const down = (route) => route.abort('internetdisconnected');
+  await page.route('**/api/Chart/SaveDraft', down);
+  await page.getByLabel('Subjective').pressSequentially('Headache since this morning, worse on bending.');
+  await page.getByTestId('save-state').getByText(/Not saved/).waitFor();
+  assert.equal(await page.getByLabel('Subjective').inputValue(), 'Headache since this morning, worse on bending.');
+  await shot('not-saved-while-down');
+
+  // Back up: the note is saved without another keystroke.
+  await page.unroute('**/api/Chart/SaveDraft', down);
+  await page.getByTestId('save-state').getByText(/Draft saved/).waitFor();
+  const saved = await call(page, 'Chart', 'Encounter', visit.id);
+  assert.equal(saved.note.subjective, 'Headache since this morning, worse on bending.');
+  await ctx.close();
+});

@@ -34,6 +34,8 @@ import { Tickets } from '../tickets';
 
 /** How long typing may pause before the draft is saved. */
 const autosaveAfter = 600;
+/** How long to wait before saving again when Folio did not answer. */
+const retryAfter = 5000;
 
 /** visitAction is what a clinician's button says for an appointment's
  * visit: "Start visit" once the patient has arrived, "Open visit" while or
@@ -385,6 +387,12 @@ class ChartStore {
       .catch((err: FolioError) => {
         this.saving = err.kind === 'conflict' ? 'conflict' : 'failed';
         this.saveError = err.message;
+        // Folio not answering (a lost connection): the text is kept in the
+        // draft store meanwhile, and saved when it answers again.
+        if (err.kind === 'unreachable' || err.kind === 'internal') {
+          clearTimeout(this.#timer);
+          this.#timer = setTimeout(() => this.saveNow(), retryAfter);
+        }
       })
       .finally(() => (this.#inFlight = null));
     await this.#inFlight;
