@@ -47,9 +47,12 @@ test-go: frontend/dist/index.html
 test-frontend: frontend/dist/index.html
 	cd frontend && npm run check && npm test
 
+# Two test files at a time: each has its own folio serve and Chromium.
+E2E_JOBS ?= 2
 test-e2e: serve-bin
 	mkdir -p $(ARTIFACTS)/e2e
-	cd frontend && FOLIO_BIN=$(CURDIR)/build/bin/folio-serve FOLIO_ARTIFACTS=$(ARTIFACTS)/e2e npm run e2e
+	cd frontend && FOLIO_BIN=$(CURDIR)/build/bin/folio-serve FOLIO_ARTIFACTS=$(ARTIFACTS)/e2e \
+	  node --test --test-concurrency=$(E2E_JOBS) e2e/
 
 # The browser tests again under latency chaos (frontend/e2e/harness.js): every
 # API answer reaches the page 0-1.5 s late, so answers come late and out of
