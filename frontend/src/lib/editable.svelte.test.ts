@@ -165,6 +165,11 @@ describe('Editable', () => {
     f.open('a');
     expect(f.value).toEqual({ name: 'for a', password: '' });
     expect(JSON.stringify(drafts.get('hours', 'a'))).not.toContain('secret');
+    // Nor after a save of it: the saved values become the base.
+    f.saved({ name: 'for a', password: 'secret-password' });
+    f.value.name = 'for a, changed';
+    flushSync();
+    expect(JSON.stringify(drafts.get('hours', 'a'))).not.toContain('secret');
 
     drafts.owner = 'user-2';
     f.close();

@@ -127,9 +127,12 @@ export class Editable<T extends object> {
       drafts.remove(this.#form, key);
       return;
     }
-    const kept = { ...value } as Record<string, unknown>;
-    for (const k of this.#omit) kept[k as string] = (base as Record<string, unknown>)[k as string];
-    drafts.put(this.#form, key, { at: Date.now(), base, value: kept as T });
+    // Omitted fields (passwords) are kept as in the blank form, in both.
+    const blank = this.#blank() as Record<string, unknown>;
+    const keptValue = { ...value } as Record<string, unknown>;
+    const keptBase = { ...base } as Record<string, unknown>;
+    for (const k of this.#omit as string[]) keptValue[k] = keptBase[k] = blank[k];
+    drafts.put(this.#form, key, { at: Date.now(), base: keptBase as T, value: keptValue as T });
   }
 
   /** base is the record as loaded or saved last. */
