@@ -7,5 +7,8 @@ import { svelte } from '@sveltejs/vite-plugin-svelte';
 export default defineConfig({
   plugins: [svelte()],
   build: { outDir: 'dist', emptyOutDir: true, target: 'es2022' },
-  test: { include: ['src/**/*.test.ts'], environment: 'node' },
+  // Unit tests run Svelte as the browser does (vitest-env.ts): its server
+  // build runs no effects, and a form's draft keeping is one.
+  resolve: process.env.VITEST ? { conditions: ['browser'] } : undefined,
+  test: { include: ['src/**/*.test.ts'], environment: './vitest-env.ts', server: { deps: { inline: ['svelte'] } } },
 });

@@ -2,9 +2,9 @@
 // fingerprint is shown in groups a person can read aloud, and it stays the
 // same on every later visit.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminPassword, artifacts, call, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
+import { adminPassword, artifacts, call, launchBrowser, setUpClinic, shooter, signIn, startFolio, test } from './harness.js';
 
 let folio;
 let chromium;

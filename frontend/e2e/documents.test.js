@@ -4,10 +4,10 @@
 // window) and the photo, and is refused a text file named .pdf beside the
 // file field; a document attached in error is retracted and stays listed.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { deflateSync } from 'node:zlib';
-import { adminPassword, call, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
+import { adminPassword, call, launchBrowser, setUpClinic, shooter, signIn, startFolio, test } from './harness.js';
 
 let folio;
 let chromium;

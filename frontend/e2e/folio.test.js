@@ -1,10 +1,10 @@
 // Folio end to end, as the clinic uses it: in a real Chromium against the
 // real `folio serve`.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import http from 'node:http';
-import { adminPassword, launchBrowser, shooter, signIn, startFolio } from './harness.js';
+import { adminPassword, launchBrowser, shooter, signIn, startFolio, test } from './harness.js';
 
 let folio;
 let chromium;

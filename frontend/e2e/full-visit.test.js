@@ -3,9 +3,9 @@
 // raises an interaction alert, continued with a reason and printed; the note
 // signed and amended; and the chart's summary showing what the visit did.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminPassword, call, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
+import { adminPassword, call, launchBrowser, setUpClinic, shooter, signIn, startFolio, test } from './harness.js';
 
 let folio;
 let chromium;

@@ -1,11 +1,19 @@
 // The end-to-end harness: a real `folio serve` on a fresh data folder and a
 // real Chromium (Debian's) driven by playwright-core. Screenshots of each
 // step go to $FOLIO_ARTIFACTS for a person to look at.
+//
+// FOLIO_E2E_CHAOS=1 runs the tests under latency chaos, as on a slow clinic
+// PC or a busy network: every request to /api reaches Folio at once, but its
+// answer reaches the page 0 to 1.5 s later, at random, so answers arrive
+// late and out of order. The delays come from a seed, printed at the start
+// (FOLIO_E2E_CHAOS_SEED=N runs the same delays again). The harness's own
+// call() is exempt: it sets a test up, it is not the UI.
 
 import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { test as nodeTest } from 'node:test';
 import { chromium } from 'playwright-core';
 
 const bin = process.env.FOLIO_BIN ?? '../build/bin/folio-serve';
@@ -49,6 +57,47 @@ export async function startFolio({ prepare } = {}) {
   };
 }
 
+export const chaos = process.env.FOLIO_E2E_CHAOS === '1';
+const chaosSeed = Number(process.env.FOLIO_E2E_CHAOS_SEED) || Math.floor(Math.random() * 2 ** 31) + 1;
+const maxDelay = 1500;
+/** The header that marks the harness's own calls (exempt from chaos). */
+const setupHeader = 'x-folio-e2e-setup';
+
+/** mix is a 32-bit hash (FNV-1a) of the seed and a text. */
+function mix(seed, text) {
+  let h = (2166136261 ^ seed) >>> 0;
+  for (let i = 0; i < text.length; i++) h = Math.imul(h ^ text.charCodeAt(i), 16777619) >>> 0;
+  h = Math.imul(h ^ (h >>> 16), 2246822507) >>> 0;
+  return (Math.imul(h ^ (h >>> 13), 3266489909) ^ (h >>> 16)) >>> 0;
+}
+
+let contexts = 0;
+
+/** holdAnswers delays each API answer to a browser context by a seeded
+ * random time. A request's delay depends on the seed, the context, its
+ * path and how many of that path came before, not on timing, so a seed
+ * gives the same delays again. */
+async function holdAnswers(context) {
+  const ctx = ++contexts;
+  const seen = new Map();
+  await context.route('**/api/**', async (route) => {
+    const req = route.request();
+    if (req.headers()[setupHeader]) return route.fallback();
+    const path = new URL(req.url()).pathname;
+    const n = (seen.get(path) ?? 0) + 1;
+    seen.set(path, n);
+    const delay = mix(chaosSeed, `${ctx} ${path} ${n}`) % (maxDelay + 1);
+    let response;
+    try {
+      response = await route.fetch();
+    } catch {
+      return route.abort().catch(() => {}); // the page or context closed meanwhile
+    }
+    await new Promise((r) => setTimeout(r, delay));
+    await route.fulfill({ response }).catch(() => {});
+  });
+}
+
 // playwright-core gives every launch a fresh, empty profile of its own
 // (the --user-data-dir the Chromium notes ask for).
 export async function launchBrowser() {
@@ -64,7 +113,123 @@ export async function launchBrowser() {
       '--disable-sync',
     ],
   });
+  const newPlainContext = browser.newContext.bind(browser);
+  browser.newContext = async (...args) => {
+    const context = await newPlainContext(...args);
+    context.on('page', (page) => {
+      openPages.add(page);
+      page.on('close', () => openPages.delete(page));
+    });
+    return context;
+  };
+  if (chaos) {
+    console.log(`latency chaos: every API answer held 0-${maxDelay} ms; seed ${chaosSeed} (FOLIO_E2E_CHAOS_SEED=${chaosSeed} replays it)`);
+    const newContext = browser.newContext.bind(browser);
+    browser.newContext = async (...args) => {
+      const context = await newContext(...args);
+      await holdAnswers(context);
+      return context;
+    };
+  }
   return { browser, close: () => browser.close() };
+}
+
+/**
+ * hold holds Folio's answers to the page's calls of one method (e.g.
+ * 'Admin/Settings') until released: the requests reach Folio at once, as
+ * usual, but the page gets no answer until then, so a test can type while a
+ * form's data is on its way (with reach: false the call waits to be sent
+ * too). calls(n) waits until n calls are held and gives
+ * them, each with its arguments and its own release(); release() hands every
+ * held answer over and lets later calls through; drop() fails them.
+ */
+export async function hold(page, method, { reach = true } = {}) {
+  const url = `**/api/${method}`;
+  const held = [];
+  const dropped = [];
+  const waiting = [];
+  let open = false;
+  const handler = async (route) => {
+    const req = route.request();
+    if (req.headers()[setupHeader] || open) return route.fallback();
+    let give;
+    const given = new Promise((r) => (give = r));
+    const call = { args: JSON.parse(req.postData() || '[]'), release: () => give(true) };
+    const drop = () => give(false);
+    dropped.push(drop);
+    held.push(call);
+    for (const w of waiting.filter((x) => held.length >= x.n)) {
+      waiting.splice(waiting.indexOf(w), 1);
+      w.done(held.slice(0, w.n));
+    }
+    // reach: false keeps the call from Folio too until it is released (a
+    // save that must not happen before a reload, say).
+    if (!reach && !(await given)) return route.abort().catch(() => {});
+    let response;
+    try {
+      response = await route.fetch();
+    } catch {
+      return route.abort().catch(() => {}); // the page or context closed meanwhile
+    }
+    if (!(await given)) return route.abort().catch(() => {});
+    await route.fulfill({ response }).catch(() => {});
+  };
+  await page.route(url, handler);
+  return {
+    /** calls waits until n calls (1 unless given) are held and gives them;
+     * it fails after 30 s, as Playwright's own waits do. */
+    calls(n = 1) {
+      if (held.length >= n) return Promise.resolve(held.slice(0, n));
+      return new Promise((done, fail) => {
+        const timer = setTimeout(() => fail(new Error(`${method}: ${held.length} of ${n} calls came in 30 s`)), 30_000);
+        waiting.push({ n, done: (calls) => (clearTimeout(timer), done(calls)) });
+      });
+    },
+    async release() {
+      open = true;
+      held.forEach((c) => c.release());
+      await page.unroute(url, handler);
+    },
+    /** drop fails every held call, as a lost connection would (those with
+     * reach: false never reach Folio), and lets later calls through. */
+    async drop() {
+      open = true;
+      dropped.forEach((d) => d());
+      await page.unroute(url, handler);
+    },
+  };
+}
+
+/** settled waits until the page has drawn twice: an answer just handed
+ * over has been taken in and shown by then. */
+export async function settled(page) {
+  await page.evaluate(() => new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r))));
+}
+
+/** shootOpenPages saves a screenshot of every page still open, for a test
+ * that failed (see failed below): what the person would have seen. */
+const openPages = new Set();
+export async function shootOpenPages(name) {
+  const dir = join(artifacts, 'failed');
+  mkdirSync(dir, { recursive: true });
+  let n = 0;
+  for (const page of openPages) {
+    if (page.isClosed()) continue;
+    await page.screenshot({ path: join(dir, `${name}-${++n}.png`), fullPage: true }).catch(() => {});
+  }
+}
+
+/** test is node:test's test, which also, when it fails, saves what every
+ * page still open shows (in failed/ of the artifacts). */
+export function test(name, fn) {
+  return nodeTest(name, async (t) => {
+    try {
+      await fn(t);
+    } catch (err) {
+      await shootOpenPages(name.replace(/[^a-z0-9]+/gi, '-').slice(0, 60));
+      throw err;
+    }
+  });
 }
 
 /** shooter saves numbered screenshots of one test's steps. */
@@ -113,7 +278,7 @@ export function call(page, service, method, ...args) {
     async ({ service, method, args }) => {
       const r = await fetch(`/api/${service}/${method}`, {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', 'X-Folio-E2E-Setup': '1' },
         body: JSON.stringify(args),
       });
       const body = await r.json();

@@ -3,10 +3,10 @@
 // writes nothing), records one the patient had elsewhere with only a month,
 // and retracts a dose with a reason; it stays listed, marked, after a reload.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { adminPassword, artifacts, call, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
+import { adminPassword, artifacts, call, launchBrowser, setUpClinic, shooter, signIn, startFolio, test } from './harness.js';
 
 let folio;
 let chromium;

@@ -5,12 +5,12 @@
 // warfarin item; finishing is refused, writing nothing, until a reason is
 // typed; then the chart lists warfarin with the override and its reason.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { artifacts, call, launchBrowser, setUpClinic, shooter, signInAsNewClinician, startFolio } from './harness.js';
+import { artifacts, call, launchBrowser, setUpClinic, shooter, signInAsNewClinician, startFolio, test } from './harness.js';
 
 let clinicA;
 let clinicB;

@@ -7,12 +7,12 @@
 // item with its source, and the resources kept as originals can be read.
 // A damaged copy of the file is refused with nothing written.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { artifacts, call, launchBrowser, setUpClinic, shooter, signInAsNewClinician, startFolio } from './harness.js';
+import { artifacts, call, launchBrowser, setUpClinic, shooter, signInAsNewClinician, startFolio, test } from './harness.js';
 
 let clinicA;
 let clinicB;

@@ -2,9 +2,9 @@
 // patients: from the keystroke to the results on screen, in a real Chromium.
 // Reported, not asserted: timing depends on the machine.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { launchBrowser, shooter, signIn, startFolio } from './harness.js';
+import { launchBrowser, shooter, signIn, startFolio, test } from './harness.js';
 
 const clinicSize = Number(process.env.FOLIO_E2E_PATIENTS ?? 100_000);
 let folio;

@@ -2,9 +2,9 @@
 // lists, the last vitals with trend arrows and the latest visit; a new
 // patient's shows what is due, and a due item leaves once it is done.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, launchBrowser, shooter, signIn, startFolio } from './harness.js';
+import { call, launchBrowser, shooter, signIn, startFolio, test } from './harness.js';
 
 let folio;
 let chromium;

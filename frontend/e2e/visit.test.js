@@ -5,9 +5,9 @@
 // tab is a clear conflict, not a silent overwrite; signing locks the note
 // and its diagnoses, after which only addenda are added.
 
-import { test, before, after } from 'node:test';
+import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminPassword, call, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
+import { adminPassword, call, launchBrowser, setUpClinic, shooter, signIn, startFolio, test } from './harness.js';
 
 let folio;
 let chromium;

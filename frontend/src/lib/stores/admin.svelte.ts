@@ -3,6 +3,14 @@
 import { api } from '../api';
 import type { AuditCheck, AuditEntry, AuditFilter, BackupFile, ClinicExport, ClinicKey, NewUser, Settings, User } from '../types';
 import { session } from './session.svelte';
+import { Tickets } from '../tickets';
+
+export function blankSettings(): Settings {
+  return {
+    clinicName: '', idleMinutes: 10, dateOrder: 'mdy', weightUnit: 'kg', heightUnit: 'cm', temperatureUnit: 'C',
+    clinicAddress: '', clinicPhone: '',
+  };
+}
 
 export function emptyAuditFilter(): AuditFilter {
   return { username: '', action: '', patientId: '', from: '', to: '', beforeSeq: 0, limit: 100 };
@@ -17,6 +25,7 @@ class AdminStore {
   backups = $state<BackupFile[]>([]);
   clinicKey = $state<ClinicKey | null>(null);
   clinicExport = $state<ClinicExport | null>(null);
+  #reads = new Tickets();
   private exportPoll: ReturnType<typeof setTimeout> | undefined;
   private followingExport = false;
 
@@ -25,6 +34,7 @@ class AdminStore {
   }
 
   reset() {
+    this.#reads.dropAll();
     this.users = [];
     this.settings = null;
     this.audit = [];
@@ -37,7 +47,9 @@ class AdminStore {
   }
 
   async loadUsers() {
-    this.users = await api.admin.users();
+    const newest = this.#reads.take('users');
+    const users = await api.admin.users();
+    if (newest()) this.users = users;
   }
 
   async addUser(u: NewUser) {
@@ -60,8 +72,11 @@ class AdminStore {
     await this.loadUsers();
   }
 
-  async loadSettings() {
-    this.settings = await api.admin.settings();
+  /** loadSettings reads the clinic's settings (and answers them). */
+  async loadSettings(): Promise<Settings> {
+    const s = await api.admin.settings();
+    this.settings = s;
+    return s;
   }
 
   /** loadClinicKey shows the clinic's signing key; the first look makes it. */
@@ -77,7 +92,9 @@ class AdminStore {
 
   /** loadAudit lists the newest entries matching f; more() pages back. */
   async loadAudit(f: AuditFilter) {
+    const newest = this.#reads.take('audit');
     const page = await api.admin.audit({ ...f, beforeSeq: 0 });
+    if (!newest()) return; // filtered again meanwhile
     this.audit = page.entries ?? [];
     this.auditMore = page.more;
   }
@@ -85,7 +102,9 @@ class AdminStore {
   async moreAudit(f: AuditFilter) {
     const last = this.audit[this.audit.length - 1];
     if (!last) return;
+    const newest = this.#reads.take('audit');
     const page = await api.admin.audit({ ...f, beforeSeq: last.seq });
+    if (!newest()) return;
     this.audit = [...this.audit, ...(page.entries ?? [])];
     this.auditMore = page.more;
   }
@@ -129,7 +148,9 @@ class AdminStore {
   }
 
   async loadBackups() {
-    this.backups = await api.admin.backups();
+    const newest = this.#reads.take('backups');
+    const backups = await api.admin.backups();
+    if (newest()) this.backups = backups;
   }
 
   async backup(): Promise<BackupFile> {

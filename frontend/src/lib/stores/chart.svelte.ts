@@ -1,6 +1,9 @@
 // The clinician's chart: the open patient's problems, allergies and visits,
-// and the visit note being written. Drafts are saved as they are typed, so
-// a crash or power cut loses at most the last moment's typing.
+// and the visit note being written. Drafts are saved as they are typed, and
+// what is typed since the last save is kept in the draft store too, so a
+// crash, a lock, a lost connection or a reload loses none of it. Every list
+// is read again after each change; an answer overtaken by a later read of
+// the same list, or meant for another patient, is dropped (Tickets).
 
 import { api } from '../api';
 import type {
@@ -27,9 +30,13 @@ import type {
 } from '../types';
 import { session } from './session.svelte';
 import type { FolioError } from '../errors';
+import { Editable, trailingSpaceEqual } from '../editable.svelte';
+import { Tickets } from '../tickets';
 
 /** How long typing may pause before the draft is saved. */
 const autosaveAfter = 600;
+/** How long to wait before saving again when Folio did not answer. */
+const retryAfter = 5000;
 
 /** visitAction is what a clinician's button says for an appointment's
  * visit: "Start visit" once the patient has arrived, "Open visit" while or
@@ -44,6 +51,8 @@ export function noteOf(e: Encounter): NoteText {
   const { subjective, objective, assessment, plan } = e.note;
   return { subjective, objective, assessment, plan };
 }
+
+const blankNote = (): NoteText => ({ subjective: '', objective: '', assessment: '', plan: '' });
 
 class ChartStore {
   patientId = $state('');
@@ -62,8 +71,11 @@ class ChartStore {
   growth = $state<GrowthCharts | null>(null);
 
   encounter = $state<Encounter | null>(null);
-  /** What is typed in the note, saved behind the scenes. */
-  draft = $state<NoteText>({ subjective: '', objective: '', assessment: '', plan: '' });
+  /** The note as typed, keyed by the encounter's id: what loads later never
+   * replaces a part the clinician changed, and typing not yet saved is kept
+   * in the draft store (Go trims a saved part's trailing spaces, which is
+   * no change). */
+  note!: Editable<NoteText>;
   /** 'conflict': the note was saved elsewhere (another tab or window)
    * since this editor read it; nothing more is saved until the clinician
    * chooses whose text stays (resolveConflict). */
@@ -75,13 +87,31 @@ class ChartStore {
 
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight: Promise<void> | null = null;
+  /** The open patient's lists, and the open visit's reads, apart: opening
+   * another patient's lists does not drop the visit's. */
+  #reads = new Tickets();
+  #visitReads = new Tickets();
 
   constructor() {
+    // The store lives as long as the window: its note keeps its draft
+    // through an effect of its own root.
+    $effect.root(() => {
+      this.note = new Editable(blankNote, { draft: 'note', equal: trailingSpaceEqual });
+    });
     session.onSignOut(() => this.reset());
+  }
+
+  /** What is typed in the note, saved behind the scenes. */
+  get draft(): NoteText {
+    return this.note.value;
   }
 
   reset() {
     clearTimeout(this.#timer);
+    this.#reads.dropAll();
+    this.#visitReads.dropAll();
+    this.note.close();
+    this.saving = 'saved';
     this.patientId = '';
     this.problems = [];
     this.allergies = null;
@@ -95,6 +125,7 @@ class ChartStore {
   /** load reads a patient's clinical lists for the chart page. */
   async load(patientId: string) {
     if (this.patientId !== patientId) {
+      this.#reads.dropAll();
       this.problems = [];
       this.allergies = null;
       this.encounters = [];
@@ -106,50 +137,75 @@ class ChartStore {
       this.growth = null;
     }
     this.patientId = patientId;
-    const [problems, allergies, encounters, vitals] = await Promise.all([
-      api.chart.problems(patientId),
-      api.chart.allergies(patientId),
-      api.chart.encounters(patientId),
-      api.chart.vitals(patientId, 10),
+    await Promise.all([
+      this.#readProblems(),
+      this.#readAllergies(),
+      this.#read('encounters', () => api.chart.encounters(patientId), (v) => (this.encounters = v)),
+      this.#readVitals(),
+      this.#readMedications(),
     ]);
-    if (this.patientId !== patientId) return;
-    this.medications = await api.chart.medications(patientId);
-    this.vitals = vitals;
-    this.problems = problems;
-    this.allergies = allergies;
-    this.encounters = encounters;
+  }
+
+  /** read reads one of the open patient's lists and shows it, unless a
+   * later read of it started, or another patient was opened, meanwhile. */
+  async #read<T>(what: string, fetch: () => Promise<T>, show: (v: T) => void) {
+    const patientId = this.patientId;
+    const newest = this.#reads.take(what);
+    const v = await fetch();
+    if (newest() && this.patientId === patientId) show(v);
+  }
+
+  #readProblems() {
+    const id = this.patientId;
+    return this.#read('problems', () => api.chart.problems(id), (v) => (this.problems = v));
+  }
+
+  #readAllergies() {
+    const id = this.patientId;
+    return this.#read('allergies', () => api.chart.allergies(id), (v) => (this.allergies = v));
+  }
+
+  #readVitals() {
+    const id = this.patientId;
+    return this.#read('vitals', () => api.chart.vitals(id, 10), (v) => (this.vitals = v));
+  }
+
+  #readMedications() {
+    const id = this.patientId;
+    return this.#read('medications', () => api.chart.medications(id), (v) => (this.medications = v));
   }
 
   async addProblem(p: ProblemInput) {
     await api.chart.addProblem(this.patientId, p);
-    this.problems = await api.chart.problems(this.patientId);
+    await this.#readProblems();
   }
 
   async resolveProblem(p: Problem) {
     const today = new Date().toISOString().slice(0, 10);
     await api.chart.updateProblem(p.id, { ...p, status: 'resolved', resolvedOn: today }, 'resolved', p.version);
-    this.problems = await api.chart.problems(this.patientId);
+    await this.#readProblems();
   }
 
   async addAllergy(a: AllergyInput) {
     await api.chart.addAllergy(this.patientId, a);
-    this.allergies = await api.chart.allergies(this.patientId);
+    await this.#readAllergies();
   }
 
   async recordNoKnownAllergies() {
-    this.allergies = await api.chart.recordNoKnownAllergies(this.patientId);
+    const id = this.patientId;
+    await this.#read('allergies', () => api.chart.recordNoKnownAllergies(id), (v) => (this.allergies = v));
   }
 
   async retractAllergy(id: string, reason: string, version: number) {
     await api.chart.retractAllergy(id, reason, version);
-    this.allergies = await api.chart.allergies(this.patientId);
+    await this.#readAllergies();
   }
 
   /** addMedication prescribes or records a medication; alerts that are not
    * overridden with a reason come back as a conflict (FolioError.alerts). */
   async addMedication(m: MedicationInput, overrides: Override[]): Promise<Medication> {
     const added = await api.chart.addMedication(this.patientId, m, overrides);
-    this.medications = await api.chart.medications(this.patientId);
+    await this.#readMedications();
     return added;
   }
 
@@ -172,12 +228,13 @@ class ChartStore {
   }
 
   async showMedicationHistory(id: string) {
-    this.medicationHistory = { id, history: await api.chart.medicationHistory(id) };
+    await this.#read('medicationHistory', () => api.chart.medicationHistory(id),
+      (history) => (this.medicationHistory = { id, history }));
   }
 
   /** printPrescription opens the print view; reading it is audited as printed. */
   async printPrescription(id: string) {
-    this.prescription = await api.chart.prescription(id);
+    await this.#read('prescription', () => api.chart.prescription(id), (rx) => (this.prescription = rx));
   }
 
   hideMedicationHistory() {
@@ -189,14 +246,18 @@ class ChartStore {
   }
 
   async #medicationsChanged() {
-    this.medications = await api.chart.medications(this.patientId);
+    await this.#readMedications();
     const shown = this.medicationHistory?.id;
     if (shown) await this.showMedicationHistory(shown);
   }
 
-  async recordVitals(v: VitalsInput) {
-    await api.chart.recordVitals(this.patientId, v);
-    this.vitals = await api.chart.vitals(this.patientId, 10);
+  /** recordVitals records a set for the open patient (patientId, when
+   * given, must still be the one open: vitals typed on one chart never go
+   * to another). */
+  async recordVitals(v: VitalsInput, patientId = this.patientId) {
+    if (patientId !== this.patientId) throw new Error('Another chart was opened: these vitals were not recorded.');
+    await api.chart.recordVitals(patientId, v);
+    await this.#readVitals();
     if (this.series) await this.showSeries(this.series.measure);
     if (this.growth) await this.showGrowth();
   }
@@ -216,33 +277,48 @@ class ChartStore {
 
   /** showSeries reads one measure over time for its chart. */
   async showSeries(measure: string) {
-    this.series = await api.chart.vitalsSeries(this.patientId, measure);
+    const id = this.patientId;
+    await this.#read('series', () => api.chart.vitalsSeries(id, measure), (s) => (this.series = s));
   }
 
   async startVisit(patientId: string): Promise<Encounter> {
     const e = await api.chart.openEncounter(patientId, '');
-    this.#show(e);
+    this.#opened(e);
     return e;
   }
 
   /** openVisit opens (or, opened before, finds) an appointment's visit. */
   async openVisit(patientId: string, appointmentId: string): Promise<Encounter> {
     const e = await api.chart.openEncounter(patientId, appointmentId);
-    this.#show(e);
+    this.#opened(e);
     return e;
   }
 
+  /** openEncounter reads a visit for its screen. The note is typed into as
+   * soon as the visit is known; what arrives later only fills the parts
+   * not typed into (see #arrived), and an answer for a visit opened before
+   * another is dropped. */
   async openEncounter(id: string) {
+    if (this.note.key !== id) this.#visitReads.dropAll();
+    this.note.open(id, true);
+    const newest = this.#visitReads.take('encounter');
     const [e, templates, phrases] = await Promise.all([
       api.chart.encounter(id),
       api.chart.templates(),
       api.chart.quickPhrases(),
     ]);
+    if (!newest() || this.note.key !== id) return;
     this.templates = templates;
     this.quickPhrases = phrases;
     if (this.encounter?.patientId !== e.patientId) this.visitProblems = [];
-    this.#show(e);
-    this.visitProblems = await api.chart.problems(e.patientId);
+    this.#arrived(e);
+    await this.#readVisitProblems(e);
+  }
+
+  async #readVisitProblems(e: Encounter) {
+    const newest = this.#visitReads.take('visitProblems');
+    const problems = await api.chart.problems(e.patientId);
+    if (newest() && this.encounter?.id === e.id) this.visitProblems = problems;
   }
 
   /** resolveConflict ends a conflicting save: 'mine' saves this editor's
@@ -264,23 +340,38 @@ class ChartStore {
   async addDiagnosis(d: DiagnosisInput) {
     const e = this.encounter;
     if (!e) return;
-    this.encounter = { ...(await api.chart.addDiagnosis(e.id, d)), note: this.encounter?.note ?? e.note };
-    this.visitProblems = await api.chart.problems(e.patientId);
+    const changed = await api.chart.addDiagnosis(e.id, d);
+    if (this.encounter?.id === e.id) this.encounter = { ...changed, note: this.encounter.note };
+    await this.#readVisitProblems(e);
   }
 
   async removeDiagnosis(d: Diagnosis, reason: string) {
     const e = this.encounter;
     if (!e) return;
-    this.encounter = { ...(await api.chart.removeDiagnosis(d.id, reason, d.version)), note: this.encounter?.note ?? e.note };
+    const changed = await api.chart.removeDiagnosis(d.id, reason, d.version);
+    if (this.encounter?.id === e.id) this.encounter = { ...changed, note: this.encounter.note };
   }
 
   /** edit changes the draft and saves it after a pause in typing. */
   edit(part: keyof NoteText, text: string) {
-    this.draft[part] = text;
+    this.note.value[part] = text;
+    this.note.restoredAt = 0;
     if (this.saving === 'conflict') return;
     this.saving = 'unsaved';
+    this.#saveSoon();
+  }
+
+  #saveSoon() {
     clearTimeout(this.#timer);
     this.#timer = setTimeout(() => this.saveNow(), autosaveAfter);
+  }
+
+  /** discardDraft drops the note's text restored from the draft store: the
+   * note as last saved shows again. */
+  discardDraft() {
+    clearTimeout(this.#timer);
+    this.note.discard();
+    if (this.saving !== 'conflict') this.saving = 'saved';
   }
 
   applyTemplate(t: NoteTemplate) {
@@ -295,20 +386,31 @@ class ChartStore {
     if (this.#inFlight) await this.#inFlight;
     const e = this.encounter;
     if (!e || e.status !== 'open' || this.saving === 'saved' || this.saving === 'conflict') return;
-    const sent = { ...this.draft };
+    if (this.note.key !== e.id) return;
+    const sent = $state.snapshot(this.note.value) as NoteText;
     this.saving = 'saving';
     this.#inFlight = api.chart
       .saveDraft(e.id, sent, e.note.draftVersion)
       .then((saved) => {
+        if (this.note.key !== saved.id) return; // another visit was opened meanwhile
         this.encounter = saved;
-        const changedMeanwhile = (Object.keys(sent) as (keyof NoteText)[]).some((k) => sent[k] !== this.draft[k]);
+        // What Go saved is not shown back: it trims, and the clinician may
+        // be typing at the end of a part.
+        this.note.saved(sent);
+        const changedMeanwhile = this.note.dirty;
         this.saving = changedMeanwhile ? 'unsaved' : 'saved';
         this.saveError = '';
-        if (changedMeanwhile) this.#timer = setTimeout(() => this.saveNow(), autosaveAfter);
+        if (changedMeanwhile) this.#saveSoon();
       })
       .catch((err: FolioError) => {
         this.saving = err.kind === 'conflict' ? 'conflict' : 'failed';
         this.saveError = err.message;
+        // Folio not answering (a lost connection): the text is kept in the
+        // draft store meanwhile, and saved when it answers again.
+        if (err.kind === 'unreachable' || err.kind === 'internal') {
+          clearTimeout(this.#timer);
+          this.#timer = setTimeout(() => this.saveNow(), retryAfter);
+        }
       })
       .finally(() => (this.#inFlight = null));
     await this.#inFlight;
@@ -332,9 +434,60 @@ class ChartStore {
     if (e) this.#show(await api.chart.retractNote(e.id, reason, e.version));
   }
 
-  #show(e: Encounter) {
+  /** opened shows a visit just opened or found from the chart, the board
+   * or the calendar: its screen opens it again (openEncounter), and the note
+   * may be typed into meanwhile. */
+  #opened(e: Encounter) {
+    if (this.note.key !== e.id) this.#visitReads.dropAll();
+    this.note.open(e.id, true);
+    this.#arrived(e);
+  }
+
+  /**
+   * arrived takes a visit as read from Go. An answer older than the visit
+   * this store holds (one read before a save of the note) is dropped. The
+   * note's parts the clinician has not changed show it; changed parts keep
+   * what was typed. A part that was also changed elsewhere (another window)
+   * is a conflict for the clinician to resolve.
+   */
+  #arrived(e: Encounter) {
+    if (this.note.key !== e.id) return;
+    const held = this.encounter;
+    if (held?.id === e.id && (e.version < held.version || e.note.draftVersion < held.note.draftVersion)) return;
     this.encounter = e;
-    this.draft = noteOf(e);
+    if (e.status !== 'open') {
+      // Signed or retracted elsewhere: nothing is typed into it any more.
+      clearTimeout(this.#timer);
+      this.note.reset(noteOf(e));
+      this.saving = 'saved';
+      return;
+    }
+    const clashes = this.note.fill(noteOf(e));
+    if (clashes.length) {
+      clearTimeout(this.#timer);
+      this.saving = 'conflict';
+      this.saveError = 'This note was saved elsewhere meanwhile.';
+      return;
+    }
+    if (this.saving === 'conflict' || this.saving === 'saving') return;
+    if (!this.note.dirty) {
+      this.saving = 'saved';
+      return;
+    }
+    // Typed before the visit arrived, or not saved before a lock or a lost
+    // connection: saved now. A draft restored from the draft store waits
+    // for the clinician (to go on typing, or to discard it).
+    this.saving = 'unsaved';
+    if (!this.note.restoredAt) this.#saveSoon();
+  }
+
+  /** show shows a visit as Go has it now, replacing the note's text (after
+   * signing, an addendum, a retraction, or choosing the other version). */
+  #show(e: Encounter) {
+    clearTimeout(this.#timer);
+    this.encounter = e;
+    this.note.open(e.id);
+    this.note.reset(noteOf(e));
     this.saving = 'saved';
   }
 }

@@ -6,6 +6,7 @@ import { api } from '../api';
 import { base64ToBytes } from '../documents';
 import type { ChartDocument, DocumentInput } from '../types';
 import { session } from './session.svelte';
+import { Tickets } from '../tickets';
 
 /** Viewing is the document open in the viewer. */
 export interface Viewing {
@@ -24,6 +25,7 @@ class DocumentsStore {
   /** Why the last file could not be opened (a damaged file, say). */
   viewError = $state('');
   opening = $state('');
+  #reads = new Tickets();
 
   constructor() {
     session.onSignOut(() => this.reset());
@@ -31,29 +33,36 @@ class DocumentsStore {
 
   reset() {
     this.close();
+    this.#reads.dropAll();
     this.patientId = '';
     this.list = [];
   }
 
+  /** load reads a chart's list; an answer overtaken by a later read, or for
+   * a chart no longer open, is dropped. */
   async load(patientId: string) {
     if (this.patientId !== patientId) {
       this.close();
+      this.#reads.dropAll();
       this.list = [];
     }
     this.patientId = patientId;
+    const newest = this.#reads.take('list');
     const list = await api.chart.documents(patientId);
-    if (this.patientId === patientId) this.list = list;
+    if (newest() && this.patientId === patientId) this.list = list;
   }
 
-  async add(input: DocumentInput) {
-    const added = await api.chart.addDocument(this.patientId, input);
-    this.list = await api.chart.documents(this.patientId);
+  /** add attaches a document to the open chart, which must be patientId. */
+  async add(input: DocumentInput, patientId = this.patientId) {
+    if (patientId !== this.patientId) throw new Error('Another chart was opened: the document was not attached.');
+    const added = await api.chart.addDocument(patientId, input);
+    await this.load(patientId);
     return added;
   }
 
   async retract(doc: ChartDocument, reason: string) {
     await api.chart.retractDocument(doc.id, reason, doc.version);
-    this.list = await api.chart.documents(this.patientId);
+    await this.load(this.patientId);
     if (this.viewing?.doc.id === doc.id) this.close();
   }
 
@@ -64,13 +73,14 @@ class DocumentsStore {
     this.opening = doc.id;
     try {
       const file = await api.chart.documentContent(doc.id);
+      if (this.opening !== doc.id) return; // another was chosen meanwhile
       const bytes = base64ToBytes(file.data);
       const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: file.mediaType }));
       this.viewing = { doc, mediaType: file.mediaType, bytes, url };
     } catch (err) {
       this.viewError = (err as Error).message;
     } finally {
-      this.opening = '';
+      if (this.opening === doc.id) this.opening = '';
     }
   }
 

@@ -4,6 +4,7 @@
 import { api } from '../api';
 import type { Immunization, ImmunizationInput } from '../types';
 import { session } from './session.svelte';
+import { Tickets } from '../tickets';
 
 export function blankImmunization(): ImmunizationInput {
   return {
@@ -15,25 +16,35 @@ export function blankImmunization(): ImmunizationInput {
 class ImmunizationStore {
   patientId = $state('');
   list = $state<Immunization[]>([]);
+  #reads = new Tickets();
 
   constructor() {
     session.onSignOut(() => this.reset());
   }
 
   reset() {
+    this.#reads.dropAll();
     this.patientId = '';
     this.list = [];
   }
 
+  /** load reads a chart's list; an answer overtaken by a later read, or for
+   * a chart no longer open, is dropped. */
   async load(patientId: string) {
-    if (this.patientId !== patientId) this.list = [];
+    if (this.patientId !== patientId) {
+      this.#reads.dropAll();
+      this.list = [];
+    }
     this.patientId = patientId;
+    const newest = this.#reads.take('list');
     const list = await api.chart.immunizations(patientId);
-    if (this.patientId === patientId) this.list = list;
+    if (newest() && this.patientId === patientId) this.list = list;
   }
 
-  async record(input: ImmunizationInput): Promise<Immunization> {
-    const recorded = await api.chart.recordImmunization(this.patientId, input);
+  /** record records a dose for the open chart, which must be patientId. */
+  async record(input: ImmunizationInput, patientId = this.patientId): Promise<Immunization> {
+    if (patientId !== this.patientId) throw new Error('Another chart was opened: the dose was not recorded.');
+    const recorded = await api.chart.recordImmunization(patientId, input);
     await this.load(this.patientId);
     return recorded;
   }

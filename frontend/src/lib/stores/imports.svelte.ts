@@ -17,6 +17,10 @@ import type {
 } from '../types';
 import { readAsBase64 } from '../documents';
 import { session } from './session.svelte';
+import { Editable } from '../editable.svelte';
+import { Tickets } from '../tickets';
+
+type Decisions = { choices: Record<string, ImportChoice>; reasons: Record<string, string> };
 
 /** effectiveChoice is what finishing will do with an item: the
  * clinician's choice, else Folio's suggestion. */
@@ -54,10 +58,12 @@ export function sourceLine(s: ImportSource): string {
 class ImportStore {
   /** The import under review on the import screen. */
   review = $state<ImportReview | null>(null);
-  /** The clinician's choices not yet sent, by item id. */
-  choices = $state<Record<string, ImportChoice>>({});
-  /** The reasons typed to continue past items' alerts, by reasonKey. */
-  reasons = $state<Record<string, string>>({});
+  /** The clinician's choices not yet sent and the reasons typed, kept as a
+   * draft of the import's: taken up again later (Continue), after a lock or
+   * a reload, they are as the clinician left them. */
+  decisions!: Editable<Decisions>;
+  #opening = 0;
+  #reads = new Tickets();
 
   /** Imports started and not finished or abandoned, to take up again. */
   inReview = $state<ImportSummary[]>([]);
@@ -70,20 +76,42 @@ class ImportStore {
   original = $state<KeptOriginal | null>(null);
 
   constructor() {
+    $effect.root(() => {
+      this.decisions = new Editable<Decisions>(() => ({ choices: {}, reasons: {} }), { draft: 'import' });
+    });
     session.onSignOut(() => {
       this.reset();
       this.resetChart();
     });
   }
 
+  /** The clinician's choices not yet sent, by item id. */
+  get choices(): Record<string, ImportChoice> {
+    return this.decisions.value.choices;
+  }
+
+  set choices(v: Record<string, ImportChoice>) {
+    this.decisions.value.choices = v;
+  }
+
+  /** The reasons typed to continue past items' alerts, by reasonKey. */
+  get reasons(): Record<string, string> {
+    return this.decisions.value.reasons;
+  }
+
+  set reasons(v: Record<string, string>) {
+    this.decisions.value.reasons = v;
+  }
+
   reset() {
+    this.#opening++;
     this.review = null;
     this.inReview = [];
-    this.choices = {};
-    this.reasons = {};
+    this.decisions.close();
   }
 
   resetChart() {
+    this.#reads.dropAll();
     this.patientId = '';
     this.sources = {};
     this.history = null;
@@ -92,25 +120,41 @@ class ImportStore {
 
   /** start reads a chosen file and stages it; Go verifies and parses it. */
   async start(file: File, passphrase: string) {
+    const mine = ++this.#opening;
     const data = await readAsBase64(file);
-    this.review = await api.chart.startImport(file.name, data, passphrase);
-    this.choices = {};
-    this.reasons = {};
-    return this.review;
+    const review = await api.chart.startImport(file.name, data, passphrase);
+    if (mine !== this.#opening) return review; // another import was opened meanwhile
+    this.#show(review);
+    return review;
   }
 
   async loadInReview() {
-    this.inReview = await api.chart.importsInReview();
+    const newest = this.#reads.take('inReview');
+    const list = await api.chart.importsInReview();
+    if (newest()) this.inReview = list;
   }
 
+  /** open takes up an import in review; an answer for one chosen before
+   * another is dropped. */
   async open(importId: string) {
-    this.review = await api.chart.importReview(importId);
-    this.choices = {};
+    const mine = ++this.#opening;
+    const review = await api.chart.importReview(importId);
+    if (mine === this.#opening) this.#show(review);
+  }
+
+  #show(review: ImportReview) {
+    this.review = review;
+    this.decisions.open(review.id);
+  }
+
+  /** update shows the review Go answered, if it is still the one open. */
+  #update(review: ImportReview) {
+    if (this.review?.id === review.id) this.review = review;
   }
 
   async match(patientId: string) {
     if (!this.review) return;
-    this.review = await api.chart.matchImport(this.review.id, patientId);
+    this.#update(await api.chart.matchImport(this.review.id, patientId));
   }
 
   /** matchDespiteMismatch matches a chart whose patient's details differ
@@ -123,7 +167,7 @@ class ImportStore {
 
   async createPatient() {
     if (!this.review) return;
-    this.review = await api.chart.createPatientFromImport(this.review.id);
+    this.#update(await api.chart.createPatientFromImport(this.review.id));
   }
 
   choose(itemId: string, choice: ImportChoice) {
@@ -143,13 +187,20 @@ class ImportStore {
    * the reasons typed for the alerts. Go refuses the whole import while an
    * accepted item's alert has no reason. */
   async finish() {
-    if (!this.review) return;
+    const open = this.review;
+    if (!open) return;
     const decisions: ItemDecision[] = Object.entries(this.choices).map(([itemId, decision]) => ({ itemId, decision }));
-    if (decisions.length) this.review = await api.chart.decideImportItems(this.review.id, decisions);
-    this.choices = {};
-    this.review = await api.chart.finishImport(this.review.id, this.overrides(this.review));
-    this.reasons = {};
-    return this.review;
+    let review = open;
+    if (decisions.length) {
+      review = await api.chart.decideImportItems(open.id, decisions);
+      this.#update(review);
+    }
+    // The choices are Go's now; the reasons stay until the import is done.
+    if (this.review?.id === open.id) this.choices = {};
+    const done = await api.chart.finishImport(open.id, this.overrides(review));
+    this.#update(done);
+    if (this.review?.id === open.id) this.decisions.reset();
+    return done;
   }
 
   /** overrides are the reasons typed for each pending item's alerts, with
@@ -170,15 +221,18 @@ class ImportStore {
 
   async abandon() {
     if (!this.review) return;
-    this.review = await api.chart.abandonImport(this.review.id);
+    const id = this.review.id;
+    this.#update(await api.chart.abandonImport(id));
+    if (this.review?.id === id) this.decisions.reset();
   }
 
   /** loadChart reads where the open chart's imported records came from. */
   async loadChart(patientId: string) {
     if (this.patientId !== patientId) this.resetChart();
     this.patientId = patientId;
+    const newest = this.#reads.take('chart');
     const [sources, history] = await Promise.all([api.chart.importSources(patientId), api.chart.imports(patientId)]);
-    if (this.patientId !== patientId) return;
+    if (!newest() || this.patientId !== patientId) return;
     const byRecord: Record<string, ImportSource> = {};
     for (const s of sources) byRecord[s.entity + '/' + s.recordId] = s;
     this.sources = byRecord;
@@ -190,7 +244,9 @@ class ImportStore {
   }
 
   async showOriginal(itemId: string) {
-    this.original = await api.chart.importOriginal(itemId);
+    const newest = this.#reads.take('original');
+    const original = await api.chart.importOriginal(itemId);
+    if (newest()) this.original = original;
   }
 
   closeOriginal() {

@@ -7,6 +7,7 @@ import type {
   LabReviewItem, LabSeries,
 } from '../types';
 import { session } from './session.svelte';
+import { Tickets } from '../tickets';
 
 class LabsStore {
   patientId = $state('');
@@ -17,12 +18,16 @@ class LabsStore {
   queue = $state<LabReviewItem[]>([]);
   /** The panels that can be ordered and entered as one (the same for every chart). */
   panels = $state<LabPanel[]>([]);
+  #reads = new Tickets();
+  #queueReads = new Tickets();
 
   constructor() {
     session.onSignOut(() => this.reset());
   }
 
   reset() {
+    this.#reads.dropAll();
+    this.#queueReads.dropAll();
     this.patientId = '';
     this.orders = [];
     this.results = [];
@@ -30,15 +35,19 @@ class LabsStore {
     this.queue = [];
   }
 
+  /** load reads a chart's orders and results; an answer overtaken by a
+   * later read, or for a chart no longer open, is dropped. */
   async load(patientId: string) {
     if (this.patientId !== patientId) {
+      this.#reads.dropAll();
       this.orders = [];
       this.results = [];
       this.series = null;
     }
     this.patientId = patientId;
+    const newest = this.#reads.take('lists');
     const [orders, results] = await Promise.all([api.chart.labOrders(patientId), api.chart.labResults(patientId)]);
-    if (this.patientId !== patientId) return;
+    if (!newest() || this.patientId !== patientId) return;
     this.orders = orders;
     this.results = results;
     if (this.series) await this.showSeries(this.series.loinc);
@@ -72,8 +81,10 @@ class LabsStore {
     await this.load(this.patientId);
   }
 
-  async record(r: LabResultInput): Promise<LabResult> {
-    const saved = await api.chart.recordLabResult(this.patientId, r);
+  /** record records a result for the open chart, which must be patientId. */
+  async record(r: LabResultInput, patientId = this.patientId): Promise<LabResult> {
+    if (patientId !== this.patientId) throw new Error('Another chart was opened: the result was not recorded.');
+    const saved = await api.chart.recordLabResult(patientId, r);
     await this.load(this.patientId);
     await this.showSeries(saved.loinc);
     return saved;
@@ -87,7 +98,10 @@ class LabsStore {
 
   /** showSeries reads one test's results over time for its trend chart. */
   async showSeries(loinc: string) {
-    this.series = await api.chart.labSeries(this.patientId, loinc);
+    const patientId = this.patientId;
+    const newest = this.#reads.take('series');
+    const series = await api.chart.labSeries(patientId, loinc);
+    if (newest() && this.patientId === patientId) this.series = series;
   }
 
   async review(r: LabResult, note: string) {
@@ -102,7 +116,9 @@ class LabsStore {
   }
 
   async loadQueue() {
-    this.queue = await api.chart.labReviewQueue();
+    const newest = this.#queueReads.take('queue');
+    const queue = await api.chart.labReviewQueue();
+    if (newest()) this.queue = queue;
   }
 }
 

@@ -71,6 +71,7 @@ class PatientsStore {
   }
 
   reset() {
+    this.#opening = '';
     this.query = '';
     this.results = [];
     this.searchError = '';
@@ -136,27 +137,41 @@ class PatientsStore {
     return p;
   }
 
+  // The chart asked for last: an answer for one asked for before is dropped.
+  #opening = '';
+  #historySeq = 0;
+
   async open(id: string) {
     if (this.current?.id !== id) {
       this.current = null;
       this.history = [];
-      }
+    }
+    this.#opening = id;
     const p = await api.patients.open(id);
+    if (this.#opening !== id) return;
+    if (this.current && this.current.id === p.id && this.current.version > p.version) return; // older than shown
     this.#opened(p);
   }
 
-  async correct(input: PatientInput, reason: string): Promise<Patient> {
+  /** correct saves a correction of the open patient, who must be
+   * patientId when given (a correction typed on one chart never goes to
+   * another). */
+  async correct(input: PatientInput, reason: string, patientId = this.current?.id): Promise<Patient> {
     const cur = this.current;
     if (!cur) throw new Error('No patient is open.');
+    if (cur.id !== patientId) throw new Error('Another chart was opened: the correction was not saved.');
     const p = await api.patients.correct(cur.id, input, reason, cur.version);
-    this.#opened(p);
+    if (this.current?.id === p.id) this.#opened(p);
     await this.loadHistory();
     return p;
   }
 
   async loadHistory() {
-    if (!this.current) return;
-    this.history = await api.patients.history(this.current.id);
+    const cur = this.current;
+    if (!cur) return;
+    const mine = ++this.#historySeq;
+    const history = await api.patients.history(cur.id);
+    if (mine === this.#historySeq && this.current?.id === cur.id) this.history = history;
   }
 
   #opened(p: Patient) {

@@ -17,6 +17,7 @@ import type {
   Warning,
 } from '../types';
 import { session } from './session.svelte';
+import { Tickets } from '../tickets';
 
 export type CalendarView = 'day' | 'week';
 
@@ -51,12 +52,14 @@ class ScheduleStore {
 
   board = $state<Board | null>(null);
   callList = $state<Appointment[]>([]);
+  #reads = new Tickets();
 
   constructor() {
     session.onSignOut(() => this.reset());
   }
 
   reset() {
+    this.#reads.dropAll();
     this.appointments = [];
     this.close();
     this.warnings = [];
@@ -67,7 +70,15 @@ class ScheduleStore {
   }
 
   /** loadSetup reads the clinicians, appointment types and hours once. */
-  async loadSetup() {
+  /** Several screens ask for the setup as they open: they share one read. */
+  #setup: Promise<void> | null = null;
+
+  loadSetup(): Promise<void> {
+    this.#setup ??= this.#readSetup().finally(() => (this.#setup = null));
+    return this.#setup;
+  }
+
+  async #readSetup() {
     const [clinicians, types, hours] = await Promise.all([
       api.schedule.clinicians(),
       api.schedule.types(),
@@ -83,11 +94,15 @@ class ScheduleStore {
     return this.view === 'week' ? mondayOf(this.date) : this.date;
   }
 
+  /** loadRange reads the range shown; an answer for a range shown before
+   * (a quick click on › or another clinician) is dropped. */
   async loadRange() {
+    const newest = this.#reads.take('range');
     const r =
       this.view === 'week'
         ? await api.schedule.week(this.rangeStart, this.clinicianId)
         : await api.schedule.day(this.date, this.clinicianId);
+    if (!newest()) return;
     this.appointments = r.appointments ?? [];
     await this.keepOpenedCurrent();
   }
@@ -171,11 +186,15 @@ class ScheduleStore {
 
   async loadPatientAppointments(patientId: string) {
     this.forPatient = null;
-    this.forPatient = await api.schedule.patientAppointments(patientId);
+    const newest = this.#reads.take('forPatient');
+    const found = await api.schedule.patientAppointments(patientId);
+    if (newest()) this.forPatient = found;
   }
 
   async loadBoard(date = '') {
-    this.board = await api.schedule.board(date);
+    const newest = this.#reads.take('board');
+    const board = await api.schedule.board(date);
+    if (newest()) this.board = board;
   }
 
   /** advance moves a patient along the check-in steps (or one back). */
@@ -186,7 +205,9 @@ class ScheduleStore {
   }
 
   async loadCallList() {
-    this.callList = await api.schedule.callList();
+    const newest = this.#reads.take('callList');
+    const list = await api.schedule.callList();
+    if (newest()) this.callList = list;
   }
 
   /** exportDayList saves the day list as CSV; '' when the save was cancelled. */
@@ -200,7 +221,9 @@ class ScheduleStore {
 
   async saveType(t: AppointmentType) {
     await api.schedule.saveType(t);
-    this.types = await api.schedule.types();
+    const newest = this.#reads.take('types');
+    const types = await api.schedule.types();
+    if (newest()) this.types = types;
   }
 
   async saveHours(h: OpeningHours[]) {

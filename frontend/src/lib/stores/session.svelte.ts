@@ -3,6 +3,7 @@
 // calls from a locked or signed-out session; this store follows it.
 
 import { api } from '../api';
+import { drafts } from '../drafts';
 import type { FolioError } from '../errors';
 import type { SetupRequest, User } from '../types';
 
@@ -35,6 +36,7 @@ class SessionStore {
     this.setupNeeded = st.setupNeeded;
     this.clinicName = st.clinicName;
     this.user = st.user;
+    drafts.owner = st.user?.id ?? '';
     this.locked = st.locked;
     this.idleMinutes = st.idleMinutes || 10;
     this.ready = true;
@@ -106,6 +108,8 @@ class SessionStore {
   }
 
   #signedIn() {
+    // The forms' drafts are this person's: nobody else's are read.
+    drafts.owner = this.user?.id ?? '';
     this.locked = false;
     this.notice = '';
     this.#lastActivity = Date.now();
@@ -114,6 +118,7 @@ class SessionStore {
 
   #signedOut(notice: string) {
     this.user = null;
+    drafts.owner = '';
     this.locked = false;
     this.notice = notice;
     this.#onSignOut.forEach((fn) => fn());

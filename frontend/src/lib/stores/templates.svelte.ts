@@ -5,6 +5,7 @@
 import { api } from '../api';
 import type { NoteTemplate, QuickPhrase } from '../types';
 import { session } from './session.svelte';
+import { Tickets } from '../tickets';
 
 export function blankTemplate(): NoteTemplate {
   return { id: '', name: '', subjective: '', objective: '', assessment: '', plan: '', active: true, version: 0 };
@@ -52,34 +53,50 @@ export const starterPhrases: QuickPhrase[] = [
 class TemplatesStore {
   templates = $state<NoteTemplate[]>([]);
   phrases = $state<QuickPhrase[]>([]);
+  /** Whether both lists have been read (an empty list before is unknown). */
+  loaded = $state(false);
+  #reads = new Tickets();
 
   constructor() {
     session.onSignOut(() => this.reset());
   }
 
   reset() {
+    this.#reads.dropAll();
     this.templates = [];
     this.phrases = [];
+    this.loaded = false;
   }
 
   async load() {
-    [this.templates, this.phrases] = await Promise.all([api.chart.templates(), api.chart.quickPhrases()]);
+    const newest = this.#reads.take('templates');
+    const newestPhrases = this.#reads.take('phrases');
+    const [templates, phrases] = await Promise.all([api.chart.templates(), api.chart.quickPhrases()]);
+    if (newest()) this.templates = templates;
+    if (newestPhrases()) this.phrases = phrases;
+    this.loaded = true;
   }
 
   /** saveTemplate adds (version 0) or changes a template, retiring it too. */
   async saveTemplate(t: NoteTemplate) {
     await api.chart.saveTemplate(t);
-    this.templates = await api.chart.templates();
+    const newest = this.#reads.take('templates');
+    const templates = await api.chart.templates();
+    if (newest()) this.templates = templates;
   }
 
   async savePhrase(p: QuickPhrase) {
     await api.chart.saveQuickPhrase(p);
-    this.phrases = await api.chart.quickPhrases();
+    const newest = this.#reads.take('phrases');
+    const phrases = await api.chart.quickPhrases();
+    if (newest()) this.phrases = phrases;
   }
 
   /** addStarters saves the starter wording the clinic does not have yet
-   * (by name or abbreviation), so pressing it twice adds nothing twice. */
+   * (by name or abbreviation), so pressing it twice adds nothing twice.
+   * The lists must have been read first (load). */
   async addStarters() {
+    if (!this.loaded) await this.load();
     const names = new Set(this.templates.map((t) => t.name.toLowerCase()));
     const abbreviations = new Set(this.phrases.map((p) => p.abbreviation.toLowerCase()));
     for (const t of starterTemplates) if (!names.has(t.name.toLowerCase())) await api.chart.saveTemplate(t);

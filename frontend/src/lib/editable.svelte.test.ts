@@ -1,0 +1,206 @@
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { flushSync } from 'svelte';
+import { Editable, merge3, same, trailingSpaceEqual } from './editable.svelte';
+import { drafts } from './drafts';
+
+type Settings = { address: string; phone: string; idle: number };
+const blankSettings = (): Settings => ({ address: '', phone: '', idle: 10 });
+
+/** made runs make inside an effect root, as a component would, and gives
+ * back what it made and the root's end. */
+function made<T>(make: () => T): [T, () => void] {
+  let out!: T;
+  const end = $effect.root(() => {
+    out = make();
+  });
+  flushSync();
+  return [out, end];
+}
+
+/** later is a call whose answer the test gives when it wants. */
+function later<T>() {
+  let give!: (v: T) => void;
+  const answer = new Promise<T>((r) => (give = r));
+  return { read: () => answer, give };
+}
+
+describe('merge3', () => {
+  const cases: { name: string; base: unknown; mine: unknown; incoming: unknown; want: unknown; clashes?: string[] }[] = [
+    { name: 'untouched field takes what arrived', base: { a: '' }, mine: { a: '' }, incoming: { a: 'x' }, want: { a: 'x' } },
+    { name: 'changed field keeps what was typed', base: { a: '' }, mine: { a: 'typed' }, incoming: { a: 'x' }, want: { a: 'typed' },
+      clashes: ['a'] },
+    { name: 'nothing new keeps what was typed', base: { a: 'x' }, mine: { a: 'typed' }, incoming: { a: 'x' }, want: { a: 'typed' } },
+    { name: 'both changed alike is no clash', base: { a: '' }, mine: { a: 'x' }, incoming: { a: 'x' }, want: { a: 'x' } },
+    { name: 'nested objects merge field by field',
+      base: { sat: { open: false, opens: '08:00' }, mon: { open: false, opens: '08:00' } },
+      mine: { sat: { open: true, opens: '08:00' }, mon: { open: false, opens: '08:00' } },
+      incoming: { sat: { open: false, opens: '09:00' }, mon: { open: true, opens: '07:30' } },
+      want: { sat: { open: true, opens: '09:00' }, mon: { open: true, opens: '07:30' } } },
+    { name: 'an array is one field', base: { l: [1] }, mine: { l: [1, 2] }, incoming: { l: [3] }, want: { l: [1, 2] },
+      clashes: ['l'] },
+    { name: 'a field only the answer has is taken', base: {}, mine: { a: 'typed' }, incoming: { b: 'x' },
+      want: { a: 'typed', b: 'x' } },
+  ];
+  for (const c of cases) {
+    it(c.name, () => {
+      const clashes: string[] = [];
+      expect(merge3(c.base, c.mine, c.incoming, undefined, clashes)).toEqual(c.want);
+      expect(clashes).toEqual(c.clashes ?? []);
+    });
+  }
+
+  it('with trailingSpaceEqual, a saved copy trimmed by Go is nothing new', () => {
+    expect(merge3({ s: 'Cough ' }, { s: 'Cough ' }, { s: 'Cough' }, trailingSpaceEqual)).toEqual({ s: 'Cough ' });
+    expect(same({ s: 'a\n' }, { s: 'a' }, trailingSpaceEqual)).toBe(true);
+    expect(same({ s: 'a' }, { s: ' a' }, trailingSpaceEqual)).toBe(false);
+  });
+});
+
+describe('Editable', () => {
+  beforeEach(() => {
+    drafts.owner = 'user-1';
+  });
+  afterEach(() => {
+    drafts.remove('settings', 'clinic');
+    drafts.remove('hours', 'a');
+    drafts.remove('hours', 'b');
+    drafts.owner = '';
+  });
+
+  it('keeps what was typed before the record arrived, and fills the rest', async () => {
+    const f = new Editable(blankSettings);
+    const read = later<Settings>();
+    const loading = f.load('clinic', read.read);
+    expect(f.loaded).toBe(false);
+    f.value.address = '1 River Road';
+    read.give({ address: '', phone: '555-010-2000', idle: 15 });
+    expect(await loading).toBe(true);
+    expect(f.value).toEqual({ address: '1 River Road', phone: '555-010-2000', idle: 15 });
+    expect(f.loaded).toBe(true);
+    expect(f.dirty).toBe(true);
+    expect(f.edited('address')).toBe(true);
+    expect(f.edited('phone')).toBe(false);
+  });
+
+  it("drops an earlier record's answer that arrives after a later one was opened", async () => {
+    const f = new Editable(blankSettings);
+    const a = later<Settings>();
+    const b = later<Settings>();
+    const loadingA = f.load('a', a.read);
+    const loadingB = f.load('b', b.read);
+    b.give({ address: 'B street', phone: '2', idle: 10 });
+    expect(await loadingB).toBe(true);
+    a.give({ address: 'A street', phone: '1', idle: 10 });
+    expect(await loadingA).toBe(false);
+    expect(f.key).toBe('b');
+    expect(f.value.address).toBe('B street');
+  });
+
+  it('is not loaded for a new record until its answer arrives, and starts it blank', async () => {
+    const f = new Editable(blankSettings);
+    await f.load('a', async () => ({ address: 'A street', phone: '1', idle: 10 }));
+    const b = later<Settings>();
+    const loadingB = f.load('b', b.read);
+    expect(f.loaded).toBe(false);
+    expect(f.value).toEqual(blankSettings());
+    b.give({ address: 'B street', phone: '2', idle: 10 });
+    await loadingB;
+    expect(f.loaded).toBe(true);
+  });
+
+  it('drops an older answer for the same record once a later load started', async () => {
+    const f = new Editable(blankSettings);
+    const first = later<Settings>();
+    const second = later<Settings>();
+    const one = f.load('clinic', first.read);
+    const two = f.load('clinic', second.read);
+    second.give({ address: 'new', phone: '', idle: 10 });
+    first.give({ address: 'old', phone: '', idle: 10 });
+    expect(await two).toBe(true);
+    expect(await one).toBe(false);
+    expect(f.value.address).toBe('new');
+  });
+
+  it('after a save, edits made while saving stay edits; untouched fields show what Go answered', async () => {
+    const f = new Editable(blankSettings);
+    await f.load('clinic', async () => blankSettings());
+    f.value.address = ' 1 River Road ';
+    const sent = { ...f.value };
+    f.value.phone = '555'; // typed while the save was on its way
+    f.saved(sent, { ...sent, address: '1 River Road' });
+    expect(f.value).toEqual({ address: '1 River Road', phone: '555', idle: 10 });
+    expect(f.edited('address')).toBe(false);
+    expect(f.edited('phone')).toBe(true);
+  });
+
+  it('keeps a draft while changed, restores it for its record only, and forgets it when saved', () => {
+    const [f, end] = made(() => new Editable(blankSettings, { draft: 'settings' }));
+    f.open('clinic');
+    f.value.phone = '555-010';
+    flushSync();
+    end();
+
+    const [again, end2] = made(() => new Editable(blankSettings, { draft: 'settings' }));
+    again.open('clinic', true);
+    expect(again.value.phone).toBe('555-010');
+    expect(again.restoredAt).toBeGreaterThan(0);
+    // The record arrives: the draft's change stays, the rest is filled.
+    again.fill({ address: 'A street', phone: '', idle: 12 });
+    expect(again.value).toEqual({ address: 'A street', phone: '555-010', idle: 12 });
+    again.saved({ ...again.value });
+    flushSync();
+    expect(again.restoredAt).toBe(0);
+    expect(drafts.get('settings', 'clinic')).toBeNull();
+    end2();
+  });
+
+  it('keeps drafts apart by record and by user, and never keeps omitted fields', () => {
+    const [f, end] = made(() => new Editable(() => ({ name: '', password: '' }), { draft: 'hours', omit: ['password'] }));
+    f.open('a');
+    f.value.name = 'for a';
+    f.value.password = 'secret-password';
+    flushSync();
+    f.open('b');
+    expect(f.value.name).toBe('');
+    f.open('a');
+    expect(f.value).toEqual({ name: 'for a', password: '' });
+    expect(JSON.stringify(drafts.get('hours', 'a'))).not.toContain('secret');
+    // Nor after a save of it: the saved values become the base.
+    f.saved({ name: 'for a', password: 'secret-password' });
+    f.value.name = 'for a, changed';
+    flushSync();
+    expect(JSON.stringify(drafts.get('hours', 'a'))).not.toContain('secret');
+
+    drafts.owner = 'user-2';
+    f.close();
+    f.open('a');
+    expect(f.value.name).toBe(''); // another user sees nothing of it
+    drafts.owner = 'user-1';
+    end();
+  });
+
+  it('discard shows the record as loaded again and forgets the draft', () => {
+    const [f, end] = made(() => new Editable(blankSettings, { draft: 'settings' }));
+    f.open('clinic', true);
+    f.fill({ address: 'A street', phone: '1', idle: 10 });
+    f.value.address = 'typed';
+    flushSync();
+    expect(drafts.get('settings', 'clinic')).not.toBeNull();
+    f.discard();
+    flushSync();
+    expect(f.value.address).toBe('A street');
+    expect(drafts.get('settings', 'clinic')).toBeNull();
+    end();
+  });
+
+  it('a ticket is wanted until another record or a later ticket', () => {
+    const f = new Editable(blankSettings);
+    f.open('a');
+    const t1 = f.ticket();
+    expect(t1()).toBe(true);
+    const t2 = f.ticket();
+    expect(t1()).toBe(false);
+    f.open('b');
+    expect(t2()).toBe(false);
+  });
+});
