@@ -76,6 +76,20 @@ test('a clinician orders a lipid panel, enters it in one form and sees four resu
   assert.equal(await flagOf('2093-3').textContent(), 'H');
   assert.equal(await flagOf('2085-9').textContent(), '?');
 
+  // The screen locks half-way through the report: it shows nothing of the
+  // chart, and after unlocking the panel form is open with every value typed.
+  await page.keyboard.press('Control+l');
+  await page.getByRole('heading', { name: 'Screen locked' }).waitFor();
+  assert.equal(await page.getByTestId('labs').count(), 0, 'the locked screen shows nothing of the chart');
+  await page.getByLabel('Password').fill(drPassword);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await form.getByTestId('draft-restored').waitFor();
+  for (const [name, value] of [['Cholesterol, total', '242'], ['Triglycerides', '188'], ['HDL cholesterol', '3 8'],
+    ['LDL cholesterol (direct)', '165']]) {
+    assert.equal(await form.getByLabel(name, { exact: true }).inputValue(), value, `${name} is kept across the lock`);
+  }
+  await shot('kept-across-the-lock');
+
   // A wrong value refuses the whole report, its message beside its row.
   await form.getByRole('button', { name: 'Record Lipid panel results' }).click();
   const hdlRow = form.locator('[data-loinc="2085-9"]');
@@ -88,6 +102,7 @@ test('a clinician orders a lipid panel, enters it in one form and sees four resu
   await shot('flags-as-typed');
   await form.getByRole('button', { name: 'Record Lipid panel results' }).click();
   await form.waitFor({ state: 'detached' });
+  assert.equal(await labs.getByTestId('draft-restored').count(), 0, 'no draft is left once the report is saved');
 
   // Four results, flagged; the orders resulted; each test trends alone.
   const rows = labs.getByTestId('lab-result');

@@ -124,7 +124,9 @@ export class Editable<T extends object> {
   #keep(key: string | null, dirty: boolean, base: T, value: T) {
     if (key === null) return;
     if (!dirty) {
+      // Back to the record as loaded: no draft is kept, nor said to be shown.
       drafts.remove(this.#form, key);
+      this.restoredAt = 0;
       return;
     }
     // Omitted fields (passwords) are kept as in the blank form, in both.
