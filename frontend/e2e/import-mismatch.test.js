@@ -14,7 +14,7 @@ import assert from 'node:assert/strict';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { call, launchBrowser, setUpClinic, shooter, signInAsNewClinician, startFolio } from './harness.js';
+import { call, clinicianPassword, launchBrowser, setUpClinic, shooter, signInAsNewClinician, startFolio } from './harness.js';
 
 let folio;
 let chromium;
@@ -88,6 +88,16 @@ test('a file whose patient differs from the chart needs a confirmed reason befor
 
   const why = 'The school has day and month swapped; her birth certificate says 2019-03-02';
   await page.locator('#mismatch-reason').fill(why);
+
+  // The screen locks before it is confirmed: choosing her chart again
+  // brings the reason back as typed.
+  await page.keyboard.press('Control+l');
+  await page.getByRole('heading', { name: 'Screen locked' }).waitFor();
+  await page.getByLabel('Password').fill(clinicianPassword);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await candidate(emma).getByRole('button', { name: 'This patient' }).click();
+  await mismatch.getByTestId('draft-restored').waitFor();
+  assert.equal(await page.locator('#mismatch-reason').inputValue(), why, 'the reason is kept across the lock');
   await page.getByTestId('confirm-mismatch').click();
   await page.getByTestId('matched-patient').waitFor();
   assert.match(await page.getByTestId('match-note').textContent(),
