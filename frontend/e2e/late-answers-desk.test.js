@@ -136,13 +136,15 @@ test('a booking from the chart opens at once and keeps what is typed when the ca
   const p = await call(page, 'Patients', 'Register', {
     familyName: 'Addo', givenNames: 'Kwesi', birthDate: '1991-01-15', sex: 'male', phone: '555-880-3000',
   });
-  await page.goto(`${folio.url}/#/patients/${p.id}`);
-  await page.getByTestId('patient-appointments').getByRole('button', { name: 'Book appointment' }).waitFor();
+  // The clinic's visit types are read as the chart opens (the calendar
+  // shares that read): held until the booking form has been typed into.
   const setup = await hold(page, 'Schedule/Types');
+  await page.goto(`${folio.url}/#/patients/${p.id}`);
+  await setup.calls(1);
   await page.getByTestId('patient-appointments').getByRole('button', { name: 'Book appointment' }).click();
   const form = page.getByTestId('booking-form');
   await form.getByTestId('chosen-patient').getByText('ADDO, Kwesi').waitFor();
-  await setup.calls(1);
+  assert.equal(await form.getByRole('button', { name: 'Book' }).isDisabled(), true, 'no booking before the visit types arrive');
   await form.getByLabel('Note for the front desk').pressSequentially('Needs an interpreter (Twi).');
   await form.getByLabel('Date').fill(today);
   await form.getByLabel('Time').fill('16:45');
