@@ -105,8 +105,6 @@ test("a correction of a patient's details survives the lock, and a newer version
   assert.equal(await page.getByText('OWUSU').count(), 0, 'nothing of the chart while locked');
 
   // Meanwhile someone else adds her email; the chart's answer comes late.
-  const other = await call(page, 'Patients', 'Open', p.id).catch(() => null);
-  assert.equal(other, null, 'a locked window reads nothing');
   const opened = await hold(page, 'Patients/Open');
   await page.getByLabel('Password').fill(deskPassword);
   await page.getByRole('button', { name: 'Unlock' }).click();
