@@ -266,3 +266,50 @@ test('a lost connection loses no typing: the note is kept, and saved once Folio 
   assert.equal(saved.note.subjective, 'Headache since this morning, worse on bending.');
   await ctx.close();
 });
+
+test('a refusal sent while the screen was locked, answered after the unlock, does not lock it again', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1100 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '35-late-refusal');
+  await signInAsNewClinician(page, folio, 'drrelock', 'Dr Relock');
+  const patient = await call(page, 'Patients', 'Register', {
+    familyName: 'Sarpong', givenNames: 'Yaa', birthDate: '1972-02-02', sex: 'female', phone: '555-220-4000',
+  });
+  // The chart's summary is read as it opens: that call reaches Folio only
+  // once the screen is locked there, and its refusal reaches the page only
+  // after the unlock.
+  let send, answer;
+  const sendNow = new Promise((r) => (send = r));
+  const answerNow = new Promise((r) => (answer = r));
+  let refused;
+  const refusedThere = new Promise((r) => (refused = r));
+  let first = true;
+  await page.route('**/api/Chart/Summary', async (route) => {
+    if (!first) return route.fallback();
+    first = false;
+    await sendNow;
+    const response = await route.fetch();
+    refused(response.status());
+    await answerNow;
+    await route.fulfill({ response });
+  });
+  await page.goto(`${folio.url}/#/patients/${patient.id}`);
+  await page.getByTestId('patient-banner').waitFor();
+  const lockedThere = page.waitForResponse((r) => r.url().endsWith('/api/Auth/Lock'));
+  await page.keyboard.press('Control+l');
+  await page.getByRole('heading', { name: 'Screen locked' }).waitFor();
+  await lockedThere;
+  send();
+  assert.equal(await refusedThere, 423, 'Folio refused the call: the screen was locked');
+  await page.getByLabel('Password').fill(clinicianPassword);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByTestId('patient-banner').waitFor();
+  const late = page.waitForResponse((r) => r.url().endsWith('/api/Chart/Summary') && r.status() === 423);
+  answer();
+  await (await late).finished();
+  await settled(page);
+  assert.equal(await page.getByRole('heading', { name: 'Screen locked' }).count(), 0, 'still unlocked');
+  await page.getByTestId('summary-problems').waitFor();
+  await shot('still-unlocked');
+  await ctx.close();
+});
