@@ -25,6 +25,13 @@ after(async () => {
   await folio?.stop();
 });
 
+/** within fails a wait of the test's own after 30 s, as Playwright's do. */
+function within(promise, what) {
+  let timer;
+  const late = new Promise((_, fail) => (timer = setTimeout(() => fail(new Error(`not within 30 s: ${what}`)), 30_000)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 async function asAdmin(viewport = { width: 1400, height: 1000 }) {
   const ctx = await chromium.browser.newContext({ viewport });
   const page = await ctx.newPage();
@@ -278,29 +285,35 @@ test('a refusal sent while the screen was locked, answered after the unlock, doe
   // The chart's summary is read as it opens: that call reaches Folio only
   // once the screen is locked there, and its refusal reaches the page only
   // after the unlock.
-  let send, answer;
+  let send, answer, gated, refused;
   const sendNow = new Promise((r) => (send = r));
   const answerNow = new Promise((r) => (answer = r));
-  let refused;
+  const summaryAsked = new Promise((r) => (gated = r));
   const refusedThere = new Promise((r) => (refused = r));
   let first = true;
   await page.route('**/api/Chart/Summary', async (route) => {
     if (!first) return route.fallback();
     first = false;
+    gated();
     await sendNow;
-    const response = await route.fetch();
-    refused(response.status());
-    await answerNow;
-    await route.fulfill({ response });
+    try {
+      const response = await route.fetch();
+      refused(response.status());
+      await answerNow;
+      await route.fulfill({ response });
+    } catch (err) {
+      refused(`no answer: ${err.message}`);
+    }
   });
   await page.goto(`${folio.url}/#/patients/${patient.id}`);
   await page.getByTestId('patient-banner').waitFor();
+  await within(summaryAsked, 'the chart asked for its summary');
   const lockedThere = page.waitForResponse((r) => r.url().endsWith('/api/Auth/Lock'));
   await page.keyboard.press('Control+l');
   await page.getByRole('heading', { name: 'Screen locked' }).waitFor();
   await lockedThere;
   send();
-  assert.equal(await refusedThere, 423, 'Folio refused the call: the screen was locked');
+  assert.equal(await within(refusedThere, 'Folio answered the summary'), 423, 'Folio refused the call: the screen was locked');
   await page.getByLabel('Password').fill(clinicianPassword);
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByTestId('patient-banner').waitFor();
