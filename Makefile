@@ -52,7 +52,7 @@ E2E_JOBS ?= 2
 test-e2e: serve-bin
 	mkdir -p $(ARTIFACTS)/e2e
 	cd frontend && FOLIO_BIN=$(CURDIR)/build/bin/folio-serve FOLIO_ARTIFACTS=$(ARTIFACTS)/e2e \
-	  node --test --test-concurrency=$(E2E_JOBS) e2e/
+	  node --test --test-concurrency=$(E2E_JOBS) --test-timeout=600000 e2e/
 
 # The browser tests again under latency chaos (frontend/e2e/harness.js): every
 # API answer reaches the page 0-1.5 s late, so answers come late and out of
@@ -65,7 +65,7 @@ test-e2e-chaos: serve-bin
 	@seed=$${FOLIO_E2E_CHAOS_SEED:-$$(od -An -N4 -tu4 /dev/urandom | tr -d ' ')}; \
 	echo "latency chaos: seed $$seed (FOLIO_E2E_CHAOS_SEED=$$seed make test-e2e-chaos replays it)"; \
 	cd frontend && FOLIO_E2E_CHAOS=1 FOLIO_E2E_CHAOS_SEED=$$seed FOLIO_BIN=$(CURDIR)/build/bin/folio-serve \
-	  FOLIO_ARTIFACTS=$(ARTIFACTS)/e2e-chaos node --test --test-concurrency=$(E2E_CHAOS_JOBS) e2e/
+	  FOLIO_ARTIFACTS=$(ARTIFACTS)/e2e-chaos node --test --test-concurrency=$(E2E_CHAOS_JOBS) --test-timeout=600000 e2e/
 
 test-desktop: deps-test build
 	./build/scripts/desktop-smoke.sh $(ARTIFACTS)/desktop

@@ -25,6 +25,13 @@ after(async () => {
   await folio?.stop();
 });
 
+/** within fails a wait of the test's own after 30 s, as Playwright's do. */
+function within(promise, what) {
+  let timer;
+  const late = new Promise((_, fail) => (timer = setTimeout(() => fail(new Error(`not within 30 s: ${what}`)), 30_000)));
+  return Promise.race([promise, late]).finally(() => clearTimeout(timer));
+}
+
 async function asAdmin(viewport = { width: 1400, height: 1000 }) {
   const ctx = await chromium.browser.newContext({ viewport });
   const page = await ctx.newPage();
@@ -264,5 +271,58 @@ test('a lost connection loses no typing: the note is kept, and saved once Folio 
   await page.getByTestId('save-state').getByText(/Draft saved/).waitFor();
   const saved = await call(page, 'Chart', 'Encounter', visit.id);
   assert.equal(saved.note.subjective, 'Headache since this morning, worse on bending.');
+  await ctx.close();
+});
+
+test('a refusal sent while the screen was locked, answered after the unlock, does not lock it again', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1100 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '35-late-refusal');
+  await signInAsNewClinician(page, folio, 'drrelock', 'Dr Relock');
+  const patient = await call(page, 'Patients', 'Register', {
+    familyName: 'Sarpong', givenNames: 'Yaa', birthDate: '1972-02-02', sex: 'female', phone: '555-220-4000',
+  });
+  // The chart's summary is read as it opens: that call reaches Folio only
+  // once the screen is locked there, and its refusal reaches the page only
+  // after the unlock.
+  let send, answer, gated, refused;
+  const sendNow = new Promise((r) => (send = r));
+  const answerNow = new Promise((r) => (answer = r));
+  const summaryAsked = new Promise((r) => (gated = r));
+  const refusedThere = new Promise((r) => (refused = r));
+  let first = true;
+  await page.route('**/api/Chart/Summary', async (route) => {
+    if (!first) return route.fallback();
+    first = false;
+    gated();
+    await sendNow;
+    try {
+      const response = await route.fetch();
+      refused(response.status());
+      await answerNow;
+      await route.fulfill({ response });
+    } catch (err) {
+      refused(`no answer: ${err.message}`);
+    }
+  });
+  await page.goto(`${folio.url}/#/patients/${patient.id}`);
+  await page.getByTestId('patient-banner').waitFor();
+  await within(summaryAsked, 'the chart asked for its summary');
+  const lockedThere = page.waitForResponse((r) => r.url().endsWith('/api/Auth/Lock'));
+  await page.keyboard.press('Control+l');
+  await page.getByRole('heading', { name: 'Screen locked' }).waitFor();
+  await lockedThere;
+  send();
+  assert.equal(await within(refusedThere, 'Folio answered the summary'), 423, 'Folio refused the call: the screen was locked');
+  await page.getByLabel('Password').fill(clinicianPassword);
+  await page.getByRole('button', { name: 'Unlock' }).click();
+  await page.getByTestId('patient-banner').waitFor();
+  const late = page.waitForResponse((r) => r.url().endsWith('/api/Chart/Summary') && r.status() === 423);
+  answer();
+  await (await late).finished();
+  await settled(page);
+  assert.equal(await page.getByRole('heading', { name: 'Screen locked' }).count(), 0, 'still unlocked');
+  await page.getByTestId('summary-problems').waitFor();
+  await shot('still-unlocked');
   await ctx.close();
 });

@@ -91,6 +91,21 @@ describe('onError', () => {
     await client.patients.open('x').catch(() => {});
     expect(heard).toEqual(['locked']);
   });
+
+  it('numbers each call as it is sent, so a late refusal is told from a call made since', async () => {
+    let answer: (v: Response) => void = () => {};
+    const slow = (async () => new Promise<Response>((r) => (answer = r))) as unknown as typeof fetch;
+    const client = createClient(httpTransport('', slow));
+    const heard: number[] = [];
+    client.onError((_e, sent) => heard.push(sent));
+    const early = client.patients.open('x').catch(() => {}); // sent while locked, answered late
+    expect(client.sent()).toBe(1);
+    const unlockedAfter = client.sent(); // what the session store keeps at an unlock
+    answer(new Response(JSON.stringify({ kind: 'locked', message: 'The screen is locked.' }), { status: 423 }));
+    await early;
+    expect(heard).toEqual([1]);
+    expect(heard[0] <= unlockedAfter).toBe(true);
+  });
 });
 
 describe('saveFile', () => {

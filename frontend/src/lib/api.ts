@@ -214,13 +214,17 @@ export function createClient(
   binarySaver: BinarySaver = browserBinarySaver,
   folderChooser: FolderChooser = browserFolderChooser,
 ) {
-  const listeners = new Set<(e: FolioError) => void>();
+  const listeners = new Set<(e: FolioError, sent: number) => void>();
+  // Calls are numbered as they are sent, so that a listener can tell an
+  // answer that comes late from one to a call made since (see onError).
+  let sentCalls = 0;
   const call = async <T>(service: string, method: string, ...args: unknown[]): Promise<T> => {
+    const sent = ++sentCalls;
     try {
       return (await transport(service, method, args)) as T;
     } catch (raw) {
       const err = toFolioError(raw);
-      listeners.forEach((fn) => fn(err));
+      listeners.forEach((fn) => fn(err, sent));
       throw err;
     }
   };
@@ -254,11 +258,14 @@ export function createClient(
       }
     },
     /** onError hears every failed call, so the session store can show the
-     * lock or sign-in screen whichever screen's call found it out. */
-    onError(fn: (e: FolioError) => void): () => void {
+     * lock or sign-in screen whichever screen's call found it out; sent is
+     * the call's number (see sent). */
+    onError(fn: (e: FolioError, sent: number) => void): () => void {
       listeners.add(fn);
       return () => listeners.delete(fn);
     },
+    /** sent is how many calls have been sent so far. */
+    sent: () => sentCalls,
     auth: {
       status: () => call<AuthStatus>('Auth', 'Status'),
       setup: (req: SetupRequest) => call<User>('Auth', 'Setup', req),

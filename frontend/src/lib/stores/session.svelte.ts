@@ -26,8 +26,12 @@ class SessionStore {
   #timer: ReturnType<typeof setInterval> | undefined;
   #onSignOut: Array<() => void> = [];
 
+  /** The calls sent before this window was last signed in or unlocked:
+   * their refusals (locked, signed out) come from before and are not news. */
+  #sentBefore = 0;
+
   constructor() {
-    api.onError((e) => this.#heard(e));
+    api.onError((e, sent) => this.#heard(e, sent));
   }
 
   /** load asks Go where this window stands: on start and after reloads. */
@@ -110,6 +114,9 @@ class SessionStore {
   #signedIn() {
     // The forms' drafts are this person's: nobody else's are read.
     drafts.owner = this.user?.id ?? '';
+    // The sign-in or unlock call itself is counted: only calls sent after it
+    // can tell that this window is locked or signed out again.
+    this.#sentBefore = api.sent();
     this.locked = false;
     this.notice = '';
     this.#lastActivity = Date.now();
@@ -124,7 +131,10 @@ class SessionStore {
     this.#onSignOut.forEach((fn) => fn());
   }
 
-  #heard(e: FolioError) {
+  #heard(e: FolioError, sent: number) {
+    // A call sent while locked whose refusal arrives after the unlock (a
+    // slow answer) must not lock the screen again.
+    if (sent <= this.#sentBefore) return;
     if (e.kind === 'locked' && this.user) this.locked = true;
     if (e.kind === 'unauthenticated' && this.user && !this.locked) {
       this.#signedOut('You were signed out. Please sign in again.');

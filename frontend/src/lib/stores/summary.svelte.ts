@@ -10,8 +10,17 @@ import { session } from './session.svelte';
 class SummaryStore {
   current = $state<ChartSummary | null>(null);
   error = $state('');
+  /** Which read current answers (see asked). */
+  answers = $state(0);
   #patientId = '';
   #seq = 0;
+
+  /** asked numbers the reads asked for so far: a screen that opens shows
+   * only a summary read after it opened (answers > what asked was then),
+   * never one another screen read before the chart was changed. */
+  get asked(): number {
+    return this.#seq;
+  }
 
   constructor() {
     session.onSignOut(() => this.reset());
@@ -33,6 +42,7 @@ class SummaryStore {
       const s = await api.chart.summary(patientId);
       if (mine === this.#seq) {
         this.current = s;
+        this.answers = mine;
         this.error = '';
       }
     } catch (e) {
