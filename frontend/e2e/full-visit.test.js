@@ -94,7 +94,7 @@ test('a clinician charts a whole visit on the visit screen', async () => {
   const meds = page.getByTestId('medications');
   const addForm = meds.locator('form', { has: page.getByRole('heading', { name: 'Add a medication' }) });
   await addForm.getByLabel('Drug').fill('ibupro');
-  await addForm.getByTestId('drug-results').getByRole('button', { name: /^ibuprofen/ }).click();
+  await addForm.getByTestId('drug-results').getByRole('button', { name: /^ibuprofen(?![/\w-])/ }).click();
   await addForm.getByLabel('Dose').fill('400 mg');
   await addForm.getByLabel('Frequency').fill('three times a day');
   await addForm.getByLabel('Quantity').fill('15 tablets');
