@@ -306,7 +306,7 @@ func TestComputerDelays(t *testing.T) {
 	if _, err := c.Auth.Login(frontDeskUsername, frontDeskPassword); err != nil {
 		t.Fatalf("right password after the wait: %v", err)
 	}
-	for i := range 60 {
+	for i := range 40 {
 		if i%4 == 0 {
 			if _, err := c.Auth.Login(clinicianUsername, clinicianPassword); err != nil {
 				t.Fatalf("sign-in %d: %v", i, err)
