@@ -41,6 +41,8 @@ Usage:
   folio serve [--addr 127.0.0.1:8765]     serve the same UI to a browser on this PC
   folio setup --clinic NAME --username U --full-name NAME
                                           first run without the window (password on stdin)
+  folio setup --reset-admin USER          an admin who cannot sign in: new password (stdin),
+                                          account enabled, its sessions ended
   folio demo --patients N [--appointments M] [--seed S]
                                           fill a new data folder with a synthetic clinic
   folio backup --out FILE                 write a consistent backup, also while Folio runs
@@ -247,10 +249,11 @@ func serveUntilDone(ctx context.Context, dataDir, addr string, stdout io.Writer)
 }
 
 func runSetup(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	fs, dataFlag := newFlags("setup", "setup --clinic NAME --username USER --full-name NAME [--data DIR] < password", stdout)
+	fs, dataFlag := newFlags("setup", "setup --clinic NAME --username USER --full-name NAME [--data DIR] < password\n       folio setup --reset-admin USER [--data DIR] < new password", stdout)
 	clinic := fs.String("clinic", "", "the clinic's name")
 	username := fs.String("username", "", "the first admin's user name")
 	fullName := fs.String("full-name", "", "the first admin's full name")
+	resetAdmin := fs.String("reset-admin", "", "recovery: give this admin account a new password (read from standard input), enable it and end its sessions")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -264,6 +267,13 @@ func runSetup(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return err
 	}
 	defer closeApp()
+	if *resetAdmin != "" {
+		if err := a.RecoverAdmin(*resetAdmin, pw); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdout, "Admin %q has a new password and can sign in now; their other sessions have ended.\n", *resetAdmin)
+		return nil
+	}
 	u, err := a.SetupClinic(app.SetupRequest{ClinicName: *clinic, Username: *username, FullName: *fullName, Password: pw}, "")
 	if err != nil {
 		return describe(err)
