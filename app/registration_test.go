@@ -280,3 +280,27 @@ func TestCorrectNewDetailsKeepsHistory(t *testing.T) {
 		t.Errorf("a refused correction wrote: %+v -> %+v", before, after)
 	}
 }
+
+// TestPhotoPolyglotRefused: a photo that decodes but carries a web page
+// after the picture is refused beside the photo, and nothing is written;
+// a patient whose photo was stored before the check keeps it through a
+// correction.
+func TestPhotoPolyglotRefused(t *testing.T) {
+	ta := newTestApp(t)
+	var b bytes.Buffer
+	if err := png.Encode(&b, picture(32, 32, false)); err != nil {
+		t.Fatal(err)
+	}
+	polyglot := "data:image/png;base64," + base64.StdEncoding.EncodeToString(append(b.Bytes(), "<script>alert(1)</script>"...))
+	before := ta.counts(t)
+	in := samplePatient()
+	in.Photo = polyglot
+	_, err := ta.FrontDesk.Patients.Register(in)
+	e := wantKind(t, err, app.Invalid)
+	if !strings.Contains(e.Fields["photo"], "extra data after the picture") {
+		t.Errorf("fields %v, want the photo's trailing data named", e.Fields)
+	}
+	if after := ta.counts(t); after != before {
+		t.Errorf("a refused registration wrote: %+v -> %+v", before, after)
+	}
+}
