@@ -86,7 +86,7 @@ func servedAs(d db.Document, data []byte) (mediaType, saveAs, notice string) {
 		base = "document"
 	}
 	saveAs = base + ext
-	got, problem := filecheck.Check(data)
+	got, problem := filecheck.Recheck(data)
 	switch {
 	case problem == "" && got == d.MediaType:
 		return d.MediaType, saveAs, ""

@@ -44,15 +44,29 @@ const sniffWindow = 2048
 // whole, or says in the user's words why it cannot be attached. It accepts
 // PDF, PNG, JPEG and WebP.
 func Check(data []byte) (mediaType, problem string) {
+	return check(data, true)
+}
+
+// Recheck is Check for a file already stored, to be shown again: all of
+// Check but decoding pictures, which takes a second for a large photo.
+// What makes a file safe to show (nothing after its end, no web markup,
+// a PDF's structure) is all checked; a picture's pixels were decoded when
+// it was attached, and a damaged picture stored before that shows as a
+// blank, harmlessly.
+func Recheck(data []byte) (mediaType, problem string) {
+	return check(data, false)
+}
+
+func check(data []byte, decode bool) (mediaType, problem string) {
 	switch {
 	case bytes.HasPrefix(data, []byte("%PDF-")):
 		mediaType, problem = PDF, checkPDF(data)
 	case bytes.HasPrefix(data, pngSignature):
-		mediaType, problem = PNG, checkPNG(data)
+		mediaType, problem = PNG, checkPNG(data, decode)
 	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
-		mediaType, problem = JPEG, checkJPEG(data)
+		mediaType, problem = JPEG, checkJPEG(data, decode)
 	case len(data) >= 12 && bytes.HasPrefix(data, []byte("RIFF")) && string(data[8:12]) == "WEBP":
-		mediaType, problem = WebP, checkWebP(data)
+		mediaType, problem = WebP, checkWebP(data, decode)
 	case bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")):
 		return "", "TIFF scans cannot be shown in Folio; save the scan as PDF, PNG or JPEG."
 	default:

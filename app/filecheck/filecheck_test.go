@@ -141,6 +141,9 @@ func TestCheckAcceptsRealFiles(t *testing.T) {
 			if got != tt.want || problem != "" {
 				t.Errorf("Check = %q, %q; want %s", got, problem, tt.want)
 			}
+			if got, problem := filecheck.Recheck(tt.data); got != tt.want || problem != "" {
+				t.Errorf("Recheck = %q, %q; want %s", got, problem, tt.want)
+			}
 		})
 	}
 }
@@ -219,6 +222,9 @@ func TestCheckRefusesPolyglots(t *testing.T) {
 		{"a WebP cut short", webp[:len(webp)-20], "damaged"},
 		{"a WebP header and nothing that decodes", append([]byte("RIFF\x24\x00\x00\x00WEBPVP8L"), make([]byte, 24)...), "cannot be shown"},
 	}
+	// What only decoding the picture finds.
+	decodeOnly := map[string]bool{"a PNG whose pixels are cut short": true, "a PNG of 400 megapixels": true,
+		"a WebP whose picture is noise": true, "a WebP header and nothing that decodes": true}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			got, problem := filecheck.Check(tt.data)
@@ -227,6 +233,11 @@ func TestCheckRefusesPolyglots(t *testing.T) {
 			}
 			if strings.Contains(problem, "filecheck") || strings.Contains(problem, "error") {
 				t.Errorf("not in the user's words: %q", problem)
+			}
+			// A stored file is shown again only if it passes the same
+			// checks, all but decoding the picture.
+			if got, problem := filecheck.Recheck(tt.data); !decodeOnly[tt.name] && got != "" {
+				t.Errorf("Recheck = %q, %q; want refused", got, problem)
 			}
 		})
 	}

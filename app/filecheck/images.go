@@ -35,7 +35,7 @@ func decodeWhole(data []byte, kind string, config func(io.Reader) (image.Config,
 // checkPNG walks a PNG's chunks, each with its checksum, to the IEND chunk,
 // which must end the file; its text chunks may hold no web markup; and it
 // must decode.
-func checkPNG(data []byte) string {
+func checkPNG(data []byte, decode bool) string {
 	i := len(pngSignature)
 	for {
 		if len(data)-i < 12 {
@@ -60,8 +60,11 @@ func checkPNG(data []byte) string {
 			break
 		}
 	}
-	if i != len(data) {
+	switch {
+	case i != len(data):
 		return extraAfterPicture("PNG")
+	case !decode:
+		return ""
 	}
 	return decodeWhole(data, "PNG", png.DecodeConfig, png.Decode)
 }
@@ -72,7 +75,7 @@ func checkPNG(data []byte) string {
 // stores them) and padding of 0x00 or 0xFF bytes; anything else is refused,
 // a phone's motion-photo video too. The segments that carry text (APPn,
 // COM) may hold no web markup.
-func checkJPEG(data []byte) string {
+func checkJPEG(data []byte, decode bool) string {
 	for i, first := 0, true; i < len(data); first = false {
 		if !bytes.HasPrefix(data[i:], []byte{0xFF, 0xD8, 0xFF}) {
 			if data[i] == 0x00 || data[i] == 0xFF {
@@ -92,6 +95,10 @@ func checkJPEG(data []byte) string {
 			if hasWebMarkup(t) {
 				return webMarkupProblem("JPEG")
 			}
+		}
+		if !decode {
+			i += n
+			continue
 		}
 		if problem := decodeWhole(data[i:i+n], "JPEG", jpeg.DecodeConfig, jpeg.Decode); problem != "" {
 			return problem
@@ -173,7 +180,7 @@ func jpegLength(data []byte) (n int, text [][]byte, ok bool) {
 // checkWebP checks that the RIFF container's size is the file's, walks its
 // chunks to that end, and decodes the picture. Animated WebP is not
 // decoded, and so not accepted.
-func checkWebP(data []byte) string {
+func checkWebP(data []byte, decode bool) string {
 	size := int64(binary.LittleEndian.Uint32(data[4:8])) + 8
 	switch {
 	case size < int64(len(data)):
@@ -199,6 +206,9 @@ func checkWebP(data []byte) string {
 			}
 		}
 		i += 8 + int(n) + int(n&1) // a chunk of odd size is padded to even
+	}
+	if !decode {
+		return ""
 	}
 	cfg, err := webp.DecodeConfig(bytes.NewReader(data))
 	if err != nil {
