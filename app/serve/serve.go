@@ -115,7 +115,7 @@ func New(a *app.App, assets fs.FS, addr net.Addr) *Server {
 // Handler is the whole HTTP face, with its checks.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/{service}/{method}", s.call)
+	mux.Handle("POST /api/{service}/{method}", fileHeaders(http.HandlerFunc(s.call)))
 	mux.Handle("GET /", s.assets)
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -144,6 +144,27 @@ func securityHeaders(next http.Handler) http.Handler {
 		h.Set("X-Frame-Options", "DENY")
 		h.Set("Referrer-Policy", "no-referrer")
 		h.Set("Cache-Control", "no-store")
+		next.ServeHTTP(w, r)
+	})
+}
+
+// fileCalls answer with a file a user attached: a document's bytes, which
+// came from outside the clinic.
+var fileCalls = map[string]bool{"Chart/DocumentContent": true}
+
+// fileHeaders makes the answer of a call in fileCalls one that no browser
+// runs, shows as a page or lets another site read, whatever the file holds:
+// a sandbox with nothing allowed, an attachment, never sniffed. The UI reads
+// it with fetch, which none of these hinder.
+func fileHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fileCalls[r.PathValue("service")+"/"+r.PathValue("method")] {
+			h := w.Header()
+			h.Set("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
+			h.Set("Content-Disposition", "attachment")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		}
 		next.ServeHTTP(w, r)
 	})
 }
