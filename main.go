@@ -303,31 +303,7 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	if *charts < 0 || *charts > 1000 {
 		return &exitError{2, fmt.Errorf("demo: --charts must be between 0 and 1000")}
 	}
-	a, closeApp, err := openApp(ctx, resolveDataDir(*dataFlag))
-	if err != nil {
-		return err
-	}
-	defer closeApp()
-	start := time.Now()
-	res, err := demo.Generate(ctx, a, demo.Options{Patients: *n, Seed: *seed, Appointments: *appts, Charts: *charts})
-	if err != nil {
-		return describe(err)
-	}
-	fmt.Fprintf(stdout, "Generated %d synthetic patients", *n)
-	if res.Appointments > 0 {
-		fmt.Fprintf(stdout, " and %d appointments", res.Appointments)
-	}
-	if len(res.Charted) > 0 {
-		fmt.Fprintf(stdout, ", %d with a clinical chart,", len(res.Charted))
-	}
-	fmt.Fprintf(stdout, " in %.1fs (seed %d).\n", time.Since(start).Seconds(), *seed)
-	for _, acct := range res.Accounts {
-		fmt.Fprintf(stdout, "Demo account: %-10s password %s (%s)\n", acct.Username, acct.Password, acct.Role)
-	}
-	if len(res.Charted) > 0 {
-		fmt.Fprintf(stdout, "Charted patients (MRN): %s\n", strings.Join(res.Charted, " "))
-	}
-	return nil
+	return makeDemo(ctx, resolveDataDir(*dataFlag), demo.Options{Patients: *n, Seed: *seed, Appointments: *appts, Charts: *charts}, stdout)
 }
 
 func runBackup(ctx context.Context, args []string, stdout io.Writer) error {
