@@ -87,7 +87,17 @@ func main() {
 	os.Exit(code)
 }
 
+// run runs the command line. A full disk or a read-only folder is told in
+// the user's words, whichever command met it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	err := runCommand(ctx, args, stdin, stdout)
+	if e := app.DiskError(err); e != nil {
+		return errors.New(e.Message)
+	}
+	return err
+}
+
+func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	cmd := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -196,6 +206,26 @@ func openApp(ctx context.Context, dataDir string) (*app.App, func(), error) {
 		return nil, nil, err
 	}
 	return a, func() { a.Close(); unlock() }, nil
+}
+
+// openClinic is openApp for a command that works on a clinic that exists:
+// a folder with none is refused before anything is made there.
+func openClinic(ctx context.Context, dataDir string) (*app.App, func(), error) {
+	if err := needClinic(dataDir); err != nil {
+		return nil, nil, err
+	}
+	return openApp(ctx, dataDir)
+}
+
+// needClinic refuses a data folder that holds no clinic. Only the window,
+// serve, setup, demo and restore make one: any other command given a
+// mistyped --data must leave nothing behind, not even the folder.
+func needClinic(dataDir string) error {
+	if _, err := os.Stat(filepath.Join(dataDir, db.FileName)); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("there is no Folio clinic in %s (no %s there). Check --data (or FOLIO_DATA); "+
+			"to start a new clinic, open Folio or run 'folio setup'", dataDir, db.FileName)
+	}
+	return nil
 }
 
 func assets() fs.FS {
@@ -316,6 +346,9 @@ func runBackup(ctx context.Context, args []string, stdout io.Writer) error {
 		return &exitError{2, errors.New("backup: say where to write it with --out FILE")}
 	}
 	dataDir := resolveDataDir(*dataFlag)
+	if err := needClinic(dataDir); err != nil {
+		return err
+	}
 	src := filepath.Join(dataDir, db.FileName)
 	if err := db.Backup(ctx, src, *out); err != nil {
 		return err
@@ -364,6 +397,9 @@ func runCheck(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	dataDir := resolveDataDir(*dataFlag)
+	if err := needClinic(dataDir); err != nil {
+		return err
+	}
 	path := filepath.Join(dataDir, db.FileName)
 	info, err := db.Verify(ctx, path)
 	if err != nil {
