@@ -89,8 +89,8 @@ func demoTargetOf(ctx context.Context, dataDir string) (demoTarget, error) {
 			return demoAdd, nil
 		}
 		if c.Users > 0 || c.Patients > 0 {
-			return 0, fmt.Errorf("%s holds the clinic %q (%d accounts, %d patients), which was not made by folio demo. %s",
-				dataDir, c.ClinicName, c.Users, c.Patients, choose)
+			return 0, fmt.Errorf("%s holds the clinic %q (%s, %s), which was not made by folio demo. %s",
+				dataDir, c.ClinicName, count(c.Users, "account"), count(c.Patients, "patient"), choose)
 		}
 	}
 	if len(others) > 0 {
@@ -293,4 +293,12 @@ func printDemo(stdout io.Writer, res demo.Result, opts demo.Options, took time.D
 	}
 	fmt.Fprintln(stdout, "This is a demo clinic: its patients are invented and its passwords are printed here. "+
 		"Never record a real patient in it.")
+}
+
+// count is "1 account", "3 accounts".
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -55,7 +55,7 @@ func fill(t *testing.T, dir string) {
 
 const (
 	diskFull = "The disk is full"
-	readOnly = "is read-only, so nothing was saved"
+	readOnly = "is read-only: Folio cannot save anything there"
 )
 
 // TestAFullDiskIsSaidSo: on a full disk every write is refused with a

@@ -1,6 +1,8 @@
 package app
 
 import (
+	"fmt"
+
 	"folio/db"
 )
 
@@ -42,12 +44,20 @@ func (a *App) MarkDemoClinic() error {
 			if err != nil {
 				return err
 			}
-			return errorf(Conflict, "This folder holds the clinic %q (%d accounts, %d patients), which was not made by folio demo. "+
-				"A demo goes only into a new or empty folder, or one that folio demo made.", name, users, patients)
+			return errorf(Conflict, "This folder holds the clinic %q (%s, %s), which was not made by folio demo. "+
+				"A demo goes only into a new or empty folder, or one that folio demo made.", name, count(users, "account"), count(patients, "patient"))
 		}
 		if err := o.SetSetting(db.SettingDemoClinic, demoMark); err != nil {
 			return err
 		}
 		return o.audit("clinic.demo", "", "", demoMark)
 	})
+}
+
+// count is "1 account", "3 accounts": a number with its noun, for messages.
+func count(n int, noun string) string {
+	if n == 1 {
+		return "1 " + noun
+	}
+	return fmt.Sprintf("%d %ss", n, noun)
 }

@@ -101,6 +101,9 @@ func DiskError(err error) *Error {
 	var pe *fs.PathError
 	if errors.As(err, &pe) {
 		where = filepath.Dir(pe.Path)
+		if abs, err := filepath.Abs(where); err == nil {
+			where = abs // "." or "clinic" names no folder a person can find
+		}
 	}
 	switch {
 	case db.DiskFull(err):
@@ -115,8 +118,8 @@ func DiskError(err error) *Error {
 		if where != "" {
 			folder = "The folder " + where
 		}
-		return &Error{Kind: Internal, Message: folder + " is read-only, so nothing was saved. Ask your admin to make it " +
-			"writable for Folio (or to move Folio's data to a disk that is); then try again."}
+		return &Error{Kind: Internal, Message: folder + " is read-only: Folio cannot save anything there, and nothing was saved. " +
+			"Ask your admin to make it writable for Folio (or to move Folio's data to a disk that is); then try again."}
 	case errors.Is(err, fs.ErrPermission) && pe != nil:
 		return &Error{Kind: Internal, Message: "Folio may not use " + pe.Path + ": it is read-only, or belongs to another " +
 			"user of this PC, so nothing was saved. Ask your admin to give your user access to it; then try again."}

@@ -83,7 +83,7 @@ func TestDiskError(t *testing.T) {
 			"The disk is full, so nothing was saved in /srv/folio/exports. Free some space"},
 		{"quota", &fs.PathError{Op: "write", Path: "/home/ana/folio/folio.db-wal", Err: syscall.EDQUOT}, "The disk is full"},
 		{"read-only disk", fmt.Errorf("open lock: %w", &fs.PathError{Op: "open", Path: "/mnt/usb/folio/folio.lock", Err: syscall.EROFS}),
-			"The folder /mnt/usb/folio is read-only, so nothing was saved. Ask your admin"},
+			"The folder /mnt/usb/folio is read-only: Folio cannot save anything there, and nothing was saved. Ask your admin"},
 		{"not this user's", &fs.PathError{Op: "open", Path: "/srv/folio/folio.db", Err: syscall.EACCES},
 			"Folio may not use /srv/folio/folio.db: it is read-only, or belongs to another user"},
 		{"something else", errors.New("SQL logic error"), ""},

@@ -70,7 +70,7 @@ func (e *ParseError) Error() string {
 // what the file is instead.
 func inNotImportable(isInstead string) *ParseError {
 	return &ParseError{Message: "Folio expects a FHIR Bundle (a document or a collection) or a Folio archive; this file is " +
-		isInstead + ".", Path: "resourceType"}
+		isInstead + "."}
 }
 
 func inNotBundle(path, format string, args ...any) *ParseError {
