@@ -7,12 +7,14 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 
+	"folio/app"
 	"folio/app/demo"
 	"folio/db"
 )
@@ -65,6 +67,33 @@ func clinicUsers(t *testing.T, dir string) []string {
 		out = append(out, u)
 	}
 	return out
+}
+
+// services finds a session's Auth and Admin services.
+func services(a *app.App, s *app.Session) (*app.Auth, *app.Admin, *app.Patients) {
+	var auth *app.Auth
+	var admin *app.Admin
+	var patients *app.Patients
+	for _, svc := range a.Services(s) {
+		switch v := svc.(type) {
+		case *app.Auth:
+			auth = v
+		case *app.Admin:
+			admin = v
+		case *app.Patients:
+			patients = v
+		}
+	}
+	return auth, admin, patients
+}
+
+func quietOpen(t *testing.T, dir string) *app.App {
+	t.Helper()
+	a, err := app.Open(context.Background(), dir, app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return a
 }
 
 // TestDemoRefusesAFolderItDidNotMake is the outside test's finding: a demo
@@ -204,5 +233,24 @@ func TestDemoRefusedWhileFolioRuns(t *testing.T) {
 	}
 	if after := folderState(t, clinic); after != before {
 		t.Errorf("a refused demo changed the folder")
+	}
+}
+
+// TestDemoTakesAClinicNotYetSetUp: the window's first run makes a chart
+// file before anyone sets the clinic up; with no account and no patient in
+// it, it is empty, and a demo may go there.
+func TestDemoTakesAClinicNotYetSetUp(t *testing.T) {
+	dir := dataDir(t)
+	a := quietOpen(t, dir)
+	a.Close()
+	out := mustFolio(t, "demo", "--patients", "4", "--data", dir)
+	if !strings.Contains(out, "Demo account: admin") {
+		t.Errorf("demo printed %q", out)
+	}
+	if got := demoPatients(t, dir); len(got) != 4 {
+		t.Errorf("%d patients", len(got))
+	}
+	if out := mustFolio(t, "check", "--data", dir); !strings.Contains(out, "Audit trail: intact") {
+		t.Errorf("check: %q", out)
 	}
 }

@@ -3,10 +3,7 @@
 package main
 
 import (
-	"context"
-	"io"
 	"io/fs"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -15,7 +12,6 @@ import (
 	"testing"
 	"time"
 
-	"folio/app"
 	"folio/app/demo"
 	"folio/db"
 )
@@ -31,33 +27,6 @@ func wantMode(t *testing.T, path string, want fs.FileMode) {
 	if got := info.Mode().Perm(); got != want {
 		t.Errorf("%s is %v, want %v", path, got, want)
 	}
-}
-
-// services finds a session's Auth and Admin services.
-func services(a *app.App, s *app.Session) (*app.Auth, *app.Admin, *app.Patients) {
-	var auth *app.Auth
-	var admin *app.Admin
-	var patients *app.Patients
-	for _, svc := range a.Services(s) {
-		switch v := svc.(type) {
-		case *app.Auth:
-			auth = v
-		case *app.Admin:
-			admin = v
-		case *app.Patients:
-			patients = v
-		}
-	}
-	return auth, admin, patients
-}
-
-func quietOpen(t *testing.T, dir string) *app.App {
-	t.Helper()
-	a, err := app.Open(context.Background(), dir, app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return a
 }
 
 // TestFilesAreTheOwnersOnly: the chart database, its WAL, the lock,
