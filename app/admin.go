@@ -521,6 +521,9 @@ func BackupDir(dataDir string) string { return filepath.Join(dataDir, "backups")
 func (a *App) BackupNow() (string, error) {
 	name := "folio-" + a.now().UTC().Format("20060102-150405.000") + ".db"
 	path := filepath.Join(BackupDir(a.dataDir), name)
+	if err := os.MkdirAll(BackupDir(a.dataDir), 0o700); err != nil {
+		return "", fmt.Errorf("make the backups folder: %w", err)
+	}
 	if err := a.db.BackupTo(a.ctx, path); err != nil {
 		return "", err
 	}

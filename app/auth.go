@@ -50,6 +50,9 @@ type AuthStatus struct {
 	User        *User  `json:"user"`
 	Locked      bool   `json:"locked"`
 	IdleMinutes int    `json:"idleMinutes"`
+	// Demo is set for a clinic `folio demo` made: invented patients and
+	// published passwords, which the sign-in screen warns of.
+	Demo bool `json:"demo"`
 }
 
 // Status tells whether Folio is set up, the clinic's name, and who (if
@@ -70,7 +73,11 @@ func (s *Auth) Status() (AuthStatus, error) {
 			return err
 		}
 		st.SetupNeeded = n == 0
-		st.ClinicName, _, err = tx.Setting(settingClinicName)
+		if st.ClinicName, _, err = tx.Setting(settingClinicName); err != nil {
+			return err
+		}
+		demo, _, err := tx.Setting(db.SettingDemoClinic)
+		st.Demo = demo != ""
 		if err != nil || signedIn.ID == "" {
 			return err
 		}

@@ -20,6 +20,8 @@ export interface AuthStatus {
   user: User | null;
   locked: boolean;
   idleMinutes: number;
+  /** A clinic `folio demo` made: invented patients, published passwords. */
+  demo: boolean;
 }
 
 export interface SetupRequest {
