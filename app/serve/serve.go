@@ -1,5 +1,6 @@
 // Package serve is Folio's HTTP face: the bundled UI and the same service
-// methods the desktop window binds, for a browser on this PC.
+// methods the desktop window binds, for a browser on this PC, or (NewLAN,
+// behind the lan package's TLS) for the clinic's other computers.
 //
 // A call is POST /api/{Service}/{Method} with the arguments as a JSON array;
 // the answer is the result as JSON, or an app.Error with a status code.
@@ -61,7 +62,10 @@ const (
 type Server struct {
 	app    *app.App
 	assets http.Handler
-	hosts  map[string]bool
+	// accepts says whether a request's Host header names this server.
+	accepts func(host string) bool
+	// lan: serving the clinic's network (over TLS), not only this PC.
+	lan bool
 	log    *slog.Logger
 	// workstation names this PC's browser in the audit trail.
 	workstation string
@@ -92,7 +96,7 @@ func CheckAddr(addr string) error {
 	}
 	ip := net.ParseIP(host)
 	if ip == nil || !ip.IsLoopback() {
-		return fmt.Errorf("folio serve only listens on this PC (127.0.0.1 or localhost), not on %q: serving the clinic's network is not supported yet", host)
+		return fmt.Errorf("folio serve only listens on this PC (127.0.0.1 or localhost), not on %q: to serve the clinic's other computers, use folio serve --lan (HTTPS)", host)
 	}
 	return nil
 }
@@ -105,9 +109,22 @@ func New(a *app.App, assets fs.FS, addr net.Addr) *Server {
 	for _, h := range []string{"127.0.0.1", "localhost", "[::1]"} {
 		hosts[h+":"+port] = true
 	}
+	return newServer(a, assets, func(host string) bool { return hosts[host] })
+}
+
+// NewLAN is New for the clinic's network (folio serve --lan, behind TLS):
+// a request is answered when accepts says its Host header names this host,
+// asked on every request since the host's addresses may change as it runs.
+func NewLAN(a *app.App, assets fs.FS, accepts func(host string) bool) *Server {
+	s := newServer(a, assets, accepts)
+	s.lan = true
+	return s
+}
+
+func newServer(a *app.App, assets fs.FS, accepts func(string) bool) *Server {
 	host, _ := os.Hostname()
 	return &Server{
-		app: a, assets: http.FileServerFS(assets), hosts: hosts, log: a.Logger(), workstation: host + " (browser)",
+		app: a, assets: http.FileServerFS(assets), accepts: accepts, log: a.Logger(), workstation: host + " (browser)",
 		sessions: map[string]*browserSession{},
 	}
 }
@@ -126,8 +143,12 @@ func (s *Server) Handler() http.Handler {
 
 func (s *Server) checkHost(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		if !s.hosts[r.Host] {
-			writeError(w, &app.Error{Kind: app.Forbidden, Message: "Folio answers only at its own address on this PC."})
+		if !s.accepts(r.Host) {
+			msg := "Folio answers only at its own address on this PC."
+			if s.lan {
+				msg = "Folio answers only at the host's own names and addresses."
+			}
+			writeError(w, &app.Error{Kind: app.Forbidden, Message: msg})
 			return
 		}
 		next.ServeHTTP(w, r)
