@@ -39,6 +39,9 @@ const usage = `Folio: the clinic's electronic medical record.
 Usage:
   folio [--data DIR]                      open the desktop window
   folio serve [--addr 127.0.0.1:8765]     serve the same UI to a browser on this PC
+  folio serve --lan [--addr :8443] [--allow-public] [--no-announce]
+                                          serve the clinic's other computers over HTTPS
+  folio ca [--export FILE]                the clinic's certificate: fingerprint, code, file
   folio setup --clinic NAME --username U --full-name NAME
                                           first run without the window (password on stdin)
   folio setup --reset-admin USER          an admin who cannot sign in: new password (stdin),
@@ -109,6 +112,8 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 		return runDesktop(ctx, args, stdout)
 	case "serve":
 		return runServe(ctx, args, stdout)
+	case "ca":
+		return runCA(ctx, args, stdout)
 	case "setup":
 		return runSetup(ctx, args, stdin, stdout)
 	case "demo":
@@ -239,10 +244,20 @@ func assets() fs.FS {
 }
 
 func runServe(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, dataFlag := newFlags("serve", "serve [--addr 127.0.0.1:PORT] [--data DIR]", stdout)
-	addr := fs.String("addr", "127.0.0.1:8765", "address to listen on: 127.0.0.1 or localhost, with a port (0 picks a free one)")
+	fs, dataFlag := newFlags("serve", "serve [--addr 127.0.0.1:PORT] [--data DIR]\n       folio serve --lan [--addr :8443] [--allow-public] [--no-announce] [--data DIR]", stdout)
+	addr := fs.String("addr", "", "address to listen on, with a port (0 picks a free one): 127.0.0.1 or localhost (default 127.0.0.1:8765);\nwith --lan an address of the clinic's network, or none for every interface (default :8443)")
+	lanFlags := addLANFlags(fs)
 	if err := parse(fs, args); err != nil {
 		return err
+	}
+	if err := lanFlags.check(); err != nil {
+		return err
+	}
+	if lanFlags.lan {
+		return serveLANUntilDone(ctx, resolveDataDir(*dataFlag), *addr, lanFlags, stdout)
+	}
+	if *addr == "" {
+		*addr = "127.0.0.1:8765"
 	}
 	return serveUntilDone(ctx, resolveDataDir(*dataFlag), *addr, stdout)
 }
