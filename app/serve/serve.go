@@ -66,7 +66,7 @@ type Server struct {
 	accepts func(host string) bool
 	// lan: serving the clinic's network (over TLS), not only this PC.
 	lan bool
-	log    *slog.Logger
+	log *slog.Logger
 	// workstation names this PC's browser in the audit trail.
 	workstation string
 
