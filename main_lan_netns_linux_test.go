@@ -67,6 +67,7 @@ func TestLANAcrossNamespaces(t *testing.T) {
 	}
 
 	dir := dataDir(t)
+	mustFolioIn(t, "a long enough password 1\n", "setup", "--data", dir, "--clinic", "LAN Clinic", "--username", "admin", "--full-name", "Ad Min")
 	host := helper(t, hostNS, "serve", "serve", "--lan", "--addr", ":8443", "--data", dir)
 	printed := waitFor(t, host, "Ctrl+C")
 	if !strings.Contains(printed, "https://10.200.7.1:8443/") {
@@ -174,6 +175,9 @@ func workstation(caFile, fp string) error {
 	var found []lan.Found
 	var err error
 	for try := 0; try < 5 && len(found) == 0; try++ {
+		if try > 0 {
+			time.Sleep(time.Second)
+		}
 		found, err = lan.Browse(context.Background(), 2*time.Second, nil)
 	}
 	if len(found) == 0 {

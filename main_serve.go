@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -13,6 +14,7 @@ import (
 	"slices"
 	"time"
 
+	"folio/app"
 	"folio/app/clinicca"
 	"folio/app/lan"
 	"folio/app/serve"
@@ -63,6 +65,9 @@ func serveLANUntilDone(ctx context.Context, dataDir, addr string, opts *lanFlags
 		return err
 	}
 	defer closeApp()
+	if err := needSetUp(a); err != nil {
+		return err
+	}
 	ca, err := clinicca.Open(tlsDir(dataDir), clinicca.Options{})
 	if err != nil {
 		return err
@@ -141,6 +146,27 @@ func serveLANUntilDone(ctx context.Context, dataDir, addr string, opts *lanFlags
 			}
 		}
 	}
+}
+
+// needSetUp refuses to put a clinic that has no admin yet on the network:
+// the first browser to reach it would make itself the admin.
+func needSetUp(a *app.App) error {
+	for _, svc := range a.Services(a.NewSession("folio serve --lan")) {
+		auth, ok := svc.(*app.Auth)
+		if !ok {
+			continue
+		}
+		st, err := auth.Status()
+		if err != nil {
+			return err
+		}
+		if st.SetupNeeded {
+			return errors.New("this clinic is not set up yet, and whoever reached it first over the network would become its admin. " +
+				"Set it up on this PC first (open Folio, or run 'folio setup'), then run folio serve --lan")
+		}
+		return nil
+	}
+	return errors.New("no sign-in service to check the clinic's setup")
 }
 
 func printLAN(stdout io.Writer, id *lan.Identity, ca *clinicca.Authority, dataDir string) {

@@ -81,6 +81,13 @@ func tlsClient(pool *x509.CertPool, maxVersion uint16) *http.Client {
 // the clinic's certificate installed would meet it.
 func TestServeLAN(t *testing.T) {
 	dir := dataDir(t)
+	// A clinic not yet set up is not put on the network: the first comer
+	// would make itself its admin.
+	if _, err := folio(t, "serve", "--lan", "--data", dir, "--addr", "127.0.0.1:0", "--no-announce"); err == nil ||
+		!strings.Contains(err.Error(), "not set up yet") {
+		t.Errorf("serve --lan on a new folder: %v", err)
+	}
+	mustFolioIn(t, "a long enough password 1\n", "setup", "--data", dir, "--clinic", "LAN Clinic", "--username", "admin", "--full-name", "Ad Min")
 	port, out := startLAN(t, "--data", dir, "--addr", "127.0.0.1:0", "--no-announce")
 	pool := caPool(t, dir)
 	printed := out.String()
@@ -101,10 +108,10 @@ func TestServeLAN(t *testing.T) {
 		t.Errorf("GET / over TLS: %s, TLS %x", resp.Status, resp.TLS.Version)
 	}
 
-	// The first run's setup signs in: the session cookie is Secure (and
-	// __Host-), so no browser sends it over plain HTTP.
-	setup := `[{"clinicName":"LAN Clinic","username":"admin","fullName":"Ad Min","password":"a long enough password 1"}]`
-	req, _ := http.NewRequest("POST", base+"/api/Auth/Setup", strings.NewReader(setup))
+	// The session cookie of a sign-in is Secure (and __Host-), so no
+	// browser sends it over plain HTTP.
+	login := `["admin","a long enough password 1"]`
+	req, _ := http.NewRequest("POST", base+"/api/Auth/Login", strings.NewReader(login))
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("Origin", base)
 	resp, err = tlsClient(pool, 0).Do(req)
@@ -115,7 +122,7 @@ func TestServeLAN(t *testing.T) {
 	resp.Body.Close()
 	cookies := resp.Cookies()
 	if resp.StatusCode != http.StatusOK || len(cookies) != 1 || !cookies[0].Secure || !cookies[0].HttpOnly {
-		t.Errorf("setup over TLS: %s %s, cookies %+v", resp.Status, body, cookies)
+		t.Errorf("sign-in over TLS: %s %s, cookies %+v", resp.Status, body, cookies)
 	}
 
 	// Refused: an old TLS, a foreign Host (DNS rebinding), plain HTTP.

@@ -169,14 +169,20 @@ func Browse(ctx context.Context, wait time.Duration, iface *net.Interface) ([]Fo
 	}
 	entries := make(chan *mdns.ServiceEntry, 64)
 	var wg sync.WaitGroup
-	errs := make([]error, len(ifaces))
+	// IPv4 and IPv6 are asked apart: an interface whose IPv6 is not ready
+	// (just plugged in) fails its IPv6 query, which must not cost the IPv4
+	// answers.
+	errs := make([]error, 2*len(ifaces))
 	for i, ifc := range ifaces {
-		wg.Go(func() {
-			params := mdns.DefaultParams(ServiceType)
-			params.Entries, params.Timeout, params.Interface = entries, wait, ifc
-			params.Logger = log.New(io.Discard, "", 0)
-			errs[i] = mdns.QueryContext(ctx, params)
-		})
+		for v6 := range 2 {
+			wg.Go(func() {
+				params := mdns.DefaultParams(ServiceType)
+				params.Entries, params.Timeout, params.Interface = entries, wait, ifc
+				params.DisableIPv4, params.DisableIPv6 = v6 == 1, v6 == 0
+				params.Logger = log.New(io.Discard, "", 0)
+				errs[2*i+v6] = mdns.QueryContext(ctx, params)
+			})
+		}
 	}
 	go func() { wg.Wait(); close(entries) }()
 	byName := map[string]*Found{}
