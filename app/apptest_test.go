@@ -90,36 +90,50 @@ type testApp struct {
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // template is the chart file of a clinic set up with its three users, made
-// once per test binary and copied into each test's data folder.
-var template struct {
+// once per test binary and copied into each test's data folder, with the
+// clinic's key file. A test that needs clinics apart from each other (one
+// sending a record to another) takes the others' copies from templates of
+// their own, made alike but with keys of their own.
+type chartTemplate struct {
 	once  sync.Once
 	bytes []byte
+	key   []byte // the clinic's key file, made with its first audit entry
 	err   error
 }
 
+var templates [3]chartTemplate
+
 func templateFile(t testing.TB) []byte {
 	t.Helper()
-	template.once.Do(func() { template.bytes, template.err = makeTemplate() })
-	if template.err != nil {
-		t.Fatal(template.err)
-	}
-	return template.bytes
+	chart, _ := templateOf(t, 0)
+	return chart
 }
 
-func makeTemplate() ([]byte, error) {
+// templateOf is the chart and key file of template clinic n.
+func templateOf(t testing.TB, n int) (chart, key []byte) {
+	t.Helper()
+	tp := &templates[n]
+	tp.once.Do(func() { tp.bytes, tp.key, tp.err = makeTemplate() })
+	if tp.err != nil {
+		t.Fatal(tp.err)
+	}
+	return tp.bytes, tp.key
+}
+
+func makeTemplate() (chart, key []byte, err error) {
 	dir, err := os.MkdirTemp("", "folio-apptest-")
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	defer os.RemoveAll(dir)
 	a, err := app.Open(context.Background(), dir, app.Options{Logger: quietLog, Now: newClock(testStart).Now})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := a.SetupClinic(app.SetupRequest{ClinicName: clinicName, Username: adminUsername,
 		FullName: "Alex Admin", Password: adminPassword}, "setup-pc"); err != nil {
 		a.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	for _, u := range []app.NewUser{
 		{Username: clinicianUsername, FullName: "Dr. Jordan Lee", Role: app.RoleClinician, Password: clinicianPassword},
@@ -127,14 +141,19 @@ func makeTemplate() ([]byte, error) {
 	} {
 		if _, err := a.AddUserAs(adminUsername, u); err != nil {
 			a.Close()
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	// Closing folds the WAL into the file, so the file alone is the clinic.
+	// Closing folds the WAL into the file, so the file and the key file
+	// beside it are the clinic.
 	if err := a.Close(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return os.ReadFile(filepath.Join(dir, db.FileName))
+	if chart, err = os.ReadFile(filepath.Join(dir, db.FileName)); err != nil {
+		return nil, nil, err
+	}
+	key, err = os.ReadFile(filepath.Join(dir, db.KeyFileName))
+	return chart, key, err
 }
 
 // newTestApp opens a copy of the template clinic with the clock at
@@ -147,8 +166,19 @@ func newTestApp(t testing.TB) *testApp {
 // newTestAppAt is newTestApp with the clock starting at start.
 func newTestAppAt(t testing.TB, start time.Time) *testApp {
 	t.Helper()
+	return newClinicAt(t, start, 0)
+}
+
+// newClinicAt is newTestAppAt on template clinic n (0 to 2): clinics of
+// different n have keys of their own, as two real clinics do.
+func newClinicAt(t testing.TB, start time.Time, n int) *testApp {
+	t.Helper()
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, db.FileName), templateFile(t), 0o600); err != nil {
+	chart, key := templateOf(t, n)
+	if err := os.WriteFile(filepath.Join(dir, db.FileName), chart, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, db.KeyFileName), key, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	ta := openTestApp(t, dir, newClock(start))

@@ -175,11 +175,11 @@ func TestRoundTripKeepsWhatArrived(t *testing.T) {
 			patientA := roundTripImport(t, a, filepath.Base(path), b64(data))
 			fileA, bundleA := roundTripSend(t, a, patientA)
 
-			b := newTestAppAt(t, at.Add(24*time.Hour))
+			b := newClinicAt(t, at.Add(24*time.Hour), 1) // another clinic, with a key of its own
 			patientB := roundTripImport(t, b, fileA.FileName, fileA.Data)
 			fileB, bundleB := roundTripSend(t, b, patientB)
 
-			c := newTestAppAt(t, at.Add(48*time.Hour))
+			c := newClinicAt(t, at.Add(48*time.Hour), 2)
 			patientC := roundTripImport(t, c, fileB.FileName, fileB.Data)
 			fileC, bundleC := roundTripSend(t, c, patientC)
 
