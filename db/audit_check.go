@@ -486,6 +486,13 @@ func (t *Tx) AcceptDamagedAudit(e AuditEntry) error {
 	if err := t.ensureKey(e.At); err != nil {
 		return err
 	}
+	var version int
+	if err := t.queryRow("PRAGMA user_version").Scan(&version); err != nil {
+		return fmt.Errorf("read schema version: %w", err)
+	}
+	if err := t.repairSchema(version); err != nil {
+		return err
+	}
 	if _, err := t.capturedRows(); err != nil { // the baseline covers them
 		return err
 	}

@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"sort"
+	"strings"
 )
 
 // The schema itself guards the record: triggers refuse to delete a
@@ -100,4 +101,42 @@ func sortedKeys[V any](m map[string]V) []string {
 	}
 	sort.Strings(keys)
 	return keys
+}
+
+// repairSchema puts Folio's triggers and indexes back as its migrations
+// make them, and drops the triggers that are not Folio's: after an admin
+// accepted a damaged trail, the record is guarded again from there on. A
+// missing or changed table cannot be repaired; the check goes on saying so.
+func (t *Tx) repairSchema(version int) error {
+	want, err := referenceSchema(t.ctx, version)
+	if err != nil {
+		return err
+	}
+	have, err := t.schemaObjects()
+	if err != nil {
+		return err
+	}
+	var ddl []string
+	for _, id := range sortedKeys(have) {
+		h := have[id]
+		if w, ok := want[id]; h.kind == "trigger" && (!ok || w.sql != h.sql) {
+			ddl = append(ddl, "DROP TRIGGER "+quoteIdent(h.name)+";")
+		}
+		if w, ok := want[id]; h.kind == "index" && ok && w.sql != h.sql {
+			ddl = append(ddl, "DROP INDEX "+quoteIdent(h.name)+";")
+		}
+	}
+	for _, id := range sortedKeys(want) {
+		w := want[id]
+		if h, ok := have[id]; (w.kind == "trigger" || w.kind == "index") && w.sql != "" && (!ok || h.sql != w.sql) {
+			ddl = append(ddl, w.sql+";")
+		}
+	}
+	if len(ddl) == 0 {
+		return nil
+	}
+	if _, err := t.tx.ExecContext(t.ctx, strings.Join(ddl, "\n")); err != nil {
+		return fmt.Errorf("put Folio's triggers back: %w", err)
+	}
+	return nil
 }
