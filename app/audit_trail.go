@@ -97,6 +97,10 @@ func (a *App) afterWrite() {
 func (a *App) stopCheckpoints() {
 	cp := &a.checkpoints
 	cp.mu.Lock()
+	if cp.closed {
+		cp.mu.Unlock()
+		return
+	}
 	cp.closed = true
 	if cp.timer != nil {
 		cp.timer.Stop()

@@ -5,12 +5,16 @@ import (
 	"crypto/hmac"
 	"crypto/sha256"
 	"database/sql"
+	"database/sql/driver"
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"hash"
 	"strconv"
 	"strings"
 	"time"
+
+	"modernc.org/sqlite"
 )
 
 // AuditEntry is one line of the audit trail.
@@ -43,20 +47,47 @@ type AuditEntry struct {
 // entry breaks the chain from there on. An entry that wrote no rows hashes
 // as entries did before schema 19, so those keep their hashes.
 func (e AuditEntry) computeHash() string {
+	return entryHash(strconv.FormatInt(e.Seq, 10), formatTime(e.At), e.UserID, e.Username, e.Action,
+		e.PatientID, e.Record, e.Workstation, e.Detail, e.PrevHash, e.RowsHash)
+}
+
+// entryHash hashes an entry's fields as stored (the time as text), its
+// rows digest last, left out when empty.
+func entryHash(fields ...string) string {
+	if fields[len(fields)-1] == "" {
+		fields = fields[:len(fields)-1]
+	}
 	h := sha256.New()
-	fields := []string{
-		strconv.FormatInt(e.Seq, 10), formatTime(e.At), e.UserID, e.Username, e.Action,
-		e.PatientID, e.Record, e.Workstation, e.Detail, e.PrevHash,
-	}
-	if e.RowsHash != "" {
-		fields = append(fields, e.RowsHash)
-	}
+	var buf []byte
 	for _, field := range fields {
-		h.Write([]byte(strconv.Itoa(len(field))))
-		h.Write([]byte{':'})
-		h.Write([]byte(field))
+		buf = strconv.AppendInt(buf[:0], int64(len(field)), 10)
+		buf = append(buf, ':')
+		buf = append(buf, field...)
+		h.Write(buf)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// folio_entry_hash is entryHash inside SQLite, for walking the chain
+// without reading every field of every entry into Go.
+func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("folio_entry_hash", 11, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		fields := make([]string, len(args))
+		for i, a := range args {
+			switch v := a.(type) {
+			case string:
+				fields[i] = v
+			case int64:
+				fields[i] = strconv.FormatInt(v, 10)
+			case []byte:
+				fields[i] = string(v)
+			case nil:
+			default:
+				fields[i] = fmt.Sprint(v)
+			}
+		}
+		return entryHash(fields...), nil
+	})
 }
 
 // seal is the entry's seal under key.
@@ -405,10 +436,12 @@ func (w *chainWalk) fail(seq int64, problem string) {
 func (t *Tx) walkChain(from int64, sealKey []byte, want map[int64]bool) (*chainWalk, error) {
 	w := &chainWalk{hashAt: map[int64]string{}}
 	sealed := t.sealedSchema()
-	q := `SELECT seq, at, user_id, username, action, patient_id, record, workstation, detail, prev_hash, hash, '', ''
+	q := `SELECT seq, at, prev_hash, hash, '', '',
+		folio_entry_hash(seq, at, user_id, username, action, patient_id, record, workstation, detail, prev_hash, '')
 		FROM audit WHERE seq >= ? ORDER BY seq`
 	if sealed {
-		q = `SELECT seq, at, user_id, username, action, patient_id, record, workstation, detail, prev_hash, hash, rows_hash, seal
+		q = `SELECT seq, at, prev_hash, hash, rows_hash, seal,
+		folio_entry_hash(seq, at, user_id, username, action, patient_id, record, workstation, detail, prev_hash, rows_hash)
 		FROM audit WHERE seq >= ? ORDER BY seq`
 	}
 	rows, err := t.query(q, from)
@@ -427,27 +460,28 @@ func (t *Tx) walkChain(from int64, sealKey []byte, want map[int64]bool) (*chainW
 		}
 		defer digests.close()
 	}
+	var mac hash.Hash
+	if sealKey != nil {
+		mac = hmac.New(sha256.New, sealKey)
+	}
 	prevSeq, prevHash := from-1, ""
+	var e AuditEntry
+	var at, computed string
 	for rows.Next() {
-		var e AuditEntry
-		var at string
-		if err := rows.Scan(&e.Seq, &at, &e.UserID, &e.Username, &e.Action, &e.PatientID, &e.Record,
-			&e.Workstation, &e.Detail, &e.PrevHash, &e.Hash, &e.RowsHash, &e.Seal); err != nil {
+		if err := rows.Scan(&e.Seq, &at, &e.PrevHash, &e.Hash, &e.RowsHash, &e.Seal, &computed); err != nil {
 			return w, fmt.Errorf("read audit: %w", err)
 		}
-		first := e.Seq == from && from > 1
-		if first {
+		if e.Seq == from && from > 1 {
 			prevHash = e.PrevHash // the checkpoint vouches for what comes before
 		}
-		e.At, err = time.Parse(timeLayout, at)
 		switch {
-		case err != nil:
+		case !validTime(at):
 			w.fail(e.Seq, fmt.Sprintf("entry %d has a malformed time %q", e.Seq, at))
 		case e.Seq != prevSeq+1:
 			w.fail(prevSeq+1, fmt.Sprintf("entries %d to %d are missing", prevSeq+1, e.Seq-1))
 		case e.PrevHash != prevHash:
 			w.fail(e.Seq, fmt.Sprintf("entry %d does not follow entry %d (removed, reordered or changed)", e.Seq, prevSeq))
-		case e.computeHash() != e.Hash:
+		case computed != e.Hash:
 			w.fail(e.Seq, fmt.Sprintf("entry %d was changed after it was written", e.Seq))
 		}
 		if w.problem == "" && digests != nil {
@@ -460,7 +494,7 @@ func (t *Tx) walkChain(from int64, sealKey []byte, want map[int64]bool) (*chainW
 			}
 		}
 		if w.problem == "" {
-			w.checkSeal(e, sealKey)
+			w.checkSeal(e, mac)
 		}
 		if w.problem != "" {
 			return w, nil
@@ -485,7 +519,13 @@ func (t *Tx) walkChain(from int64, sealKey []byte, want map[int64]bool) (*chainW
 	return w, nil
 }
 
-func (w *chainWalk) checkSeal(e AuditEntry, key []byte) {
+// validTime tells whether s is a time as Folio stores it.
+func validTime(s string) bool {
+	t, err := time.Parse(timeLayout, s)
+	return err == nil && formatTime(t) == s
+}
+
+func (w *chainWalk) checkSeal(e AuditEntry, mac hash.Hash) {
 	if e.Seal == "" {
 		if w.sealedFrom > 0 {
 			w.fail(e.Seq, fmt.Sprintf("entry %d carries no seal, though the entries before it do: it was added or rewritten outside Folio", e.Seq))
@@ -495,11 +535,14 @@ func (w *chainWalk) checkSeal(e AuditEntry, key []byte) {
 	if w.sealedFrom == 0 {
 		w.sealedFrom = e.Seq
 	}
-	if key == nil {
+	if mac == nil {
 		w.unchecked++
 		return
 	}
-	if !hmac.Equal([]byte(seal(key, e.Hash)), []byte(e.Seal)) {
+	mac.Reset()
+	mac.Write([]byte(e.Hash))
+	got, err := hex.DecodeString(e.Seal)
+	if err != nil || !hmac.Equal(mac.Sum(nil), got) {
 		w.fail(e.Seq, fmt.Sprintf("entry %d was not written by Folio: its seal does not match the clinic's key (added or rewritten outside Folio)", e.Seq))
 	}
 }

@@ -56,6 +56,8 @@ type CheckOptions struct {
 	BackupName string
 	// Problems found reading them.
 	Problems []string
+	// rowsApart: the caller checks the rows itself, beside.
+	rowsApart bool
 }
 
 // CheckAudit checks the open database's audit trail with its key and the
@@ -75,11 +77,35 @@ func (d *DB) CheckAudit(ctx context.Context) (AuditReport, error) {
 		return AuditReport{}, err
 	}
 	opts.Checkpoints, opts.Problems = cps, problems
+	// The rows are checked beside the chain, on a second connection: each
+	// reads its own snapshot, and a clinic's PC has two cores at least.
+	opts.rowsApart = true
+	var rows AuditReport
+	rowsDone := make(chan error, 1)
+	go func() {
+		rowsDone <- d.View(ctx, func(tx *Tx) error {
+			if !tx.sealedSchema() {
+				return nil
+			}
+			accepted, err := tx.acceptedFrom()
+			if err != nil {
+				return err
+			}
+			return tx.checkRows(&rows, accepted)
+		})
+	}()
 	var r AuditReport
 	err = d.View(ctx, func(tx *Tx) (err error) {
 		r, err = tx.checkAudit(opts)
 		return err
 	})
+	if rowsErr := <-rowsDone; err == nil {
+		err = rowsErr
+	}
+	r.Rows = rows.Rows
+	for _, p := range rows.Problems {
+		r.add(0, p)
+	}
 	if k.missing {
 		r.add(0, fmt.Sprintf("the clinic's key file %s is missing: the seals of the audit trail cannot be checked, and Folio cannot sign. Put it back from beside a backup (<backup>.key)", d.keyPath()))
 	}
@@ -271,7 +297,7 @@ func (t *Tx) checkAudit(opts CheckOptions) (AuditReport, error) {
 		r.add(0, "no checkpoint of the audit trail was found, though Folio signs one at every start, close and backup")
 	}
 
-	if sealed {
+	if sealed && !opts.rowsApart {
 		if err := t.checkRows(&r, accepted); err != nil {
 			return r, err
 		}
@@ -312,18 +338,23 @@ func (t *Tx) checkRows(r *AuditReport, accepted int64) error {
 		if err != nil {
 			return err
 		}
-		err = t.scanCovered(ct, func(key string, v rowVersion, vals []any) error {
+		err = t.scanCovered(ct, func(key string, v rowVersion) error {
 			r.Rows++
 			last, ok := latest[key]
 			delete(latest, key)
 			switch {
 			case !ok:
-				r.add(0, fmt.Sprintf("%s: a record that Folio never wrote; it was added outside Folio", t.recordName(ct, key, vals)))
+				r.add(0, fmt.Sprintf("%s: a record that Folio never wrote; it was added outside Folio", t.recordName(ct, key, true)))
 			case len(last.hash) == 0:
-				r.add(0, fmt.Sprintf("%s: Folio deleted this record (entry %d), but it is there again: it was put back outside Folio", t.recordName(ct, key, vals), last.seq))
+				r.add(0, fmt.Sprintf("%s: Folio deleted this record (entry %d), but it is there again: it was put back outside Folio", t.recordName(ct, key, true), last.seq))
 			case !bytes.Equal(last.hash, v.hash):
+				var was []byte
+				if err := t.queryRow(`SELECT fields FROM audit_rows WHERE seq = ? AND tbl = ? AND row_key = ?`,
+					last.seq, ct.name, key).Scan(&was); err != nil {
+					return fmt.Errorf("read the audit's rows: %w", err)
+				}
 				r.add(0, fmt.Sprintf("%s: %s changed outside Folio since its last audited write (entry %d)",
-					t.recordName(ct, key, vals), changedFields(ct.cols, last.fields, v.fields), last.seq))
+					t.recordName(ct, key, true), changedFields(ct.cols, was, v.fields), last.seq))
 			}
 			return nil
 		})
@@ -333,7 +364,7 @@ func (t *Tx) checkRows(r *AuditReport, accepted int64) error {
 		keys := sortedKeys(latest)
 		for _, key := range keys {
 			if last := latest[key]; len(last.hash) > 0 && last.seq >= accepted {
-				r.add(0, fmt.Sprintf("%s: removed outside Folio (its last audited write is entry %d)", t.recordName(ct, key, nil), last.seq))
+				r.add(0, fmt.Sprintf("%s: removed outside Folio (its last audited write is entry %d)", t.recordName(ct, key, false), last.seq))
 			}
 		}
 	}
@@ -342,7 +373,7 @@ func (t *Tx) checkRows(r *AuditReport, accepted int64) error {
 
 // latestWrites maps each row key of a table to its last audited write.
 func (t *Tx) latestWrites(table string) (map[string]lastWrite, error) {
-	rows, err := t.query(`SELECT row_key, seq, hash, fields FROM audit_rows WHERE tbl = ? ORDER BY row_key, seq`, table)
+	rows, err := t.query(`SELECT row_key, seq, hash FROM audit_rows INDEXED BY audit_rows_latest WHERE tbl = ? ORDER BY row_key, seq`, table)
 	if err != nil {
 		return nil, fmt.Errorf("read the audit's rows: %w", err)
 	}
@@ -351,7 +382,7 @@ func (t *Tx) latestWrites(table string) (map[string]lastWrite, error) {
 	for rows.Next() {
 		var key string
 		var w lastWrite
-		if err := rows.Scan(&key, &w.seq, &w.hash, &w.fields); err != nil {
+		if err := rows.Scan(&key, &w.seq, &w.hash); err != nil {
 			return nil, fmt.Errorf("read the audit's rows: %w", err)
 		}
 		out[key] = w
@@ -395,7 +426,7 @@ func (t *Tx) checkFound(r *AuditReport, covered []*coveredTable, accepted int64)
 		default:
 			what = changedFields(ct.cols, before, f.fields)
 		}
-		r.add(0, fmt.Sprintf("%s: %s had been changed outside Folio when entry %d wrote it again", t.recordName(ct, f.key, nil), what, f.seq))
+		r.add(0, fmt.Sprintf("%s: %s had been changed outside Folio when entry %d wrote it again", t.recordName(ct, f.key, true), what, f.seq))
 	}
 	return nil
 }
@@ -423,9 +454,17 @@ func changedFields(cols []string, was, is []byte) string {
 // recordName names a covered row for people: its table and key, its label
 // (a patient's MRN, a user's name) and, for a row of a patient's chart,
 // the patient's MRN.
-func (t *Tx) recordName(ct *coveredTable, key string, vals []any) string {
+func (t *Tx) recordName(ct *coveredTable, key string, present bool) string {
 	name := fmt.Sprintf("table %s, record %s", ct.name, key)
-	if vals == nil {
+	if !present {
+		return name
+	}
+	vals := make([]any, len(ct.cols))
+	ptrs := make([]any, len(vals))
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	if err := t.tx.QueryRowContext(t.ctx, ct.rowSQL(), key).Scan(ptrs...); err != nil {
 		return name
 	}
 	for i, c := range ct.cols {
@@ -503,7 +542,7 @@ func (t *Tx) AcceptDamagedAudit(e AuditEntry) error {
 	}
 	seq := head + 1
 	for _, ct := range t.d.covered {
-		err := t.scanCovered(ct, func(key string, v rowVersion, _ []any) error {
+		err := t.scanCovered(ct, func(key string, v rowVersion) error {
 			return t.insertRow(seq, rowRecord{table: ct.name, key: key, rowVersion: v})
 		})
 		if err != nil {

@@ -3,6 +3,7 @@ package db
 import (
 	"bytes"
 	"crypto/sha256"
+	"database/sql"
 	"database/sql/driver"
 	"encoding/binary"
 	"encoding/hex"
@@ -185,23 +186,36 @@ func (ct *coveredTable) when(ref string) string {
 	return " WHERE NOT (" + fmt.Sprintf(ct.skip, ref) + ")"
 }
 
-// readSQL reads one row by its key columns.
+// hashExpr is the SQL of a row's version (see hashRow), computed by
+// folio_row_hash inside SQLite: reading each column into Go costs far more
+// than hashing it where it lies.
+func (ct *coveredTable) hashExpr(ref string) string {
+	return fmt.Sprintf("folio_row_hash('%s', %s)", strings.Join(ct.cols, ","), ct.colList(ref))
+}
+
+// readSQL reads one row's version by its key columns.
 func (ct *coveredTable) readSQL() string {
 	conds := make([]string, len(ct.pk))
 	for i, c := range ct.pk {
 		conds[i] = quoteIdent(c) + " = ?"
 	}
-	return fmt.Sprintf("SELECT %s FROM main.%s WHERE %s", ct.colList(quoteIdent(ct.name)), quoteIdent(ct.name), strings.Join(conds, " AND "))
+	return fmt.Sprintf("SELECT %s FROM main.%s WHERE %s", ct.hashExpr(quoteIdent(ct.name)), quoteIdent(ct.name), strings.Join(conds, " AND "))
 }
 
-// scanSQL reads every covered row: its key, then its columns.
+// scanSQL reads every covered row: its key and its version.
 func (ct *coveredTable) scanSQL() string {
 	ref := quoteIdent(ct.name)
-	q := fmt.Sprintf("SELECT %s, %s FROM main.%s", ct.keyExpr(ref), ct.colList(ref), ref)
+	q := fmt.Sprintf("SELECT %s, %s FROM main.%s", ct.keyExpr(ref), ct.hashExpr(ref), ref)
 	if ct.skip != "" {
 		q += " WHERE NOT (" + fmt.Sprintf(ct.skip, ref) + ")"
 	}
 	return q
+}
+
+// rowSQL reads one row's columns by its key, to name it for people.
+func (ct *coveredTable) rowSQL() string {
+	ref := quoteIdent(ct.name)
+	return fmt.Sprintf("SELECT %s FROM main.%s WHERE %s = ?", ct.colList(ref), ref, ct.keyExpr(ref))
 }
 
 // triggerSQL is the TEMP triggers that catch the table's writes for the
@@ -271,6 +285,32 @@ func hashRow(cols []string, vals []any) rowVersion {
 	return rowVersion{hash: h.Sum(nil), fields: fields}
 }
 
+// packVersion is a version as folio_row_hash returns it: the hash, then the
+// fields' checksums.
+func packVersion(v rowVersion) []byte { return append(append([]byte{}, v.hash...), v.fields...) }
+
+// unpackVersion copies a version out of packVersion's form.
+func unpackVersion(b []byte) rowVersion {
+	if len(b) < sha256.Size {
+		return rowVersion{}
+	}
+	return rowVersion{hash: bytes.Clone(b[:sha256.Size]), fields: bytes.Clone(b[sha256.Size:])}
+}
+
+// headerCols splits folio_row_hash's first argument, the column names,
+// remembering each split: a check calls it with a handful of headers, a
+// hundred thousand times each.
+func headerCols(header string) []string {
+	if cols, ok := headers.Load(header); ok {
+		return cols.([]string)
+	}
+	cols := strings.Split(header, ",")
+	headers.Store(header, cols)
+	return cols
+}
+
+var headers sync.Map // string → []string; only the covered tables' column lists
+
 func boolByte(b bool) byte {
 	if b {
 		return 1
@@ -306,13 +346,22 @@ type rowsDigest struct {
 func newRowsDigest() *rowsDigest { return &rowsDigest{h: sha256.New()} }
 
 func (d *rowsDigest) add(r rowRecord) {
-	var buf []byte
-	for _, part := range [][]byte{[]byte(r.table), []byte(r.key), r.hash, r.fields, r.found.hash, r.found.fields} {
-		buf = binary.AppendUvarint(buf, uint64(len(part)))
-		buf = append(buf, part...)
-	}
-	d.h.Write(buf)
+	d.addPart(rowPart(nil, []byte(r.table), []byte(r.key), r.hash, r.fields, r.found.hash, r.found.fields))
+}
+
+func (d *rowsDigest) addPart(part []byte) {
+	d.h.Write(part)
 	d.n++
+}
+
+// rowPart is what one recorded row adds to its entry's digest: each field
+// with its length.
+func rowPart(buf []byte, fields ...[]byte) []byte {
+	for _, f := range fields {
+		buf = binary.AppendUvarint(buf, uint64(len(f)))
+		buf = append(buf, f...)
+	}
+	return buf
 }
 
 func (d *rowsDigest) sum() string {
@@ -353,42 +402,35 @@ func nonNil(b []byte) []byte {
 }
 
 // rowsDigester reads audit_rows in entry order beside a walk of the chain.
+// SQLite makes each row's part of the digest (folio_row_part): reading the
+// fields one by one into Go would cost the check most of its time.
 type rowsDigester struct {
-	rows    interface{ Close() error }
-	next    func() (int64, rowRecord, bool, error)
-	peeked  bool
-	peekSeq int64
-	peekRow rowRecord
+	rows     *sql.Rows
+	peeked   bool
+	peekSeq  int64
+	peekPart []byte
 }
 
 func (t *Tx) newRowsDigester(from int64) (*rowsDigester, error) {
-	rows, err := t.query(`SELECT seq, tbl, row_key, hash, fields, found_hash, found_fields FROM audit_rows
+	rows, err := t.query(`SELECT seq, folio_row_part(tbl, row_key, hash, fields, found_hash, found_fields) FROM audit_rows
 		WHERE seq >= ? ORDER BY seq, tbl, row_key`, from)
 	if err != nil {
 		return nil, fmt.Errorf("read audit rows: %w", err)
 	}
-	d := &rowsDigester{rows: rows}
-	d.next = func() (int64, rowRecord, bool, error) {
-		if !rows.Next() {
-			return 0, rowRecord{}, false, rows.Err()
-		}
-		var seq int64
-		var r rowRecord
-		err := rows.Scan(&seq, &r.table, &r.key, &r.hash, &r.fields, &r.found.hash, &r.found.fields)
-		return seq, r, true, err
-	}
-	return d, nil
+	return &rowsDigester{rows: rows}, nil
 }
 
 func (d *rowsDigester) peek() (bool, error) {
 	if d.peeked {
 		return true, nil
 	}
-	seq, r, ok, err := d.next()
-	if err != nil || !ok {
+	if !d.rows.Next() {
+		return false, d.rows.Err()
+	}
+	if err := d.rows.Scan(&d.peekSeq, &d.peekPart); err != nil {
 		return false, err
 	}
-	d.peeked, d.peekSeq, d.peekRow = true, seq, r
+	d.peeked = true
 	return true, nil
 }
 
@@ -408,7 +450,7 @@ func (d *rowsDigester) digestOf(seq int64) (string, error) {
 			return dg.sum(), nil
 		}
 		if d.peekSeq == seq || (seq == 1 && d.peekSeq == 0) {
-			dg.add(d.peekRow)
+			dg.addPart(d.peekPart)
 		}
 		d.peeked = false
 	}
@@ -436,6 +478,7 @@ func (d *rowsDigester) close() { d.rows.Close() }
 // triggers report them.
 type capture struct {
 	mu     sync.Mutex
+	gen    uint64 // the transaction catching, so that one ending late does not end the next
 	active bool
 	tables map[string]*coveredTable
 	order  []capturedRow
@@ -451,16 +494,21 @@ type capturedRow struct {
 
 func rowID(table, key string) string { return table + "\x00" + key }
 
-func (c *capture) begin() {
+func (c *capture) begin() uint64 {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	c.gen++
 	c.active = true
 	c.order, c.seen, c.found = nil, map[string]bool{}, map[string]rowVersion{}
+	return c.gen
 }
 
-func (c *capture) end() {
+func (c *capture) end(gen uint64) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
+	if gen != c.gen {
+		return // the next transaction has begun
+	}
 	c.active = false
 	c.order, c.seen, c.found = nil, nil, nil
 }
@@ -515,6 +563,33 @@ var (
 )
 
 func init() {
+	sqlite.MustRegisterDeterministicScalarFunction("folio_row_hash", -1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		if len(args) < 1 {
+			return nil, fmt.Errorf("folio_row_hash: no columns")
+		}
+		header, _ := args[0].(string)
+		cols := headerCols(header)
+		if len(cols) != len(args)-1 {
+			return nil, fmt.Errorf("folio_row_hash: %d columns named, %d given", len(cols), len(args)-1)
+		}
+		vals := make([]any, len(cols))
+		for i, v := range args[1:] {
+			vals[i] = v
+		}
+		return packVersion(hashRow(cols, vals)), nil
+	})
+	sqlite.MustRegisterDeterministicScalarFunction("folio_row_part", 6, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
+		fields := make([][]byte, len(args))
+		for i, a := range args {
+			switch v := a.(type) {
+			case []byte:
+				fields[i] = v
+			case string:
+				fields[i] = []byte(v)
+			}
+		}
+		return rowPart(nil, fields...), nil
+	})
 	sqlite.MustRegisterScalarFunction("folio_written", -1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
 		if c, table, key, ok := captureArgs(args); ok {
 			c.written(table, key, copyValues(args[3:]))
@@ -609,19 +684,15 @@ func (t *Tx) capturedRows() ([]rowRecord, error) {
 }
 
 func (t *Tx) readCovered(ct *coveredTable, pk []any) (rowVersion, bool, error) {
-	vals := make([]any, len(ct.cols))
-	ptrs := make([]any, len(vals))
-	for i := range vals {
-		ptrs[i] = &vals[i]
-	}
-	err := t.queryRow(ct.readSQL(), pk...).Scan(ptrs...)
+	var packed []byte
+	err := t.queryRow(ct.readSQL(), pk...).Scan(&packed)
 	if isNoRows(err) {
 		return rowVersion{}, false, nil
 	}
 	if err != nil {
 		return rowVersion{}, false, fmt.Errorf("read %s for the audit: %w", ct.name, err)
 	}
-	return hashRow(ct.cols, vals), true, nil
+	return unpackVersion(packed), true, nil
 }
 
 // lastRecorded is the version of a row its last audited write recorded.
@@ -675,7 +746,7 @@ func (t *Tx) baseline(tables []*coveredTable, detail string) error {
 	}
 	n := 0
 	for _, ct := range tables {
-		err := t.scanCovered(ct, func(key string, v rowVersion, _ []any) error {
+		err := t.scanCovered(ct, func(key string, v rowVersion) error {
 			n++
 			return t.insertRow(seq, rowRecord{table: ct.name, key: key, rowVersion: v})
 		})
@@ -699,26 +770,21 @@ func (t *Tx) baseline(tables []*coveredTable, detail string) error {
 	return t.appendEntryDigest(e, digest)
 }
 
-// scanCovered calls fn with every covered row of ct: its key, its version
-// and its values.
-func (t *Tx) scanCovered(ct *coveredTable, fn func(key string, v rowVersion, vals []any) error) error {
+// scanCovered calls fn with every covered row of ct: its key and its
+// version.
+func (t *Tx) scanCovered(ct *coveredTable, fn func(key string, v rowVersion) error) error {
 	rows, err := t.tx.QueryContext(t.ctx, ct.scanSQL())
 	if err != nil {
 		return fmt.Errorf("read %s for the audit: %w", ct.name, err)
 	}
 	defer rows.Close()
-	vals := make([]any, len(ct.cols))
-	ptrs := make([]any, len(vals)+1)
 	var key string
-	ptrs[0] = &key
-	for i := range vals {
-		ptrs[i+1] = &vals[i]
-	}
+	var packed sql.RawBytes
 	for rows.Next() {
-		if err := rows.Scan(ptrs...); err != nil {
+		if err := rows.Scan(&key, &packed); err != nil {
 			return fmt.Errorf("read %s for the audit: %w", ct.name, err)
 		}
-		if err := fn(key, hashRow(ct.cols, vals), vals); err != nil {
+		if err := fn(key, unpackVersion(packed)); err != nil {
 			return err
 		}
 	}

@@ -72,6 +72,9 @@ type DB struct {
 	captureID      int64
 	carryMu        sync.Mutex
 	carried        []rowRecord // rows written in transactions with no entry, for the next (audit.go)
+	// publishMu is held by a write transaction from just before it commits
+	// until it has published its state above; the next waits for it.
+	publishMu sync.Mutex
 }
 
 // stmtCache keeps the statements of a pool prepared across transactions:
@@ -362,9 +365,17 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, cache *stmtCache, write bool
 		}
 	}()
 	tx := &Tx{ctx: ctx, tx: sqlTx, cache: cache, d: d}
+	writer := d != nil && pool == d.writer
+	if writer {
+		// The writer's last transaction may have released the connection
+		// and not yet published what it changed (the key, the carried
+		// rows): wait for it, so that this one starts from there.
+		d.publishMu.Lock()
+		d.publishMu.Unlock() //nolint:staticcheck // an empty critical section: a barrier
+	}
 	if write && d != nil && d.capture != nil {
-		d.capture.begin()
-		defer d.capture.end()
+		gen := d.capture.begin()
+		defer d.capture.end(gen)
 		tx.capture = d.capture
 		if err = tx.installCapture(); err != nil {
 			return err
@@ -376,19 +387,28 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, cache *stmtCache, write bool
 	if err = tx.finishAudit(); err != nil {
 		return err
 	}
+	if writer {
+		d.publishMu.Lock()
+	}
 	if err = sqlTx.Commit(); err != nil {
+		if writer {
+			d.publishMu.Unlock()
+		}
 		return fmt.Errorf("commit: %w", err)
 	}
-	if d != nil && tx.newKeys != nil {
-		d.keys.Store(tx.newKeys)
-	}
-	if d != nil && tx.head != nil {
-		d.head.Store(tx.head)
-	}
-	if d != nil && tx.carrySet {
-		d.carryMu.Lock()
-		d.carried = tx.carry
-		d.carryMu.Unlock()
+	if writer {
+		if tx.newKeys != nil {
+			d.keys.Store(tx.newKeys)
+		}
+		if tx.head != nil {
+			d.head.Store(tx.head)
+		}
+		if tx.carrySet {
+			d.carryMu.Lock()
+			d.carried = tx.carry
+			d.carryMu.Unlock()
+		}
+		d.publishMu.Unlock()
 	}
 	if cache != nil && len(tx.missed) > 0 {
 		cache.add(ctx, tx.missed) // now that the transaction's connection is free

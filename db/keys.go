@@ -267,17 +267,19 @@ func (t *Tx) recordKey(k *keyState) error {
 		k.inFile = true
 	}
 	if !k.recorded {
-		for _, kv := range [][2]string{
-			{settingClinicPublicKey, base64.StdEncoding.EncodeToString(k.public)},
-			{settingClinicKeyCreated, k.key.CreatedAt.UTC().Format(time.RFC3339Nano)},
-		} {
-			res, err := t.exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`, kv[0], kv[1])
-			if err != nil {
-				return fmt.Errorf("save clinic key: %w", err)
-			}
-			if n, err := res.RowsAffected(); err != nil || n == 0 {
-				return fmt.Errorf("save clinic key: %w", ErrDuplicate)
-			}
+		res, err := t.exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`,
+			settingClinicPublicKey, base64.StdEncoding.EncodeToString(k.public))
+		if err != nil {
+			return fmt.Errorf("save clinic key: %w", err)
+		}
+		if n, err := res.RowsAffected(); err != nil || n == 0 {
+			return fmt.Errorf("save clinic key: %w", ErrDuplicate)
+		}
+		// A key kept in settings before schema 19 has its time there already.
+		_, err = t.exec(`INSERT INTO settings (key, value) VALUES (?, ?) ON CONFLICT (key) DO NOTHING`,
+			settingClinicKeyCreated, k.key.CreatedAt.UTC().Format(time.RFC3339Nano))
+		if err != nil {
+			return fmt.Errorf("save clinic key: %w", err)
 		}
 		k.recorded = true
 	}

@@ -30,8 +30,9 @@ CREATE TABLE audit_rows (
     PRIMARY KEY (seq, tbl, row_key)
 ) STRICT, WITHOUT ROWID;
 
--- The last version recorded of a row.
-CREATE INDEX audit_rows_latest ON audit_rows (tbl, row_key, seq);
+-- The last version recorded of a row (with its hash: the check reads it
+-- from the index alone).
+CREATE INDEX audit_rows_latest ON audit_rows (tbl, row_key, seq, hash);
 CREATE INDEX audit_rows_found ON audit_rows (seq) WHERE length(found_hash) > 0;
 
 CREATE TRIGGER audit_rows_no_update BEFORE UPDATE ON audit_rows
