@@ -91,41 +91,34 @@ var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // template is the chart file of a clinic set up with its three users, made
 // once per test binary and copied into each test's data folder, with the
-// clinic's key file. A test that needs clinics apart from each other (one
-// sending a record to another) takes the others' copies from templates of
-// their own, made alike but with keys of their own.
-type chartTemplate struct {
+// clinic's key file: every such clinic has the same key. A test that needs
+// clinics apart from each other (one sending a record to another) makes
+// them with newOwnClinicAt.
+var template struct {
 	once  sync.Once
 	bytes []byte
 	key   []byte // the clinic's key file, made with its first audit entry
 	err   error
 }
 
-var templates [3]chartTemplate
-
 func templateFile(t testing.TB) []byte {
 	t.Helper()
-	chart, _ := templateOf(t, 0)
-	return chart
+	template.once.Do(func() { template.bytes, template.key, template.err = makeTemplate("") })
+	if template.err != nil {
+		t.Fatal(template.err)
+	}
+	return template.bytes
 }
 
-// templateOf is the chart and key file of template clinic n.
-func templateOf(t testing.TB, n int) (chart, key []byte) {
-	t.Helper()
-	tp := &templates[n]
-	tp.once.Do(func() { tp.bytes, tp.key, tp.err = makeTemplate() })
-	if tp.err != nil {
-		t.Fatal(tp.err)
+// makeTemplate sets up the test clinic in dir ("": a folder of its own,
+// removed after) and returns its chart file and key file.
+func makeTemplate(dir string) (chart, key []byte, err error) {
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "folio-apptest-"); err != nil {
+			return nil, nil, err
+		}
+		defer os.RemoveAll(dir)
 	}
-	return tp.bytes, tp.key
-}
-
-func makeTemplate() (chart, key []byte, err error) {
-	dir, err := os.MkdirTemp("", "folio-apptest-")
-	if err != nil {
-		return nil, nil, err
-	}
-	defer os.RemoveAll(dir)
 	a, err := app.Open(context.Background(), dir, app.Options{Logger: quietLog, Now: newClock(testStart).Now})
 	if err != nil {
 		return nil, nil, err
@@ -166,22 +159,31 @@ func newTestApp(t testing.TB) *testApp {
 // newTestAppAt is newTestApp with the clock starting at start.
 func newTestAppAt(t testing.TB, start time.Time) *testApp {
 	t.Helper()
-	return newClinicAt(t, start, 0)
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, db.FileName), templateFile(t), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(filepath.Join(dir, db.KeyFileName), template.key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return signInAll(t, openTestApp(t, dir, newClock(start)))
 }
 
-// newClinicAt is newTestAppAt on template clinic n (0 to 2): clinics of
-// different n have keys of their own, as two real clinics do.
-func newClinicAt(t testing.TB, start time.Time, n int) *testApp {
+// newOwnClinicAt is newTestAppAt for a clinic set up afresh, with a key of
+// its own, as another real clinic has: slower (the passwords are hashed
+// again), for tests where clinics send records to each other.
+func newOwnClinicAt(t testing.TB, start time.Time) *testApp {
 	t.Helper()
 	dir := t.TempDir()
-	chart, key := templateOf(t, n)
-	if err := os.WriteFile(filepath.Join(dir, db.FileName), chart, 0o600); err != nil {
+	if _, _, err := makeTemplate(dir); err != nil {
 		t.Fatal(err)
 	}
-	if err := os.WriteFile(filepath.Join(dir, db.KeyFileName), key, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	ta := openTestApp(t, dir, newClock(start))
+	return signInAll(t, openTestApp(t, dir, newClock(start)))
+}
+
+// signInAll signs in one caller per role.
+func signInAll(t testing.TB, ta *testApp) *testApp {
+	t.Helper()
 	var wg sync.WaitGroup
 	signIn := func(c **caller, username, pw, workstation string) {
 		defer wg.Done()

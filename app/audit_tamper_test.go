@@ -4,7 +4,9 @@ import (
 	"context"
 	"crypto/sha256"
 	"database/sql"
+	"encoding/base64"
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -251,7 +253,8 @@ func TestCheckFindsTamperingOutsideFolio(t *testing.T) {
 				t.Fatal(err)
 			}
 		}, func(s tamperScene) string {
-			return fmt.Sprintf("table patients, record %s: the field family_name had been changed outside Folio when entry", s.patient.ID)
+			return fmt.Sprintf("table patients, record %s (mrn %s): the field family_name had been changed outside Folio when entry",
+				s.patient.ID, s.patient.MRN)
 		}},
 	}
 	for _, tt := range tests {
@@ -374,5 +377,50 @@ func TestCheckpointsWhileFolioRuns(t *testing.T) {
 	// Folio does not sign a trail that does not verify.
 	if _, _, err := ta.DB().Checkpoint(context.Background(), "test", testStart, true); err == nil {
 		t.Error("a cut trail was signed")
+	}
+}
+
+// TestClinicExportCarriesACheckpoint: export.json holds the audit trail's
+// head as the export was written, signed with the clinic's key, and the
+// same checkpoint is in folio.checkpoints.
+func TestClinicExportCarriesACheckpoint(t *testing.T) {
+	ta := newTestApp(t)
+	ta.register(t, samplePatient())
+	dir := filepath.Join(t.TempDir(), "export")
+	if _, err := ta.ExportAll(context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := os.ReadFile(filepath.Join(dir, "export.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var summary struct {
+		Folio struct {
+			AuditCheckpoint string `json:"auditCheckpoint"`
+		} `json:"folio"`
+	}
+	if err := json.Unmarshal(raw, &summary); err != nil {
+		t.Fatal(err)
+	}
+	c, err := db.ParseCheckpoint(summary.Folio.AuditCheckpoint)
+	if err != nil {
+		t.Fatalf("export.json's checkpoint %q: %v", summary.Folio.AuditCheckpoint, err)
+	}
+	ta.Admin = ta.signIn(t, adminUsername, adminPassword, "admin-pc")
+	key, err := ta.Admin.Admin.ClinicKey()
+	if err != nil {
+		t.Fatal(err)
+	}
+	pub, _ := base64.StdEncoding.DecodeString(key.PublicKey)
+	if !c.SignedBy(pub) || !strings.HasPrefix(c.Reason, "export ") || c.Entries == 0 {
+		t.Errorf("export checkpoint %+v not signed by the clinic's key %s", c, key.Fingerprint)
+	}
+	cps, _, err := db.ReadCheckpointFile(filepath.Join(ta.Dir, db.CheckpointFileName))
+	found := false
+	for _, f := range cps {
+		found = found || f.Line() == c.Line()
+	}
+	if err != nil || !found {
+		t.Errorf("the export's checkpoint is not in folio.checkpoints (%v)", err)
 	}
 }
