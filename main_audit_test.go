@@ -97,9 +97,9 @@ func chainHash(fields ...string) string {
 }
 
 type auditRow struct {
-	seq                                                                       int64
+	seq                                                                        int64
 	at, userID, username, action, patientID, record, workstation, detail, prev string
-	hash, rowsHash                                                            string
+	hash, rowsHash                                                             string
 }
 
 func (r auditRow) rehash() string {

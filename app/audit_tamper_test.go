@@ -102,9 +102,9 @@ func withoutTrigger(t *testing.T, raw *sql.DB, trigger, query string, args ...an
 
 // forgedEntry is an audit row as the tamperer reads and rewrites it.
 type forgedEntry struct {
-	seq                                                                    int64
+	seq                                                                  int64
 	at, userID, username, action, patientID, record, workstation, detail string
-	prevHash, hash, rowsHash, seal                                         string
+	prevHash, hash, rowsHash, seal                                       string
 }
 
 // hashOf is the chain's hash of an entry, as documented in db/audit.go: a

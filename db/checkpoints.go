@@ -100,7 +100,9 @@ func ParseCheckpoint(line string) (Checkpoint, error) {
 }
 
 // checkpointFile is the file of checkpoints beside the database at path.
-func checkpointFile(dbPath string) string { return filepath.Join(filepath.Dir(dbPath), CheckpointFileName) }
+func checkpointFile(dbPath string) string {
+	return filepath.Join(filepath.Dir(dbPath), CheckpointFileName)
+}
 
 // appendCheckpointLine appends c to the checkpoint file at path (made
 // readable by its owner only) and syncs it. A line is far shorter than
