@@ -10,6 +10,7 @@ import (
 	"errors"
 	"fmt"
 	"hash"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -238,13 +239,19 @@ func (t *Tx) appendEntry(e AuditEntry, rows []rowRecord) error {
 	}
 	digest := ""
 	if len(rows) > 0 || (lastSeq == 0 && t.sealedSchema()) {
+		slices.SortFunc(rows, rowRecord.less)
+		dg := newRowsDigest()
 		for _, r := range rows {
 			if err := t.insertRow(lastSeq+1, r); err != nil {
 				return err
 			}
+			dg.add(r)
 		}
-		if digest, err = t.rowsDigestOf(lastSeq + 1); err != nil {
-			return err
+		digest = dg.sum()
+		if lastSeq == 0 { // the first entry covers the rows a new database began with, too
+			if digest, err = t.rowsDigestOf(1); err != nil {
+				return err
+			}
 		}
 	}
 	return t.appendEntryDigest(e, digest)

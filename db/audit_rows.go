@@ -231,16 +231,16 @@ func (ct *coveredTable) triggerSQL(id int64) string {
 	}
 	t := quoteIdent(ct.name)
 	name := func(suffix string) string { return quoteIdent("folio_capture_" + ct.name + "_" + suffix) }
-	written := func(ref string) string {
-		return fmt.Sprintf("SELECT folio_written(%d, '%s', %s, %s)%s;", id, ct.name, ct.keyExpr(ref), ct.pkList(ref), ct.when(ref))
+	written := func(ref string, inserted int) string {
+		return fmt.Sprintf("SELECT folio_written(%d, '%s', %s, %d, %s)%s;", id, ct.name, ct.keyExpr(ref), inserted, ct.pkList(ref), ct.when(ref))
 	}
 	found := fmt.Sprintf("SELECT folio_found(%d, '%s', %s, %s)%s;", id, ct.name, ct.keyExpr("OLD"), ct.colList("OLD"), ct.when("OLD"))
 	return strings.Join([]string{
-		fmt.Sprintf("CREATE TEMP TRIGGER %s AFTER INSERT ON main.%s BEGIN %s END;", name("ai"), t, written("NEW")),
+		fmt.Sprintf("CREATE TEMP TRIGGER %s AFTER INSERT ON main.%s BEGIN %s END;", name("ai"), t, written("NEW", 1)),
 		fmt.Sprintf("CREATE TEMP TRIGGER %s BEFORE UPDATE%s ON main.%s BEGIN %s END;", name("bu"), of, t, found),
-		fmt.Sprintf("CREATE TEMP TRIGGER %s AFTER UPDATE%s ON main.%s BEGIN %s %s END;", name("au"), of, t, written("OLD"), written("NEW")),
+		fmt.Sprintf("CREATE TEMP TRIGGER %s AFTER UPDATE%s ON main.%s BEGIN %s %s END;", name("au"), of, t, written("OLD", 0), written("NEW", 0)),
 		fmt.Sprintf("CREATE TEMP TRIGGER %s BEFORE DELETE ON main.%s BEGIN %s END;", name("bd"), t, found),
-		fmt.Sprintf("CREATE TEMP TRIGGER %s AFTER DELETE ON main.%s BEGIN %s END;", name("ad"), t, written("OLD")),
+		fmt.Sprintf("CREATE TEMP TRIGGER %s AFTER DELETE ON main.%s BEGIN %s END;", name("ad"), t, written("OLD", 0)),
 	}, "\n")
 }
 
@@ -490,6 +490,9 @@ type capturedRow struct {
 	table *coveredTable
 	key   string
 	pk    []any
+	// inserted: the transaction's first write of the row made it, so no
+	// version of it was in force before.
+	inserted bool
 }
 
 func rowID(table, key string) string { return table + "\x00" + key }
@@ -527,7 +530,7 @@ func (c *capture) drain() ([]capturedRow, map[string]rowVersion) {
 	return order, found
 }
 
-func (c *capture) written(table, key string, pk []any) {
+func (c *capture) written(table, key string, inserted bool, pk []any) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	ct := c.tables[table]
@@ -536,7 +539,8 @@ func (c *capture) written(table, key string, pk []any) {
 		return
 	}
 	c.seen[id] = true
-	c.order = append(c.order, capturedRow{table: ct, key: key, pk: pk})
+	_, found := c.found[id]
+	c.order = append(c.order, capturedRow{table: ct, key: key, pk: pk, inserted: inserted && !found})
 }
 
 func (c *capture) wasFound(table, key string, vals []any) {
@@ -591,8 +595,9 @@ func init() {
 		return rowPart(nil, fields...), nil
 	})
 	sqlite.MustRegisterScalarFunction("folio_written", -1, func(_ *sqlite.FunctionContext, args []driver.Value) (driver.Value, error) {
-		if c, table, key, ok := captureArgs(args); ok {
-			c.written(table, key, copyValues(args[3:]))
+		if c, table, key, ok := captureArgs(args); ok && len(args) > 4 {
+			inserted, _ := args[3].(int64)
+			c.written(table, key, inserted == 1, copyValues(args[4:]))
 		}
 		return nil, nil
 	})
@@ -658,15 +663,27 @@ func (t *Tx) installCapture() error {
 // recorded (or that Folio found changed outside it).
 func (t *Tx) capturedRows() ([]rowRecord, error) {
 	caught, found := t.capture.drain()
+	if len(caught) == 0 {
+		return nil, nil
+	}
+	stored, err := t.readCaught(caught)
+	if err != nil {
+		return nil, err
+	}
 	var out []rowRecord
 	for _, c := range caught {
 		rec := rowRecord{table: c.table.name, key: c.key}
-		cur, present, err := t.readCovered(c.table, c.pk)
-		if err != nil {
-			return nil, err
-		}
+		cur, present := stored[rowID(c.table.name, c.key)]
 		if present {
 			rec.rowVersion = cur
+		}
+		if c.inserted {
+			// New in this transaction: nothing was recorded of it, or a
+			// deletion, and the new row is a change either way.
+			if present {
+				out = append(out, rec)
+			}
+			continue
 		}
 		last, hasLast, err := t.lastRecorded(c.table.name, c.key)
 		if err != nil {
@@ -681,6 +698,67 @@ func (t *Tx) capturedRows() ([]rowRecord, error) {
 		}
 	}
 	return out, nil
+}
+
+// readBatch is how many rows of a single-key table readCaught reads with
+// one statement: a bulk load writes thousands in a transaction.
+const readBatch = 100
+
+// readCaught reads back the versions of the rows caught, as stored; a row
+// missing from the map is gone.
+func (t *Tx) readCaught(caught []capturedRow) (map[string]rowVersion, error) {
+	out := make(map[string]rowVersion, len(caught))
+	byTable := map[*coveredTable][]capturedRow{}
+	var order []*coveredTable
+	for _, c := range caught {
+		if _, ok := byTable[c.table]; !ok {
+			order = append(order, c.table)
+		}
+		byTable[c.table] = append(byTable[c.table], c)
+	}
+	for _, ct := range order {
+		rows := byTable[ct]
+		for len(rows) >= readBatch && len(ct.pk) == 1 {
+			args := make([]any, readBatch)
+			for i := range args {
+				args[i] = rows[i].pk[0]
+			}
+			if err := t.readBatchOf(ct, args, out); err != nil {
+				return nil, err
+			}
+			rows = rows[readBatch:]
+		}
+		for _, c := range rows {
+			v, present, err := t.readCovered(ct, c.pk)
+			if err != nil {
+				return nil, err
+			}
+			if present {
+				out[rowID(ct.name, c.key)] = v
+			}
+		}
+	}
+	return out, nil
+}
+
+func (t *Tx) readBatchOf(ct *coveredTable, keys []any, out map[string]rowVersion) error {
+	ref := quoteIdent(ct.name)
+	q := fmt.Sprintf("SELECT %s, %s FROM main.%s WHERE %s IN (?%s)", ct.keyExpr(ref), ct.hashExpr(ref), ref,
+		quoteIdent(ct.pk[0]), strings.Repeat(", ?", len(keys)-1))
+	rows, err := t.query(q, keys...)
+	if err != nil {
+		return fmt.Errorf("read %s for the audit: %w", ct.name, err)
+	}
+	defer rows.Close()
+	var key string
+	var packed sql.RawBytes
+	for rows.Next() {
+		if err := rows.Scan(&key, &packed); err != nil {
+			return fmt.Errorf("read %s for the audit: %w", ct.name, err)
+		}
+		out[rowID(ct.name, key)] = unpackVersion(packed)
+	}
+	return rows.Err()
 }
 
 func (t *Tx) readCovered(ct *coveredTable, pk []any) (rowVersion, bool, error) {
