@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -454,8 +455,11 @@ func runCheck(ctx context.Context, args []string, stdout io.Writer) error {
 	if checkErr != nil {
 		return checkErr
 	}
+	if check.AcceptedAt > 0 {
+		fmt.Fprintf(stdout, "Audit trail: a restore accepted a damaged trail at entry %d (the damage and the reason are recorded there); it is checked strictly from there on.\n", check.AcceptedAt)
+	}
 	for _, note := range check.Accepted {
-		fmt.Fprintf(stdout, "Audit trail: damage accepted at a restore (recorded in the trail): %s\n", note)
+		fmt.Fprintf(stdout, "  damage accepted then: %s\n", note)
 	}
 	if check.Problem != "" {
 		for _, p := range check.Problems {
@@ -468,13 +472,21 @@ func runCheck(ctx context.Context, args []string, stdout io.Writer) error {
 	return nil
 }
 
-// checkAuditOf opens the data folder and checks its audit trail.
+// checkAuditOf opens the data folder and checks its audit trail. What
+// Folio would log on opening a damaged trail (that it does not sign it) the
+// check says itself, so the log stays quiet.
 func checkAuditOf(ctx context.Context, dataDir string) (db.AuditReport, error) {
-	a, closeApp, err := openApp(ctx, dataDir)
+	unlock, err := lockDataDir(dataDir, false)
 	if err != nil {
 		return db.AuditReport{}, err
 	}
-	defer closeApp()
+	defer unlock()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := app.Open(ctx, dataDir, app.Options{Logger: quiet})
+	if err != nil {
+		return db.AuditReport{}, err
+	}
+	defer a.Close()
 	return a.CheckAudit()
 }
 

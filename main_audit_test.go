@@ -347,3 +347,33 @@ func TestClinicKeyNotInTheDatabase(t *testing.T) {
 		t.Errorf("key file mode %v", st.Mode())
 	}
 }
+
+// TestRestoreOnANewPC: a backup restored into an empty data folder keeps
+// the clinic's key (beside it, or named with --key); without the key its
+// seals cannot be checked, and the restore says where the key goes.
+func TestRestoreOnANewPC(t *testing.T) {
+	dir := auditClinic(t)
+	backup := filepath.Join(t.TempDir(), "backup.db")
+	mustFolio(t, "backup", "--data", dir, "--out", backup)
+	elsewhere := filepath.Join(t.TempDir(), "clinic.key")
+	if err := os.Rename(backup+".key", elsewhere); err != nil {
+		t.Fatal(err)
+	}
+	newPC := filepath.Join(t.TempDir(), "data")
+	_, err := folio(t, "restore", "--data", newPC, "--from", backup)
+	if exitCode(err) == 0 || !strings.Contains(err.Error(), "--key FILE") {
+		t.Errorf("restore without the key: %v", err)
+	}
+	out := mustFolio(t, "restore", "--data", newPC, "--from", backup, "--key", elsewhere)
+	if !strings.Contains(out, "Restored") {
+		t.Errorf("restore printed %q", out)
+	}
+	was, _ := os.ReadFile(filepath.Join(dir, "folio.key"))
+	now, _ := os.ReadFile(filepath.Join(newPC, "folio.key"))
+	if len(was) == 0 || !bytes.Equal(was, now) {
+		t.Error("the new PC does not have the clinic's key")
+	}
+	if out := mustFolio(t, "check", "--data", newPC); !strings.Contains(out, "Audit trail: intact") {
+		t.Errorf("check on the new PC: %q", out)
+	}
+}

@@ -39,7 +39,9 @@ type checkpointer struct {
 // checkpoint signs the chain's head now (see db.DB.Checkpoint); force
 // signs it even when the last checkpoint did.
 func (a *App) checkpoint(reason string, force bool) (db.Checkpoint, bool, error) {
-	c, written, err := a.db.Checkpoint(a.ctx, reason, a.now(), force)
+	// Not cancelled with the App's context: Ctrl+C cancels it, and the
+	// checkpoint on close is the one that matters most.
+	c, written, err := a.db.Checkpoint(context.WithoutCancel(a.ctx), reason, a.now(), force)
 	if err != nil {
 		a.logCheckpointRefusal(err)
 	}
@@ -58,7 +60,7 @@ func (a *App) logCheckpointRefusal(err error) {
 	case errors.Is(err, db.ErrNoKey):
 		a.log.Warn("the audit trail cannot be signed: the clinic's key file is missing", "keyFile", a.db.KeyStatus().KeyFile)
 	case errors.As(err, &damaged):
-		a.log.Error("the audit trail was not signed: it does not verify; run folio check", "problem", damaged.Problem)
+		a.log.Error("the audit trail does not verify, so Folio did not sign it; folio check lists every problem", "problem", damaged.Problem)
 	default:
 		a.log.Error("sign the audit trail", "err", err)
 	}
@@ -165,6 +167,12 @@ func (e *AuditRefusedError) Error() string {
 	for _, p := range e.Problems {
 		b.WriteString("\n  - " + p)
 	}
+	for _, p := range e.Problems {
+		if strings.Contains(p, "key file") {
+			b.WriteString("\nThe clinic's key file goes beside the backup as " + filepath.Base(e.Backup) + ".key; if it is elsewhere, name it with --key FILE.")
+			break
+		}
+	}
 	b.WriteString("\nIf this backup is all there is, restore it all the same with --accept-damaged-audit --reason \"why\": the reason and the damage are recorded in the restored audit trail.")
 	return b.String()
 }
@@ -195,18 +203,30 @@ func RestoreBackup(ctx context.Context, dataDir, from string, opts RestoreOption
 		}
 		r.Damage = true
 	}
-	if opts.KeyFile != "" && !fileExists(from+".key") {
-		// The key the admin named goes where a restore looks for it.
-		if err := db.CopyKeyFile(opts.KeyFile, filepath.Join(dataDir, db.KeyFileName)); err != nil {
-			return r, err
-		}
+	keyFile := from + ".key"
+	if opts.KeyFile != "" && !fileExists(keyFile) {
+		keyFile = opts.KeyFile
 	}
-	if r.Files, err = db.RestoreFiles(ctx, from, filepath.Join(dataDir, db.FileName)); err != nil {
+	live := filepath.Join(dataDir, db.FileName)
+	if r.Files, err = db.RestoreFilesWithKey(ctx, from, keyFile, live); err != nil {
 		return r, err
 	}
+	if err := recordRestore(ctx, dataDir, from, opts, appOpts, &r); err != nil {
+		if undoErr := db.UndoRestore(live, r.Files); undoErr != nil {
+			return r, errors.Join(err, undoErr)
+		}
+		return r, fmt.Errorf("%s was not restored, the data folder is as it was: %w", from, err)
+	}
+	return r, nil
+}
+
+// recordRestore opens the restored clinic and records the restore in its
+// audit trail (accepting its damage, if so), then signs the head.
+func recordRestore(ctx context.Context, dataDir, from string, opts RestoreOptions, appOpts Options, r *RestoreReport) error {
+	info := r.Info
 	a, err := Open(ctx, dataDir, appOpts)
 	if err != nil {
-		return r, err
+		return err
 	}
 	defer a.Close()
 	who, err := a.commandLineActor("")
@@ -227,12 +247,12 @@ func RestoreBackup(ctx context.Context, dataDir, from string, opts RestoreOption
 				detail, strings.Join(r.Audit.Problems, "; "), strings.TrimSpace(opts.Reason))})
 	})
 	if err != nil {
-		return r, err
+		return err
 	}
 	if _, _, err := a.checkpoint("restore", true); err != nil && !errors.Is(err, db.ErrNoKey) {
-		return r, err
+		return err
 	}
-	return r, nil
+	return nil
 }
 
 // checkBackup checks a backup's audit trail before it is restored: against

@@ -9,6 +9,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strconv"
 	"strings"
 )
 
@@ -29,9 +30,11 @@ type AuditReport struct {
 	Rows           int64 // covered rows in force compared with their last audited write
 	Triggers       int   // Folio's triggers in place
 	Schema         int
-	// Accepted is damage found before an admin accepted it, restoring a
-	// backup (see AcceptDamagedAudit): recorded, not a problem.
-	Accepted []string
+	// AcceptedAt is the entry where an admin, restoring a backup, accepted
+	// its damaged trail (see AcceptDamagedAudit), 0 if none; Accepted is
+	// the damage still found before it: recorded there, not a problem.
+	AcceptedAt int64
+	Accepted   []string
 }
 
 // maxProblems bounds a report: a thousand changed rows say no more than
@@ -87,7 +90,7 @@ func (d *DB) CheckAudit(ctx context.Context) (AuditReport, error) {
 			if !tx.sealedSchema() {
 				return nil
 			}
-			accepted, err := tx.acceptedFrom()
+			accepted, _, err := tx.acceptedFrom()
 			if err != nil {
 				return err
 			}
@@ -119,7 +122,7 @@ func (d *DB) CheckAudit(ctx context.Context) (AuditReport, error) {
 // (a problem), and checkpoints are verified with the public key the file
 // names, which proves only that they are consistent.
 func CheckFile(ctx context.Context, path, keyFile string, opts CheckOptions) (AuditReport, error) {
-	conn, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=query_only(1)")
+	conn, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=query_only(1)&_pragma=busy_timeout(10000)")
 	if err != nil {
 		return AuditReport{}, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -181,6 +184,19 @@ func (t *Tx) checkAudit(opts CheckOptions) (AuditReport, error) {
 	if err != nil {
 		return r, err
 	}
+	accepted, checkpointsBefore, err := t.acceptedFrom()
+	if err != nil {
+		return r, err
+	}
+	if accepted > 0 {
+		kept := dbCheckpoints[:0]
+		for _, c := range dbCheckpoints {
+			if c.ID > checkpointsBefore {
+				kept = append(kept, c)
+			}
+		}
+		dbCheckpoints = kept
+	}
 	type sourced struct {
 		Checkpoint
 		source string
@@ -197,10 +213,7 @@ func (t *Tx) checkAudit(opts CheckOptions) (AuditReport, error) {
 			cps = append(cps, sourced{c, opts.Source})
 		}
 	}
-	accepted, err := t.acceptedFrom()
-	if err != nil {
-		return r, err
-	}
+	r.AcceptedAt = accepted
 	if accepted > 0 {
 		before, err := t.walkChain(1, opts.SealKey, nil)
 		if err != nil {
@@ -233,6 +246,9 @@ func (t *Tx) checkAudit(opts CheckOptions) (AuditReport, error) {
 	var chain []found
 	if walk.problem != "" {
 		chain = append(chain, found{walk.problemSeq, walk.problem})
+	}
+	if walk.orphans != "" {
+		chain = append(chain, found{walk.orphanSeq, walk.orphans})
 	}
 	sort.SliceStable(cps, func(i, j int) bool { return cps[i].Entries < cps[j].Entries })
 	var lastGood *Checkpoint
@@ -496,20 +512,30 @@ func (t *Tx) recordName(ct *coveredTable, key string, present bool) string {
 // trail afresh from there (AcceptDamagedAudit).
 const actionAcceptDamage = "audit.accept_damage"
 
-// acceptedFrom is the last entry accepting a damaged trail, or 0. The
-// check verifies strictly from it on, and reports the damage before it as
-// accepted; a forged acceptance has no valid seal.
-func (t *Tx) acceptedFrom() (int64, error) {
-	var seq int64
-	err := t.queryRow(`SELECT seq FROM audit WHERE action = ? ORDER BY seq DESC LIMIT 1`, actionAcceptDamage).Scan(&seq)
+// acceptedFrom is the last entry accepting a damaged trail, or 0, and the
+// last checkpoint kept before it (checkpoints up to it signed the damaged
+// trail, and are not compared any more). The check verifies strictly from
+// that entry on, and reports the damage before it as accepted; a forged
+// acceptance has no valid seal.
+func (t *Tx) acceptedFrom() (seq, checkpointsBefore int64, err error) {
+	err = t.queryRow(`SELECT seq FROM audit WHERE action = ? ORDER BY seq DESC LIMIT 1`, actionAcceptDamage).Scan(&seq)
 	if isNoRows(err) {
-		return 0, nil
+		return 0, 0, nil
 	}
 	if err != nil {
-		return 0, fmt.Errorf("read audit: %w", err)
+		return 0, 0, fmt.Errorf("read audit: %w", err)
 	}
-	return seq, nil
+	v, _, err := t.Setting(settingAcceptedCheckpoints)
+	if err != nil {
+		return 0, 0, err
+	}
+	checkpointsBefore, _ = strconv.ParseInt(v, 10, 64)
+	return seq, checkpointsBefore, nil
 }
+
+// settingAcceptedCheckpoints is the last checkpoint kept when a damaged
+// trail was accepted.
+const settingAcceptedCheckpoints = "audit.accepted_after_checkpoint"
 
 // AcceptDamagedAudit appends e (its Action set to audit.accept_damage)
 // with a baseline of every covered row as it is now: from this entry on the
@@ -529,17 +555,30 @@ func (t *Tx) AcceptDamagedAudit(e AuditEntry) error {
 	if err := t.queryRow("PRAGMA user_version").Scan(&version); err != nil {
 		return fmt.Errorf("read schema version: %w", err)
 	}
-	if err := t.repairSchema(version); err != nil {
+	head, _, err := t.chainHead()
+	if err != nil {
+		return err
+	}
+	// Rows recorded for entries that are gone (a trail cut short) would be
+	// taken for the next entries': the admin accepted their loss.
+	if _, err := t.tx.ExecContext(t.ctx, `DROP TRIGGER IF EXISTS audit_rows_no_delete;
+		DELETE FROM audit_rows WHERE seq > ?;`, head); err != nil {
+		return fmt.Errorf("accept a damaged audit trail: %w", err)
+	}
+	if err := t.repairSchema(version); err != nil { // puts the trigger back too
+		return err
+	}
+	var lastCheckpoint int64
+	if err := t.queryRow(`SELECT coalesce(max(id), 0) FROM audit_checkpoints`).Scan(&lastCheckpoint); err != nil {
+		return fmt.Errorf("read audit checkpoints: %w", err)
+	}
+	if err := t.SetSetting(settingAcceptedCheckpoints, strconv.FormatInt(lastCheckpoint, 10)); err != nil {
 		return err
 	}
 	if _, err := t.capturedRows(); err != nil { // the baseline covers them
 		return err
 	}
 	t.setCarried(nil)
-	head, _, err := t.chainHead()
-	if err != nil {
-		return err
-	}
 	seq := head + 1
 	for _, ct := range t.d.covered {
 		err := t.scanCovered(ct, func(key string, v rowVersion) error {

@@ -158,7 +158,7 @@ func Verify(ctx context.Context, path string) (FileInfo, error) {
 	if _, err := os.Stat(path); err != nil {
 		return info, fmt.Errorf("cannot read %s: %w", path, err)
 	}
-	conn, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=query_only(1)")
+	conn, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=query_only(1)&_pragma=busy_timeout(10000)")
 	if err != nil {
 		return info, fmt.Errorf("open %s: %w", path, err)
 	}
@@ -214,6 +214,12 @@ type RestoreResult struct {
 // database), and the data folder's checkpoint file, which signs the chain
 // of the replaced database, is kept aside too.
 func RestoreFiles(ctx context.Context, from, live string) (RestoreResult, error) {
+	return RestoreFilesWithKey(ctx, from, from+".key", live)
+}
+
+// RestoreFilesWithKey is RestoreFiles with the clinic's key file named
+// (when it is not beside the backup).
+func RestoreFilesWithKey(ctx context.Context, from, keyFile, live string) (RestoreResult, error) {
 	var r RestoreResult
 	if _, err := Verify(ctx, from); err != nil {
 		return r, err
@@ -231,7 +237,7 @@ func RestoreFiles(ctx context.Context, from, live string) (RestoreResult, error)
 		os.Remove(incoming)
 		return r, fmt.Errorf("the copied backup did not verify: %w", err)
 	}
-	backupKey, err := backupKeyFor(ctx, from, incoming)
+	backupKey, err := backupKeyFor(ctx, keyFile, incoming)
 	if err != nil {
 		os.Remove(incoming)
 		return r, err
@@ -267,6 +273,35 @@ func RestoreFiles(ctx context.Context, from, live string) (RestoreResult, error)
 	return r, syncDir(dir)
 }
 
+// UndoRestore puts back what RestoreFiles set aside, when what follows the
+// restore (recording it) failed: the data folder is then as it was.
+func UndoRestore(live string, r RestoreResult) error {
+	dir := filepath.Dir(live)
+	var errs []error
+	undo := func(kept, path string) {
+		if kept == "" {
+			return
+		}
+		os.Remove(path)
+		if err := os.Rename(kept, path); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	for _, suffix := range []string{"-wal", "-shm"} {
+		os.Remove(live + suffix)
+	}
+	if r.KeptAs == "" {
+		errs = append(errs, os.Remove(live))
+	}
+	undo(r.KeptAs, live)
+	undo(r.KeyKeptAs, filepath.Join(dir, KeyFileName))
+	undo(r.CheckpointsKeptAs, filepath.Join(dir, CheckpointFileName))
+	if err := errors.Join(errs...); err != nil {
+		return fmt.Errorf("put the data folder back as it was: %w", err)
+	}
+	return syncDir(dir)
+}
+
 // restoredKey is what a restore knows of the restored clinic's key.
 type restoredKey struct {
 	public ed25519.PublicKey // from the backup's settings; nil if none
@@ -274,9 +309,9 @@ type restoredKey struct {
 	file   *ClinicKey        // the key file beside the backup, if any
 }
 
-// backupKeyFor reads what the backup says of its key, and the key file
-// beside it, which must be that key.
-func backupKeyFor(ctx context.Context, from, copied string) (restoredKey, error) {
+// backupKeyFor reads what the backup (copied) says of its key, and the key
+// file that came with it, which must be that key.
+func backupKeyFor(ctx context.Context, keyFile, copied string) (restoredKey, error) {
 	var k restoredKey
 	conn, err := sql.Open("sqlite", "file:"+copied+"?mode=ro&_pragma=query_only(1)")
 	if err != nil {
@@ -292,7 +327,7 @@ func backupKeyFor(ctx context.Context, from, copied string) (restoredKey, error)
 	if raw, err := base64.StdEncoding.DecodeString(public); err == nil && len(raw) == ed25519.PublicKeySize {
 		k.public = raw
 	}
-	fk, err := readKeyFile(from + ".key")
+	fk, err := readKeyFile(keyFile)
 	switch {
 	case errors.Is(err, fs.ErrNotExist):
 		return k, nil
@@ -300,7 +335,7 @@ func backupKeyFor(ctx context.Context, from, copied string) (restoredKey, error)
 		return k, err
 	}
 	if k.public != nil && !k.public.Equal(fk.Private.Public().(ed25519.PublicKey)) {
-		return k, fmt.Errorf("the key file %s.key is not the key of the clinic in %s", from, from)
+		return k, fmt.Errorf("the key file %s is not the key of the clinic in the backup", keyFile)
 	}
 	k.file = &fk
 	return k, nil

@@ -41,6 +41,7 @@ const CheckpointFileName = "folio.checkpoints"
 
 // Checkpoint is one signed head of the audit chain.
 type Checkpoint struct {
+	ID        int64 // its row in the database, 0 elsewhere; not signed
 	Entries   int64
 	Head      string // the hash of entry Entries
 	At        time.Time
@@ -171,20 +172,20 @@ func (t *Tx) Checkpoints() ([]Checkpoint, error) {
 	return queryList(t, "audit checkpoints", func(r scanner) (Checkpoint, error) {
 		var c Checkpoint
 		var at, sig string
-		if err := r.Scan(&c.Entries, &c.Head, &at, &c.Reason, &sig); err != nil {
+		if err := r.Scan(&c.ID, &c.Entries, &c.Head, &at, &c.Reason, &sig); err != nil {
 			return c, fmt.Errorf("read audit checkpoint: %w", err)
 		}
 		c.At = parseTime(at)
 		c.Signature, _ = base64.StdEncoding.DecodeString(sig)
 		return c, nil
-	}, `SELECT entries, head, at, reason, signature FROM audit_checkpoints ORDER BY id`)
+	}, `SELECT id, entries, head, at, reason, signature FROM audit_checkpoints ORDER BY id`)
 }
 
 func (t *Tx) lastCheckpoint() (Checkpoint, bool, error) {
 	var c Checkpoint
 	var at, sig string
-	err := t.queryRow(`SELECT entries, head, at, reason, signature FROM audit_checkpoints ORDER BY id DESC LIMIT 1`).
-		Scan(&c.Entries, &c.Head, &at, &c.Reason, &sig)
+	err := t.queryRow(`SELECT id, entries, head, at, reason, signature FROM audit_checkpoints ORDER BY id DESC LIMIT 1`).
+		Scan(&c.ID, &c.Entries, &c.Head, &at, &c.Reason, &sig)
 	if isNoRows(err) {
 		return c, false, nil
 	}
@@ -246,11 +247,11 @@ func (t *Tx) signHead(k ClinicKey, reason string, at time.Time, force bool) (c C
 	if hasLast {
 		from = last.Entries
 	}
-	accepted, err := t.acceptedFrom()
+	accepted, checkpointsBefore, err := t.acceptedFrom()
 	if err != nil {
 		return c, false, err
 	}
-	if accepted > from || (accepted > 0 && !hasLast) {
+	if accepted > 0 && (!hasLast || last.ID <= checkpointsBefore) {
 		// The trail starts afresh at an accepted damage: what came before
 		// is not signed again.
 		from, hasLast = accepted, false
@@ -269,6 +270,9 @@ func (t *Tx) signHead(k ClinicKey, reason string, at time.Time, force bool) (c C
 		walk.fail(head+1, fmt.Sprintf("entries %d to %d, signed on %s, are missing", head+1, last.Entries, when))
 	case hasLast && walk.hashAt[last.Entries] != last.Head:
 		walk.fail(last.Entries, fmt.Sprintf("entry %d no longer matches the checkpoint of %s", last.Entries, when))
+	}
+	if walk.problem == "" {
+		walk.problem = walk.orphans
 	}
 	if walk.problem != "" {
 		return c, false, &AuditDamagedError{Problem: walk.problem}
