@@ -30,6 +30,7 @@ const (
 
 // checkpointer writes the periodic checkpoints of one App.
 type checkpointer struct {
+	running  sync.Mutex // held while the timer's checkpoint runs, so that closing waits for it
 	mu       sync.Mutex
 	timer    *time.Timer
 	closed   bool
@@ -67,13 +68,15 @@ func (a *App) logCheckpointRefusal(err error) {
 }
 
 // afterWrite runs after each use-case: it signs the head once enough
-// entries are unsigned, or makes sure a timer will.
+// entries are unsigned (or none ever was), or makes sure a timer will.
 func (a *App) afterWrite() {
 	unsigned := a.db.Head() - a.db.LastCheckpointEntries()
 	if unsigned <= 0 || !a.db.KeyStatus().Present {
 		return
 	}
-	if unsigned >= checkpointEvery {
+	if unsigned >= checkpointEvery || a.db.LastCheckpointEntries() == 0 {
+		// The first entries of a clinic are signed at once: from then on
+		// a clinic without checkpoints is one whose checkpoints were removed.
 		a.checkpoint("periodic", false)
 		return
 	}
@@ -84,6 +87,8 @@ func (a *App) afterWrite() {
 		return
 	}
 	cp.timer = time.AfterFunc(checkpointAfter, func() {
+		cp.running.Lock()
+		defer cp.running.Unlock()
 		cp.mu.Lock()
 		cp.timer = nil
 		closed := cp.closed
@@ -109,6 +114,8 @@ func (a *App) stopCheckpoints() {
 		cp.timer = nil
 	}
 	cp.mu.Unlock()
+	cp.running.Lock() // a checkpoint the timer started ends first
+	defer cp.running.Unlock()
 	if a.db.KeyStatus().Present {
 		a.checkpoint("shutdown", false)
 	}

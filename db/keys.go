@@ -421,13 +421,3 @@ func readKeyFile(path string) (ClinicKey, error) {
 	}
 	return k, nil
 }
-
-// CopyKeyFile copies the clinic's key file from one place to another (a
-// backup's side, a data folder); to must not exist, or hold the same key.
-func CopyKeyFile(from, to string) error {
-	k, err := readKeyFile(from)
-	if err != nil {
-		return err
-	}
-	return writeKeyFile(to, k)
-}
