@@ -118,38 +118,64 @@ func (d *DB) loadKey(ctx context.Context) error {
 		return fmt.Errorf("read schema version of %s: %w", d.path, err)
 	}
 	if version > 0 {
-		err := d.writer.QueryRowContext(ctx, `SELECT
-			coalesce((SELECT value FROM settings WHERE key = ?), ''),
-			coalesce((SELECT value FROM settings WHERE key = ?), ''),
-			coalesce((SELECT value FROM settings WHERE key = ?), '')`,
+		err := d.writer.QueryRowContext(ctx, keySettingsQuery,
 			settingLegacyClinicKey, settingClinicPublicKey, settingClinicKeyCreated).Scan(&legacy, &public, &created)
 		if err != nil {
 			return fmt.Errorf("read the clinic's key settings: %w", err)
 		}
 	}
+	st, err := keyStateOf(legacy, public, created, d.keyPath())
+	if err != nil {
+		return err
+	}
+	d.keys.Store(st)
+	return nil
+}
+
+const keySettingsQuery = `SELECT
+	coalesce((SELECT value FROM settings WHERE key = ?), ''),
+	coalesce((SELECT value FROM settings WHERE key = ?), ''),
+	coalesce((SELECT value FROM settings WHERE key = ?), '')`
+
+// reloadKey reads the key's state afresh in this transaction: another
+// process (folio setup beside a running folio serve) may have made the key
+// since this one opened the database.
+func (t *Tx) reloadKey() (*keyState, error) {
+	var legacy, public, created string
+	err := t.queryRow(keySettingsQuery, settingLegacyClinicKey, settingClinicPublicKey, settingClinicKeyCreated).
+		Scan(&legacy, &public, &created)
+	if err != nil {
+		return nil, fmt.Errorf("read the clinic's key settings: %w", err)
+	}
+	return keyStateOf(legacy, public, created, t.d.keyPath())
+}
+
+// keyStateOf is the key's state from what settings say of it (a seed of
+// before schema 19, the public key, its time) and the key file at keyPath.
+func keyStateOf(legacy, public, created, keyPath string) (*keyState, error) {
 	st := &keyState{}
 	if public != "" {
 		raw, err := base64.StdEncoding.DecodeString(public)
 		if err != nil || len(raw) != ed25519.PublicKeySize {
-			return fmt.Errorf("read clinic key: the public key in settings is not a base64 Ed25519 key")
+			return nil, fmt.Errorf("read clinic key: the public key in settings is not a base64 Ed25519 key")
 		}
 		st.public, st.recorded = raw, true
 	}
-	fileKey, err := readKeyFile(d.keyPath())
+	fileKey, err := readKeyFile(keyPath)
 	switch {
 	case err == nil:
 		st.inFile = true
 		st.key = &fileKey
 	case !errors.Is(err, fs.ErrNotExist):
-		return err
+		return nil, err
 	}
 	if legacy != "" {
 		k, err := legacyKey(legacy, created)
 		if err != nil {
-			return err
+			return nil, err
 		}
 		if st.key != nil && !st.key.Private.Equal(k.Private) {
-			return &KeyMismatchError{KeyFile: d.keyPath()}
+			return nil, &KeyMismatchError{KeyFile: keyPath}
 		}
 		if st.key == nil {
 			st.key = &k
@@ -158,13 +184,12 @@ func (d *DB) loadKey(ctx context.Context) error {
 	if st.key != nil {
 		pub := st.key.Private.Public().(ed25519.PublicKey)
 		if st.public != nil && !st.public.Equal(pub) {
-			return &KeyMismatchError{KeyFile: d.keyPath()}
+			return nil, &KeyMismatchError{KeyFile: keyPath}
 		}
 		st.public = pub
 	}
 	st.missing = st.key == nil && st.recorded
-	d.keys.Store(st)
-	return nil
+	return st, nil
 }
 
 func legacyKey(seed, created string) (ClinicKey, error) {
@@ -232,6 +257,14 @@ func (t *Tx) InsertClinicKey(k ClinicKey) error {
 func (t *Tx) ensureKey(at time.Time) error {
 	cur := t.keyState()
 	if cur == nil || cur.missing || (cur.key != nil && cur.inFile && cur.recorded) {
+		return nil
+	}
+	cur, err := t.reloadKey()
+	if err != nil {
+		return err
+	}
+	if cur.missing || (cur.key != nil && cur.inFile && cur.recorded) {
+		t.newKeys = cur
 		return nil
 	}
 	next := *cur

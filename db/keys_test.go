@@ -110,3 +110,28 @@ func TestLegacyKeyMovesOut(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyMadeByAnotherProcess: a Folio that opened the clinic before
+// another (folio setup beside a running folio serve) made its key takes
+// that key up instead of failing or making a second.
+func TestKeyMadeByAnotherProcess(t *testing.T) {
+	ctx := context.Background()
+	serve := openTestDB(t)
+	setup, err := Open(ctx, serve.Path())
+	if err != nil {
+		t.Fatal(err)
+	}
+	mustUpdate(t, setup, func(tx *Tx) error {
+		return tx.AppendAudit(AuditEntry{At: testTime, Username: "admin", Action: "setup"})
+	})
+	setup.Close()
+	mustUpdate(t, serve, func(tx *Tx) error {
+		return tx.AppendAudit(AuditEntry{At: testTime, Username: "admin", Action: "login"})
+	})
+	if c := verifyAudit(t, serve); c.Problem != "" || c.Entries != 2 {
+		t.Errorf("audit after both: %+v", c)
+	}
+	if st := serve.KeyStatus(); !st.Present {
+		t.Errorf("key status %+v", st)
+	}
+}
