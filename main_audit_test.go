@@ -66,6 +66,15 @@ var auditDemo struct {
 	err  error
 }
 
+// TestMain removes the shared demo clinic once every test has run.
+func TestMain(m *testing.M) {
+	code := m.Run()
+	if auditDemo.dir != "" {
+		os.RemoveAll(filepath.Dir(auditDemo.dir))
+	}
+	os.Exit(code)
+}
+
 func chartConn(t *testing.T, path string) *sql.DB {
 	t.Helper()
 	conn, err := sql.Open("sqlite", "file:"+path+"?_pragma=busy_timeout(10000)")
