@@ -42,7 +42,7 @@ test: deps-test
 
 test-go: frontend/dist/index.html
 	go vet ./...
-	go test -count=1 ./...
+	go test -count=1 -timeout 30m ./...
 
 test-frontend: frontend/dist/index.html
 	cd frontend && npm run check && npm test
@@ -83,6 +83,7 @@ bench:
 	go test -run '^$$' -bench 'ExportReferral20Years|Import1000' -benchmem -benchtime 20x ./app/
 	go test -run '^$$' -bench 'ExportAll' -benchmem -benchtime 3x -timeout 20m ./app/
 	go test -run '^$$' -bench 'CheckAudit100k' -benchmem -benchtime 3x -timeout 30m ./app/
+	go test -run '^$$' -bench 'Check' -benchmem -benchtime 5x ./app/filecheck/
 	go test -run '^$$' -bench 'Parse|IPSDocument|Resources' -benchmem ./app/fhir/
 
 clean:

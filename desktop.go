@@ -37,8 +37,12 @@ func runDesktop(ctx context.Context, args []string, stdout io.Writer) error {
 	a.WarmUp()
 	session := a.NewSession("")
 	files := &Files{session: session}
+	title := "Folio"
+	if demo, _ := a.DemoClinic(); demo {
+		title = demoTitle
+	}
 	return wails.Run(&options.App{
-		Title:            "Folio",
+		Title:            title,
 		Width:            1280,
 		Height:           820,
 		MinWidth:         900,

@@ -42,6 +42,8 @@ Usage:
   folio serve [--addr 127.0.0.1:8765]     serve the same UI to a browser on this PC
   folio setup --clinic NAME --username U --full-name NAME
                                           first run without the window (password on stdin)
+  folio setup --reset-admin USER          an admin who cannot sign in: new password (stdin),
+                                          account enabled, its sessions ended
   folio demo --patients N [--appointments M] [--seed S]
                                           fill a new data folder with a synthetic clinic
   folio backup --out FILE                 write a consistent backup, also while Folio runs
@@ -88,7 +90,17 @@ func main() {
 	os.Exit(code)
 }
 
+// run runs the command line. A full disk or a read-only folder is told in
+// the user's words, whichever command met it.
 func run(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
+	err := runCommand(ctx, args, stdin, stdout)
+	if e := app.DiskError(err); e != nil {
+		return errors.New(e.Message)
+	}
+	return err
+}
+
+func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	cmd := ""
 	if len(args) > 0 && !strings.HasPrefix(args[0], "-") {
 		cmd, args = args[0], args[1:]
@@ -199,6 +211,26 @@ func openApp(ctx context.Context, dataDir string) (*app.App, func(), error) {
 	return a, func() { a.Close(); unlock() }, nil
 }
 
+// openClinic is openApp for a command that works on a clinic that exists:
+// a folder with none is refused before anything is made there.
+func openClinic(ctx context.Context, dataDir string) (*app.App, func(), error) {
+	if err := needClinic(dataDir); err != nil {
+		return nil, nil, err
+	}
+	return openApp(ctx, dataDir)
+}
+
+// needClinic refuses a data folder that holds no clinic. Only the window,
+// serve, setup, demo and restore make one: any other command given a
+// mistyped --data must leave nothing behind, not even the folder.
+func needClinic(dataDir string) error {
+	if _, err := os.Stat(filepath.Join(dataDir, db.FileName)); errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("there is no Folio clinic in %s (no %s there). Check --data (or FOLIO_DATA); "+
+			"to start a new clinic, open Folio or run 'folio setup'", dataDir, db.FileName)
+	}
+	return nil
+}
+
 func assets() fs.FS {
 	sub, err := fs.Sub(bundled, "frontend/dist")
 	if err != nil {
@@ -248,10 +280,11 @@ func serveUntilDone(ctx context.Context, dataDir, addr string, stdout io.Writer)
 }
 
 func runSetup(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
-	fs, dataFlag := newFlags("setup", "setup --clinic NAME --username USER --full-name NAME [--data DIR] < password", stdout)
+	fs, dataFlag := newFlags("setup", "setup --clinic NAME --username USER --full-name NAME [--data DIR] < password\n       folio setup --reset-admin USER [--data DIR] < new password", stdout)
 	clinic := fs.String("clinic", "", "the clinic's name")
 	username := fs.String("username", "", "the first admin's user name")
 	fullName := fs.String("full-name", "", "the first admin's full name")
+	resetAdmin := fs.String("reset-admin", "", "recovery: give this admin account a new password (read from standard input), enable it and end its sessions")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
@@ -265,6 +298,13 @@ func runSetup(ctx context.Context, args []string, stdin io.Reader, stdout io.Wri
 		return err
 	}
 	defer closeApp()
+	if *resetAdmin != "" {
+		if err := a.RecoverAdmin(*resetAdmin, pw); err != nil {
+			return describe(err)
+		}
+		fmt.Fprintf(stdout, "Admin %q has a new password and can sign in now; their other sessions have ended.\n", *resetAdmin)
+		return nil
+	}
 	u, err := a.SetupClinic(app.SetupRequest{ClinicName: *clinic, Username: *username, FullName: *fullName, Password: pw}, "")
 	if err != nil {
 		return describe(err)
@@ -304,31 +344,7 @@ func runDemo(ctx context.Context, args []string, stdout io.Writer) error {
 	if *charts < 0 || *charts > 1000 {
 		return &exitError{2, fmt.Errorf("demo: --charts must be between 0 and 1000")}
 	}
-	a, closeApp, err := openApp(ctx, resolveDataDir(*dataFlag))
-	if err != nil {
-		return err
-	}
-	defer closeApp()
-	start := time.Now()
-	res, err := demo.Generate(ctx, a, demo.Options{Patients: *n, Seed: *seed, Appointments: *appts, Charts: *charts})
-	if err != nil {
-		return describe(err)
-	}
-	fmt.Fprintf(stdout, "Generated %d synthetic patients", *n)
-	if res.Appointments > 0 {
-		fmt.Fprintf(stdout, " and %d appointments", res.Appointments)
-	}
-	if len(res.Charted) > 0 {
-		fmt.Fprintf(stdout, ", %d with a clinical chart,", len(res.Charted))
-	}
-	fmt.Fprintf(stdout, " in %.1fs (seed %d).\n", time.Since(start).Seconds(), *seed)
-	for _, acct := range res.Accounts {
-		fmt.Fprintf(stdout, "Demo account: %-10s password %s (%s)\n", acct.Username, acct.Password, acct.Role)
-	}
-	if len(res.Charted) > 0 {
-		fmt.Fprintf(stdout, "Charted patients (MRN): %s\n", strings.Join(res.Charted, " "))
-	}
-	return nil
+	return makeDemo(ctx, resolveDataDir(*dataFlag), demo.Options{Patients: *n, Seed: *seed, Appointments: *appts, Charts: *charts}, stdout)
 }
 
 func runBackup(ctx context.Context, args []string, stdout io.Writer) error {
@@ -341,6 +357,9 @@ func runBackup(ctx context.Context, args []string, stdout io.Writer) error {
 		return &exitError{2, errors.New("backup: say where to write it with --out FILE")}
 	}
 	dataDir := resolveDataDir(*dataFlag)
+	if err := needClinic(dataDir); err != nil {
+		return err
+	}
 	src := filepath.Join(dataDir, db.FileName)
 	sealed, err := db.BackupSealed(ctx, src, *out)
 	if err != nil {
@@ -430,6 +449,9 @@ func runCheck(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	dataDir := resolveDataDir(*dataFlag)
+	if err := needClinic(dataDir); err != nil {
+		return err
+	}
 	path := filepath.Join(dataDir, db.FileName)
 	if _, err := os.Stat(path); err != nil {
 		_, err := db.Verify(ctx, path) // says why, and creates nothing

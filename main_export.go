@@ -49,7 +49,7 @@ func runExport(ctx context.Context, args []string, stdout io.Writer) error {
 			return err
 		}
 	}
-	a, closeApp, err := openApp(ctx, resolveDataDir(*dataFlag))
+	a, closeApp, err := openClinic(ctx, resolveDataDir(*dataFlag))
 	if err != nil {
 		return err
 	}

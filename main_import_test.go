@@ -45,6 +45,9 @@ func TestImport(t *testing.T) {
 		{"both", []string{ips, "--new", "--patient", mrn}, 2, "--patient MRN, or --new"},
 		{"missing file", []string{"nowhere.json", "--new"}, 1, "read nowhere.json"},
 		{"not FHIR", []string{writeFile(t, "name,dob\nAna,1980\n"), "--new"}, 1, "not JSON"},
+		{"a bare Patient", []string{writeFile(t, `{"resourceType":"Patient","id":"p","identifier":[{"system":"urn:x","value":"1"}],`+
+			`"name":[{"family":"Doe","given":["Jane"]}]}`), "--new"}, 1,
+			"Folio expects a FHIR Bundle (a document or a collection) or a Folio archive; this file is a single Patient resource"},
 		{"unknown MRN", []string{ips, "--patient", "9999999"}, 1, "No patient has the MRN"},
 		{"an admin", []string{ips, "--new", "--as", "admin"}, 1, "not a clinician"},
 		{"a new chart again", []string{ips, "--new"}, 1, "this patient has a chart here already: MRN " + mrn +

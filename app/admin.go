@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -93,11 +94,16 @@ func (s *Admin) SetUserActive(id string, active bool) (User, error) {
 		}
 		return o.audit(action, "", "user/"+u.ID, u.Username)
 	})
+	if err == nil && !active {
+		s.app.endSessionsOf(id)
+	}
 	return out, err
 }
 
-// ResetPassword sets a new password for an account and lifts a sign-in
-// lockout.
+// ResetPassword sets a new password for an account, ends every session of
+// it (whoever had the old password is out at once) and lifts the sign-in
+// delays of its name. An admin resetting their own password stays signed
+// in at this window.
 func (s *Admin) ResetPassword(id, pw string) error {
 	var hash string
 	prepare := func() (err error) {
@@ -107,7 +113,8 @@ func (s *Admin) ResetPassword(id, pw string) error {
 		hash, err = password.Hash(pw)
 		return err
 	}
-	return s.app.prepareAndAct(s.session, permAdmin, prepare, func(o *op) error {
+	var reset db.User
+	err := s.app.prepareAndAct(s.session, permAdmin, prepare, func(o *op) error {
 		u, err := o.UserByID(id)
 		if err != nil {
 			return err
@@ -116,8 +123,68 @@ func (s *Admin) ResetPassword(id, pw string) error {
 		if err := o.UpdateUser(u); err != nil {
 			return err
 		}
+		reset = u
 		return o.audit("user.reset_password", "", "user/"+u.ID, u.Username)
 	})
+	if err != nil {
+		return err
+	}
+	s.app.endSessionsOf(id)
+	s.app.logins.forgetName(reset.Username)
+	if s.session.UserID() == id {
+		s.session.signIn(reset, s.app.now(), s.app.epochs.of(id))
+	}
+	return nil
+}
+
+// RecoverAdmin is the way back in for an admin who cannot sign in (a
+// forgotten password, an account disabled by another admin, sign-in
+// delays from someone guessing): `folio setup --reset-admin` at the clinic
+// PC, which needs the data folder's files rather than a password. It sets
+// the admin's new password, enables the account and ends its sessions,
+// audited as done at the command line. Only an admin account is recovered
+// this way; the others are reset by an admin in Users.
+func (a *App) RecoverAdmin(username, pw string) error {
+	if msg := passwordProblem(pw); msg != "" {
+		return &Error{Kind: Invalid, Message: msg, Fields: map[string]string{"password": msg}}
+	}
+	hash, err := password.Hash(pw)
+	if err != nil {
+		return a.userError(err)
+	}
+	who, err := a.commandLineActor(username)
+	var e *Error
+	if errors.As(err, &e) && e.Kind == NotFound {
+		return errorf(NotFound, "There is no account named %q.", username)
+	}
+	if err != nil {
+		return err
+	}
+	if who.role != RoleAdmin {
+		return errorf(Invalid, "%s is not an admin. Recover an admin's account this way, then reset the others' passwords in Users.", who.username)
+	}
+	// The account may be disabled: act as nobody, as setup does, and name
+	// the admin in the audit entry.
+	userID := who.userID
+	who.userID = ""
+	err = a.actAs(who, func(o *op) error {
+		u, err := o.UserByID(userID)
+		if err != nil {
+			return err
+		}
+		u.PasswordHash, u.Active, u.FailedLogins, u.LockedUntil, u.UpdatedAt = hash, true, 0, time.Time{}, o.now
+		if err := o.UpdateUser(u); err != nil {
+			return err
+		}
+		o.actor.userID = u.ID
+		return o.audit("user.recover", "", "user/"+u.ID, u.Username+": new password set and account enabled at the command line")
+	})
+	if err != nil {
+		return err
+	}
+	a.endSessionsOf(userID)
+	a.logins.forgetName(who.username)
+	return nil
 }
 
 // SetLicenceNumber records a clinician's professional licence or
@@ -462,6 +529,9 @@ func BackupDir(dataDir string) string { return filepath.Join(dataDir, "backups")
 func (a *App) BackupNow() (string, error) {
 	name := "folio-" + a.now().UTC().Format("20060102-150405.000") + ".db"
 	path := filepath.Join(BackupDir(a.dataDir), name)
+	if err := os.MkdirAll(BackupDir(a.dataDir), 0o700); err != nil {
+		return "", fmt.Errorf("make the backups folder: %w", err)
+	}
 	report, err := db.BackupSealed(a.ctx, a.db.Path(), path)
 	if err != nil {
 		return "", err

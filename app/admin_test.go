@@ -108,11 +108,10 @@ func TestSetUserActive(t *testing.T) {
 	if e := ta.lastAudit(t); e.Action != "user.enable" || e.Detail != frontDeskUsername {
 		t.Errorf("enable entry: %+v", e.AuditEntry)
 	}
-	// Enabling does not sign the old window back in: it was never signed out,
-	// and works again.
-	if _, err := ta.FrontDesk.Patients.Search("rivera", 5); err != nil {
-		t.Errorf("after enabling: %v", err)
-	}
+	// Disabling signed the account's window out; enabling does not sign it
+	// back in (see TestDisableEndsSessions).
+	_, err = ta.FrontDesk.Patients.Search("rivera", 5)
+	wantKind(t, err, app.Unauthenticated)
 }
 
 func TestResetPasswordRefusals(t *testing.T) {

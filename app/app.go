@@ -54,6 +54,8 @@ type App struct {
 	labTests    *terminology.LabTests    // common lab tests and their ranges; read-only
 	export      clinicExportJob          // the whole-clinic export started on the admin's screen
 	checkpoints checkpointer             // the audit trail's periodic checkpoints (audit_trail.go)
+	epochs      sessionEpochs            // ends a user's sessions at a password reset or when disabled
+	logins      signInDelays             // slows down password guessing
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening
@@ -119,7 +121,7 @@ func Open(ctx context.Context, dataDir string, opts Options) (*App, error) {
 	}
 	host, _ := os.Hostname()
 	a := &App{ctx: ctx, dataDir: dataDir, db: d, log: opts.Logger, now: opts.Now, hostname: host, vitalRanges: ranges,
-		cds: knowledge, cvx: vaccines, labTests: labTests}
+		cds: knowledge, cvx: vaccines, labTests: labTests, logins: newSignInDelays()}
 	if err := a.loadSettings(); err != nil {
 		d.Close()
 		return nil, err

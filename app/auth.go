@@ -13,13 +13,7 @@ import (
 	"github.com/google/uuid"
 )
 
-// Sign-in lockout: after maxFailedLogins wrong passwords in a row the account
-// refuses sign-in for lockoutPeriod (or until an admin resets the password).
-const (
-	maxFailedLogins = 5
-	lockoutPeriod   = 15 * time.Minute
-	minPasswordLen  = 10
-)
+const minPasswordLen = 10
 
 // Auth signs people in and out and locks the screen.
 type Auth struct {
@@ -56,6 +50,9 @@ type AuthStatus struct {
 	User        *User  `json:"user"`
 	Locked      bool   `json:"locked"`
 	IdleMinutes int    `json:"idleMinutes"`
+	// Demo is set for a clinic `folio demo` made: invented patients and
+	// published passwords, which the sign-in screen warns of.
+	Demo bool `json:"demo"`
 }
 
 // Status tells whether Folio is set up, the clinic's name, and who (if
@@ -63,21 +60,42 @@ type AuthStatus struct {
 func (s *Auth) Status() (AuthStatus, error) {
 	a := s.app
 	st := AuthStatus{IdleMinutes: int(a.idleMinutes.Load())}
+	s.session.mu.Lock()
+	var signedIn db.User
+	if u := a.current(s.session); u != nil {
+		signedIn = *u
+	}
+	s.session.mu.Unlock()
+	ended := false
 	err := a.db.View(a.ctx, func(tx *db.Tx) error {
 		n, err := tx.CountUsers()
 		if err != nil {
 			return err
 		}
 		st.SetupNeeded = n == 0
-		st.ClinicName, _, err = tx.Setting(settingClinicName)
+		if st.ClinicName, _, err = tx.Setting(settingClinicName); err != nil {
+			return err
+		}
+		demo, _, err := tx.Setting(db.SettingDemoClinic)
+		st.Demo = demo != ""
+		if err != nil || signedIn.ID == "" {
+			return err
+		}
+		// A reset or a disable by another Folio on the same data (the
+		// desktop window beside `folio serve`) ends this window's sign-in too.
+		u, err := tx.UserByID(signedIn.ID)
+		ended = err == nil && (!u.Active || u.PasswordHash != signedIn.PasswordHash)
 		return err
 	})
 	if err != nil {
 		return st, a.userError(err)
 	}
+	if ended {
+		s.session.end(signedIn.ID)
+	}
 	s.session.mu.Lock()
 	defer s.session.mu.Unlock()
-	if u := s.session.user; u != nil {
+	if u := a.current(s.session); u != nil {
 		if !s.session.locked && a.now().Sub(s.session.lastActive) > a.idleTimeout() {
 			s.session.locked = true
 		}
@@ -102,7 +120,7 @@ func (s *Auth) Setup(req SetupRequest) (User, error) {
 	if err != nil {
 		return User{}, err
 	}
-	s.session.signIn(u, s.app.now())
+	s.session.signIn(u, s.app.now(), s.app.epochs.of(u.ID))
 	return userView(u, s.app.now()), nil
 }
 
@@ -147,90 +165,116 @@ func (a *App) SetupClinic(req SetupRequest, workstation string) (db.User, error)
 
 // Login signs a person in at this window.
 func (s *Auth) Login(username, pw string) (User, error) {
-	u, err := s.app.checkPassword(username, pw, s.session.workstation)
+	u, err := s.app.checkPassword(username, pw, s.session)
 	if err != nil {
 		return User{}, err
 	}
-	s.session.signIn(u, s.app.now())
+	s.session.signIn(u, s.app.now(), s.app.epochs.of(u.ID))
 	return userView(u, s.app.now()), nil
 }
 
 var errWrongLogin = &Error{Kind: Unauthenticated, Message: "Wrong user name or password."}
 
-// checkPassword verifies a sign-in and keeps the lockout count. The slow hash
-// is checked outside the write transaction, so one sign-in never holds up
-// the clinic's other work.
-func (a *App) checkPassword(username, pw, workstation string) (db.User, error) {
+// checkPassword verifies a sign-in at the window at. The slow hash is
+// checked outside the write transaction, so one sign-in never holds up the
+// clinic's other work. A wrong password, an unknown user name and a
+// disabled account with a wrong password get the same answer, in the same
+// time, and count the same toward the sign-in delays; only the right
+// password learns that its account is disabled.
+func (a *App) checkPassword(username, pw string, at *Session) (db.User, error) {
 	username = strings.TrimSpace(username)
+	now := a.now()
+	if err := a.logins.refuse(username, at.client, now); err != nil {
+		return db.User{}, err
+	}
 	var u db.User
 	err := a.db.View(a.ctx, func(tx *db.Tx) (err error) {
 		u, err = tx.UserByName(username)
 		return err
 	})
-	if errors.Is(err, db.ErrNotFound) {
-		// Spend the same time as for a real account, so timing does not tell which names exist.
-		password.Check(dummyHash, pw)
-		a.recordLogin(actor{username: username, workstation: workstation}, "login.failed", "unknown user name")
-		return db.User{}, errWrongLogin
+	known := err == nil
+	if err != nil && !errors.Is(err, db.ErrNotFound) {
+		return db.User{}, a.userError(err)
 	}
+	hash := dummyHash // its password is unknowable, and it costs the time of a real one
+	if known {
+		hash = u.PasswordHash
+	}
+	ok, err := password.Check(hash, pw)
 	if err != nil {
 		return db.User{}, a.userError(err)
 	}
-	now := a.now()
-	who := actor{userID: u.ID, username: u.Username, role: u.Role, workstation: workstation}
+	who := actor{userID: u.ID, username: u.Username, role: u.Role, workstation: at.workstation}
+	if !known || !ok {
+		wait := a.logins.fail(username, at.client, now)
+		if err := a.recordFailure(known, u, username, at, wait, now); err != nil {
+			return db.User{}, a.userError(err)
+		}
+		if wait != nil {
+			return db.User{}, wait
+		}
+		return db.User{}, errWrongLogin
+	}
 	if !u.Active {
 		a.recordLogin(who, "login.failed", "account disabled")
 		return db.User{}, errorf(Forbidden, "This account has been disabled. Ask an admin.")
 	}
-	if u.LockedUntil.After(now) {
-		a.recordLogin(who, "login.failed", "account locked")
-		return db.User{}, lockedOut(u.LockedUntil)
-	}
-	ok, err := password.Check(u.PasswordHash, pw)
-	if err != nil {
-		return db.User{}, a.userError(err)
-	}
-	var result error
+	a.logins.succeed(username, at.client)
 	err = a.db.Update(a.ctx, func(tx *db.Tx) error {
 		cur, err := tx.UserByID(u.ID)
 		if err != nil {
 			return err
 		}
-		o := &op{Tx: tx, app: a, actor: who, now: now}
-		if ok {
-			cur.FailedLogins, cur.LockedUntil, cur.UpdatedAt = 0, time.Time{}, now
-			u = cur
-			if err := tx.UpdateUser(cur); err != nil {
-				return err
-			}
-			return o.audit("login", "", "", "")
-		}
-		cur.FailedLogins++
-		cur.UpdatedAt = now
-		detail := "wrong password"
-		result = errWrongLogin
-		if cur.FailedLogins >= maxFailedLogins {
-			cur.FailedLogins, cur.LockedUntil = 0, now.Add(lockoutPeriod)
-			detail = "wrong password; account locked for 15 minutes"
-			result = lockedOut(cur.LockedUntil)
-		}
+		// A lockout left by an older Folio is lifted with the count.
+		cur.FailedLogins, cur.LockedUntil, cur.UpdatedAt = 0, time.Time{}, now
+		u = cur
 		if err := tx.UpdateUser(cur); err != nil {
 			return err
 		}
-		return o.audit("login.failed", "", "", detail)
+		o := &op{Tx: tx, app: a, actor: who, now: now}
+		return o.audit("login", "", "", "")
 	})
 	if err != nil {
 		return db.User{}, a.userError(err)
 	}
-	if result != nil {
-		return db.User{}, result
-	}
 	return u, nil
 }
 
-func lockedOut(until time.Time) error {
-	return errorf(Forbidden, "This account is locked after too many wrong passwords. Try again after %s, or ask an admin to reset the password.",
-		until.Local().Format("15:04"))
+// recordFailure audits a failed sign-in and, for a real account, counts it
+// in the account's failed sign-ins (shown to nobody; kept for the record).
+// A browser's network address is named: all browsers share a workstation.
+func (a *App) recordFailure(known bool, u db.User, username string, at *Session, wait *Error, now time.Time) error {
+	workstation := at.workstation
+	detail := "unknown user name"
+	if known {
+		detail = "wrong password"
+		if !u.Active {
+			detail = "wrong password; account disabled"
+		}
+	}
+	if address, ok := strings.CutPrefix(at.client, "address "); ok {
+		detail += "; from " + address
+	}
+	if wait != nil {
+		detail += "; " + wait.Message
+	}
+	if !known {
+		a.recordLogin(actor{username: username, workstation: workstation}, "login.failed", detail)
+		return nil
+	}
+	return a.db.Update(a.ctx, func(tx *db.Tx) error {
+		cur, err := tx.UserByID(u.ID)
+		if err != nil {
+			return err
+		}
+		cur.FailedLogins++
+		cur.UpdatedAt = now
+		if err := tx.UpdateUser(cur); err != nil {
+			return err
+		}
+		o := &op{Tx: tx, app: a, actor: actor{userID: u.ID, username: u.Username, role: u.Role, workstation: workstation}, now: now}
+		return o.audit("login.failed", "", "", detail)
+	})
 }
 
 // dummyHash is checked for unknown user names; its password is unknowable.
@@ -249,7 +293,7 @@ func (a *App) recordLogin(who actor, action, detail string) {
 // Logout signs this window out.
 func (s *Auth) Logout() error {
 	s.session.mu.Lock()
-	u := s.session.user
+	u := s.app.current(s.session)
 	s.session.user, s.session.locked = nil, false
 	s.session.mu.Unlock()
 	if u == nil {
@@ -264,30 +308,30 @@ func (s *Auth) Logout() error {
 func (s *Auth) Lock() error {
 	s.session.mu.Lock()
 	defer s.session.mu.Unlock()
-	s.session.locked = s.session.user != nil
+	s.session.locked = s.app.current(s.session) != nil
 	return nil
 }
 
 // Unlock unlocks the screen for the signed-in person. Wrong passwords count
-// toward the sign-in lockout; once it trips, the session is signed out.
+// toward the sign-in delays; once they delay the next try, the window is
+// signed out, so that whoever guesses at an unattended screen is back at
+// the sign-in screen.
 func (s *Auth) Unlock(pw string) (User, error) {
 	s.session.mu.Lock()
-	u := s.session.user
+	u := s.app.current(s.session)
 	s.session.mu.Unlock()
 	if u == nil {
 		return User{}, errorf(Unauthenticated, "Please sign in.")
 	}
-	fresh, err := s.app.checkPassword(u.Username, pw, s.session.workstation)
+	fresh, err := s.app.checkPassword(u.Username, pw, s.session)
 	if err != nil {
 		var e *Error
 		if errors.As(err, &e) && e.Kind == Forbidden {
-			s.session.mu.Lock()
-			s.session.user, s.session.locked = nil, false
-			s.session.mu.Unlock()
+			s.session.end(u.ID)
 		}
 		return User{}, err
 	}
-	s.session.signIn(fresh, s.app.now())
+	s.session.signIn(fresh, s.app.now(), s.app.epochs.of(fresh.ID))
 	return userView(fresh, s.app.now()), nil
 }
 
@@ -296,7 +340,7 @@ func (s *Auth) Unlock(pw string) (User, error) {
 func (s *Auth) Touch() error {
 	s.session.mu.Lock()
 	defer s.session.mu.Unlock()
-	if s.session.user == nil || s.session.locked {
+	if s.app.current(s.session) == nil || s.session.locked {
 		return nil
 	}
 	now := s.app.now()
@@ -308,10 +352,12 @@ func (s *Auth) Touch() error {
 	return nil
 }
 
-func (s *Session) signIn(u db.User, now time.Time) {
+// signIn signs u in at s, at the session epoch of u that is current.
+func (s *Session) signIn(u db.User, now time.Time, epoch uint64) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	s.user, s.locked, s.lastActive = &u, false, now
+	s.user, s.locked, s.lastActive, s.epoch = &u, false, now, epoch
+	s.signIns++
 }
 
 // NewUser is the form for a new account.

@@ -117,6 +117,7 @@ func TestBackupWhileRegistering(t *testing.T) {
 	var backups []string
 	for i := range 4 {
 		dest := filepath.Join(t.TempDir(), fmt.Sprintf("b%d", i), db.FileName)
+		os.Mkdir(filepath.Dir(dest), 0o700)
 		if err := db.Backup(ctx, filepath.Join(ta.Dir, db.FileName), dest); err != nil {
 			t.Fatal(err)
 		}

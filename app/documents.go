@@ -1,20 +1,18 @@
 package app
 
 import (
-	"bytes"
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
 	"errors"
 	"fmt"
-	"image/jpeg"
-	"image/png"
 	"path"
 	"strings"
 	"time"
 	"unicode"
 	"unicode/utf8"
 
+	"folio/app/filecheck"
 	"folio/db"
 )
 
@@ -52,14 +50,51 @@ type Document struct {
 }
 
 // DocumentFile is a document's file, checked against the checksum taken
-// when it was attached.
+// when it was attached, and checked again as its type (see servedAs).
 type DocumentFile struct {
-	ID        string `json:"id"`
-	FileName  string `json:"fileName"`
+	ID       string `json:"id"`
+	FileName string `json:"fileName"`
+	// MediaType is the type to show the file as: its recorded type, or
+	// SaveOnly when the file does not pass the checks as that type.
 	MediaType string `json:"mediaType"`
 	SizeBytes int64  `json:"sizeBytes"`
 	SHA256    string `json:"sha256"`
 	Data      string `json:"data"` // standard base64
+	// SaveAs names the file when it is saved: its name with its type's
+	// extension, so that a file called page.html is never saved as one.
+	SaveAs string `json:"saveAs"`
+	// Notice says why a SaveOnly file is not shown; "" otherwise.
+	Notice string `json:"notice"`
+}
+
+// SaveOnly is the type a file is given as when it may be saved but not
+// shown: one no browser or viewer runs or renders.
+const SaveOnly = "application/octet-stream"
+
+// servedAs is how a stored file is given out. A file attached before Folio
+// checked files whole (a PDF or a picture with a web page after it, say)
+// may not pass the checks now: it is still given, whole, but as SaveOnly,
+// with a notice saying why, so that nothing is lost and nothing a browser
+// would run is shown.
+func servedAs(d db.Document, data []byte) (mediaType, saveAs, notice string) {
+	ext := filecheck.Extension(d.MediaType)
+	if ext == "" {
+		ext = ".bin"
+	}
+	base := strings.TrimSuffix(d.FileName, path.Ext(d.FileName))
+	if base == "" {
+		base = "document"
+	}
+	saveAs = base + ext
+	got, problem := filecheck.Recheck(data)
+	switch {
+	case problem == "" && got == d.MediaType:
+		return d.MediaType, saveAs, ""
+	case problem == "":
+		problem = fmt.Sprintf("Its contents are %s, not %s as recorded.", got, d.MediaType)
+	}
+	return SaveOnly, saveAs, "This file is not shown: it was attached before Folio checked files whole, and it does " +
+		"not pass that check now. " + problem + " The file is kept as it was; save it to open it in another program."
 }
 
 // MaxDocumentBytes bounds one attached file: a scanned letter or report of
@@ -84,31 +119,6 @@ var documentKinds = func() map[string]bool {
 	}
 	return m
 }()
-
-// sniffDocument tells the media type of a file from its first bytes, never
-// its name, or says in the user's words why it cannot be attached. Only
-// types both the browser and the desktop window can show are accepted.
-func sniffDocument(data []byte) (mediaType, problem string) {
-	switch {
-	case bytes.HasPrefix(data, []byte("%PDF-")):
-		return "application/pdf", ""
-	case bytes.HasPrefix(data, []byte("\x89PNG\r\n\x1a\n")):
-		if _, err := png.DecodeConfig(bytes.NewReader(data)); err != nil {
-			return "", "This PNG picture is damaged and cannot be shown."
-		}
-		return "image/png", ""
-	case bytes.HasPrefix(data, []byte{0xFF, 0xD8, 0xFF}):
-		if _, err := jpeg.DecodeConfig(bytes.NewReader(data)); err != nil {
-			return "", "This JPEG picture is damaged and cannot be shown."
-		}
-		return "image/jpeg", ""
-	case len(data) >= 16 && bytes.HasPrefix(data, []byte("RIFF")) && string(data[8:12]) == "WEBP":
-		return "image/webp", ""
-	case bytes.HasPrefix(data, []byte("II*\x00")) || bytes.HasPrefix(data, []byte("MM\x00*")):
-		return "", "TIFF scans cannot be shown in Folio; save the scan as PDF, PNG or JPEG."
-	}
-	return "", "Attach a PDF, PNG, JPEG or WebP file; this file's contents are none of these, whatever its name says."
-}
 
 // documentForm is a checked form: its file decoded and identified.
 type documentForm struct {
@@ -179,7 +189,7 @@ func decodeDocument(encoded string, fields fieldErrors) ([]byte, string) {
 		fields.add("data", tooLargeMessage)
 		return nil, ""
 	}
-	mediaType, problem := sniffDocument(data)
+	mediaType, problem := filecheck.Check(data)
 	if problem != "" {
 		fields.add("data", problem)
 		return nil, ""
@@ -239,7 +249,8 @@ func (o *op) documentView(d db.Document) (Document, error) {
 }
 
 // AddDocument attaches a file to a patient's chart. Its type is read from
-// its bytes (PDF, PNG, JPEG or WebP), it may be at most 25 MiB, and its
+// its bytes (PDF, PNG, JPEG or WebP) and the file is checked whole as that
+// type (see package filecheck), it may be at most 25 MiB, and its
 // SHA-256 is kept to check it whenever it is read back. The same file
 // attached twice to a chart is refused, naming the first. Anything wrong is
 // a field error, and nothing is written.
@@ -336,7 +347,8 @@ func (s *Chart) Documents(patientID string) ([]Document, error) {
 // DocumentContent reads a document's file to show it, a retracted one too.
 // The file is checked against the SHA-256 taken when it was attached: a
 // file that no longer matches is never shown, the failure is audited, and
-// the caller gets an error that says so.
+// the caller gets an error that says so. A file that matches but does not
+// pass today's checks as its type is given to save only (see servedAs).
 func (s *Chart) DocumentContent(id string) (DocumentFile, error) {
 	var out DocumentFile
 	damaged := false
@@ -357,9 +369,14 @@ func (s *Chart) DocumentContent(id string) (DocumentFile, error) {
 			return o.audit("document.damaged", d.PatientID, "document/"+id,
 				fmt.Sprintf("sha256 %s expected, %s found; %d bytes recorded, %d found", d.SHA256, got, d.SizeBytes, len(data)))
 		}
-		out = DocumentFile{ID: d.ID, FileName: d.FileName, MediaType: d.MediaType, SizeBytes: d.SizeBytes,
-			SHA256: d.SHA256, Data: base64.StdEncoding.EncodeToString(data)}
-		return o.audit("document.view", d.PatientID, "document/"+id, fmt.Sprintf("%s; sha256 verified", d.Title))
+		mediaType, saveAs, notice := servedAs(d, data)
+		out = DocumentFile{ID: d.ID, FileName: d.FileName, MediaType: mediaType, SizeBytes: d.SizeBytes,
+			SHA256: d.SHA256, Data: base64.StdEncoding.EncodeToString(data), SaveAs: saveAs, Notice: notice}
+		detail := fmt.Sprintf("%s; sha256 verified", d.Title)
+		if notice != "" {
+			detail += "; given to save only, not shown: it fails the check of files as " + d.MediaType
+		}
+		return o.audit("document.view", d.PatientID, "document/"+id, detail)
 	})
 	if err == nil && damaged {
 		return DocumentFile{}, errorf(Internal, "This document's file is damaged: it no longer matches the checksum "+

@@ -12,6 +12,7 @@ import (
 	"image/color"
 	"image/jpeg"
 	"image/png"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -22,10 +23,51 @@ import (
 
 // minimalPDF is a one-page PDF whose text names n, so each is a new file.
 func minimalPDF(n int) []byte {
-	return []byte(fmt.Sprintf("%%PDF-1.4\n1 0 obj <</Type /Catalog /Pages 2 0 R>> endobj\n"+
-		"2 0 obj <</Type /Pages /Kids [3 0 R] /Count 1>> endobj\n"+
-		"3 0 obj <</Type /Page /Parent 2 0 R /MediaBox [0 0 300 144]>> endobj\n"+
-		"%% letter %d\ntrailer <</Root 1 0 R>>\n%%%%EOF\n", n))
+	return pdfFile(fmt.Sprintf("letter %d", n), 0)
+}
+
+// pdfFile is a one-page PDF whose page says text, with a cross-reference
+// table as a PDF reader follows it. pad adds that many bytes of picture
+// data (a scan's) in a stream of their own.
+func pdfFile(text string, pad int) []byte {
+	content := "BT /F1 12 Tf 72 700 Td (" + text + ") Tj ET"
+	objects := []string{"<< /Type /Catalog /Pages 2 0 R >>",
+		"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
+		"<< /Type /Page /Parent 2 0 R /MediaBox [0 0 612 792] /Contents 4 0 R " +
+			"/Resources << /Font << /F1 5 0 R >> /XObject << /Im1 6 0 R >> >> >>",
+		fmt.Sprintf("<< /Length %d >>\nstream\n%s\nendstream", len(content), content),
+		"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica >>",
+		fmt.Sprintf("<< /Type /XObject /Subtype /Image /Width 1 /Height 1 /ColorSpace /DeviceGray "+
+			"/BitsPerComponent 8 /Length %d >>\nstream\n%s\nendstream", pad+1, make([]byte, pad+1))}
+	var b bytes.Buffer
+	b.WriteString("%PDF-1.4\n")
+	offsets := make([]int, len(objects))
+	for i, body := range objects {
+		offsets[i] = b.Len()
+		fmt.Fprintf(&b, "%d 0 obj\n%s\nendobj\n", i+1, body)
+	}
+	xref := b.Len()
+	fmt.Fprintf(&b, "xref\n0 %d\n0000000000 65535 f \n", len(objects)+1)
+	for _, o := range offsets {
+		fmt.Fprintf(&b, "%010d 00000 n \n", o)
+	}
+	fmt.Fprintf(&b, "trailer\n<< /Size %d /Root 1 0 R >>\nstartxref\n%d\n%%%%EOF\n", len(objects)+1, xref)
+	return b.Bytes()
+}
+
+// pdfOfSize is a PDF of exactly size bytes.
+func pdfOfSize(t testing.TB, size int) []byte {
+	t.Helper()
+	pad := size - len(pdfFile("full", 0))
+	for range 3 { // the stream's /Length grows by a digit now and then
+		if data := pdfFile("full", pad); len(data) != size {
+			pad += size - len(data)
+		} else {
+			return data
+		}
+	}
+	t.Fatalf("no PDF of %d bytes", size)
+	return nil
 }
 
 func pictureOf(t testing.TB, encode func(*bytes.Buffer, image.Image) error) []byte {
@@ -86,7 +128,10 @@ func (ta *testApp) documentCounts(t testing.TB) [3]int {
 func TestDocumentTypeFromContents(t *testing.T) {
 	ta := newTestApp(t)
 	p := ta.register(t, samplePatient())
-	webp := append([]byte("RIFF\x24\x00\x00\x00WEBPVP8L"), make([]byte, 24)...)
+	webp, err := os.ReadFile(filepath.Join("filecheck", "testdata", "wound-lossless.webp"))
+	if err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name, fileName string
 		data           []byte
@@ -98,7 +143,9 @@ func TestDocumentTypeFromContents(t *testing.T) {
 		{"jpeg", "wound.jpg", jpegBytes(t), "image/jpeg", ""},
 		{"webp", "wound.webp", webp, "image/webp", ""},
 		{"pdf named .png", "scan.png", minimalPDF(2), "application/pdf", ""},
-		{"png with no name", "", append(pngBytes(t), 0), "image/png", ""},
+		{"png with no name", "", pictureOf(t, func(b *bytes.Buffer, _ image.Image) error {
+			return png.Encode(b, image.NewGray(image.Rect(0, 0, 3, 3)))
+		}), "image/png", ""},
 		{"text named .pdf", "notes.pdf", []byte("just some notes, not a PDF\n"), "", "none of these"},
 		{"html named .png", "page.png", []byte("<html><body>hi</body></html>"), "", "none of these"},
 		{"gif", "anim.gif", []byte("GIF89a\x01\x00\x01\x00\x00\x00\x00;"), "", "none of these"},
@@ -219,7 +266,7 @@ func TestAddDocumentRefusesBadInput(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	oversized := append([]byte("%PDF-1.4\n"), make([]byte, app.MaxDocumentBytes-8)...)
+	oversized := pdfOfSize(t, app.MaxDocumentBytes+1)
 	tests := []struct {
 		name  string
 		edit  func(*app.DocumentInput)
@@ -273,7 +320,7 @@ func TestAddDocumentRefusesBadInput(t *testing.T) {
 	}
 
 	// Exactly 25 MiB is accepted, and so is a visit of the patient.
-	full := append([]byte("%PDF-1.4\n"), make([]byte, app.MaxDocumentBytes-9)...)
+	full := pdfOfSize(t, app.MaxDocumentBytes)
 	own, err := ta.Clinician.Chart.OpenEncounter(p.ID, "")
 	if err != nil {
 		t.Fatal(err)
@@ -372,5 +419,132 @@ func TestDocumentsFollowAMerge(t *testing.T) {
 	}
 	if _, err := ta.Clinician.Chart.DocumentContent(d.ID); err != nil {
 		t.Errorf("reading a moved document: %v", err)
+	}
+}
+
+// webPage is what a polyglot carries after the file it starts as.
+const webPage = "<html><body><script>fetch('/api/Admin/Users',{method:'POST'})</script></body></html>\n"
+
+// TestDocumentPolyglotsRefused: a file that starts as a PDF or a picture
+// but carries a web page is refused beside the file, saying what is wrong
+// and what to do, and nothing is written; what scanners and cameras write
+// is attached.
+func TestDocumentPolyglotsRefused(t *testing.T) {
+	ta := newTestApp(t)
+	p := ta.register(t, samplePatient())
+	webp, err := os.ReadFile(filepath.Join("filecheck", "testdata", "wound-lossy.webp"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	jpg := jpegBytes(t)
+	// The JPEG/HTML polyglot: the page in a comment segment of a picture
+	// that decodes.
+	comment := append([]byte{0xFF, 0xFE, 0, byte(len(webPage) + 2)}, webPage...)
+	polyJPEG := append(append([]byte{0xFF, 0xD8}, comment...), jpg[2:]...)
+	tests := []struct {
+		name, fileName string
+		data           []byte
+		want           string // part of the field error
+	}{
+		{"%PDF- then a web page", "letter.pdf", []byte("%PDF-1.4\n" + webPage), "PDF"},
+		{"%PDF- then a web page and %%EOF", "letter.pdf", []byte("%PDF-1.4\n" + webPage + "%%EOF\n"), "web page code"},
+		{"a PDF then a web page", "letter.pdf", append(minimalPDF(1), webPage...), "extra data after its end"},
+		{"a PDF without its cross-reference table", "letter.pdf", []byte("%PDF-1.4\n1 0 obj <</Type /Catalog>> endobj\n" +
+			"trailer <</Root 1 0 R>>\n%%EOF\n"), "damaged"},
+		{"a PNG then a web page", "wound.png", append(pngBytes(t), webPage...), "not a valid PNG image: it has extra data after the picture"},
+		{"a JPEG then a web page", "wound.jpg", append(bytes.Clone(jpg), webPage...), "not a valid JPEG image"},
+		{"a JPEG with a web page inside", "wound.jpg", polyJPEG, "web page code"},
+		{"a WebP then a web page", "wound.webp", append(bytes.Clone(webp), webPage...), "not a valid WebP image"},
+		{"a WebP that does not decode", "wound.webp", append(bytes.Clone(webp[:20]), make([]byte, len(webp)-20)...), "cannot be shown"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			in := app.DocumentInput{Title: tt.name, Kind: "other", DocumentDate: "2026-03-01", FileName: tt.fileName,
+				Data: b64(tt.data)}
+			before := ta.documentCounts(t)
+			_, err := ta.Clinician.Chart.AddDocument(p.ID, in)
+			e := wantKind(t, err, app.Invalid)
+			if !strings.Contains(e.Fields["data"], tt.want) || len(e.Fields) != 1 {
+				t.Errorf("fields %v, want beside the file a message saying %q", e.Fields, tt.want)
+			}
+			if after := ta.documentCounts(t); after != before {
+				t.Errorf("refused, yet written: %v -> %v", before, after)
+			}
+		})
+	}
+	for _, name := range []string{"letter-ghostscript.pdf", "letter-xref-stream.pdf", "letter-incremental.pdf",
+		"scan-img2pdf.pdf", "page-chromium.pdf", "wound-alpha.webp"} {
+		data, err := os.ReadFile(filepath.Join("filecheck", "testdata", name))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := ta.Clinician.Chart.AddDocument(p.ID, app.DocumentInput{Title: name, Kind: "other",
+			DocumentDate: "2026-03-01", FileName: name, Data: b64(data)}); err != nil {
+			t.Errorf("%s: %v", name, err)
+		}
+	}
+}
+
+// TestStoredDocumentServedSafely: a document is given to be shown with its
+// type only while its bytes pass the checks as that type, and saved under
+// a name whose extension is its type's, whatever it was called. One
+// attached before the checks that fails them (a polyglot) is still given,
+// whole, but as a file to save, not to show, saying why.
+func TestStoredDocumentServedSafely(t *testing.T) {
+	ta := newTestApp(t)
+	p := ta.register(t, samplePatient())
+	good, err := ta.Clinician.Chart.AddDocument(p.ID, app.DocumentInput{Title: "Letter", Kind: "referral_letter",
+		DocumentDate: "2026-03-01", FileName: "letter.pdf.html", Data: b64(minimalPDF(1))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	file, err := ta.Clinician.Chart.DocumentContent(good.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if file.MediaType != "application/pdf" || file.SaveAs != "letter.pdf.pdf" || file.Notice != "" {
+		t.Errorf("a checked PDF given as %s, to save as %q, notice %q", file.MediaType, file.SaveAs, file.Notice)
+	}
+
+	// As a document attached before Folio checked files whole was stored.
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(ta.Dir, db.FileName)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	for _, old := range []struct {
+		id, fileName, mediaType string
+		data                    []byte
+		saveAs                  string
+	}{
+		{"old-pdf", "report.html", "application/pdf", []byte("%PDF-1.4\n" + webPage), "report.pdf"},
+		{"old-png", "wound.svg", "image/png", append(pngBytes(t), webPage...), "wound.png"},
+		{"old-named-nothing", "", "image/webp", []byte("RIFF\x24\x00\x00\x00WEBPVP8L" + webPage), "document.webp"},
+	} {
+		sum := sha256.Sum256(old.data)
+		if _, err := raw.Exec(`INSERT INTO documents (id, patient_id, encounter_id, title, kind, document_date, file_name,
+			media_type, size_bytes, sha256, status, retract_reason, version, added_at, added_by, updated_at, updated_by)
+			SELECT ?, patient_id, NULL, 'Old upload', kind, document_date, ?, ?, ?, ?, status, '', 1, added_at, added_by,
+			updated_at, updated_by FROM documents WHERE id = ?`,
+			old.id, old.fileName, old.mediaType, len(old.data), hex.EncodeToString(sum[:]), good.ID); err != nil {
+			t.Fatal(err)
+		}
+		if _, err := raw.Exec(`INSERT INTO document_contents (document_id, data) VALUES (?, ?)`, old.id, old.data); err != nil {
+			t.Fatal(err)
+		}
+		file, err := ta.Clinician.Chart.DocumentContent(old.id)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if file.MediaType != "application/octet-stream" || file.Data != b64(old.data) || file.SaveAs != old.saveAs {
+			t.Errorf("%s given as %s, to save as %q, %d base64 chars; want the whole file, to save as %s",
+				old.id, file.MediaType, file.SaveAs, len(file.Data), old.saveAs)
+		}
+		if !strings.Contains(file.Notice, "not shown") {
+			t.Errorf("%s: notice %q, want it to say why the file is not shown", old.id, file.Notice)
+		}
+		if a := ta.lastAudit(t); a.Action != "document.view" || !strings.Contains(a.Detail, "to save only") {
+			t.Errorf("%s: audited as %s %q", old.id, a.Action, a.Detail)
+		}
 	}
 }

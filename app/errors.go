@@ -4,7 +4,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
+	"path/filepath"
+
+	"folio/db"
 )
 
 // Kind says what went wrong in terms the UI and the HTTP face act on.
@@ -17,7 +21,7 @@ const (
 	Forbidden       Kind = "forbidden"       // this person may not do this
 	Unauthenticated Kind = "unauthenticated" // nobody is signed in, or the password is wrong
 	Locked          Kind = "locked"          // the screen is locked: the password is needed again
-	Internal        Kind = "internal"        // Folio's fault; details are in the log, not shown
+	Internal        Kind = "internal"        // Folio's fault, or the PC's (see DiskError); details are in the log
 )
 
 // Error is the one error type the UI sees: a kind, a sentence a receptionist
@@ -65,6 +69,12 @@ func AsError(err error, log *slog.Logger) *Error {
 	if errors.As(err, &e) {
 		return e
 	}
+	if e := DiskError(err); e != nil {
+		if log != nil {
+			log.Error("could not write", "err", err)
+		}
+		return e
+	}
 	if log != nil {
 		log.Error("internal error", "err", err)
 	}
@@ -76,4 +86,43 @@ func AsError(err error, log *slog.Logger) *Error {
 func (a *App) FormatError(err error) any {
 	b, _ := json.Marshal(AsError(err, a.log))
 	return string(b)
+}
+
+// DiskError says in users' words that a write failed because the disk is
+// full or the folder is read-only, and what to do about it; it is nil for
+// any other error. Neither is Folio's fault, and both are for the person
+// at the PC (or their admin) to fix, so they must not read as "Something
+// went wrong inside Folio". The folder is named when the error says which.
+func DiskError(err error) *Error {
+	if err == nil {
+		return nil
+	}
+	where := ""
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		where = filepath.Dir(pe.Path)
+		if abs, err := filepath.Abs(where); err == nil {
+			where = abs // "." or "clinic" names no folder a person can find
+		}
+	}
+	switch {
+	case db.DiskFull(err):
+		msg := "The disk is full, so nothing was saved"
+		if where != "" {
+			msg += " in " + where
+		}
+		return &Error{Kind: Internal, Message: msg + ". Free some space on it (move or delete old files and backups, " +
+			"empty the trash), or ask your admin to; then try again."}
+	case db.ReadOnly(err):
+		folder := "The folder Folio saves to"
+		if where != "" {
+			folder = "The folder " + where
+		}
+		return &Error{Kind: Internal, Message: folder + " is read-only: Folio cannot save anything there, and nothing was saved. " +
+			"Ask your admin to make it writable for Folio (or to move Folio's data to a disk that is); then try again."}
+	case errors.Is(err, fs.ErrPermission) && pe != nil:
+		return &Error{Kind: Internal, Message: "Folio may not use " + pe.Path + ": it is read-only, or belongs to another " +
+			"user of this PC, so nothing was saved. Ask your admin to give your user access to it; then try again."}
+	}
+	return nil
 }

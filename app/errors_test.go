@@ -5,8 +5,10 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io/fs"
 	"log/slog"
 	"strings"
+	"syscall"
 	"testing"
 
 	"folio/app"
@@ -64,5 +66,44 @@ func TestFormatError(t *testing.T) {
 	if err := json.Unmarshal([]byte(ta.FormatError(errors.New("disk I/O error")).(string)), &e); err != nil || e.Kind != app.Internal ||
 		strings.Contains(e.Message, "disk") {
 		t.Errorf("internal error formatted as %+v, %v", e, err)
+	}
+}
+
+// TestDiskError: the PC's own troubles (a full disk, a read-only folder)
+// are told in words the user can act on, never as "Something went wrong
+// inside Folio". The real ones, on a real full and read-only disk, are in
+// package main's tests (they need root to mount one).
+func TestDiskError(t *testing.T) {
+	tests := []struct {
+		name string
+		err  error
+		says string // "" when it is no disk error
+	}{
+		{"no space", fmt.Errorf("write export: %w", &fs.PathError{Op: "write", Path: "/srv/folio/exports/x.ndjson", Err: syscall.ENOSPC}),
+			"The disk is full, so nothing was saved in /srv/folio/exports. Free some space"},
+		{"quota", &fs.PathError{Op: "write", Path: "/home/ana/folio/folio.db-wal", Err: syscall.EDQUOT}, "The disk is full"},
+		{"read-only disk", fmt.Errorf("open lock: %w", &fs.PathError{Op: "open", Path: "/mnt/usb/folio/folio.lock", Err: syscall.EROFS}),
+			"The folder /mnt/usb/folio is read-only: Folio cannot save anything there, and nothing was saved. Ask your admin"},
+		{"not this user's", &fs.PathError{Op: "open", Path: "/srv/folio/folio.db", Err: syscall.EACCES},
+			"Folio may not use /srv/folio/folio.db: it is read-only, or belongs to another user"},
+		{"something else", errors.New("SQL logic error"), ""},
+		{"nil", nil, ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := app.DiskError(tt.err)
+			if tt.says == "" {
+				if e != nil {
+					t.Errorf("DiskError = %+v, want nil", e)
+				}
+				return
+			}
+			if e == nil || !strings.Contains(e.Message, tt.says) {
+				t.Fatalf("DiskError = %+v, want a message saying %q", e, tt.says)
+			}
+			if got := app.AsError(tt.err, nil); got.Message != e.Message {
+				t.Errorf("AsError says %q", got.Message)
+			}
+		})
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"unicode/utf8"
 
 	"folio/app/fhir"
+	"folio/app/filecheck"
 	"folio/app/terminology"
 	"folio/db"
 )
@@ -653,7 +654,7 @@ type documentFile struct {
 // file was (else today).
 func (o *op) documentRecord(p db.Patient, d documentFile, src importSource) chartRecord {
 	rec := chartRecord{entity: "document", keys: []string{"document:" + d.SHA256}}
-	mediaType, problem := sniffDocument(d.Data)
+	mediaType, problem := filecheck.Check(d.Data)
 	switch {
 	case problem != "":
 		rec.problem = problem

@@ -24,6 +24,7 @@ import (
 
 	"folio/app/archive"
 	"folio/app/fhir"
+	"folio/app/filecheck"
 	"folio/db"
 )
 
@@ -468,7 +469,7 @@ func stagedItems(imp *fhir.Import, others []archive.File, o *op) ([]db.ImportIte
 		raw := mustJSON(d)
 		it := db.ImportItem{Kind: itemDocument, Display: clipRunes(file.Path, 500), Raw: raw,
 			Mapped: raw, Suggested: db.ItemAccept, Decision: db.ItemPending}
-		if _, problem := sniffDocument(file.Data); problem != "" {
+		if _, problem := filecheck.Check(file.Data); problem != "" {
 			it.Kind, it.Mapped, it.Suggested, it.Decision = itemUnmapped, "", db.ItemKeptOriginal, db.ItemKeptOriginal
 			it.Detail = fmt.Sprintf("A file of the archive (%s) that is not a document Folio attaches; kept as the original.", file.MediaType)
 			it.DecidedAt, it.DecidedBy = o.now, o.actor.userID

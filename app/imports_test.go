@@ -333,6 +333,47 @@ func TestImportArchive(t *testing.T) {
 	}
 }
 
+// TestImportArchivePolyglotNotAttached: a referral archive whose picture
+// carries a web page after it (a polyglot) still imports, but the file is
+// not attached to the chart: it is kept as the original, saying why.
+func TestImportArchivePolyglotNotAttached(t *testing.T) {
+	ta := newTestAppAt(t, time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC))
+	c := ta.Clinician
+	data, err := archive.Pack([]archive.File{
+		{Path: "bundle.json", MediaType: "application/fhir+json", Data: readFile(t, filepath.Join("fhir", "testdata", "ips", "Bundle-IPS-examples-Bundle-01.json"))},
+		{Path: "documents/wound.png", MediaType: "image/png", Data: append(pngBytes(t), webPage...)},
+	}, testSigner, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	r, err := c.Chart.StartImport("referral.folio", b64(data), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if r, err = c.Chart.CreatePatientFromImport(r.ID); err != nil {
+		t.Fatal(err)
+	}
+	done, err := c.Chart.FinishImport(r.ID, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	checkAccounted(t, done)
+	if docs, err := c.Chart.Documents(done.Patient.ID); err != nil || len(docs) != 0 {
+		t.Errorf("documents %+v, %v; want the polyglot not attached", docs, err)
+	}
+	history, err := c.Chart.Imports(done.Patient.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kept := false
+	for _, o := range history.Originals {
+		kept = kept || o.Display == "documents/wound.png"
+	}
+	if !kept {
+		t.Errorf("the file is not kept as the original: %+v", history.Originals)
+	}
+}
+
 // TestImportRefusals checks that a file Folio will not import is refused
 // with a reason, on the right field, and nothing at all is written.
 func TestImportRefusals(t *testing.T) {

@@ -194,6 +194,17 @@ func (s *Chart) SearchLabTests(query string, limit int) ([]LabTest, error) {
 	return s.app.labTests.Search(query, min(limit, maxLabTestLimit)), nil
 }
 
+// checkOrderFields checks what a test order and a panel order share: the
+// visit it is ordered at and the note for the lab.
+func checkOrderFields(fields fieldErrors, encounterID, note string) {
+	if len(encounterID) > maxIDLength {
+		fields.add("encounterId", "No such visit.")
+	}
+	if utf8.RuneCountInString(note) > maxClinicalNoteLength {
+		fields.add("note", fmt.Sprintf("The note can have at most %d characters.", maxClinicalNoteLength))
+	}
+}
+
 // OrderLab orders a test of Folio's list for a patient.
 func (s *Chart) OrderLab(patientID string, in LabOrderInput) (LabOrder, error) {
 	var out LabOrder
@@ -205,12 +216,7 @@ func (s *Chart) OrderLab(patientID string, in LabOrderInput) (LabOrder, error) {
 		if !ok {
 			fields.add("loinc", "Choose the test from the list.")
 		}
-		if len(in.EncounterID) > maxIDLength {
-			fields.add("encounterId", "No such visit.")
-		}
-		if utf8.RuneCountInString(in.Note) > maxClinicalNoteLength {
-			fields.add("note", fmt.Sprintf("The note can have at most %d characters.", maxClinicalNoteLength))
-		}
+		checkOrderFields(fields, in.EncounterID, in.Note)
 		if err := fields.err(); err != nil {
 			return err
 		}
@@ -267,12 +273,7 @@ func (s *Chart) OrderLabPanel(patientID string, in LabPanelOrderInput) ([]LabOrd
 		if !ok {
 			fields.add("panel", "Choose the panel from the list.")
 		}
-		if len(in.EncounterID) > maxIDLength {
-			fields.add("encounterId", "No such visit.")
-		}
-		if utf8.RuneCountInString(in.Note) > maxClinicalNoteLength {
-			fields.add("note", fmt.Sprintf("The note can have at most %d characters.", maxClinicalNoteLength))
-		}
+		checkOrderFields(fields, in.EncounterID, in.Note)
 		if err := fields.err(); err != nil {
 			return err
 		}

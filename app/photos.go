@@ -10,6 +10,7 @@ import (
 	"io"
 	"strings"
 
+	"folio/app/filecheck"
 	"folio/db"
 )
 
@@ -87,10 +88,16 @@ func (o *op) photoURL(id int64) (string, error) {
 }
 
 // storePhoto keeps ph as a new photo of the patient and returns its id; 0
-// when there is no photo.
+// when there is no photo. The photo is checked whole first (decoded, with
+// nothing after the picture: see package filecheck); the check is made
+// here, where a photo is stored, so that a chart's photo stored before it
+// is kept through a correction that sends it back unchanged.
 func (o *op) storePhoto(patientID string, ph photo) (int64, error) {
 	if ph.empty() {
 		return 0, nil
+	}
+	if _, problem := filecheck.Check(ph.data); problem != "" {
+		return 0, fieldErrors{"photo": problem}.err()
 	}
 	return o.InsertPhoto(db.Photo{PatientID: patientID, ContentType: ph.contentType, Data: ph.data,
 		AddedAt: o.now, AddedBy: o.actor.userID})

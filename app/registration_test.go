@@ -2,16 +2,19 @@ package app_test
 
 import (
 	"bytes"
+	"database/sql"
 	"encoding/base64"
 	"image"
 	"image/color"
 	"image/jpeg"
 	"image/png"
 	"math/rand/v2"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"folio/app"
+	"folio/db"
 )
 
 // picture is a w×h image of noise (which compresses badly, for size
@@ -278,5 +281,61 @@ func TestCorrectNewDetailsKeepsHistory(t *testing.T) {
 	}
 	if after := ta.counts(t); after != before {
 		t.Errorf("a refused correction wrote: %+v -> %+v", before, after)
+	}
+}
+
+// TestPhotoPolyglotRefused: a photo that decodes but carries a web page
+// after the picture is refused beside the photo, and nothing is written;
+// a patient whose photo was stored before the check keeps it through a
+// correction.
+func TestPhotoPolyglotRefused(t *testing.T) {
+	ta := newTestApp(t)
+	var b bytes.Buffer
+	if err := png.Encode(&b, picture(32, 32, false)); err != nil {
+		t.Fatal(err)
+	}
+	polyglot := "data:image/png;base64," + base64.StdEncoding.EncodeToString(append(b.Bytes(), "<script>alert(1)</script>"...))
+	before := ta.counts(t)
+	in := samplePatient()
+	in.Photo = polyglot
+	_, err := ta.FrontDesk.Patients.Register(in)
+	e := wantKind(t, err, app.Invalid)
+	if !strings.Contains(e.Fields["photo"], "extra data after the picture") {
+		t.Errorf("fields %v, want the photo's trailing data named", e.Fields)
+	}
+	if after := ta.counts(t); after != before {
+		t.Errorf("a refused registration wrote: %+v -> %+v", before, after)
+	}
+
+	// As a polyglot stored before the check was: a correction that sends
+	// the photo back unchanged keeps it; a new one is checked.
+	in.Photo = "data:image/png;base64," + base64.StdEncoding.EncodeToString(b.Bytes())
+	p := ta.register(t, in)
+	raw, err := sql.Open("sqlite", "file:"+filepath.Join(ta.Dir, db.FileName)+"?_pragma=busy_timeout(10000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { raw.Close() })
+	if _, err := raw.Exec(`DROP TRIGGER patient_photos_no_update`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := raw.Exec(`UPDATE patient_photos SET data = CAST(data || '<script>alert(1)</script>' AS BLOB) WHERE patient_id = ?`, p.ID); err != nil {
+		t.Fatal(err)
+	}
+	stored, err := ta.FrontDesk.Patients.Open(p.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	next := stored.PatientInput
+	next.Email = "ana@example.com"
+	corrected, err := ta.FrontDesk.Patients.Correct(p.ID, next, "new email", stored.Version)
+	if err != nil || corrected.Photo != stored.Photo {
+		t.Errorf("a correction keeping the stored photo: %v", err)
+	}
+	next = corrected.PatientInput
+	next.Photo = "data:image/png;base64," + base64.StdEncoding.EncodeToString(append(b.Bytes(), "<iframe src=//x>"...))
+	_, err = ta.FrontDesk.Patients.Correct(p.ID, next, "new photo", corrected.Version)
+	if e := wantKind(t, err, app.Invalid); !strings.Contains(e.Fields["photo"], "extra data") {
+		t.Errorf("a new polyglot photo in a correction: fields %v", e.Fields)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 	"unicode"
+	"unicode/utf8"
 
 	"folio/db"
 )
@@ -213,6 +214,11 @@ func searchLimit(limit int) int {
 	return limit
 }
 
+// maxSearchText is the longest search looked up: a name, a date and a phone
+// number together fit many times over, and a pasted page is refused before
+// it costs anything.
+const maxSearchText = 200
+
 // Search finds patients by any mix of name parts (in any order, whole or
 // begun), MRN, birth date and phone digits, as typed into the search box;
 // a name typed with one typo still finds its patients, after those that
@@ -220,6 +226,10 @@ func searchLimit(limit int) int {
 // order (Settings.DateOrder).
 func (s *Patients) Search(query string, limit int) ([]PatientHit, error) {
 	limit = searchLimit(limit)
+	if utf8.RuneCountInString(query) > maxSearchText {
+		words := fmt.Sprintf("Type at most %d characters: a name, a birth date, an MRN or a phone number.", maxSearchText)
+		return nil, &Error{Kind: Invalid, Message: "That search is too long. " + words, Fields: map[string]string{"query": words}}
+	}
 	hits := []PatientHit{}
 	err := s.app.act(s.session, permDemographics, func(o *op) error {
 		order, err := o.dateOrder()

@@ -1,6 +1,7 @@
 package app_test
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
@@ -508,5 +509,24 @@ func TestRecentRoles(t *testing.T) {
 	}
 	if _, err := ta.SignedOut.Patients.Recent(10); kindOf(err) != app.Unauthenticated {
 		t.Errorf("signed out: %v, want unauthenticated", err)
+	}
+}
+
+// TestSearchTooLong: a pasted page is refused at once, saying how long a
+// search may be, and nothing is looked up or audited.
+func TestSearchTooLong(t *testing.T) {
+	ta := newTestApp(t)
+	desk := ta.FrontDesk
+	before := len(ta.audit(t))
+	_, err := desk.Patients.Search(strings.Repeat("okonkwo ", 130_000), 10)
+	var e *app.Error
+	if !errors.As(err, &e) || e.Kind != app.Invalid || !strings.Contains(e.Fields["query"], "at most 200 characters") {
+		t.Fatalf("Search(1 MB) = %v, want a field error on query", err)
+	}
+	if after := len(ta.audit(t)); after != before {
+		t.Errorf("a refused search wrote %d audit entries", after-before)
+	}
+	if hits, err := desk.Patients.Search(strings.Repeat("a", 200), 10); err != nil || len(hits) != 0 {
+		t.Fatalf("Search(200 letters) = %v, %v; want no hits, no error", hits, err)
 	}
 }

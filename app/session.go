@@ -45,11 +45,19 @@ var roleWords = map[string]string{RoleAdmin: "admin", RoleClinician: "clinician"
 // browser of `folio serve` has its own.
 type Session struct {
 	workstation string
+	// client is where sign-in attempts come from, for the sign-in delays:
+	// the desktop window, or a browser's network address.
+	client string
 
 	mu         sync.Mutex
 	user       *db.User
 	locked     bool
 	lastActive time.Time
+	// epoch is the user's session epoch when they signed in here (see
+	// App.endSessionsOf); signIns counts sign-ins and unlocks here, so
+	// that serve mode can give the browser a new token after each.
+	epoch   uint64
+	signIns uint64
 }
 
 // NewSession starts a signed-out session at the named workstation.
@@ -57,7 +65,15 @@ func (a *App) NewSession(workstation string) *Session {
 	if workstation == "" {
 		workstation = a.hostname
 	}
-	return &Session{workstation: workstation}
+	return &Session{workstation: workstation, client: "window " + workstation}
+}
+
+// NewSessionFrom starts a signed-out session for a browser at a network
+// address (serve mode): sign-in delays count per address.
+func (a *App) NewSessionFrom(workstation, address string) *Session {
+	s := a.NewSession(workstation)
+	s.client = "address " + address
+	return s
 }
 
 // SignedIn tells whether someone is signed in (locked or not).
@@ -67,12 +83,93 @@ func (s *Session) SignedIn() bool {
 	return s.user != nil
 }
 
+// SignIns counts the sign-ins and unlocks at this session: serve mode issues
+// a new token whenever it changes, so that a token known before a sign-in
+// is worth nothing after it.
+func (s *Session) SignIns() uint64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.signIns
+}
+
+// UserID is who is signed in, or "".
+func (s *Session) UserID() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.user == nil {
+		return ""
+	}
+	return s.user.ID
+}
+
+// sessionEpochs counts, per user, the times all their sessions were ended
+// (a password reset, a disabled account): a session signed in at an older
+// count is over. Kept in memory, it ends this process's sessions at once,
+// even a locked one that makes no call; another Folio on the same data
+// (the desktop window beside `folio serve`) finds out at the session's next
+// call, which compares the password hash and the active flag it signed in
+// with (see checkActive).
+type sessionEpochs struct {
+	mu    sync.Mutex
+	epoch map[string]uint64
+}
+
+func (e *sessionEpochs) of(userID string) uint64 {
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	return e.epoch[userID]
+}
+
+// endSessionsOf ends every session of the user in this process.
+func (a *App) endSessionsOf(userID string) {
+	a.epochs.mu.Lock()
+	defer a.epochs.mu.Unlock()
+	if a.epochs.epoch == nil {
+		a.epochs.epoch = map[string]uint64{}
+	}
+	a.epochs.epoch[userID]++
+}
+
+var errSessionEnded = &Error{Kind: Unauthenticated,
+	Message: "You were signed out: your password was reset or your account was disabled. Please sign in again."}
+
+// current is the signed-in user, nil when nobody is signed in or their
+// sessions were ended since. The caller holds s.mu.
+func (a *App) current(s *Session) *db.User {
+	if s.user != nil && a.epochs.of(s.user.ID) != s.epoch {
+		s.user, s.locked = nil, false
+	}
+	return s.user
+}
+
+// CheckSession tells, without marking the session active, what a call at s
+// would be refused for before its arguments matter: nobody signed in, or
+// the screen locked. Serve mode asks before reading a call's body.
+func (a *App) CheckSession(s *Session) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if a.current(s) == nil {
+		return errorf(Unauthenticated, "Please sign in.")
+	}
+	if s.locked || a.now().Sub(s.lastActive) > a.idleTimeout() {
+		return errorf(Locked, "Folio is locked. Enter your password to continue.")
+	}
+	return nil
+}
+
+// Now is Folio's clock (a fixed one in tests).
+func (a *App) Now() time.Time { return a.now() }
+
 // actor is who does a use-case, fixed for its whole transaction.
 type actor struct {
 	userID      string
 	username    string
 	role        string
 	workstation string
+	// session and passwordHash are the window acting and the password hash
+	// its user signed in with; none for the command line and setup.
+	session      *Session
+	passwordHash string
 }
 
 // authorize checks that s is signed in, unlocked, not idle too long, and
@@ -80,7 +177,7 @@ type actor struct {
 func (a *App) authorize(s *Session, perm permission) (actor, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if s.user == nil {
+	if a.current(s) == nil {
 		return actor{}, errorf(Unauthenticated, "Please sign in.")
 	}
 	now := a.now()
@@ -98,7 +195,8 @@ func (a *App) authorize(s *Session, perm permission) (actor, error) {
 		return actor{}, errorf(Forbidden, "Your role (%s) does not allow this.", roleWords[s.user.Role])
 	}
 	s.lastActive = now
-	return actor{userID: s.user.ID, username: s.user.Username, role: s.user.Role, workstation: s.workstation}, nil
+	return actor{userID: s.user.ID, username: s.user.Username, role: s.user.Role, workstation: s.workstation,
+		session: s, passwordHash: s.user.PasswordHash}, nil
 }
 
 func (a *App) idleTimeout() time.Duration {
@@ -164,7 +262,9 @@ func (a *App) actAs(who actor, fn func(o *op) error) error {
 }
 
 // checkActive refuses a user whom an admin has disabled: they lose access at
-// once, not at their next sign-in. An actor with no user (setup) passes.
+// once, not at their next sign-in. A window whose user's password was reset
+// since they signed in there is signed out, even when another Folio on the
+// same data did the reset. An actor with no user (setup) passes.
 func checkActive(tx *db.Tx, who actor) error {
 	if who.userID == "" {
 		return nil
@@ -173,10 +273,27 @@ func checkActive(tx *db.Tx, who actor) error {
 	if err != nil {
 		return fmt.Errorf("check user %s: %w", who.username, err)
 	}
-	if !u.Active {
+	switch {
+	case !u.Active:
+		who.session.end(who.userID)
 		return errorf(Unauthenticated, "This account has been disabled. Ask an admin.")
+	case who.passwordHash != "" && u.PasswordHash != who.passwordHash:
+		who.session.end(who.userID)
+		return errSessionEnded
 	}
 	return nil
+}
+
+// end signs s out if userID is still the one signed in there.
+func (s *Session) end(userID string) {
+	if s == nil {
+		return
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.user != nil && s.user.ID == userID {
+		s.user, s.locked = nil, false
+	}
 }
 
 // userError maps storage errors to the UI's words; others pass through.

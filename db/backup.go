@@ -54,8 +54,10 @@ func BackupSealed(ctx context.Context, src, dest string) (BackupReport, error) {
 	if _, err := os.Stat(src); err != nil {
 		return report, fmt.Errorf("no chart database at %s: %w", src, err)
 	}
-	if err := os.MkdirAll(filepath.Dir(dest), 0o700); err != nil {
-		return report, fmt.Errorf("create backup folder: %w", err)
+	// A folder that is not there is a mistyped path more often than a new
+	// place: making it would hide the backup where nobody looks.
+	if info, err := os.Stat(filepath.Dir(dest)); err != nil || !info.IsDir() {
+		return report, fmt.Errorf("the folder %s does not exist; make it first, or choose another place for the backup", filepath.Dir(dest))
 	}
 	conn, err := sql.Open("sqlite", "file:"+src+"?_pragma=busy_timeout(10000)")
 	if err != nil {
@@ -64,6 +66,12 @@ func BackupSealed(ctx context.Context, src, dest string) (BackupReport, error) {
 	defer conn.Close()
 	tmp := dest + ".partial"
 	os.Remove(tmp)
+	// VACUUM INTO would make the file readable by all (0644 under the
+	// usual umask); it writes into an empty file that is already there, so
+	// the backup is made the owner's before it holds anything.
+	if err := createOwnerOnly(tmp); err != nil {
+		return report, fmt.Errorf("write the backup: %w", err)
+	}
 	if _, err := conn.ExecContext(ctx, "VACUUM INTO ?", tmp); err != nil {
 		os.Remove(tmp)
 		return report, fmt.Errorf("back up %s: %w", src, err)

@@ -27,7 +27,16 @@ func clinicDB(t *testing.T, clinic string, patients int) *DB {
 func TestBackupAndVerify(t *testing.T) {
 	ctx := context.Background()
 	d := clinicDB(t, "North Clinic", 3)
-	dest := filepath.Join(t.TempDir(), "nested", "backup.db")
+	// A folder that is not there is refused, not made: a mistyped path
+	// would hide the backup where nobody looks.
+	nested := filepath.Join(t.TempDir(), "nested")
+	if err := d.BackupTo(ctx, filepath.Join(nested, "backup.db")); err == nil || !strings.Contains(err.Error(), nested+" does not exist") {
+		t.Errorf("backup into a missing folder: %v", err)
+	}
+	if _, err := os.Stat(nested); !os.IsNotExist(err) {
+		t.Errorf("a refused backup made its folder: %v", err)
+	}
+	dest := filepath.Join(t.TempDir(), "backup.db")
 	if err := d.BackupTo(ctx, dest); err != nil {
 		t.Fatal(err)
 	}

@@ -173,6 +173,11 @@ const minNameKey = 3
 // MinTypoWord is the shortest typed word looked up for typos.
 const MinTypoWord = minNameKey + 1
 
+// MaxTypoWord is the longest: a word has as many keys as letters, each as
+// long as the word, so a pasted page would cost the square of its length;
+// no name word comes near this.
+const MaxTypoWord = 40
+
 // nameWords are the folded words of a patient's names that go into the
 // name-word index.
 func nameWords(p Patient) []string {
@@ -227,7 +232,7 @@ func (t *Tx) indexNameWords(p Patient) error {
 // (a folded name word), not word itself. Words shorter than MinTypoWord
 // have none.
 func (t *Tx) NameWordsNear(word string) ([]string, error) {
-	if utf8.RuneCountInString(word) < MinTypoWord {
+	if n := utf8.RuneCountInString(word); n < MinTypoWord || n > MaxTypoWord {
 		return nil, nil
 	}
 	keys, err := json.Marshal(append([]string{word}, deletions(word)...))

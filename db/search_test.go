@@ -321,6 +321,7 @@ func TestNameWordsNear(t *testing.T) {
 		{"anne", "ann anna"},
 		{"lea", ""}, // too short to look up
 		{"okafor", ""},
+		{strings.Repeat("okonkwo", 200_000), ""}, // a pasted page: not looked up (it took minutes and gigabytes)
 	}
 	for _, tt := range tests {
 		if got := nearWords(t, d, tt.typed); got != tt.want {

@@ -155,6 +155,10 @@ type Options struct {
 	// needs the demo clinician: only in a folder the demo set up.
 	Charts int
 	Today  time.Time // zero: the real today
+	// Progress, if set, hears each step as it is done: "accounts",
+	// "patients", "appointments", "charts". Generate stops after a step
+	// once ctx is done.
+	Progress func(step string)
 }
 
 var demoAccounts = []app.NewUser{
@@ -164,11 +168,30 @@ var demoAccounts = []app.NewUser{
 	{Username: "desk", FullName: "Sam Front Desk", Role: app.RoleFrontDesk, Password: "demo-frontdesk-pass"},
 }
 
-// Generate adds a synthetic clinic to a. In a new data folder it first sets
-// up "Demo Clinic" with three demo accounts (printed, with their passwords);
-// in one that is set up, it only adds patients, as its first admin.
+// Generate adds a synthetic clinic to a. In a new data folder it first
+// marks the clinic as a demo and sets up "Demo Clinic" with three demo
+// accounts (printed, with their passwords); in a demo clinic that is set
+// up, it only adds patients, as its first admin. Any other clinic is
+// refused before anything is written: the demo's accounts have published
+// passwords. Generate writes in many transactions; a caller that needs all
+// or nothing runs it on a copy (see `folio demo`).
 func Generate(ctx context.Context, a *app.App, opts Options) (Result, error) {
 	var res Result
+	done := func(step string) error {
+		if opts.Progress != nil {
+			opts.Progress(step)
+		}
+		return ctx.Err()
+	}
+	demo, err := a.DemoClinic()
+	if err != nil {
+		return res, err
+	}
+	if !demo {
+		if err := a.MarkDemoClinic(); err != nil {
+			return res, err
+		}
+	}
 	admin, err := a.FirstAdmin()
 	if err != nil {
 		return res, err
@@ -190,12 +213,21 @@ func Generate(ctx context.Context, a *app.App, opts Options) (Result, error) {
 		if err := setDemoClinic(a, first); err != nil {
 			return res, err
 		}
+		if err := done("accounts"); err != nil {
+			return res, err
+		}
 	}
 	if res.Patients, err = a.RegisterPatients(admin, Patients(opts.Patients, opts.Seed)); err != nil {
 		return res, err
 	}
+	if err := done("patients"); err != nil {
+		return res, err
+	}
 	if opts.Appointments > 0 {
 		if err = generateSchedule(ctx, a, admin, opts, &res); err != nil {
+			return res, err
+		}
+		if err := done("appointments"); err != nil {
 			return res, err
 		}
 	}
@@ -206,7 +238,10 @@ func Generate(ctx context.Context, a *app.App, opts Options) (Result, error) {
 		if today.IsZero() {
 			today = time.Now()
 		}
-		res.Charted, err = generateCharts(a, opts.Charts, opts.Seed, today)
+		if res.Charted, err = generateCharts(a, opts.Charts, opts.Seed, today); err != nil {
+			return res, err
+		}
+		err = done("charts")
 	}
 	return res, err
 }

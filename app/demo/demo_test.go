@@ -162,3 +162,53 @@ func TestGenerate(t *testing.T) {
 		t.Errorf("audit after Generate: %+v, %v", c, err)
 	}
 }
+
+// TestGenerateOnlyInItsOwnClinic: Generate writes nothing into a clinic
+// that it did not make, and the clinic it makes says it is a demo before
+// anyone signs in.
+func TestGenerateOnlyInItsOwnClinic(t *testing.T) {
+	ctx := context.Background()
+	quiet := app.Options{Logger: slog.New(slog.NewTextHandler(io.Discard, nil))}
+	real, err := app.Open(ctx, t.TempDir(), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer real.Close()
+	if _, err := real.SetupClinic(app.SetupRequest{ClinicName: "Hill Clinic", Username: "boss", FullName: "Bo Boss",
+		Password: "a-good-long-password"}, ""); err != nil {
+		t.Fatal(err)
+	}
+	_, err = demo.Generate(ctx, real, demo.Options{Patients: 1, Appointments: 5, Seed: 1})
+	if err == nil || !strings.Contains(err.Error(), "not made by folio demo") {
+		t.Errorf("Generate in a real clinic: %v", err)
+	}
+	var patients, users int
+	real.DB().View(ctx, func(tx *db.Tx) (err error) {
+		if patients, err = tx.CountPatients(); err != nil {
+			return err
+		}
+		users, err = tx.CountUsers()
+		return err
+	})
+	if patients != 0 || users != 1 {
+		t.Errorf("a refused Generate left %d patients and %d users", patients, users)
+	}
+	if st, err := real.Services(real.NewSession("t"))[0].(*app.Auth).Status(); err != nil || st.Demo {
+		t.Errorf("a real clinic's status: %+v, %v", st, err)
+	}
+
+	made, err := app.Open(ctx, t.TempDir(), quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer made.Close()
+	if _, err := demo.Generate(ctx, made, demo.Options{Patients: 3, Seed: 1}); err != nil {
+		t.Fatal(err)
+	}
+	if st, err := made.Services(made.NewSession("t"))[0].(*app.Auth).Status(); err != nil || !st.Demo || st.SetupNeeded {
+		t.Errorf("a demo clinic's status: %+v, %v", st, err)
+	}
+	if demoClinic, err := made.DemoClinic(); err != nil || !demoClinic {
+		t.Errorf("DemoClinic() = %v, %v", demoClinic, err)
+	}
+}

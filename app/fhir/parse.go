@@ -66,6 +66,13 @@ func (e *ParseError) Error() string {
 	return e.Message + " (at " + e.Path + ")"
 }
 
+// inNotImportable refuses JSON that is not a Bundle: what Folio reads, and
+// what the file is instead.
+func inNotImportable(isInstead string) *ParseError {
+	return &ParseError{Message: "Folio expects a FHIR Bundle (a document or a collection) or a Folio archive; this file is " +
+		isInstead + "."}
+}
+
 func inNotBundle(path, format string, args ...any) *ParseError {
 	return &ParseError{Message: "This file is not a FHIR Bundle that Folio can import: " + fmt.Sprintf(format, args...), Path: path}
 }
@@ -95,7 +102,7 @@ type Import struct {
 type ImportSource struct {
 	BundleID         string           `json:"bundleId"`
 	BundleIdentifier ImportIdentifier `json:"bundleIdentifier"`
-	BundleType       string           `json:"bundleType"` // document, collection, transaction, batch, searchset; "patient" for a lone Patient
+	BundleType       string           `json:"bundleType"` // document, collection, transaction, batch, searchset
 	Timestamp        string           `json:"timestamp"`  // the bundle's, as written
 	// Organization is the custodian (or authoring organization) of a
 	// document; otherwise the organization most of the bundle's encounters
@@ -240,26 +247,35 @@ func (imp *Import) Patient(key string) (ImportPatient, bool) {
 }
 
 // Parse reads a FHIR R4 Bundle (JSON) of type document, collection,
-// transaction, batch or searchset, or a single Patient resource. It
-// returns a *ParseError, in users' words, when the file is not JSON, not a
-// Bundle, holds no resources, or passes a limit; a resource it cannot
+// transaction, batch or searchset. It returns a *ParseError, in users'
+// words, when the file is not JSON, not FHIR, a single resource rather than
+// a Bundle, holds no resources, or passes a limit; a resource it cannot
 // understand is not an error but goes to Unmapped. Parse never panics.
 func Parse(data []byte) (*Import, error) {
 	if err := inPreScan(data); err != nil {
 		return nil, err
 	}
+	// What the file is comes first, read on its own: the Bundle's other
+	// fields mean something else in another resource (a Patient's
+	// identifier is a list, a Bundle's one object), and a person who chose
+	// the wrong file needs to hear that, not what one of its fields holds.
+	var kind struct {
+		ResourceType string `json:"resourceType"`
+	}
+	if err := json.Unmarshal(data, &kind); err != nil {
+		return nil, inJsonProblem(data, "", err)
+	}
+	switch kind.ResourceType {
+	case "Bundle":
+	case "":
+		return nil, inNotImportable("JSON but not FHIR (it has no resourceType)")
+	default:
+		return nil, inNotImportable(fmt.Sprintf("a single %s resource, not a Bundle. Export the patient's record from "+
+			"the other system as a Bundle (or ask for a Folio archive) and import that", inClip(kind.ResourceType, 40)))
+	}
 	var head inBundleHead
 	if err := json.Unmarshal(data, &head); err != nil {
 		return nil, inJsonProblem(data, "", err)
-	}
-	switch head.ResourceType {
-	case "Bundle":
-	case "Patient":
-		return inParseEntries(inBundleHead{Type: "patient"}, []inEntry{{Resource: json.RawMessage(data)}}, 1)
-	case "":
-		return nil, inNotBundle("resourceType", "it has no resourceType, so it is not FHIR.")
-	default:
-		return nil, inNotBundle("resourceType", "it is a single %s, not a Bundle. Export the patient's record as a Bundle and import that.", inClip(head.ResourceType, 40))
 	}
 	switch head.Type {
 	case "document", "collection", "transaction", "batch", "searchset":

@@ -372,8 +372,8 @@ func TestParseRefusesOrDefines(t *testing.T) {
 		{"broken JSON", `{"resourceType":"Bundle",`, "file ends too early", nil},
 		{"syntax error with its place", "{\n\"resourceType\": \"Bundle\",\n\"type\": collection}", "line 3", nil},
 		{"JSON array", `[{"resourceType":"Bundle"}]`, "JSON list", nil},
-		{"no resourceType", `{"type":"collection"}`, "no resourceType", nil},
-		{"wrong resourceType", `{"resourceType":"Condition","id":"x"}`, "single Condition, not a Bundle", nil},
+		{"no resourceType", `{"type":"collection"}`, "not FHIR (it has no resourceType)", nil},
+		{"wrong resourceType", `{"resourceType":"Condition","id":"x"}`, "this file is a single Condition resource, not a Bundle", nil},
 		{"resourceType not text", `{"resourceType":7}`, "resourceType should be text", nil},
 		{"bundle type history", `{"resourceType":"Bundle","type":"history","entry":[]}`, `type "history"`, nil},
 		{"bundle without entries", `{"resourceType":"Bundle","type":"collection"}`, "holds no resources", nil},
@@ -412,11 +412,15 @@ func TestParseRefusesOrDefines(t *testing.T) {
 				t.Errorf("the problem names the second patient: %q", imp.Problems[0].Subject)
 			}
 		}},
-		{"a lone Patient", testPatient, "", func(t *testing.T, imp *Import) {
-			if len(imp.Patients) != 1 || imp.Patients[0].FamilyName != "Doe" || imp.Source.Organization != UnknownSource {
-				t.Errorf("import = %+v", imp)
-			}
-		}},
+		// A bare resource is not a record to import: Folio says what it
+		// reads, whatever the resource's fields hold (a Patient's identifier
+		// is a list, a Bundle's an object).
+		{"a lone Patient", testPatient, "expects a FHIR Bundle (a document or a collection) or a Folio archive; this file is a single Patient resource", nil},
+		{"a lone Patient with identifiers", `{"resourceType":"Patient","id":"p1","identifier":[{"system":"urn:example:mrn","value":"X1"}],` +
+			`"name":[{"family":"Doe"}],"telecom":[{"system":"phone","value":"555"}]}`, "this file is a single Patient resource", nil},
+		{"a lone Observation", `{"resourceType":"Observation","id":"o","identifier":[{"value":"1"}],"status":"final"}`,
+			"Folio archive; this file is a single Observation resource", nil},
+		{"JSON that is not FHIR", `{"name":"Ana","dob":"1980-01-02","identifier":[1,2]}`, "expects a FHIR Bundle (a document or a collection) or a Folio archive; this file is JSON but not FHIR", nil},
 		{"no patient", string(bundleOf(`{"resourceType":"Condition","id":"c","code":{"text":"Gout"}}`)), "", func(t *testing.T, imp *Import) {
 			if !strings.Contains(strings.Join(imp.Warnings, " "), "names no patient") || imp.Problems[0].Subject != "" {
 				t.Errorf("warnings %q", imp.Warnings)

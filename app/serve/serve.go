@@ -12,10 +12,12 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"log/slog"
+	"mime"
 	"net"
 	"net/http"
 	"os"
@@ -32,8 +34,28 @@ import (
 // secure context, so it works over plain http://127.0.0.1.
 const CookieName = "__Host-folio-session"
 
-// sessionTTL drops a browser's session after this long without a call.
-const sessionTTL = 12 * time.Hour
+// A browser's session is kept in memory from its sign-in only: a call
+// without a session cookie is answered by a throw-away signed-out session,
+// so callers who never sign in leave nothing behind.
+const (
+	// sessionIdle drops a session after this long without a call. The
+	// screen locks long before (after the clinic's idle minutes, 10 by
+	// default); keeping the locked session lets a person back from a long
+	// visit or lunch unlock with their password and find their unsaved
+	// forms. Beyond half a clinic day nobody comes back to one.
+	sessionIdle = 4 * time.Hour
+	// sessionMaxAge ends a session a day after its sign-in (or unlock),
+	// however busy: a stolen token is worth a day at most, and a clinic
+	// day, late shifts included, fits.
+	sessionMaxAge = 24 * time.Hour
+	// maxSessions bounds memory: a small clinic has some tens of people
+	// with a browser or two each; past it the least recently used goes.
+	maxSessions = 500
+	// maxSessionsPerUser: one account signing in again and again (a script
+	// with a colleague's password) pushes out only its own oldest session,
+	// never other people's. Ten is more browsers than anyone uses.
+	maxSessionsPerUser = 10
+)
 
 // Server serves one App to browsers on this PC.
 type Server struct {
@@ -49,8 +71,10 @@ type Server struct {
 }
 
 type browserSession struct {
-	session  *app.Session
-	lastSeen time.Time
+	session    *app.Session
+	userID     string
+	signedInAt time.Time
+	lastSeen   time.Time
 }
 
 // CheckAddr refuses anything but a loopback address: serve mode has no TLS
@@ -91,7 +115,7 @@ func New(a *app.App, assets fs.FS, addr net.Addr) *Server {
 // Handler is the whole HTTP face, with its checks.
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("POST /api/{service}/{method}", s.call)
+	mux.Handle("POST /api/{service}/{method}", fileHeaders(http.HandlerFunc(s.call)))
 	mux.Handle("GET /", s.assets)
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -124,7 +148,40 @@ func securityHeaders(next http.Handler) http.Handler {
 	})
 }
 
+// fileCalls answer with a file a user attached: a document's bytes, which
+// came from outside the clinic.
+var fileCalls = map[string]bool{"Chart/DocumentContent": true}
+
+// fileHeaders makes the answer of a call in fileCalls one that no browser
+// runs, shows as a page or lets another site read, whatever the file holds:
+// a sandbox with nothing allowed, an attachment, never sniffed. The UI reads
+// it with fetch, which none of these hinder.
+func fileHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		if fileCalls[r.PathValue("service")+"/"+r.PathValue("method")] {
+			h := w.Header()
+			h.Set("Content-Security-Policy", "sandbox; default-src 'none'; frame-ancestors 'none'")
+			h.Set("Content-Disposition", "attachment")
+			h.Set("X-Content-Type-Options", "nosniff")
+			h.Set("Cross-Origin-Resource-Policy", "same-origin")
+		}
+		next.ServeHTTP(w, r)
+	})
+}
+
 const maxBody = 8 << 20
+
+// anonymousCalls are the calls a browser makes before anyone signs in (the
+// sign-in, lock and first-run screens), or that are harmless then. They
+// need no session, and their arguments are a few short strings.
+var anonymousCalls = map[string]bool{
+	"Auth/Status": true, "Auth/Login": true, "Auth/Setup": true, "Auth/Logout": true,
+	"Auth/Lock": true, "Auth/Unlock": true, "Auth/Touch": true,
+}
+
+// maxAnonymousBody is the most an anonymous call may send: the first run's
+// form, the largest, is some hundreds of bytes.
+const maxAnonymousBody = 64 << 10
 
 // largeCalls may send more than maxBody: a document's file travels inside
 // the call as base64, 4 bytes for every 3, beside the form's other fields.
@@ -137,40 +194,104 @@ var largeCalls = map[string]int64{
 
 // maxDrain bounds how much of a too-large call is read and thrown away, so
 // that a browser still sending it gets the answer, not a reset connection.
+// Only a signed-in browser's call is drained; a stranger's is not read.
 const maxDrain = 256 << 20
 
-// readBody reads a call's JSON, at most its limit.
-func readBody(r *http.Request) ([]byte, *app.Error) {
-	call := r.PathValue("service") + "/" + r.PathValue("method")
-	limit, large := largeCalls[call]
-	if !large {
-		limit = maxBody
+// bodyLimit is the most the call may send; signedIn: past the session check.
+func bodyLimit(call string, signedIn bool) int64 {
+	if anonymousCalls[call] {
+		return maxAnonymousBody
 	}
-	body, err := io.ReadAll(io.LimitReader(r.Body, limit+1))
-	if err != nil {
-		return nil, &app.Error{Kind: app.Invalid, Message: "The request was cut off; try again."}
+	if limit, ok := largeCalls[call]; ok && signedIn {
+		return limit
 	}
-	if int64(len(body)) <= limit {
+	return maxBody
+}
+
+// readBody reads a call's JSON, at most limit bytes: a body announced
+// larger is refused before a byte of it is read, and one that grows larger
+// is cut at the limit. drain reads the rest of a refused body (see maxDrain).
+func readBody(w http.ResponseWriter, r *http.Request, call string, limit int64, drain bool) ([]byte, *app.Error) {
+	var body []byte
+	tooLarge := r.ContentLength > limit
+	if !tooLarge {
+		var err error
+		body, err = io.ReadAll(http.MaxBytesReader(w, r.Body, limit))
+		var over *http.MaxBytesError
+		tooLarge = errors.As(err, &over)
+		if err != nil && !tooLarge {
+			return nil, &app.Error{Kind: app.Invalid, Message: "The request was cut off; try again."}
+		}
+	}
+	if !tooLarge {
 		return body, nil
 	}
-	io.Copy(io.Discard, io.LimitReader(r.Body, maxDrain))
+	if drain {
+		io.Copy(io.Discard, io.LimitReader(r.Body, maxDrain))
+	} else {
+		w.Header().Set("Connection", "close")
+	}
 	if call == "Chart/AddDocument" {
 		return nil, app.DocumentTooLarge()
 	}
 	return nil, &app.Error{Kind: app.Invalid, Message: "The request is too large."}
 }
 
+// isJSON accepts exactly application/json, with at most a UTF-8 charset
+// (JSON is UTF-8): not a type that merely starts so, like application/jsonp.
+func isJSON(contentType string) bool {
+	media, params, err := mime.ParseMediaType(contentType)
+	if err != nil || media != "application/json" {
+		return false
+	}
+	for name, value := range params {
+		if name != "charset" || !strings.EqualFold(value, "utf-8") {
+			return false
+		}
+	}
+	return true
+}
+
 func (s *Server) call(w http.ResponseWriter, r *http.Request) {
-	if ct := r.Header.Get("Content-Type"); !strings.HasPrefix(ct, "application/json") {
+	if !isJSON(r.Header.Get("Content-Type")) {
 		writeError(w, &app.Error{Kind: app.Invalid, Message: "Calls must send JSON."})
 		return
 	}
-	body, refused := readBody(r)
+	name := r.PathValue("service") + "/" + r.PathValue("method")
+	token, bs := s.find(r)
+	// Who calls is settled before a byte of the body is read: a call that
+	// needs a sign-in is refused unread without one, however large.
+	signedIn := false
+	if !anonymousCalls[name] {
+		var err error
+		if bs != nil {
+			err = s.app.CheckSession(bs.session)
+		} else {
+			err = &app.Error{Kind: app.Unauthenticated, Message: "Please sign in."}
+		}
+		if err != nil {
+			w.Header().Set("Connection", "close")
+			if bs != nil && !bs.session.SignedIn() {
+				s.keep(w, token, bs, bs.session, 0)
+			} else if bs == nil && token != "" {
+				clearCookie(w)
+			}
+			writeError(w, app.AsError(err, s.log))
+			return
+		}
+		signedIn = true
+	}
+	var sess *app.Session
+	if bs != nil {
+		sess = bs.session
+	} else {
+		sess = s.app.NewSessionFrom(s.workstation, clientAddress(r))
+	}
+	body, refused := readBody(w, r, name, bodyLimit(name, signedIn), signedIn)
 	if refused != nil {
 		writeError(w, refused)
 		return
 	}
-	sess := s.session(w, r)
 	method, ok := findMethod(s.app.Services(sess), r.PathValue("service"), r.PathValue("method"))
 	if !ok {
 		writeError(w, &app.Error{Kind: app.NotFound, Message: "Folio has no such call."})
@@ -181,7 +302,9 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &app.Error{Kind: app.Invalid, Message: err.Error()})
 		return
 	}
+	signIns := sess.SignIns()
 	result, err := invoke(method, args)
+	s.keep(w, token, bs, sess, signIns)
 	if err != nil {
 		writeError(w, app.AsError(err, s.log))
 		return
@@ -237,28 +360,118 @@ func invoke(m reflect.Value, args []reflect.Value) (any, error) {
 	return out[0].Interface(), nil
 }
 
-// session finds the browser's session by cookie, or starts one.
-func (s *Server) session(w http.ResponseWriter, r *http.Request) *app.Session {
-	now := time.Now()
+// find is the browser's session by its cookie: its token as sent, and the
+// session if the token is one of a live session.
+func (s *Server) find(r *http.Request) (string, *browserSession) {
+	c, err := r.Cookie(CookieName)
+	if err != nil {
+		return "", nil
+	}
+	now := s.app.Now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if c, err := r.Cookie(CookieName); err == nil {
-		if bs, ok := s.sessions[c.Value]; ok && now.Sub(bs.lastSeen) < sessionTTL {
-			bs.lastSeen = now
-			return bs.session
-		}
+	bs, ok := s.sessions[c.Value]
+	if !ok {
+		return c.Value, nil
 	}
-	for token, bs := range s.sessions {
-		if now.Sub(bs.lastSeen) >= sessionTTL {
+	if s.expired(bs, now) {
+		delete(s.sessions, c.Value)
+		return c.Value, nil
+	}
+	bs.lastSeen = now
+	return c.Value, bs
+}
+
+func (s *Server) expired(bs *browserSession, now time.Time) bool {
+	return now.Sub(bs.lastSeen) >= sessionIdle || now.Sub(bs.signedInAt) >= sessionMaxAge
+}
+
+// keep files the session after a call. A session signed in (or unlocked)
+// by the call gets a new token, and the token it had, if any, is void: a
+// token someone learnt before the sign-in is worth nothing after it. A
+// session no longer signed in is dropped with its cookie.
+func (s *Server) keep(w http.ResponseWriter, token string, bs *browserSession, sess *app.Session, signInsBefore uint64) {
+	now := s.app.Now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if bs != nil && s.sessions[token] != bs {
+		bs = nil // dropped meanwhile (expired, or pushed out)
+	}
+	if !sess.SignedIn() {
+		if bs != nil {
 			delete(s.sessions, token)
 		}
+		if token != "" {
+			clearCookie(w)
+		}
+		return
 	}
-	token := newToken()
-	bs := &browserSession{session: s.app.NewSession(s.workstation), lastSeen: now}
-	s.sessions[token] = bs
+	if bs != nil && sess.SignIns() == signInsBefore {
+		return
+	}
+	if bs != nil {
+		delete(s.sessions, token)
+	}
+	fresh := &browserSession{session: sess, userID: sess.UserID(), signedInAt: now, lastSeen: now}
+	s.makeRoom(fresh.userID, now)
+	token = newToken()
+	s.sessions[token] = fresh
 	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: token, Path: "/", Secure: true, HttpOnly: true,
 		SameSite: http.SameSiteStrictMode})
-	return bs.session
+}
+
+// makeRoom drops expired sessions, then the user's least recently used
+// past maxSessionsPerUser-1, then anyone's past maxSessions-1. The caller
+// holds s.mu.
+func (s *Server) makeRoom(userID string, now time.Time) {
+	mine := 0
+	for token, bs := range s.sessions {
+		switch {
+		case s.expired(bs, now):
+			delete(s.sessions, token)
+		case bs.userID == userID:
+			mine++
+		}
+	}
+	if mine >= maxSessionsPerUser {
+		s.dropLeastRecent(func(bs *browserSession) bool { return bs.userID == userID })
+	}
+	if len(s.sessions) >= maxSessions {
+		s.dropLeastRecent(func(*browserSession) bool { return true })
+	}
+}
+
+func (s *Server) dropLeastRecent(among func(*browserSession) bool) {
+	var oldestToken string
+	var oldest time.Time
+	for token, bs := range s.sessions {
+		if among(bs) && (oldestToken == "" || bs.lastSeen.Before(oldest)) {
+			oldestToken, oldest = token, bs.lastSeen
+		}
+	}
+	delete(s.sessions, oldestToken)
+}
+
+// Sessions is how many browser sessions are kept.
+func (s *Server) Sessions() int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return len(s.sessions)
+}
+
+func clearCookie(w http.ResponseWriter) {
+	http.SetCookie(w, &http.Cookie{Name: CookieName, Value: "", Path: "/", Secure: true, HttpOnly: true,
+		SameSite: http.SameSiteStrictMode, MaxAge: -1})
+}
+
+// clientAddress is the browser's network address, which sign-in delays
+// count by.
+func clientAddress(r *http.Request) string {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		return r.RemoteAddr
+	}
+	return host
 }
 
 func newToken() string {

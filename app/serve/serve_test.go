@@ -53,13 +53,16 @@ type server struct {
 	app   *app.App
 	clock *testClock
 	addr  string // host:port as listened on
+	serve *serve.Server
+	dir   string // the data folder
 }
 
 // newServer opens a set-up clinic (admin, drlee, desk) and serves it.
 func newServer(t *testing.T) *server {
 	t.Helper()
 	clock := &testClock{now: testStart}
-	a, err := app.Open(context.Background(), t.TempDir(), app.Options{Now: clock.Now,
+	dir := t.TempDir()
+	a, err := app.Open(context.Background(), dir, app.Options{Now: clock.Now,
 		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
@@ -82,10 +85,11 @@ func newServer(t *testing.T) *server {
 		t.Fatal(err)
 	}
 	assets := fstest.MapFS{"index.html": {Data: []byte(indexHTML)}}
-	srv := &http.Server{Handler: serve.New(a, assets, ln.Addr()).Handler()}
+	face := serve.New(a, assets, ln.Addr())
+	srv := &http.Server{Handler: face.Handler()}
 	go srv.Serve(ln)
 	t.Cleanup(func() { srv.Close() })
-	return &server{app: a, clock: clock, addr: ln.Addr().String()}
+	return &server{app: a, clock: clock, addr: ln.Addr().String(), serve: face, dir: dir}
 }
 
 func (s *server) port() string {
@@ -120,6 +124,7 @@ type browser struct {
 	t      *testing.T
 	srv    *server
 	cookie *http.Cookie
+	client *http.Client // nil: http.DefaultClient
 }
 
 func (s *server) browser(t *testing.T) *browser { return &browser{t: t, srv: s} }
@@ -143,7 +148,11 @@ func (b *browser) request(method, path string, body io.Reader) *http.Request {
 // do sends req and keeps a new session cookie.
 func (b *browser) do(req *http.Request) (*http.Response, []byte) {
 	b.t.Helper()
-	resp, err := http.DefaultClient.Do(req)
+	client := http.DefaultClient
+	if b.client != nil {
+		client = b.client
+	}
+	resp, err := client.Do(req)
 	if err != nil {
 		b.t.Fatal(err)
 	}
@@ -217,7 +226,7 @@ var patientForm = app.PatientInput{FamilyName: "Rivera", GivenNames: "Ana", Birt
 func TestSessionCookie(t *testing.T) {
 	s := newServer(t)
 	b := s.browser(t)
-	resp, _ := b.call("Auth", "Status")
+	resp, _ := b.call("Auth", "Login", "desk", frontDeskPassword)
 	if resp.StatusCode != http.StatusOK {
 		t.Fatalf("status %s", resp.Status)
 	}
@@ -230,7 +239,6 @@ func TestSessionCookie(t *testing.T) {
 		t.Errorf("cookie = %+v", c)
 	}
 	// The session is kept: no new cookie on the next call, and the sign-in sticks.
-	b.mustCall(nil, "Auth", "Login", "desk", frontDeskPassword)
 	resp, _ = b.call("Auth", "Status")
 	if len(resp.Cookies()) != 0 {
 		t.Errorf("a second cookie was set: %v", resp.Cookies())
@@ -382,7 +390,9 @@ func TestOnlyJSONPosts(t *testing.T) {
 	s := newServer(t)
 	desk := s.signIn(t, "desk", frontDeskPassword)
 	body, _ := json.Marshal([]any{patientForm})
-	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", ""} {
+	for _, ct := range []string{"text/plain", "application/x-www-form-urlencoded", "multipart/form-data; boundary=x", "",
+		"application/jsonp", "application/json-patch+json", "application/jsonx", "application/json; charset=latin1",
+		"application/json; x=y", "text/json", "application/json, text/plain"} {
 		t.Run("content type "+ct, func(t *testing.T) {
 			before := s.counts(t)
 			req := desk.request("POST", "/api/Patients/Register", bytes.NewReader(body))
@@ -394,10 +404,12 @@ func TestOnlyJSONPosts(t *testing.T) {
 			}
 		})
 	}
-	req := desk.request("POST", "/api/Patients/Register", bytes.NewReader(body))
-	req.Header.Set("Content-Type", "application/json; charset=utf-8")
-	if resp, answer := desk.do(req); resp.StatusCode != http.StatusOK {
-		t.Errorf("JSON with a charset: %s %s", resp.Status, answer)
+	for _, ct := range []string{"application/json; charset=utf-8", "application/json;charset=UTF-8", "Application/JSON"} {
+		req := desk.request("POST", "/api/Patients/Register", bytes.NewReader(body))
+		req.Header.Set("Content-Type", ct)
+		if resp, answer := desk.do(req); resp.StatusCode != http.StatusOK {
+			t.Errorf("%q: %s %s", ct, resp.Status, answer)
+		}
 	}
 }
 

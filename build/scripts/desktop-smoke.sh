@@ -110,15 +110,20 @@ folio_pid=$!
 win=""
 for _ in $(seq 1 100); do
   kill -0 "$folio_pid" 2>/dev/null || fail "Folio exited before its window appeared (see $out/folio.log)"
-  win=$(xdotool search --onlyvisible --name '^Folio$' 2>/dev/null | head -n 1) || true
+  # The data folder is a demo clinic, and the window's title says so.
+  win=$(xdotool search --onlyvisible --name '^Folio — Demo clinic, not for real patients$' 2>/dev/null | head -n 1) || true
   [ -n "$win" ] && break
   sleep 0.2
 done
-[ -n "$win" ] || fail "no Folio window appeared within 20 s"
+if [ -z "$win" ]; then
+  other=$(xdotool search --onlyvisible --name '^Folio' getwindowname 2>/dev/null | head -n 1) || true
+  [ -n "$other" ] && fail "the Folio window is titled \"$other\", not as a demo clinic's"
+  fail "no Folio window appeared within 20 s"
+fi
 
 # The login screen: its heading and fields, and the clinic's name, which
 # only shows once the Auth.Status binding has answered.
-wait_for 30 "$out/01-login.png" "Sign in" "User name" "Password" "Demo Clinic" ||
+wait_for 30 "$out/01-login.png" "Sign in" "User name" "Password" "Demo Clinic" "not for real patients" ||
   fail "the window did not show the login screen (see $out/01-login.png)"
 passed=$((passed + 1))
 ready=$(date +%s.%N)

@@ -156,6 +156,16 @@ test('a clinician attaches a PDF and a photo, views both, and a text file named 
   assert.equal(await rows.count(), 2, 'nothing was attached');
   await shot('text-named-pdf-refused');
 
+  // A photo with a web page after the picture (a polyglot): refused beside
+  // the file, saying what to do, nothing attached.
+  await docs.getByLabel(/^File/).setInputFiles({ name: 'wound2.png', mimeType: 'image/png',
+    buffer: Buffer.concat([pngPicture(40, 30), Buffer.from('<html><script>alert(document.cookie)</script></html>')]) });
+  await docs.getByRole('button', { name: 'Attach document' }).click();
+  await page.waitForFunction(() => /extra data after the picture/.test(document.querySelector('#doc-file-error')?.textContent ?? ''));
+  assert.match(await fileError.textContent(), /not a valid PNG image: it has extra data after the picture\. Save it again/);
+  assert.equal(await rows.count(), 2, 'nothing was attached');
+  await shot('polyglot-png-refused');
+
   // A call larger than any document (the form refuses such a file before
   // sending it) is read to its end and answered, not cut off.
   const tooLarge = await page.evaluate(async (patientId) => {

@@ -74,6 +74,9 @@ test('first run, users, a patient from registration to correction, sign out', as
   await signIn(page, 'desk', 'not-the-password');
   await page.getByText('Wrong user name or password.').waitFor();
   await shot('login-wrong-password');
+  // A real clinic is not marked as a demo.
+  assert.equal(await page.getByTestId('demo-clinic').count(), 0);
+  assert.equal(await page.title(), 'Folio');
 
   // The front desk signs in and registers a patient: one invalid field first.
   await signIn(page, 'desk', deskPassword);

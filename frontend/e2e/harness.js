@@ -149,7 +149,16 @@ export async function hold(page, method, { reach = true } = {}) {
   const dropped = [];
   const waiting = [];
   let open = false;
-  const handler = async (route) => {
+  const running = new Set();
+  // Each held call is answered by its own handler; unrouting while one is
+  // still on its way lets Playwright send the request again by itself (a
+  // write reaching Folio twice), so release and drop wait for them first.
+  const handler = (route) => {
+    const done = answer(route);
+    running.add(done);
+    return done.finally(() => running.delete(done));
+  };
+  const answer = async (route) => {
     const req = route.request();
     if (req.headers()[setupHeader] || open) return route.fallback();
     let give;
@@ -188,6 +197,7 @@ export async function hold(page, method, { reach = true } = {}) {
     async release() {
       open = true;
       held.forEach((c) => c.release());
+      await Promise.all([...running]);
       await page.unroute(url, handler);
     },
     /** drop fails every held call, as a lost connection would (those with
@@ -195,6 +205,7 @@ export async function hold(page, method, { reach = true } = {}) {
     async drop() {
       open = true;
       dropped.forEach((d) => d());
+      await Promise.all([...running]);
       await page.unroute(url, handler);
     },
   };

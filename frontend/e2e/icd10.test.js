@@ -5,11 +5,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminPassword, call, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
+import { call, launchBrowser, setUpClinic, shooter, signInAsNewClinician, startFolio } from './harness.js';
 
 let folio;
 let chromium;
-const drPassword = 'doctor-password-123';
 
 before(async () => {
   folio = await startFolio();
@@ -26,13 +25,7 @@ test('everyday words find billable codes, and a category warns with its billable
   const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1100 } });
   const page = await ctx.newPage();
   const shot = shooter(page, '40-icd10');
-  await page.goto(folio.url);
-  await signIn(page, 'admin', adminPassword);
-  await page.getByRole('heading', { name: 'Users' }).waitFor();
-  await call(page, 'Admin', 'AddUser', { username: 'drlee', fullName: 'Dr Lee', role: 'clinician', password: drPassword });
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await signIn(page, 'drlee', drPassword);
-  await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
+  await signInAsNewClinician(page, folio, 'drlee', 'Dr Lee');
   const patient = await call(page, 'Patients', 'Register', {
     familyName: 'Haddad', givenNames: 'Rana', birthDate: '1958-06-30', sex: 'female', phone: '555-410-7700',
   });

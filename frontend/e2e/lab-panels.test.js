@@ -6,11 +6,10 @@
 
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminPassword, call, launchBrowser, setUpClinic, shooter, signIn, startFolio } from './harness.js';
+import { call, clinicianPassword, launchBrowser, setUpClinic, shooter, signInAsNewClinician, startFolio } from './harness.js';
 
 let folio;
 let chromium;
-const drPassword = 'doctor-password-123';
 
 before(async () => {
   folio = await startFolio();
@@ -27,13 +26,7 @@ test('a clinician orders a lipid panel, enters it in one form and sees four resu
   const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1100 } });
   const page = await ctx.newPage();
   const shot = shooter(page, '41-lab-panels');
-  await page.goto(folio.url);
-  await signIn(page, 'admin', adminPassword);
-  await page.getByRole('heading', { name: 'Users' }).waitFor();
-  await call(page, 'Admin', 'AddUser', { username: 'drlee', fullName: 'Dr Lee', role: 'clinician', password: drPassword });
-  await page.getByRole('button', { name: 'Sign out' }).click();
-  await signIn(page, 'drlee', drPassword);
-  await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
+  await signInAsNewClinician(page, folio, 'drlee', 'Dr Lee');
   const patient = await call(page, 'Patients', 'Register', {
     familyName: 'Brennan', givenNames: 'Aoife', birthDate: '1966-09-12', sex: 'female', phone: '555-410-3300',
   });
@@ -81,7 +74,7 @@ test('a clinician orders a lipid panel, enters it in one form and sees four resu
   await page.keyboard.press('Control+l');
   await page.getByRole('heading', { name: 'Screen locked' }).waitFor();
   assert.equal(await page.getByTestId('labs').count(), 0, 'the locked screen shows nothing of the chart');
-  await page.getByLabel('Password').fill(drPassword);
+  await page.getByLabel('Password').fill(clinicianPassword);
   await page.getByRole('button', { name: 'Unlock' }).click();
   await form.getByTestId('draft-restored').waitFor();
   for (const [name, value] of [['Cholesterol, total', '242'], ['Triglycerides', '188'], ['HDL cholesterol', '3 8'],

@@ -207,3 +207,74 @@ test('a list read before an add, and answered after it, never hides what was add
   await shot('added-and-still-shown');
   await ctx.close();
 });
+
+test("the next entry typed while an add is still saving stays; a fresh read of the patient leaves the patient's copy open", async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1100 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '35-late-adds');
+  await signInAsNewClinician(page, folio, 'drnext', 'Dr Next');
+  const patient = await newChart(page, 'Owusu');
+  await page.goto(`${folio.url}/#/patients/${patient.id}`);
+
+  // An allergy is added; its save answers after the next one is typed.
+  const allergies = page.getByTestId('allergies');
+  let saving = await hold(page, 'Chart/AddAllergy');
+  await allergies.getByLabel('Substance').fill('Latex');
+  await allergies.getByRole('button', { name: 'Add allergy' }).click();
+  await saving.calls(1);
+  await allergies.getByLabel('Substance').fill('Peanut');
+  await saving.release();
+  await page.getByTestId('banner-allergies').getByText('Latex').waitFor();
+  const written = await call(page, 'Chart', 'Allergies', patient.id);
+  assert.equal(written.allergies.length, 1, 'one add, one allergy');
+  await settled(page);
+  assert.equal(await allergies.getByLabel('Substance').inputValue(), 'Peanut');
+
+  // Vitals: a second reading started while the first is saved stays.
+  const vitals = page.getByTestId('vitals');
+  saving = await hold(page, 'Chart/RecordVitals');
+  await vitals.getByLabel('Systolic').fill('148');
+  await vitals.getByLabel('Diastolic').fill('92');
+  await vitals.getByRole('button', { name: 'Record vitals' }).click();
+  await saving.calls(1);
+  await vitals.getByLabel('Systolic').fill('142');
+  await saving.release();
+  await vitals.getByText('148/92').first().waitFor();
+  await settled(page);
+  assert.equal(await vitals.getByLabel('Systolic').inputValue(), '142', 'the reading typed while saving stays');
+  assert.equal(await vitals.getByLabel('Diastolic').inputValue(), '', 'what was saved is cleared');
+
+  // A visit's diagnosis: the next search typed while the first is saved stays.
+  await page.getByTestId('visits').getByRole('button', { name: 'New visit' }).click();
+  await page.getByRole('heading', { name: 'Visit note' }).waitFor();
+  const dx = page.getByTestId('diagnoses');
+  const dxSearch = dx.getByLabel('Add a diagnosis (ICD-10-CM: words or code)');
+  saving = await hold(page, 'Chart/AddDiagnosis');
+  await dxSearch.fill('HTN');
+  await dx.getByTestId('dx-results').getByRole('button', { name: /I10 Essential \(primary\) hypertension/ }).click();
+  await saving.calls(1);
+  await dxSearch.fill('E11');
+  await dx.getByTestId('dx-results').getByRole('button', { name: /^\s*E11 Type 2 diabetes mellitus/ }).waitFor();
+  await saving.release();
+  await dx.getByTestId('diagnosis').filter({ hasText: 'I10' }).waitFor();
+  await settled(page);
+  assert.equal(await dxSearch.inputValue(), 'E11', 'the next diagnosis typed while saving stays');
+  assert.ok(await dx.getByTestId('dx-results').getByRole('button', { name: /^\s*E11 Type 2 diabetes mellitus/ }).isVisible());
+  await shot('next-diagnosis-kept');
+
+  // Back in the chart, the patient is read again; that answer comes after
+  // the patient's copy is shown, and must not close it.
+  const reading = await hold(page, 'Patients/Open');
+  await page.getByRole('link', { name: 'Back to chart' }).click();
+  await page.getByTestId('share').waitFor();
+  await page.getByTestId('patient-copy').click();
+  const frame = page.frameLocator('[data-testid="copy-frame"]');
+  await frame.getByText('Owusu', { exact: false }).first().waitFor();
+  await reading.calls(1);
+  const late = page.waitForResponse((r) => r.url().endsWith('/api/Patients/Open'));
+  await reading.release();
+  await (await late).finished();
+  await settled(page);
+  assert.ok(await page.getByTestId('patient-copy-view').isVisible(), "the patient's copy is still open");
+  await ctx.close();
+});

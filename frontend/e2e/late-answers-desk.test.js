@@ -104,8 +104,10 @@ test("a correction of a patient's details survives the lock, and a newer version
   await page.getByRole('heading', { name: 'Screen locked' }).waitFor();
   assert.equal(await page.getByText('OWUSU').count(), 0, 'nothing of the chart while locked');
 
-  // Meanwhile someone else adds her email; the chart's answer comes late.
-  const opened = await hold(page, 'Patients/Open');
+  // Meanwhile someone else adds her email; the chart's answer comes late,
+  // read after that change (reach: false keeps the read from Folio until
+  // then, or it would be the version from before the email).
+  const opened = await hold(page, 'Patients/Open', { reach: false });
   await page.getByLabel('Password').fill(deskPassword);
   await page.getByRole('button', { name: 'Unlock' }).click();
   await page.getByRole('heading', { name: 'Correct details' }).waitFor();

@@ -32,6 +32,13 @@ test('the chart opens on its summary, and a due item goes once it is done', asyn
   const page = await ctx.newPage();
   const shot = shooter(page, '24-summary');
   await page.goto(folio.url);
+  // A clinic made by folio demo says so before anyone signs in, and in
+  // the title, so that no one takes it for the real one.
+  const demoNote = page.getByTestId('demo-clinic');
+  await demoNote.waitFor();
+  assert.match(await demoNote.textContent(), /Demo clinic — not for real patients\..*passwords are\s+published/s);
+  assert.equal(await page.title(), 'Folio — Demo clinic, not for real patients');
+  await shot('demo-clinic-sign-in');
   await signIn(page, 'drlee', 'demo-clinician-pass');
   await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
 

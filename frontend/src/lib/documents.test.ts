@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { base64ToBytes, kindLabel, titleFromFileName, typeLabel } from './documents';
+import { base64ToBytes, kindLabel, saveOnly, shownAs, titleFromFileName, typeLabel } from './documents';
 
 describe('titleFromFileName', () => {
   const cases: [string, string][] = [
@@ -25,5 +25,13 @@ describe('base64ToBytes', () => {
     const all = Uint8Array.from({ length: 256 }, (_, i) => i);
     const b64 = btoa(String.fromCharCode(...all));
     expect(Array.from(base64ToBytes(b64))).toEqual(Array.from(all));
+  });
+});
+
+describe('shownAs', () => {
+  it('shows only the types Go checks files as; anything else is saved, never rendered', () => {
+    for (const t of ['application/pdf', 'image/png', 'image/jpeg', 'image/webp']) expect(shownAs(t)).toBe(t);
+    for (const t of ['text/html', 'image/svg+xml', 'application/xhtml+xml', 'text/javascript', saveOnly, '', 'IMAGE/PNG', 'constructor'])
+      expect(shownAs(t)).toBe(saveOnly);
   });
 });

@@ -36,6 +36,16 @@ export function typeLabel(mediaType: string): string {
   return typeLabels[mediaType] ?? mediaType;
 }
 
+/** saveOnly is the type of a file that is saved, never shown. */
+export const saveOnly = 'application/octet-stream';
+
+/** shownAs is the type a file's blob gets: its own when the viewer shows
+ * that type (Go has checked the file as it), else saveOnly, so that a blob
+ * URL opened by hand is saved rather than rendered, whatever Go answered. */
+export function shownAs(mediaType: string): string {
+  return Object.hasOwn(typeLabels, mediaType) ? mediaType : saveOnly;
+}
+
 /** titleFromFileName is a first guess at a title: the name without its
  * extension, with separators as spaces. */
 export function titleFromFileName(name: string): string {

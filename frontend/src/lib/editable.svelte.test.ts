@@ -133,6 +133,27 @@ describe('Editable', () => {
     expect(f.edited('phone')).toBe(true);
   });
 
+  it('after an add form is saved, what was sent goes blank and what was typed meanwhile stays', () => {
+    const [f, end] = made(() => new Editable(blankSettings, { draft: 'settings' }));
+    f.open('clinic');
+    f.value.address = '1 River Road';
+    f.value.phone = '555';
+    const sent = { ...f.value };
+    f.value.phone = '555-0100'; // typed while the save was on its way
+    f.added(sent);
+    flushSync();
+    expect(f.value).toEqual({ address: '', phone: '555-0100', idle: 10 });
+    expect((drafts.get('settings', 'clinic')?.value as Settings).phone).toBe('555-0100');
+    // Nothing typed meanwhile: the form is blank and keeps no draft.
+    f.value.phone = '1';
+    f.added({ ...f.value });
+    flushSync();
+    expect(f.value).toEqual(blankSettings());
+    expect(f.dirty).toBe(false);
+    expect(drafts.get('settings', 'clinic')).toBeNull();
+    end();
+  });
+
   it('keeps a draft while changed, restores it for its record only, and forgets it when saved', () => {
     const [f, end] = made(() => new Editable(blankSettings, { draft: 'settings' }));
     f.open('clinic');

@@ -241,6 +241,19 @@ export class Editable<T extends object> {
     this.#forget();
   }
 
+  /**
+   * added says an add form's values sent were saved, so the form is ready
+   * for the next entry: each field still as sent goes blank, while a field
+   * the person changed while the save was on its way keeps what they typed
+   * (reset would wipe it).
+   */
+  added(sent: T) {
+    this.#seq++;
+    this.#base = copy(sent);
+    this.fill(this.#blank());
+    if (!this.dirty) this.#forget();
+  }
+
   /** discard drops the person's changes: the record as loaded shows again. */
   discard() {
     this.value = copy(this.#base);

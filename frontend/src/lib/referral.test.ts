@@ -1,8 +1,8 @@
-import { describe, expect, it } from 'vitest';
-import { createClient, wailsBinarySaver, wailsTransport } from './api';
+import { describe, expect, it, vi } from 'vitest';
+import { api, createClient, wailsBinarySaver, wailsTransport } from './api';
 import { countsText, referral, blankReferralForm } from './stores/referral.svelte';
 import { mayOpen } from './roles';
-import type { ReferralPreview } from './types';
+import type { Disclosure, ReferralPreview } from './types';
 
 const counts = { problems: 0, allergies: 0, medications: 0, immunizations: 0, results: 0, vitals: 0, documents: 0 };
 
@@ -51,5 +51,23 @@ describe('saveBytes', () => {
     const client = createClient(wailsTransport({}), undefined, wailsBinarySaver(main));
     await expect(client.saveBytes('x.folio', 'UEsDBA==')).resolves.toBe('/home/dr/x.folio');
     expect(saved).toEqual([['x.folio', 'UEsDBA==']]);
+  });
+});
+
+describe('the disclosures list', () => {
+  it('a read from before the patient’s copy, answered after the read that has it, does not hide it', async () => {
+    const answers: ((list: Disclosure[]) => void)[] = [];
+    const read = vi.spyOn(api.chart, 'disclosures').mockImplementation(
+      () => new Promise<Disclosure[]>((give) => answers.push(give)),
+    );
+    const before = referral.loadDisclosures('p1'); // on opening the chart
+    const after = referral.loadDisclosures('p1'); // after the copy was made
+    answers[1]([{ id: 'd1' } as Disclosure]);
+    await after;
+    answers[0]([]); // the first read, answered late
+    await before;
+    expect(referral.disclosures.map((d) => d.id)).toEqual(['d1']);
+    read.mockRestore();
+    referral.reset();
   });
 });

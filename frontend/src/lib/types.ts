@@ -20,6 +20,8 @@ export interface AuthStatus {
   user: User | null;
   locked: boolean;
   idleMinutes: number;
+  /** A clinic `folio demo` made: invented patients, published passwords. */
+  demo: boolean;
 }
 
 export interface SetupRequest {
@@ -863,10 +865,15 @@ export interface ChartDocument {
 export interface DocumentFile {
   id: string;
   fileName: string;
+  /** The type to show it as; application/octet-stream when it is to be saved, not shown. */
   mediaType: string;
   sizeBytes: number;
   sha256: string;
   data: string;
+  /** The name to save it under: its own, with its type's extension. */
+  saveAs: string;
+  /** Why a file to be saved only is not shown; '' otherwise. */
+  notice: string;
 }
 
 // Lab orders and results (app/labs.go, app/terminology/labs.go).

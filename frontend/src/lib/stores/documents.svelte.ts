@@ -3,7 +3,7 @@
 // the viewer shows, and let go when the viewer closes or the user signs out.
 
 import { api } from '../api';
-import { base64ToBytes } from '../documents';
+import { base64ToBytes, shownAs } from '../documents';
 import type { ChartDocument, DocumentInput } from '../types';
 import { session } from './session.svelte';
 import { Tickets } from '../tickets';
@@ -14,8 +14,12 @@ export interface Viewing {
   mediaType: string;
   /** The file's bytes, for the PDF renderer. */
   bytes: Uint8Array;
-  /** A blob URL of the file: the image's source, or the PDF to download. */
+  /** A blob URL of the file: the image's source, or the file to save. */
   url: string;
+  /** The name to save it under. */
+  saveAs: string;
+  /** Why it is to be saved, not shown (see DocumentFile.notice). */
+  notice: string;
 }
 
 class DocumentsStore {
@@ -75,8 +79,9 @@ class DocumentsStore {
       const file = await api.chart.documentContent(doc.id);
       if (this.opening !== doc.id) return; // another was chosen meanwhile
       const bytes = base64ToBytes(file.data);
-      const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: file.mediaType }));
-      this.viewing = { doc, mediaType: file.mediaType, bytes, url };
+      const mediaType = shownAs(file.mediaType);
+      const url = URL.createObjectURL(new Blob([bytes as BlobPart], { type: mediaType }));
+      this.viewing = { doc, mediaType, bytes, url, saveAs: file.saveAs || doc.fileName, notice: file.notice };
     } catch (err) {
       this.viewError = (err as Error).message;
     } finally {

@@ -132,10 +132,15 @@ class ReferralStore {
     if (this.copy) await api.saveBytes(this.copy.fileName, this.copy.data, archiveType(this.copy));
   }
 
+  #disclosuresRead = 0;
+
+  /** loadDisclosures reads the list again; only the latest read counts, so
+   * a read from before a copy was made, answered late, never hides it. */
   async loadDisclosures(patientId: string) {
     this.forPatient(patientId);
+    const mine = ++this.#disclosuresRead;
     const list = await api.chart.disclosures(patientId);
-    if (this.patientId === patientId) this.disclosures = list;
+    if (this.patientId === patientId && mine === this.#disclosuresRead) this.disclosures = list;
   }
 }
 

@@ -18,6 +18,8 @@ class SessionStore {
   user = $state<User | null>(null);
   locked = $state(false);
   idleMinutes = $state(10);
+  /** A clinic `folio demo` made, which the sign-in screen and the title say. */
+  demo = $state(false);
   /** Why the person is back at the sign-in screen, if not by choice. */
   notice = $state('');
 
@@ -39,6 +41,7 @@ class SessionStore {
     const st = await api.auth.status();
     this.setupNeeded = st.setupNeeded;
     this.clinicName = st.clinicName;
+    this.demo = !!st.demo;
     this.user = st.user;
     drafts.owner = st.user?.id ?? '';
     this.locked = st.locked;
