@@ -519,7 +519,11 @@ func describeAnchors(c db.AuditReport) string {
 		s += "; each entry since the clinic's key was made is sealed with it"
 	}
 	if c.LastCheckpoint != nil {
-		s += fmt.Sprintf("; %d checkpoints match, the last signed on %s with %d entries (%d since)", c.Checkpoints,
+		matches := fmt.Sprintf("%d checkpoints match", c.Checkpoints)
+		if c.Checkpoints == 1 {
+			matches = "1 checkpoint matches"
+		}
+		s += fmt.Sprintf("; %s, the last signed on %s with %d entries (%d since)", matches,
 			c.LastCheckpoint.At.Local().Format("2006-01-02 15:04"), c.LastCheckpoint.Entries, c.Unsigned)
 	}
 	return s
