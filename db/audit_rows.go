@@ -890,3 +890,32 @@ func (t *Tx) columnsOf(table string) (string, error) {
 	}
 	return strings.Join(names, ","), rows.Err()
 }
+
+// AccountChangedOutside says which fields of the user's account (name,
+// role, status, password) differ from its last audited write: "" when
+// they match, or when this clinic's audit does not cover rows yet. Sign-in
+// asks, so that `UPDATE users SET role = 'admin'` in the sqlite3 tool
+// gives nobody an admin's rights until an admin has seen it.
+func (t *Tx) AccountChangedOutside(userID string) (string, error) {
+	if t.d == nil || t.d.capture == nil {
+		return "", nil
+	}
+	ct := t.d.capture.tables["users"]
+	if ct == nil {
+		return "", nil
+	}
+	now, present, err := t.readCovered(ct, []any{userID})
+	if err != nil || !present {
+		return "", err
+	}
+	last, ok, err := t.lastRecorded(ct.name, userID)
+	switch {
+	case err != nil:
+		return "", err
+	case !ok:
+		return "the whole account: Folio never wrote it", nil
+	case bytes.Equal(last.hash, now.hash):
+		return "", nil
+	}
+	return changedFields(ct.cols, last.fields, now.fields), nil
+}
