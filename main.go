@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"log/slog"
 	"net"
 	"net/http"
 	"os"
@@ -375,7 +376,8 @@ func runBackup(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	src := filepath.Join(dataDir, db.FileName)
-	if err := db.Backup(ctx, src, *out); err != nil {
+	sealed, err := db.BackupSealed(ctx, src, *out)
+	if err != nil {
 		return err
 	}
 	info, err := db.Verify(ctx, *out)
@@ -383,17 +385,37 @@ func runBackup(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	fmt.Fprintf(stdout, "Backed up %s to %s (%d patients, %d users); verified.\n", src, *out, info.Patients, info.Users)
+	printBackupAudit(stdout, sealed)
 	return nil
 }
 
+// printBackupAudit says what a backup carries of the audit trail's anchors.
+func printBackupAudit(stdout io.Writer, r db.BackupReport) {
+	if r.Checkpoint != nil {
+		fmt.Fprintf(stdout, "Its audit trail (%d entries) is signed with the clinic's key.\n", r.Checkpoint.Entries)
+	}
+	if r.AuditProblem != "" {
+		fmt.Fprintf(stdout, "Warning: its audit trail does not verify (%s), so it was not signed. Run 'folio check'.\n", r.AuditProblem)
+	}
+	if r.KeyFile != "" {
+		fmt.Fprintf(stdout, "The clinic's key is beside it as %s: keep the two together, as carefully as the charts.\n", r.KeyFile)
+	}
+}
+
 func runRestore(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, dataFlag := newFlags("restore", "restore --from FILE [--data DIR]", stdout)
+	fs, dataFlag := newFlags("restore", "restore --from FILE [--key FILE] [--accept-damaged-audit --reason TEXT] [--data DIR]", stdout)
 	from := fs.String("from", "", "the backup file to restore")
+	keyFile := fs.String("key", "", "the clinic's key file, when it is not beside the backup as FILE.key")
+	acceptDamaged := fs.Bool("accept-damaged-audit", false, "restore a backup whose audit trail does not verify (with --reason)")
+	reason := fs.String("reason", "", "why a damaged audit trail is accepted; recorded in the restored trail")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if *from == "" {
 		return &exitError{2, errors.New("restore: say which backup with --from FILE")}
+	}
+	if *acceptDamaged != (strings.TrimSpace(*reason) != "") {
+		return &exitError{2, errors.New("restore: --accept-damaged-audit and --reason TEXT go together")}
 	}
 	dataDir := resolveDataDir(*dataFlag)
 	info, err := db.Verify(ctx, *from)
@@ -405,15 +427,35 @@ func runRestore(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer unlock()
-	kept, err := db.Restore(ctx, *from, filepath.Join(dataDir, db.FileName))
+	r, err := app.RestoreBackup(ctx, dataDir, *from, app.RestoreOptions{AcceptDamagedAudit: *acceptDamaged,
+		Reason: *reason, KeyFile: *keyFile}, app.Options{})
 	if err != nil {
-		return err
+		return describe(err)
 	}
 	fmt.Fprintf(stdout, "Restored %s (%s: %d patients, %d users) into %s.\n", *from, info.ClinicName, info.Patients, info.Users, dataDir)
-	if kept != "" {
-		fmt.Fprintf(stdout, "The database it replaced is kept as %s.\n", kept)
+	if r.Files.KeptAs != "" {
+		fmt.Fprintf(stdout, "The database it replaced is kept as %s.\n", r.Files.KeptAs)
 	}
+	printRestoreAudit(stdout, r, dataDir)
 	return nil
+}
+
+// printRestoreAudit says what became of the restored clinic's audit trail
+// and key.
+func printRestoreAudit(stdout io.Writer, r app.RestoreReport, dataDir string) {
+	if r.Damage {
+		fmt.Fprintf(stdout, "Its audit trail did not verify; as you accepted, the restore and your reason are recorded in it, and it is checked afresh from there:\n")
+		for _, p := range r.Audit.Problems {
+			fmt.Fprintf(stdout, "  - %s\n", p)
+		}
+	}
+	if r.Files.KeyKeptAs != "" {
+		fmt.Fprintf(stdout, "The key file it replaced (another clinic's key) is kept as %s.\n", r.Files.KeyKeptAs)
+	}
+	if r.Files.KeyNotFound {
+		fmt.Fprintf(stdout, "Warning: the clinic's key was not beside the backup: put its key file into %s as %s (or restore again with --key FILE). Until then Folio cannot sign.\n",
+			dataDir, db.KeyFileName)
+	}
 }
 
 func runCheck(ctx context.Context, args []string, stdout io.Writer) error {
@@ -426,23 +468,78 @@ func runCheck(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	path := filepath.Join(dataDir, db.FileName)
-	info, err := db.Verify(ctx, path)
-	if err != nil {
+	if _, err := os.Stat(path); err != nil {
+		_, err := db.Verify(ctx, path) // says why, and creates nothing
 		return err
 	}
-	fmt.Fprintf(stdout, "Database %s: intact (schema %d, %d patients, %d users).\n", path, info.Schema, info.Patients, info.Users)
-	a, closeApp, err := openApp(ctx, dataDir)
-	if err != nil {
-		return err
+	// The file's integrity check and the audit's check each read the whole
+	// database: they run side by side, on two cores.
+	type verified struct {
+		info db.FileInfo
+		err  error
 	}
-	defer closeApp()
-	check, err := a.CheckAudit()
-	if err != nil {
-		return err
+	integrity := make(chan verified, 1)
+	go func() {
+		info, err := db.Verify(ctx, path)
+		integrity <- verified{info, err}
+	}()
+	check, checkErr := checkAuditOf(ctx, dataDir)
+	v := <-integrity
+	if v.err != nil {
+		return v.err
+	}
+	fmt.Fprintf(stdout, "Database %s: intact (schema %d, %d patients, %d users).\n", path, v.info.Schema, v.info.Patients, v.info.Users)
+	if checkErr != nil {
+		return checkErr
+	}
+	if check.AcceptedAt > 0 {
+		fmt.Fprintf(stdout, "Audit trail: a restore accepted a damaged trail at entry %d (the damage and the reason are recorded there); it is checked strictly from there on.\n", check.AcceptedAt)
+	}
+	for _, note := range check.Accepted {
+		fmt.Fprintf(stdout, "  damage accepted then: %s\n", note)
 	}
 	if check.Problem != "" {
+		for _, p := range check.Problems {
+			fmt.Fprintf(stdout, "  - %s\n", p)
+		}
 		return fmt.Errorf("audit trail: BROKEN after %d good entries: %s", check.Entries, check.Problem)
 	}
-	fmt.Fprintf(stdout, "Audit trail: intact (%d entries).\n", check.Entries)
+	fmt.Fprintf(stdout, "Audit trail: intact (%d entries)%s.\n", check.Entries, describeAnchors(check))
+	fmt.Fprintf(stdout, "Records: all %d rows match their last audited write; Folio's %d triggers are in place.\n", check.Rows, check.Triggers)
 	return nil
+}
+
+// checkAuditOf opens the data folder and checks its audit trail. What
+// Folio would log on opening a damaged trail (that it does not sign it) the
+// check says itself, so the log stays quiet.
+func checkAuditOf(ctx context.Context, dataDir string) (db.AuditReport, error) {
+	unlock, err := lockDataDir(dataDir, false)
+	if err != nil {
+		return db.AuditReport{}, err
+	}
+	defer unlock()
+	quiet := slog.New(slog.NewTextHandler(io.Discard, nil))
+	a, err := app.Open(ctx, dataDir, app.Options{Logger: quiet})
+	if err != nil {
+		return db.AuditReport{}, err
+	}
+	defer a.Close()
+	return a.CheckAudit()
+}
+
+// describeAnchors says how the audit trail is anchored: seals, checkpoints.
+func describeAnchors(c db.AuditReport) string {
+	s := ""
+	if c.Sealed {
+		s += "; each entry since the clinic's key was made is sealed with it"
+	}
+	if c.LastCheckpoint != nil {
+		matches := fmt.Sprintf("%d checkpoints match", c.Checkpoints)
+		if c.Checkpoints == 1 {
+			matches = "1 checkpoint matches"
+		}
+		s += fmt.Sprintf("; %s, the last signed on %s with %d entries (%d since)", matches,
+			c.LastCheckpoint.At.Local().Format("2006-01-02 15:04"), c.LastCheckpoint.Entries, c.Unsigned)
+	}
+	return s
 }

@@ -45,10 +45,10 @@ const buildPrefix = ".folio-demo-"
 
 // demoOwnFiles are Folio's own files that may be in a folder the demo
 // counts as empty: the chart file of a clinic not yet set up (the window's
-// first run makes one), its journal files and the lock.
+// first run makes one), its journal files, key, checkpoints and the lock.
 var demoOwnFiles = map[string]bool{
 	db.FileName: true, db.FileName + "-wal": true, db.FileName + "-shm": true, db.FileName + "-journal": true,
-	lockFileName: true,
+	db.KeyFileName: true, db.CheckpointFileName: true, lockFileName: true,
 }
 
 // demoTargetOf looks at dataDir without writing to it and says whether a
@@ -204,26 +204,32 @@ func removeOldBuilds(dataDir string) {
 	}
 }
 
-// copyClinic copies the demo clinic in dataDir into build: the chart file
-// as a consistent copy, and the other files Folio keeps beside it (keys).
+// notCopied are the chart file's journals and the lock: with the WAL folded
+// in, the chart file alone holds the clinic.
+var notCopied = map[string]bool{
+	db.FileName + "-wal": true, db.FileName + "-shm": true, db.FileName + "-journal": true,
+	lockFileName: true,
+}
+
+// copyClinic copies the demo clinic in dataDir into build byte for byte,
+// leaving the folder as it was: the chart file with its WAL folded in, and
+// the files Folio keeps beside it (its key and the audit trail's
+// checkpoints). A backup would add a checkpoint to the clinic's own file.
 func copyClinic(ctx context.Context, dataDir, build string) error {
 	live := filepath.Join(dataDir, db.FileName)
 	// A WAL left by a Folio that was killed holds committed writes: fold it
 	// into the file, so that removing it at the end loses none of them.
 	if info, err := os.Stat(live + "-wal"); err == nil && info.Size() > 0 {
-		if err := db.Checkpoint(ctx, live); err != nil {
+		if err := db.FoldWAL(ctx, live); err != nil {
 			return err
 		}
-	}
-	if err := db.Backup(ctx, live, filepath.Join(build, db.FileName)); err != nil {
-		return fmt.Errorf("copy the demo clinic: %w", err)
 	}
 	entries, err := os.ReadDir(dataDir)
 	if err != nil {
 		return err
 	}
 	for _, e := range entries {
-		if !e.Type().IsRegular() || demoOwnFiles[e.Name()] {
+		if !e.Type().IsRegular() || notCopied[e.Name()] {
 			continue
 		}
 		data, err := os.ReadFile(filepath.Join(dataDir, e.Name()))
@@ -242,7 +248,7 @@ func copyClinic(ctx context.Context, dataDir, build string) error {
 func moveInto(ctx context.Context, build, dataDir string) error {
 	chart := filepath.Join(build, db.FileName)
 	if _, err := os.Stat(chart + "-wal"); err == nil {
-		if err := db.Checkpoint(ctx, chart); err != nil {
+		if err := db.FoldWAL(ctx, chart); err != nil {
 			return err
 		}
 	}

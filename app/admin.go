@@ -443,14 +443,20 @@ type AuditCheck struct {
 	Problem string `json:"problem"`
 }
 
-// VerifyAudit checks that no audit entry was changed, removed or reordered.
+// VerifyAudit checks that no audit entry was changed, removed or reordered,
+// and the rest `folio check` checks (see App.CheckAudit): it runs on a read
+// snapshot, so the clinic's work goes on meanwhile, and is then audited.
 func (s *Admin) VerifyAudit() (AuditCheck, error) {
 	var out AuditCheck
-	err := s.app.act(s.session, permAdmin, func(o *op) error {
-		c, err := o.Tx.VerifyAudit()
+	var c db.AuditReport
+	check := func() (err error) {
+		c, err = s.app.CheckAudit()
+		return err
+	}
+	err := s.app.prepareAndAct(s.session, permAdmin, check, func(o *op) error {
 		out = AuditCheck{OK: c.Problem == "", Entries: c.Entries, Problem: c.Problem}
-		if err != nil {
-			return err
+		if n := len(c.Problems); n > 1 {
+			out.Problem += fmt.Sprintf(" (and %d more problems: run folio check to list them)", n-1)
 		}
 		return o.audit("audit.verify", "", "", fmt.Sprintf("%d entries; %s", c.Entries, orOK(c.Problem)))
 	})
@@ -518,14 +524,21 @@ func backupFile(path string) (BackupFile, error) {
 func BackupDir(dataDir string) string { return filepath.Join(dataDir, "backups") }
 
 // BackupNow writes a timestamped backup into the backups folder.
+// It carries a checkpoint of its audit trail and, beside it, the clinic's
+// key file (see db.BackupSealed).
 func (a *App) BackupNow() (string, error) {
 	name := "folio-" + a.now().UTC().Format("20060102-150405.000") + ".db"
 	path := filepath.Join(BackupDir(a.dataDir), name)
 	if err := os.MkdirAll(BackupDir(a.dataDir), 0o700); err != nil {
 		return "", fmt.Errorf("make the backups folder: %w", err)
 	}
-	if err := a.db.BackupTo(a.ctx, path); err != nil {
+	report, err := db.BackupSealed(a.ctx, a.db.Path(), path)
+	if err != nil {
 		return "", err
+	}
+	if report.AuditProblem != "" {
+		a.log.Error("the backup's audit trail does not verify; it was written without a checkpoint", "backup", path,
+			"problem", report.AuditProblem)
 	}
 	return path, nil
 }
@@ -542,15 +555,4 @@ func LatestBackup(dataDir string) string {
 		return paths[0]
 	}
 	return ""
-}
-
-// CheckAudit verifies the audit chain without a signed-in person, for
-// `folio check`.
-func (a *App) CheckAudit() (db.AuditCheck, error) {
-	var c db.AuditCheck
-	err := a.db.View(a.ctx, func(tx *db.Tx) (err error) {
-		c, err = tx.VerifyAudit()
-		return err
-	})
-	return c, err
 }

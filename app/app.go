@@ -53,6 +53,7 @@ type App struct {
 	cvx         *terminology.CVX         // the vaccine list; read-only
 	labTests    *terminology.LabTests    // common lab tests and their ranges; read-only
 	export      clinicExportJob          // the whole-clinic export started on the admin's screen
+	checkpoints checkpointer             // the audit trail's periodic checkpoints (audit_trail.go)
 	epochs      sessionEpochs            // ends a user's sessions at a password reset or when disabled
 	logins      signInDelays             // slows down password guessing
 }
@@ -125,6 +126,7 @@ func Open(ctx context.Context, dataDir string, opts Options) (*App, error) {
 		d.Close()
 		return nil, err
 	}
+	a.startCheckpoints()
 	return a, nil
 }
 
@@ -162,6 +164,7 @@ func (a *App) loadSettings() error {
 // closes the chart database.
 func (a *App) Close() error {
 	a.export.stop()
+	a.stopCheckpoints()
 	return a.db.Close()
 }
 

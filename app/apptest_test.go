@@ -90,36 +90,43 @@ type testApp struct {
 var quietLog = slog.New(slog.NewTextHandler(io.Discard, nil))
 
 // template is the chart file of a clinic set up with its three users, made
-// once per test binary and copied into each test's data folder.
+// once per test binary and copied into each test's data folder, with the
+// clinic's key file: every such clinic has the same key. A test that needs
+// clinics apart from each other (one sending a record to another) makes
+// them with newOwnClinicAt.
 var template struct {
 	once  sync.Once
 	bytes []byte
+	key   []byte // the clinic's key file, made with its first audit entry
 	err   error
 }
 
 func templateFile(t testing.TB) []byte {
 	t.Helper()
-	template.once.Do(func() { template.bytes, template.err = makeTemplate() })
+	template.once.Do(func() { template.bytes, template.key, template.err = makeTemplate("") })
 	if template.err != nil {
 		t.Fatal(template.err)
 	}
 	return template.bytes
 }
 
-func makeTemplate() ([]byte, error) {
-	dir, err := os.MkdirTemp("", "folio-apptest-")
-	if err != nil {
-		return nil, err
+// makeTemplate sets up the test clinic in dir ("": a folder of its own,
+// removed after) and returns its chart file and key file.
+func makeTemplate(dir string) (chart, key []byte, err error) {
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "folio-apptest-"); err != nil {
+			return nil, nil, err
+		}
+		defer os.RemoveAll(dir)
 	}
-	defer os.RemoveAll(dir)
 	a, err := app.Open(context.Background(), dir, app.Options{Logger: quietLog, Now: newClock(testStart).Now})
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	if _, err := a.SetupClinic(app.SetupRequest{ClinicName: clinicName, Username: adminUsername,
 		FullName: "Alex Admin", Password: adminPassword}, "setup-pc"); err != nil {
 		a.Close()
-		return nil, err
+		return nil, nil, err
 	}
 	for _, u := range []app.NewUser{
 		{Username: clinicianUsername, FullName: "Dr. Jordan Lee", Role: app.RoleClinician, Password: clinicianPassword},
@@ -127,14 +134,19 @@ func makeTemplate() ([]byte, error) {
 	} {
 		if _, err := a.AddUserAs(adminUsername, u); err != nil {
 			a.Close()
-			return nil, err
+			return nil, nil, err
 		}
 	}
-	// Closing folds the WAL into the file, so the file alone is the clinic.
+	// Closing folds the WAL into the file, so the file and the key file
+	// beside it are the clinic.
 	if err := a.Close(); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return os.ReadFile(filepath.Join(dir, db.FileName))
+	if chart, err = os.ReadFile(filepath.Join(dir, db.FileName)); err != nil {
+		return nil, nil, err
+	}
+	key, err = os.ReadFile(filepath.Join(dir, db.KeyFileName))
+	return chart, key, err
 }
 
 // newTestApp opens a copy of the template clinic with the clock at
@@ -151,7 +163,27 @@ func newTestAppAt(t testing.TB, start time.Time) *testApp {
 	if err := os.WriteFile(filepath.Join(dir, db.FileName), templateFile(t), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	ta := openTestApp(t, dir, newClock(start))
+	if err := os.WriteFile(filepath.Join(dir, db.KeyFileName), template.key, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return signInAll(t, openTestApp(t, dir, newClock(start)))
+}
+
+// newOwnClinicAt is newTestAppAt for a clinic set up afresh, with a key of
+// its own, as another real clinic has: slower (the passwords are hashed
+// again), for tests where clinics send records to each other.
+func newOwnClinicAt(t testing.TB, start time.Time) *testApp {
+	t.Helper()
+	dir := t.TempDir()
+	if _, _, err := makeTemplate(dir); err != nil {
+		t.Fatal(err)
+	}
+	return signInAll(t, openTestApp(t, dir, newClock(start)))
+}
+
+// signInAll signs in one caller per role.
+func signInAll(t testing.TB, ta *testApp) *testApp {
+	t.Helper()
 	var wg sync.WaitGroup
 	signIn := func(c **caller, username, pw, workstation string) {
 		defer wg.Done()

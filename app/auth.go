@@ -220,7 +220,11 @@ func (a *App) checkPassword(username, pw string, at *Session) (db.User, error) {
 		return db.User{}, errorf(Forbidden, "This account has been disabled. Ask an admin.")
 	}
 	a.logins.succeed(username, at.client)
+	var changed string
 	err = a.db.Update(a.ctx, func(tx *db.Tx) error {
+		if changed, err = tx.AccountChangedOutside(u.ID); err != nil || changed != "" {
+			return err
+		}
 		cur, err := tx.UserByID(u.ID)
 		if err != nil {
 			return err
@@ -236,6 +240,13 @@ func (a *App) checkPassword(username, pw string, at *Session) (db.User, error) {
 	})
 	if err != nil {
 		return db.User{}, a.userError(err)
+	}
+	if changed != "" {
+		a.log.Error("sign-in refused: the account was changed outside Folio", "user", u.Username, "changed", changed)
+		a.recordLogin(who, "login.failed", "account changed outside Folio: "+changed)
+		return db.User{}, errorf(Forbidden, "This account was changed outside Folio (%s), so it cannot sign in. "+
+			"Ask an admin: 'folio check' shows what changed; resetting the password in Users (or, for an admin, "+
+			"'folio setup --reset-admin %s' at the clinic PC) makes it Folio's again.", changed, u.Username)
 	}
 	return u, nil
 }
@@ -263,6 +274,16 @@ func (a *App) recordFailure(known bool, u db.User, username string, at *Session,
 		return nil
 	}
 	return a.db.Update(a.ctx, func(tx *db.Tx) error {
+		o := &op{Tx: tx, app: a, actor: actor{userID: u.ID, username: u.Username, role: u.Role, workstation: workstation}, now: now}
+		// An account changed outside Folio is left as found: counting the
+		// failure would write it, and so make the change look like Folio's.
+		changed, err := tx.AccountChangedOutside(u.ID)
+		if err != nil {
+			return err
+		}
+		if changed != "" {
+			return o.audit("login.failed", "", "", detail+"; account changed outside Folio: "+changed)
+		}
 		cur, err := tx.UserByID(u.ID)
 		if err != nil {
 			return err
@@ -272,7 +293,6 @@ func (a *App) recordFailure(known bool, u db.User, username string, at *Session,
 		if err := tx.UpdateUser(cur); err != nil {
 			return err
 		}
-		o := &op{Tx: tx, app: a, actor: actor{userID: u.ID, username: u.Username, role: u.Role, workstation: workstation}, now: now}
 		return o.audit("login.failed", "", "", detail)
 	})
 }

@@ -658,3 +658,59 @@ func TestIdleMinutesSetting(t *testing.T) {
 		t.Errorf("after reopening: %+v", st)
 	}
 }
+
+// TestAccountChangedOutsideFolioCannotSignIn: a role raised or a password
+// planted with the sqlite3 tool gives nobody a way in; the sign-in is
+// refused after the right password, says what changed, and is audited. A
+// reset made in Folio makes the account Folio's again.
+func TestAccountChangedOutsideFolioCannotSignIn(t *testing.T) {
+	tests := []struct {
+		name   string
+		query  string
+		signIn string // the password that then signs in as the front desk
+		field  string
+	}{
+		{"role raised", `UPDATE users SET role = 'admin' WHERE username = ?`, frontDeskPassword, "the field role"},
+		{"password planted", `UPDATE users SET password_hash = (SELECT password_hash FROM users WHERE username = '` +
+			clinicianUsername + `') WHERE username = ?`, clinicianPassword, "the field password_hash"},
+		{"disabled account enabled", `UPDATE users SET active = 1 WHERE username = ?`, frontDeskPassword, "the field active"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ta := newTestApp(t)
+			if tt.name == "disabled account enabled" {
+				if _, err := ta.Admin.Admin.SetUserActive(ta.FrontDesk.User.ID, false); err != nil {
+					t.Fatal(err)
+				}
+			}
+			raw := rawChart(t, ta.Dir)
+			mustExec(t, raw, tt.query, frontDeskUsername)
+
+			c := ta.newCaller("desk-9")
+			_, err := c.Auth.Login(frontDeskUsername, "wrong-password")
+			if e := wantKind(t, err, app.Unauthenticated); e.Message != wrongLogin {
+				t.Errorf("a wrong password tells nothing more: %q", e.Message)
+			}
+			_, err = c.Auth.Login(frontDeskUsername, tt.signIn)
+			if e := wantKind(t, err, app.Forbidden); !strings.Contains(e.Message, "changed outside Folio ("+tt.field+")") {
+				t.Errorf("refusal: %q", e.Message)
+			}
+			if e := ta.lastAudit(t); e.Action != "login.failed" || e.Detail != "account changed outside Folio: "+tt.field {
+				t.Errorf("audit entry: %+v", e.AuditEntry)
+			}
+			if _, err := c.Patients.Search("rivera", 10); kindOf(err) != app.Unauthenticated {
+				t.Errorf("a search after the refusal: %v", err)
+			}
+
+			if _, err := ta.Admin.Admin.SetUserActive(ta.FrontDesk.User.ID, true); err != nil {
+				t.Fatal(err)
+			}
+			if err := ta.Admin.Admin.ResetPassword(ta.FrontDesk.User.ID, "a-new-desk-password"); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := c.Auth.Login(frontDeskUsername, "a-new-desk-password"); err != nil {
+				t.Errorf("after a reset in Folio: %v", err)
+			}
+		})
+	}
+}

@@ -38,13 +38,20 @@ func (s *Admin) ClinicKey() (ClinicKey, error) {
 	return out, err
 }
 
-// clinicKey reads the clinic's signing key, or makes and stores it on first
-// use (audited). It runs in the use-case's write transaction, which Folio
-// takes one at a time, so two first uses at once still make one key.
+// clinicKey reads the clinic's signing key. The key is made with the
+// clinic's first audit entry (it seals every entry, see db/keys.go); one
+// is made here, audited, only for a clinic that has none yet. It runs in
+// the use-case's write transaction, which Folio takes one at a time, so two
+// first uses at once still make one key. A key whose file is missing is
+// refused in words the admin can act on.
 func (o *op) clinicKey() (db.ClinicKey, error) {
 	k, ok, err := o.ClinicKey()
 	if err != nil || ok {
 		return k, err
+	}
+	if st := o.app.db.KeyStatus(); st.Missing {
+		return db.ClinicKey{}, errorf(Conflict, "The clinic's key file is missing from the data folder (%s), so Folio cannot sign as the clinic. "+
+			"Copy it back from beside your latest backup (the file ending in .key) while Folio is closed.", st.KeyFile)
 	}
 	_, private, err := ed25519.GenerateKey(rand.Reader)
 	if err != nil {

@@ -72,6 +72,11 @@ type exportFolio struct {
 	Seconds  float64 `json:"seconds"`
 	// Included says what the files hold, and what they do not.
 	Included string `json:"included"`
+	// AuditCheckpoint is the clinic's audit trail's head as the export was
+	// written, signed with the clinic's key (a line of folio.checkpoints):
+	// kept apart from the clinic, it shows later whether the trail was cut
+	// short or rewritten up to then. "" when it could not be signed.
+	AuditCheckpoint string `json:"auditCheckpoint"`
 }
 
 // ExportAll writes every chart in use to dir (which must not exist, or be
@@ -139,7 +144,11 @@ func (a *App) exportAll(ctx context.Context, who actor, request, dir string,
 	counts.Files = files.names()
 	counts.DocumentFiles = docs.count
 	counts.Seconds = time.Since(start).Seconds()
-	if err := writeExportSummary(dir, request, counts, clinic, start); err != nil {
+	checkpoint := ""
+	if c, _, err := a.checkpoint("export "+dir, true); err == nil {
+		checkpoint = c.Line()
+	}
+	if err := writeExportSummary(dir, request, counts, clinic, start, checkpoint); err != nil {
 		files.remove()
 		docs.remove()
 		return ExportCounts{}, err
@@ -396,7 +405,7 @@ func emptyFolder(dir string) error {
 	return nil
 }
 
-func writeExportSummary(dir, request string, counts ExportCounts, clinic fhir.Clinic, start time.Time) error {
+func writeExportSummary(dir, request string, counts ExportCounts, clinic fhir.Clinic, start time.Time, checkpoint string) error {
 	s := exportSummary{TransactionTime: start.UTC().Format(time.RFC3339), Request: request,
 		Output: []exportOutput{}, Error: []exportOutput{},
 		Folio: exportFolio{Version: folioVersion(), Schema: db.SchemaVersion(), Clinic: clinic.Name, Key: clinic.ID,
@@ -406,7 +415,8 @@ func writeExportSummary(dir, request string, counts ExportCounts, clinic fhir.Cl
 				"its addenda), and the chart's documents (DocumentReference; the files in documents/); retracted " +
 				"items with status entered-in-error. Not included: the earlier drafts of notes and the earlier " +
 				"versions of edited items (Folio's revisions), patient photos, appointments, lab orders, the reasons " +
-				"given for overriding medication alerts, disclosures and the audit trail"}}
+				"given for overriding medication alerts, disclosures and the audit trail",
+			AuditCheckpoint: checkpoint}}
 	for _, t := range fhir.BulkTypes {
 		if n := counts.Resources[t]; n > 0 {
 			s.Output = append(s.Output, exportOutput{Type: t, URL: t + ".ndjson", Count: n})

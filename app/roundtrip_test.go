@@ -171,15 +171,16 @@ func TestRoundTripKeepsWhatArrived(t *testing.T) {
 			original := mustParse(t, data)
 			at := time.Date(2026, 11, 25, 9, 0, 0, 0, time.UTC)
 
-			a := newTestAppAt(t, at)
+			// Three clinics, each with a key of its own.
+			a := newOwnClinicAt(t, at)
 			patientA := roundTripImport(t, a, filepath.Base(path), b64(data))
 			fileA, bundleA := roundTripSend(t, a, patientA)
 
-			b := newTestAppAt(t, at.Add(24*time.Hour))
+			b := newOwnClinicAt(t, at.Add(24*time.Hour))
 			patientB := roundTripImport(t, b, fileA.FileName, fileA.Data)
 			fileB, bundleB := roundTripSend(t, b, patientB)
 
-			c := newTestAppAt(t, at.Add(48*time.Hour))
+			c := newOwnClinicAt(t, at.Add(48*time.Hour))
 			patientC := roundTripImport(t, c, fileB.FileName, fileB.Data)
 			fileC, bundleC := roundTripSend(t, c, patientC)
 

@@ -57,6 +57,11 @@ func benchScheduleClinic(b *testing.B) string {
 			scheduleBench.err = err
 			return
 		}
+		// The clinic's key goes with its chart, as a backup's does.
+		if err := copyFile(filepath.Join(patients, db.KeyFileName), filepath.Join(dir, db.KeyFileName)); err != nil {
+			scheduleBench.err = err
+			return
+		}
 		a, err := app.Open(context.Background(), dir, app.Options{})
 		if err != nil {
 			scheduleBench.err = err

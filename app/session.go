@@ -255,6 +255,9 @@ func (a *App) actAs(who actor, fn func(o *op) error) error {
 		}
 		return fn(&op{Tx: tx, app: a, actor: who, now: a.now()})
 	})
+	if err == nil {
+		a.afterWrite()
+	}
 	return a.userError(err)
 }
 

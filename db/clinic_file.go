@@ -61,9 +61,9 @@ func Inspect(ctx context.Context, path string) (ClinicFile, error) {
 	return c, nil
 }
 
-// Checkpoint folds the WAL of the chart file at path into the file itself,
+// FoldWAL folds the WAL of the chart file at path into the file itself,
 // so that the file alone holds every committed write. No other Folio may
 // have it open.
-func Checkpoint(ctx context.Context, path string) error {
+func FoldWAL(ctx context.Context, path string) error {
 	return checkpoint(ctx, path)
 }

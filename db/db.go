@@ -13,6 +13,7 @@ import (
 	"runtime"
 	"strings"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"modernc.org/sqlite"
@@ -61,6 +62,19 @@ type DB struct {
 	reader *sql.DB // query_only connections for reads that need no audit write
 	wstmts *stmtCache
 	rstmts *stmtCache
+
+	keys           atomic.Pointer[keyState]   // the clinic's key (keys.go)
+	lastCheckpoint atomic.Pointer[Checkpoint] // the last checkpoint written or found (checkpoints.go)
+	head           atomic.Pointer[chainPoint] // the chain's head after the last write
+	sealed         bool                       // the schema has audit seals and rows (19 on)
+	covered        []*coveredTable            // the tables whose rows the audit covers (audit_rows.go)
+	capture        *capture                   // the rows the current write transaction touched
+	captureID      int64
+	carryMu        sync.Mutex
+	carried        []rowRecord // rows written in transactions with no entry, for the next (audit.go)
+	// publishMu is held by a write transaction from just before it commits
+	// until it has published its state above; the next waits for it.
+	publishMu sync.Mutex
 }
 
 // stmtCache keeps the statements of a pool prepared across transactions:
@@ -144,7 +158,48 @@ func Open(ctx context.Context, path string) (*DB, error) {
 		d.Close()
 		return nil, fmt.Errorf("index %s for search: %w", path, err)
 	}
+	if err := d.startAudit(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
 	return d, nil
+}
+
+// startAudit readies the audit of rows (schema 19 on): the covered tables,
+// the capture of Folio's writes, the clinic's key out of settings, and the
+// chain's head and last checkpoint.
+func (d *DB) startAudit(ctx context.Context) error {
+	err := run(ctx, d.writer, nil, func(tx *Tx) error {
+		tx.d = d
+		d.sealed = tx.hasColumn("audit", "seal")
+		if !d.sealed {
+			return nil
+		}
+		var err error
+		if d.covered, err = tx.loadCoverage(); err != nil {
+			return err
+		}
+		seq, hash, err := tx.chainHead()
+		if err != nil {
+			return err
+		}
+		d.head.Store(&chainPoint{Entries: seq, Head: hash})
+		last, ok, err := tx.lastCheckpoint()
+		if ok {
+			d.lastCheckpoint.Store(&last)
+		}
+		return err
+	})
+	if err != nil || !d.sealed {
+		return err
+	}
+	d.capture = &capture{tables: map[string]*coveredTable{}}
+	for _, ct := range d.covered {
+		d.capture.tables[ct.name] = ct
+	}
+	d.captureID = lastCaptureID.Add(1)
+	captures.Store(d.captureID, d.capture)
+	return d.moveKeyOut(ctx)
 }
 
 func open(ctx context.Context, path string, steps []migration) (*DB, error) {
@@ -166,11 +221,16 @@ func open(ctx context.Context, path string, steps []migration) (*DB, error) {
 	writer.SetConnMaxLifetime(0)
 	writer.SetConnMaxIdleTime(0)
 	d := &DB{path: path, writer: writer, wstmts: newStmtCache(writer)}
+	d.keys.Store(&keyState{})
 	if err := d.checkIntegrity(ctx); err != nil {
 		writer.Close()
 		return nil, err
 	}
-	if err := migrate(ctx, writer, path, steps); err != nil {
+	if err := d.loadKey(ctx); err != nil {
+		writer.Close()
+		return nil, err
+	}
+	if err := migrateDB(ctx, d, writer, path, steps); err != nil {
 		writer.Close()
 		return nil, err
 	}
@@ -234,6 +294,12 @@ func (d *DB) Path() string { return d.path }
 
 // Close closes both pools; the WAL is checkpointed by SQLite on last close.
 func (d *DB) Close() error {
+	if err := d.FlushCarried(context.Background()); err != nil {
+		return err
+	}
+	if d.captureID != 0 {
+		captures.Delete(d.captureID)
+	}
 	errs := []error{d.rstmts.close(), d.wstmts.close()}
 	if d.reader != nil {
 		errs = append(errs, d.reader.Close())
@@ -250,23 +316,42 @@ type Tx struct {
 	stmts  map[string]*sql.Stmt // this transaction's statements: bulk loads repeat them
 	cache  *stmtCache           // the pool's statements, kept across transactions
 	missed []string             // queries the cache lacked, for it to prepare afterwards
+
+	// The audit's state (audit.go, audit_rows.go, keys.go).
+	d            *DB         // nil in a transaction on a bare connection
+	migrating    bool        // a migration step: the schema is changing
+	capture      *capture    // the rows this write transaction touched; nil in reads
+	pendingEntry *AuditEntry // the entry AppendAudit holds until the next, or the commit
+	wroteEntry   bool        // an entry of this transaction was written
+	head         *chainPoint // the chain's head after this transaction's last entry
+	newKeys      *keyState   // the key made or recorded in this transaction
+	carry        []rowRecord // the rows carried to the next entry, once this commits
+	carrySet     bool
 }
 
 // Update runs fn in one write transaction (BEGIN IMMEDIATE on the single
 // writer connection) and commits it if fn returns nil.
 func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
-	return run(ctx, d.writer, d.wstmts, fn)
+	return d.run(ctx, d.writer, d.wstmts, true, fn)
 }
 
 // View runs fn in one read transaction on the reader pool: a consistent
 // snapshot that never blocks the writer.
 func (d *DB) View(ctx context.Context, fn func(*Tx) error) error {
-	return run(ctx, d.reader, d.rstmts, fn)
+	return d.run(ctx, d.reader, d.rstmts, false, fn)
 }
 
 // run runs fn in a transaction on pool; cache, if not nil, is the pool's
 // statement cache.
 func run(ctx context.Context, pool *sql.DB, cache *stmtCache, fn func(*Tx) error) (err error) {
+	var none *DB
+	return none.run(ctx, pool, cache, false, fn)
+}
+
+// run runs fn in a transaction of d (nil: a bare connection) on pool. A
+// write transaction catches the covered rows it touches and writes its
+// audit entry last, before it commits.
+func (d *DB) run(ctx context.Context, pool *sql.DB, cache *stmtCache, write bool, fn func(*Tx) error) (err error) {
 	sqlTx, err := pool.BeginTx(ctx, nil)
 	if err != nil {
 		return fmt.Errorf("begin transaction: %w", err)
@@ -282,12 +367,51 @@ func run(ctx context.Context, pool *sql.DB, cache *stmtCache, fn func(*Tx) error
 			err = errors.Join(err, fmt.Errorf("roll back: %w", rbErr))
 		}
 	}()
-	tx := &Tx{ctx: ctx, tx: sqlTx, cache: cache}
+	tx := &Tx{ctx: ctx, tx: sqlTx, cache: cache, d: d}
+	writer := d != nil && pool == d.writer
+	if writer {
+		// The writer's last transaction may have released the connection
+		// and not yet published what it changed (the key, the carried
+		// rows): wait for it, so that this one starts from there.
+		d.publishMu.Lock()
+		d.publishMu.Unlock() //nolint:staticcheck // an empty critical section: a barrier
+	}
+	if write && d != nil && d.capture != nil {
+		gen := d.capture.begin()
+		defer d.capture.end(gen)
+		tx.capture = d.capture
+		if err = tx.installCapture(); err != nil {
+			return err
+		}
+	}
 	if err = fn(tx); err != nil {
 		return err
 	}
+	if err = tx.finishAudit(); err != nil {
+		return err
+	}
+	if writer {
+		d.publishMu.Lock()
+	}
 	if err = sqlTx.Commit(); err != nil {
+		if writer {
+			d.publishMu.Unlock()
+		}
 		return fmt.Errorf("commit: %w", err)
+	}
+	if writer {
+		if tx.newKeys != nil {
+			d.keys.Store(tx.newKeys)
+		}
+		if tx.head != nil {
+			d.head.Store(tx.head)
+		}
+		if tx.carrySet {
+			d.carryMu.Lock()
+			d.carried = tx.carry
+			d.carryMu.Unlock()
+		}
+		d.publishMu.Unlock()
 	}
 	if cache != nil && len(tx.missed) > 0 {
 		cache.add(ctx, tx.missed) // now that the transaction's connection is free

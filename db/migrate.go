@@ -51,9 +51,22 @@ func mustLoadMigrations() []migration {
 // SchemaVersion is the schema this Folio writes.
 func SchemaVersion() int { return len(migrations) }
 
+// auditRowsVersion is the schema from which audit entries record the rows
+// they write (audit_rows.go).
+const auditRowsVersion = 19
+
 // migrate applies the pending steps, each in its own transaction together
 // with the new user_version, so a crash leaves the file at a whole step.
 func migrate(ctx context.Context, conn *sql.DB, path string, steps []migration) error {
+	return migrateDB(ctx, nil, conn, path, steps)
+}
+
+// migrateDB is migrate for the database d (nil: a bare connection), whose
+// key seals the baselines a step records: schema 19 records every covered
+// row in force, and a later step that changes a covered table's columns
+// records that table again, in the step's own transaction, since the
+// hashes of its rows change with its columns.
+func migrateDB(ctx context.Context, d *DB, conn *sql.DB, path string, steps []migration) error {
 	var current int
 	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
 		return fmt.Errorf("read schema version of %s: %w", path, err)
@@ -62,9 +75,22 @@ func migrate(ctx context.Context, conn *sql.DB, path string, steps []migration) 
 		return &NewerSchemaError{Path: path, FileSchema: current, KnownSchemas: len(steps)}
 	}
 	for _, step := range steps[current:] {
-		err := run(ctx, conn, nil, func(tx *Tx) error { // nothing cached: the schema is changing
+		err := d.run(ctx, conn, nil, false, func(tx *Tx) error { // nothing cached: the schema is changing
+			tx.d, tx.migrating = d, true
+			var before map[string]string
+			if step.version > auditRowsVersion {
+				var err error
+				if before, err = tx.coveredColumns(); err != nil {
+					return err
+				}
+			}
 			if _, err := tx.tx.ExecContext(ctx, step.sql); err != nil { // many statements: not prepared
 				return err
+			}
+			if step.version >= auditRowsVersion {
+				if err := tx.baselineChanged(step, before); err != nil {
+					return err
+				}
 			}
 			_, err := tx.exec(fmt.Sprintf("PRAGMA user_version = %d", step.version))
 			return err
@@ -74,4 +100,63 @@ func migrate(ctx context.Context, conn *sql.DB, path string, steps []migration) 
 		}
 	}
 	return nil
+}
+
+// coveredColumns are the columns of each covered table, before a step.
+func (t *Tx) coveredColumns() (map[string]string, error) {
+	out := map[string]string{}
+	for _, ct := range coveredTables {
+		cols, err := t.coveredColumnsOf(ct)
+		if err != nil {
+			return nil, err
+		}
+		out[ct.name] = cols
+	}
+	return out, nil
+}
+
+// baselineChanged records the baseline a step needs: every covered table
+// at schema 19, the tables whose columns changed after.
+func (t *Tx) baselineChanged(step migration, before map[string]string) error {
+	covered, err := t.loadCoverage()
+	if err != nil {
+		return err
+	}
+	if step.version == auditRowsVersion {
+		return t.baseline(covered, "the rows in force when the audit began to record each row it writes")
+	}
+	var changed []*coveredTable
+	for _, ct := range covered {
+		cols, err := t.coveredColumnsOf(*ct)
+		if err != nil {
+			return err
+		}
+		if cols != before[ct.name] {
+			changed = append(changed, ct)
+		}
+	}
+	if len(changed) == 0 {
+		return nil
+	}
+	return t.baseline(changed, fmt.Sprintf("the rows in force when %s changed their columns", step.name))
+}
+
+// coveredColumnsOf lists the columns of ct that the audit hashes: all, or
+// those of its only list that exist.
+func (t *Tx) coveredColumnsOf(ct coveredTable) (string, error) {
+	cols, err := t.columnsOf(ct.name)
+	if err != nil || ct.only == nil {
+		return cols, err
+	}
+	have := map[string]bool{}
+	for _, c := range strings.Split(cols, ",") {
+		have[c] = true
+	}
+	var kept []string
+	for _, c := range ct.only {
+		if have[c] {
+			kept = append(kept, c)
+		}
+	}
+	return strings.Join(kept, ","), nil
 }

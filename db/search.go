@@ -347,6 +347,9 @@ func (t *Tx) rebuildSearchIndex() error {
 // last 200 of them, or ten for each patient asked for if more. A chart
 // merged since stands for the chart it was merged into.
 func (t *Tx) RecentlyOpened(userID string, limit int) ([]PatientHit, error) {
+	if err := t.flushAudit(); err != nil { // an opening audited in this transaction counts
+		return nil, err
+	}
 	return t.hits(recentlyOpenedQuery, userID, max(200, 10*limit), 2*limit, limit)
 }
 
