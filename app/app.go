@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"folio/app/cds"
+	"folio/app/feed"
 	"folio/app/terminology"
 	"folio/db"
 )
@@ -55,6 +56,7 @@ type App struct {
 	export      clinicExportJob          // the whole-clinic export started on the admin's screen
 	epochs      sessionEpochs            // ends a user's sessions at a password reset or when disabled
 	logins      signInDelays             // slows down password guessing
+	feed        *feed.Feed               // tells every open screen what changed
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening
@@ -120,7 +122,8 @@ func Open(ctx context.Context, dataDir string, opts Options) (*App, error) {
 	}
 	host, _ := os.Hostname()
 	a := &App{ctx: ctx, dataDir: dataDir, db: d, log: opts.Logger, now: opts.Now, hostname: host, vitalRanges: ranges,
-		cds: knowledge, cvx: vaccines, labTests: labTests, logins: newSignInDelays()}
+		cds: knowledge, cvx: vaccines, labTests: labTests, logins: newSignInDelays(),
+		feed: feed.New(feed.DefaultQueue, feed.DefaultHistory)}
 	if err := a.loadSettings(); err != nil {
 		d.Close()
 		return nil, err
@@ -158,9 +161,10 @@ func (a *App) loadSettings() error {
 	})
 }
 
-// Close stops a whole-clinic export still running (removing its files) and
-// closes the chart database.
+// Close ends the screens' change streams, stops a whole-clinic export still
+// running (removing its files) and closes the chart database.
 func (a *App) Close() error {
+	a.feed.Close()
 	a.export.stop()
 	return a.db.Close()
 }
