@@ -29,6 +29,7 @@ import type {
   VitalsSet,
 } from '../types';
 import { session } from './session.svelte';
+import { followChart } from './live.svelte';
 import type { FolioError } from '../errors';
 import { Editable, trailingSpaceEqual } from '../editable.svelte';
 import { Tickets } from '../tickets';
@@ -91,6 +92,9 @@ class ChartStore {
    * another patient's lists does not drop the visit's. */
   #reads = new Tickets();
   #visitReads = new Tickets();
+  /** While a screen shows the chart, what others record in it (vitals, a
+   * signed note, an allergy) appears; the forms keep what is typed. */
+  follow = followChart(['chart'], () => this.patientId, (id) => this.#reload(id));
 
   constructor() {
     // The store lives as long as the window: its note keeps its draft
@@ -144,6 +148,14 @@ class ChartStore {
       this.#readVitals(),
       this.#readMedications(),
     ]);
+  }
+
+  /** #reload reads the open patient's lists again, showing each as it
+   * arrives over what was shown (load for the same patient clears nothing). */
+  async #reload(patientId: string) {
+    await this.load(patientId);
+    if (this.series) await this.showSeries(this.series.measure);
+    if (this.growth) await this.showGrowth();
   }
 
   /** read reads one of the open patient's lists and shows it, unless a
