@@ -47,6 +47,8 @@ func forwardNotices(ctx context.Context, a *app.App, session *app.Session, emit 
 				missed = true
 			case !ok:
 				return // Folio is closing
+			case n.Origin == any(session):
+				// The window's own change: it has read it again by itself.
 			case a.CheckSession(session) != nil:
 				missed = true
 			case missed:

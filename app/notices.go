@@ -1,6 +1,8 @@
 package app
 
 import (
+	"strings"
+
 	"folio/app/feed"
 )
 
@@ -116,20 +118,26 @@ var readActions = map[string]bool{
 }
 
 // noticeKey is one notice of a transaction; several audit entries of one
-// change (a merge, an import) make one notice per topic and patient.
-type noticeKey struct{ topic, patientID string }
+// change (a merge, an import) make one notice per topic, kind of record
+// and patient.
+type noticeKey struct{ topic, record, patientID string }
 
 // notice records that the transaction changed what action says, for
 // patientID ("" for none).
 func (o *op) notice(action, patientID string) {
+	record, _, _ := strings.Cut(action, ".")
 	for _, topic := range changeTopics[action] {
-		key := noticeKey{topic, patientID}
+		key := noticeKey{topic, record, patientID}
 		if o.noticed == nil {
 			o.noticed = map[noticeKey]bool{}
 		}
 		if !o.noticed[key] {
 			o.noticed[key] = true
-			o.notices = append(o.notices, feed.Notice{Topic: topic, PatientID: key.patientID, At: o.now})
+			n := feed.Notice{Topic: topic, Record: record, PatientID: patientID, At: o.now}
+			if o.actor.session != nil {
+				n.Origin = o.actor.session
+			}
+			o.notices = append(o.notices, n)
 		}
 	}
 }

@@ -70,8 +70,9 @@ func TestNoticesArePublishedAfterCommitOnly(t *testing.T) {
 	}{
 		{"rolled back", "vitals.record", failed, nil},
 		{"a read", "chart.open", nil, nil},
-		{"committed", "vitals.record", nil, []feed.Notice{{Topic: feed.Chart, PatientID: "p1"}, {Topic: feed.Lists, PatientID: "p1"}}},
-		{"several entries, one notice each", "allergy.add", nil, []feed.Notice{{Topic: feed.Chart, PatientID: "p1"}}},
+		{"committed", "vitals.record", nil, []feed.Notice{{Topic: feed.Chart, Record: "vitals", PatientID: "p1"},
+			{Topic: feed.Lists, Record: "vitals", PatientID: "p1"}}},
+		{"several entries, one notice each", "allergy.add", nil, []feed.Notice{{Topic: feed.Chart, Record: "allergy", PatientID: "p1"}}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -94,7 +95,7 @@ func TestNoticesArePublishedAfterCommitOnly(t *testing.T) {
 			for _, want := range tt.want {
 				select {
 				case n := <-sub.C:
-					if n.Topic != want.Topic || n.PatientID != want.PatientID || n.ID == "" {
+					if n.Topic != want.Topic || n.Record != want.Record || n.PatientID != want.PatientID || n.ID == "" {
 						t.Errorf("got %+v, want %+v", n, want)
 					}
 				default:

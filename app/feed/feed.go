@@ -36,12 +36,18 @@ const (
 // notices of one feed; ID (epoch and seq) lets a screen that reconnects ask
 // for what it missed.
 type Notice struct {
-	Seq       uint64    `json:"seq"`
-	Topic     string    `json:"topic"`
+	Seq   uint64 `json:"seq"`
+	Topic string `json:"topic"`
+	// Record is the kind of record changed ("allergy", "vitals",
+	// "appointment"), so that a screen reads again only the list it is in.
+	Record    string    `json:"record,omitempty"`
 	PatientID string    `json:"patientId,omitempty"`
 	Date      string    `json:"date,omitempty"`
 	At        time.Time `json:"at"`
 	ID        string    `json:"id"`
+	// Origin is the window (an *app.Session) whose change this is: it
+	// re-reads by itself, so its own stream skips the notice. Never sent.
+	Origin any `json:"-"`
 }
 
 var (

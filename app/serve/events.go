@@ -126,6 +126,8 @@ func (s *Server) events(w http.ResponseWriter, r *http.Request) {
 			switch {
 			case ok && n.Topic == feed.Resync:
 				werr = writeEvent(w, "resync", n)
+			case ok && n.Origin == any(bs.session):
+				continue // this browser's own change: its screen has read it again
 			case ok:
 				werr = writeEvent(w, "notice", n)
 			case errors.Is(sub.Err(), feed.ErrLagged):

@@ -182,8 +182,11 @@ func TestEventsCarryAnotherSessionsWrite(t *testing.T) {
 	if strings.Contains(ev.data, "Rivera") {
 		t.Errorf("a notice carries the patient's name: %s", ev.data)
 	}
-	// The desk's own re-read publishes nothing more.
+	// The desk's own re-read publishes nothing more, and its own change
+	// is not told back to it (its screen reads it again by itself).
 	desk.mustCall(nil, "Patients", "Open", p.ID)
+	desk.mustCall(nil, "Patients", "Register", app.PatientInput{FamilyName: "Desk", GivenNames: "Own",
+		BirthDate: "1999-09-09", Sex: "female", Phone: "555-300-4000"})
 	select {
 	case ev := <-st.events:
 		if ev.comment == "" {

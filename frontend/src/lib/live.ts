@@ -9,6 +9,8 @@
 export interface Notice {
   seq: number;
   topic: Topic;
+  /** The kind of record changed: 'allergy', 'vitals', 'appointment', ... */
+  record?: string;
   patientId?: string;
   date?: string;
   at: string;
@@ -77,6 +79,12 @@ export class NoticeHub {
  * when they include a resync). */
 export function concerns(notices: Notice[], patientId: string): boolean {
   return !!patientId && notices.some((n) => n.topic === 'resync' || !n.patientId || n.patientId === patientId);
+}
+
+/** touches says whether the notices may have changed records of one of
+ * the kinds (or anything, for a resync or a notice that does not say). */
+export function touches(notices: Notice[], records: string[]): boolean {
+  return notices.some((n) => n.topic === 'resync' || !n.record || records.includes(n.record));
 }
 
 /** Shown counts, per view of a store, the screens showing it now: a

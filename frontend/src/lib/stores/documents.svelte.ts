@@ -32,7 +32,7 @@ class DocumentsStore {
   opening = $state('');
   #reads = new Tickets();
   /** While a screen shows the list, documents added elsewhere appear. */
-  follow = followChart(['chart'], () => this.patientId, (id) => this.load(id));
+  follow = followChart(['chart'], () => this.patientId, (id) => this.load(id), ['document', 'patient', 'import']);
 
   constructor() {
     session.onSignOut(() => this.reset());

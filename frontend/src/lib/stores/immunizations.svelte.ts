@@ -19,7 +19,7 @@ class ImmunizationStore {
   list = $state<Immunization[]>([]);
   #reads = new Tickets();
   /** While a screen shows the list, doses recorded elsewhere appear. */
-  follow = followChart(['chart'], () => this.patientId, (id) => this.load(id));
+  follow = followChart(['chart'], () => this.patientId, (id) => this.load(id), ['immunization', 'patient', 'import']);
 
   constructor() {
     session.onSignOut(() => this.reset());

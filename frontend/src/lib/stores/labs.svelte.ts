@@ -24,7 +24,7 @@ class LabsStore {
   #queueReads = new Tickets();
   /** While a screen shows the chart's labs, orders and results made
    * elsewhere appear. */
-  follow = followChart(['chart'], () => this.patientId, (id) => this.load(id));
+  follow = followChart(['chart'], () => this.patientId, (id) => this.load(id), ['lab', 'lab_result', 'patient', 'import']);
   #queueShown = new Shown<'queue'>();
 
   constructor() {

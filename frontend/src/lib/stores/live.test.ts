@@ -46,9 +46,9 @@ const { schedule } = await import('./schedule.svelte');
 const { chart } = await import('./chart.svelte');
 
 let seq = 0;
-function hear(topic: Topic, patientId?: string) {
+function hear(topic: Topic, patientId?: string, record?: string) {
   if (!h.onNotice) throw new Error('not subscribed');
-  h.onNotice({ seq: ++seq, topic, patientId, at: '', id: `e-${seq}` });
+  h.onNotice({ seq: ++seq, topic, record, patientId, at: '', id: `e-${seq}` });
 }
 
 describe('stores follow what others change', () => {
@@ -96,6 +96,13 @@ describe('stores follow what others change', () => {
     expect(h.api.chart.vitals).toHaveBeenCalledWith('p1', 10);
     expect(h.api.chart.allergies).toHaveBeenCalledWith('p1');
     expect(chart.note.value.subjective).toBe('Cough for three days, typed here');
+    // An allergy added elsewhere reads the allergies again, not every list.
+    vi.clearAllMocks();
+    hear('chart', 'p1', 'allergy');
+    await vi.advanceTimersByTimeAsync(200);
+    expect(h.api.chart.allergies).toHaveBeenCalledTimes(1);
+    expect(h.api.chart.vitals).not.toHaveBeenCalled();
+    expect(h.api.chart.problems).not.toHaveBeenCalled();
     release();
     chart.discardDraft();
   });
