@@ -50,9 +50,16 @@ func runDesktop(ctx context.Context, args []string, stdout io.Writer) error {
 		BackgroundColour: &options.RGBA{R: 244, G: 246, B: 248, A: 255},
 		AssetServer:      &assetserver.Options{Assets: assets()},
 		Bind:             append(a.Services(session), files),
-		OnStartup:        func(ctx context.Context) { files.ctx = ctx },
-		ErrorFormatter:   a.FormatError,
-		Linux:            &linux.Options{ProgramName: "folio", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
+		OnStartup: func(ctx context.Context) {
+			files.ctx = ctx
+			// The page hears what others change, as a browser does over
+			// GET /api/events; the forwarder ends with the window.
+			go forwardNotices(ctx, a, session, func(event string, data ...any) {
+				wailsruntime.EventsEmit(ctx, event, data...)
+			})
+		},
+		ErrorFormatter: a.FormatError,
+		Linux:          &linux.Options{ProgramName: "folio", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
 	})
 }
 

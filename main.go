@@ -276,7 +276,11 @@ func serveUntilDone(ctx context.Context, dataDir, addr string, stdout io.Writer)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)
 	}
-	srv := &http.Server{Handler: serve.New(a, assets(), ln.Addr()).Handler(), ReadHeaderTimeout: 10 * time.Second}
+	face := serve.New(a, assets(), ln.Addr())
+	srv := &http.Server{Handler: face.Handler(), ReadHeaderTimeout: 10 * time.Second}
+	// Shutdown waits for responses to finish; the screens' change streams
+	// never do, so they are told to end.
+	srv.RegisterOnShutdown(face.StopStreams)
 	fmt.Fprintf(stdout, "Folio is serving on http://%s\nData folder: %s\nPress Ctrl+C to stop.\n", ln.Addr(), dataDir)
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()

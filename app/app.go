@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"folio/app/cds"
+	"folio/app/feed"
 	"folio/app/terminology"
 	"folio/db"
 )
@@ -56,6 +57,7 @@ type App struct {
 	checkpoints checkpointer             // the audit trail's periodic checkpoints (audit_trail.go)
 	epochs      sessionEpochs            // ends a user's sessions at a password reset or when disabled
 	logins      signInDelays             // slows down password guessing
+	feed        *feed.Feed               // tells every open screen what changed
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening
@@ -121,7 +123,8 @@ func Open(ctx context.Context, dataDir string, opts Options) (*App, error) {
 	}
 	host, _ := os.Hostname()
 	a := &App{ctx: ctx, dataDir: dataDir, db: d, log: opts.Logger, now: opts.Now, hostname: host, vitalRanges: ranges,
-		cds: knowledge, cvx: vaccines, labTests: labTests, logins: newSignInDelays()}
+		cds: knowledge, cvx: vaccines, labTests: labTests, logins: newSignInDelays(),
+		feed: feed.New(feed.DefaultQueue, feed.DefaultHistory)}
 	if err := a.loadSettings(); err != nil {
 		d.Close()
 		return nil, err
@@ -160,9 +163,10 @@ func (a *App) loadSettings() error {
 	})
 }
 
-// Close stops a whole-clinic export still running (removing its files) and
-// closes the chart database.
+// Close ends the screens' change streams, stops a whole-clinic export still
+// running (removing its files) and closes the chart database.
 func (a *App) Close() error {
+	a.feed.Close()
 	a.export.stop()
 	a.stopCheckpoints()
 	return a.db.Close()

@@ -6,6 +6,7 @@ import (
 	"sync"
 	"time"
 
+	"folio/app/feed"
 	"folio/db"
 )
 
@@ -210,9 +211,13 @@ type op struct {
 	app   *App
 	actor actor
 	now   time.Time
+	// notices are what the transaction changed, published once it commits.
+	notices []feed.Notice
+	noticed map[noticeKey]bool
 }
 
 func (o *op) audit(action, patientID, record, detail string) error {
+	o.notice(action, patientID)
 	return o.AppendAudit(db.AuditEntry{
 		At: o.now, UserID: o.actor.userID, Username: o.actor.username, Action: action,
 		PatientID: patientID, Record: record, Workstation: o.actor.workstation, Detail: detail,
@@ -248,15 +253,27 @@ func (a *App) prepareAndAct(s *Session, perm permission, prepare func() error, f
 }
 
 // actAs runs fn for an actor already known (sign-in, setup, command line).
+// Once the transaction commits, every screen hears what changed (see
+// notices.go); a transaction rolled back tells nobody anything.
 func (a *App) actAs(who actor, fn func(o *op) error) error {
+	var notices []feed.Notice
 	err := a.db.Update(a.ctx, func(tx *db.Tx) error {
+		notices = nil
 		if err := checkActive(tx, who); err != nil {
 			return err
 		}
-		return fn(&op{Tx: tx, app: a, actor: who, now: a.now()})
+		o := &op{Tx: tx, app: a, actor: who, now: a.now()}
+		if err := fn(o); err != nil {
+			return err
+		}
+		notices = o.notices
+		return nil
 	})
 	if err == nil {
 		a.afterWrite()
+		if len(notices) > 0 {
+			a.feed.Publish(notices...)
+		}
 	}
 	return a.userError(err)
 }

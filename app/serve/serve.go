@@ -4,6 +4,8 @@
 //
 // A call is POST /api/{Service}/{Method} with the arguments as a JSON array;
 // the answer is the result as JSON, or an app.Error with a status code.
+// GET /api/events streams what others change to a signed-in screen
+// (events.go).
 // Each browser gets its own session (a cookie). Requests must name this
 // server exactly in Host (against DNS rebinding) and come from its own
 // origin (against other sites' pages calling it).
@@ -72,6 +74,12 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[string]*browserSession
+	// The screens' change streams (see events.go).
+	streams      int
+	heartbeat    time.Duration
+	sessionCheck time.Duration
+	stopped      chan struct{}
+	stopOnce     sync.Once
 }
 
 type browserSession struct {
@@ -79,6 +87,7 @@ type browserSession struct {
 	userID     string
 	signedInAt time.Time
 	lastSeen   time.Time
+	streams    int // change streams open (see events.go)
 }
 
 // CheckAddr refuses anything but a loopback address: serve mode has no TLS
@@ -125,7 +134,8 @@ func newServer(a *app.App, assets fs.FS, accepts func(string) bool) *Server {
 	host, _ := os.Hostname()
 	return &Server{
 		app: a, assets: http.FileServerFS(assets), accepts: accepts, log: a.Logger(), workstation: host + " (browser)",
-		sessions: map[string]*browserSession{},
+		sessions:  map[string]*browserSession{},
+		heartbeat: defaultHeartbeat, sessionCheck: defaultSessionCheck, stopped: make(chan struct{}),
 	}
 }
 
@@ -133,6 +143,7 @@ func newServer(a *app.App, assets fs.FS, accepts func(string) bool) *Server {
 func (s *Server) Handler() http.Handler {
 	mux := http.NewServeMux()
 	mux.Handle("POST /api/{service}/{method}", fileHeaders(http.HandlerFunc(s.call)))
+	mux.Handle("GET /api/events", http.HandlerFunc(s.events))
 	mux.Handle("GET /", s.assets)
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

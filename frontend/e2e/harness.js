@@ -84,6 +84,8 @@ async function holdAnswers(context) {
     const req = route.request();
     if (req.headers()[setupHeader]) return route.fallback();
     const path = new URL(req.url()).pathname;
+    // The change stream never ends: holding it would hold it for ever.
+    if (path === '/api/events') return route.fallback();
     const n = (seen.get(path) ?? 0) + 1;
     seen.set(path, n);
     const delay = mix(chaosSeed, `${ctx} ${path} ${n}`) % (maxDelay + 1);

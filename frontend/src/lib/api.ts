@@ -4,6 +4,7 @@
 // arguments as a JSON array. Nothing else in the UI knows which it is.
 
 import { toFolioError, type FolioError } from './errors';
+import type { LiveState, Notice } from './live';
 import type {
   Appointment,
   AppointmentInput,
@@ -93,9 +94,16 @@ import type {
 type Binding = (...args: unknown[]) => Promise<unknown>;
 type Bindings = Record<string, Record<string, Binding>>;
 
+/** The part of the Wails runtime the live updates use: EventsOn answers
+ * a function that stops listening. */
+export interface WailsEvents {
+  EventsOn(name: string, callback: (...data: unknown[]) => void): (() => void) | void;
+}
+
 declare global {
   interface Window {
     go?: { app?: Bindings; main?: Bindings };
+    runtime?: WailsEvents;
   }
 }
 
@@ -129,6 +137,114 @@ export function httpTransport(base = '', fetchFn: typeof fetch = (...a) => fetch
     if (!res.ok) throw body ?? { kind: 'internal', message: `Folio answered ${res.status}.` };
     return body;
   };
+}
+
+/** LiveHandlers hear a stream of change notices: each notice (a resync
+ * comes as one of topic 'resync'), and how the stream stands; why says why
+ * Go ended it ('locked', 'signed_out', 'stopping'). */
+export interface LiveHandlers {
+  notice(n: Notice): void;
+  state(s: LiveState, why?: string): void;
+}
+
+/** LiveSource starts a stream of change notices and answers how to stop it. */
+export type LiveSource = (h: LiveHandlers) => () => void;
+
+/** How long to wait before trying a refused or lost stream again, at
+ * first and at most. */
+const reconnectFirst = 1000;
+const reconnectMost = 10_000;
+
+type EventSourceClass = {
+  new (url: string): EventSource;
+  readonly CLOSED: number;
+};
+
+/**
+ * eventSourceLive is GET /api/events (Server-Sent Events). The browser
+ * itself reconnects a dropped stream, sending the last notice's id so that
+ * Go fills in what was missed (or says resync); a stream Go refused (no
+ * session yet, locked) is tried again here, later and later, with that id
+ * too. A stream Go ended (an "end" event) is not tried again: the caller
+ * starts a new one once the person is back.
+ */
+export function eventSourceLive(url = '/api/events', ES: EventSourceClass | undefined = globalThis.EventSource): LiveSource {
+  return (h) => {
+    if (!ES) {
+      h.state('off');
+      return () => {};
+    }
+    const Source = ES;
+    let es: EventSource | null = null;
+    let lastId = '';
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    let delay = reconnectFirst;
+    const heard = (e: MessageEvent) => {
+      if (e.lastEventId) lastId = e.lastEventId;
+    };
+    const open = () => {
+      if (stopped) return;
+      h.state('connecting');
+      const source = new Source(lastId ? `${url}?last=${encodeURIComponent(lastId)}` : url);
+      es = source;
+      source.onopen = () => {
+        delay = reconnectFirst;
+        h.state('live');
+      };
+      source.addEventListener('notice', (e) => {
+        heard(e as MessageEvent);
+        h.notice(JSON.parse((e as MessageEvent).data) as Notice);
+      });
+      source.addEventListener('resync', (e) => {
+        heard(e as MessageEvent);
+        h.notice({ ...(JSON.parse((e as MessageEvent).data) as Notice), topic: 'resync' });
+      });
+      source.addEventListener('end', (e) => {
+        source.close();
+        es = null;
+        h.state('off', JSON.parse((e as MessageEvent).data) as string);
+      });
+      source.onerror = () => {
+        if (es !== source) return;
+        h.state('connecting');
+        if (source.readyState !== Source.CLOSED) return; // the browser tries again itself
+        es = null;
+        timer = setTimeout(open, delay);
+        delay = Math.min(delay * 2, reconnectMost);
+      };
+    };
+    open();
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+      es?.close();
+      es = null;
+      h.state('off');
+    };
+  };
+}
+
+/** wailsLive hears the desktop window's events: Go sends notices only
+ * while the window is signed in and unlocked, and a resync after. */
+export function wailsLive(runtime: WailsEvents): LiveSource {
+  return (h) => {
+    const offs = [
+      runtime.EventsOn('folio:notice', (n) => h.notice(n as Notice)),
+      runtime.EventsOn('folio:resync', () =>
+        h.notice({ seq: 0, topic: 'resync', at: new Date().toISOString(), id: '' })),
+    ];
+    h.state('live');
+    return () => {
+      offs.forEach((off) => typeof off === 'function' && off());
+      h.state('off');
+    };
+  };
+}
+
+function defaultLive(): LiveSource {
+  if (typeof window !== 'undefined' && window.go?.app && window.runtime) return wailsLive(window.runtime);
+  return eventSourceLive();
 }
 
 /** Saver puts an exported file (a CSV list) where the person wants it and
@@ -213,6 +329,7 @@ export function createClient(
   saver: Saver = browserSaver,
   binarySaver: BinarySaver = browserBinarySaver,
   folderChooser: FolderChooser = browserFolderChooser,
+  liveSource: LiveSource = eventSourceLive(),
 ) {
   const listeners = new Set<(e: FolioError, sent: number) => void>();
   // Calls are numbered as they are sent, so that a listener can tell an
@@ -266,6 +383,11 @@ export function createClient(
     },
     /** sent is how many calls have been sent so far. */
     sent: () => sentCalls,
+    /** subscribe hears what others change (see LiveSource): onNotice gets
+     * each notice, onState how the stream stands. It answers how to stop. */
+    subscribe(onNotice: (n: Notice) => void, onState: (s: LiveState, why?: string) => void = () => {}): () => void {
+      return liveSource({ notice: onNotice, state: onState });
+    },
     auth: {
       status: () => call<AuthStatus>('Auth', 'Status'),
       setup: (req: SetupRequest) => call<User>('Auth', 'Setup', req),
@@ -441,4 +563,5 @@ export function createClient(
 
 export type Client = ReturnType<typeof createClient>;
 
-export const api: Client = createClient(defaultTransport(), defaultSaver(), defaultBinarySaver(), defaultFolderChooser());
+export const api: Client = createClient(defaultTransport(), defaultSaver(), defaultBinarySaver(), defaultFolderChooser(),
+  defaultLive());

@@ -29,6 +29,8 @@ import type {
   VitalsSet,
 } from '../types';
 import { session } from './session.svelte';
+import { followChart } from './live.svelte';
+import { touches, type Notice } from '../live';
 import type { FolioError } from '../errors';
 import { Editable, trailingSpaceEqual } from '../editable.svelte';
 import { Tickets } from '../tickets';
@@ -91,6 +93,9 @@ class ChartStore {
    * another patient's lists does not drop the visit's. */
   #reads = new Tickets();
   #visitReads = new Tickets();
+  /** While a screen shows the chart, what others record in it (vitals, a
+   * signed note, an allergy) appears; the forms keep what is typed. */
+  follow = followChart(['chart'], () => this.patientId, (id, notices) => this.#reload(id, notices));
 
   constructor() {
     // The store lives as long as the window: its note keeps its draft
@@ -144,6 +149,26 @@ class ChartStore {
       this.#readVitals(),
       this.#readMedications(),
     ]);
+  }
+
+  /** #reload reads again the open patient's lists the notices may have
+   * changed, each shown over what was shown as it arrives. */
+  async #reload(patientId: string, notices: Notice[]) {
+    if (patientId !== this.patientId) return;
+    const changed = (...records: string[]) => touches(notices, [...records, 'patient', 'import']);
+    const reads: Promise<unknown>[] = [];
+    if (changed('problem', 'diagnosis')) reads.push(this.#readProblems());
+    if (changed('allergy', 'no_known_allergies')) reads.push(this.#readAllergies());
+    if (changed('encounter', 'note', 'diagnosis')) {
+      reads.push(this.#read('encounters', () => api.chart.encounters(patientId), (v) => (this.encounters = v)));
+    }
+    if (changed('medication')) reads.push(this.#readMedications());
+    if (changed('vitals')) {
+      reads.push(this.#readVitals());
+      if (this.series) reads.push(this.showSeries(this.series.measure));
+      if (this.growth) reads.push(this.showGrowth());
+    }
+    await Promise.all(reads);
   }
 
   /** read reads one of the open patient's lists and shows it, unless a

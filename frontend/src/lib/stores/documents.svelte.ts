@@ -6,6 +6,7 @@ import { api } from '../api';
 import { base64ToBytes, shownAs } from '../documents';
 import type { ChartDocument, DocumentInput } from '../types';
 import { session } from './session.svelte';
+import { followChart } from './live.svelte';
 import { Tickets } from '../tickets';
 
 /** Viewing is the document open in the viewer. */
@@ -30,6 +31,8 @@ class DocumentsStore {
   viewError = $state('');
   opening = $state('');
   #reads = new Tickets();
+  /** While a screen shows the list, documents added elsewhere appear. */
+  follow = followChart(['chart'], () => this.patientId, (id) => this.load(id), ['document', 'patient', 'import']);
 
   constructor() {
     session.onSignOut(() => this.reset());

@@ -4,6 +4,7 @@
 import { api } from '../api';
 import type { Immunization, ImmunizationInput } from '../types';
 import { session } from './session.svelte';
+import { followChart } from './live.svelte';
 import { Tickets } from '../tickets';
 
 export function blankImmunization(): ImmunizationInput {
@@ -17,6 +18,8 @@ class ImmunizationStore {
   patientId = $state('');
   list = $state<Immunization[]>([]);
   #reads = new Tickets();
+  /** While a screen shows the list, doses recorded elsewhere appear. */
+  follow = followChart(['chart'], () => this.patientId, (id) => this.load(id), ['immunization', 'patient', 'import']);
 
   constructor() {
     session.onSignOut(() => this.reset());

@@ -7,6 +7,8 @@ import type {
   LabReviewItem, LabSeries,
 } from '../types';
 import { session } from './session.svelte';
+import { followChart, live } from './live.svelte';
+import { Shown } from '../live';
 import { Tickets } from '../tickets';
 
 class LabsStore {
@@ -20,9 +22,22 @@ class LabsStore {
   panels = $state<LabPanel[]>([]);
   #reads = new Tickets();
   #queueReads = new Tickets();
+  /** While a screen shows the chart's labs, orders and results made
+   * elsewhere appear. */
+  follow = followChart(['chart'], () => this.patientId, (id) => this.load(id), ['lab', 'lab_result', 'patient', 'import']);
+  #queueShown = new Shown<'queue'>();
 
   constructor() {
     session.onSignOut(() => this.reset());
+    live.on(['lists', 'chart'], () => {
+      if (this.#queueShown.has('queue') && session.user) this.loadQueue().catch(() => {});
+    });
+  }
+
+  /** followQueue keeps the results to review current while a screen (or
+   * the menu's count) shows them; call it in an effect. */
+  followQueue(): () => void {
+    return this.#queueShown.show('queue');
   }
 
   reset() {

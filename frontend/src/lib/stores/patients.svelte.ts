@@ -4,6 +4,7 @@
 import { api } from '../api';
 import type { DuplicateMatch, Patient, PatientHit, PatientInput, PatientRevision } from '../types';
 import { session } from './session.svelte';
+import { followChart } from './live.svelte';
 
 const maxRecent = 10;
 
@@ -140,6 +141,10 @@ class PatientsStore {
   // The chart asked for last: an answer for one asked for before is dropped.
   #opening = '';
   #historySeq = 0;
+
+  /** While a chart is on screen, corrections made elsewhere show in it (a
+   * correction being typed keeps what was typed: see PatientChart). */
+  follow = followChart(['patients'], () => this.current?.id ?? '', (id) => this.open(id));
 
   async open(id: string) {
     if (this.current?.id !== id) {

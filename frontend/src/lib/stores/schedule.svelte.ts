@@ -17,7 +17,13 @@ import type {
   Warning,
 } from '../types';
 import { session } from './session.svelte';
+import { live } from './live.svelte';
+import { concerns, Shown, type Notice } from '../live';
 import { Tickets } from '../tickets';
+
+/** The views of the schedule a screen shows, read again when others change
+ * the schedule (see show). */
+export type ScheduleView = 'range' | 'board' | 'callList' | 'forPatient';
 
 export type CalendarView = 'day' | 'week';
 
@@ -53,9 +59,35 @@ class ScheduleStore {
   board = $state<Board | null>(null);
   callList = $state<Appointment[]>([]);
   #reads = new Tickets();
+  #shown = new Shown<ScheduleView>();
+  /** Whose appointments forPatient holds (or is being read). */
+  #forPatientId = '';
 
   constructor() {
     session.onSignOut(() => this.reset());
+    live.on(['schedule', 'patients'], (notices) => this.#heard(notices));
+  }
+
+  /** follow marks a view as on screen until the returned release: while
+   * it is, what others change there is read again. Call it in an effect. */
+  follow(view: ScheduleView): () => void {
+    return this.#shown.show(view);
+  }
+
+  /** #heard reads again the views on screen that others changed. A failed
+   * re-read leaves what is shown; the next notice, or the screen, tries again. */
+  #heard(notices: Notice[]) {
+    const quiet = () => {};
+    if (this.#shown.has('range') && session.user) this.loadRange().catch(quiet);
+    if (this.#shown.has('board') && this.board) this.loadBoard(this.board.date).catch(quiet);
+    if (this.#shown.has('callList')) this.loadCallList().catch(quiet);
+    const pid = this.#forPatientId;
+    if (this.#shown.has('forPatient') && concerns(notices, pid)) {
+      const newest = this.#reads.take('forPatient');
+      api.schedule.patientAppointments(pid).then((found) => {
+        if (newest() && this.#forPatientId === pid) this.forPatient = found;
+      }, quiet);
+    }
   }
 
   reset() {
@@ -67,6 +99,7 @@ class ScheduleStore {
     this.forPatient = null;
     this.board = null;
     this.callList = [];
+    this.#forPatientId = '';
   }
 
   /** loadSetup reads the clinicians, appointment types and hours once. */
@@ -186,6 +219,7 @@ class ScheduleStore {
 
   async loadPatientAppointments(patientId: string) {
     this.forPatient = null;
+    this.#forPatientId = patientId;
     const newest = this.#reads.take('forPatient');
     const found = await api.schedule.patientAppointments(patientId);
     if (newest()) this.forPatient = found;

@@ -6,6 +6,7 @@
 import { api } from '../api';
 import type { ChartSummary } from '../types';
 import { session } from './session.svelte';
+import { followChart } from './live.svelte';
 
 class SummaryStore {
   current = $state<ChartSummary | null>(null);
@@ -14,6 +15,8 @@ class SummaryStore {
   answers = $state(0);
   #patientId = '';
   #seq = 0;
+  /** While a screen shows the summary, what others record appears in it. */
+  follow = followChart(['chart', 'lists', 'patients'], () => this.#patientId, (id) => this.load(id));
 
   /** asked numbers the reads asked for so far: a screen that opens shows
    * only a summary read after it opened (answers > what asked was then),

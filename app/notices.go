@@ -1,0 +1,147 @@
+package app
+
+import (
+	"strings"
+
+	"folio/app/feed"
+)
+
+// Every change goes through act (actAs) and writes an audit entry in its
+// transaction, so the audit actions say what changed: after the commit,
+// actAs publishes a notice for each changed topic (see op.audit). Reads
+// publish nothing: a screen's re-read must never set off another.
+
+// changeTopics maps each audit action that records a change to the topics
+// whose screens must read again. An action not here is a read, or changes
+// nothing another screen shows (sign-in, backup, a note's private draft).
+// TestEveryAuditActionIsClassified keeps this list and readActions complete.
+var changeTopics = map[string][]string{
+	"patient.register":      {feed.Patients},
+	"patient.register.bulk": {feed.Patients},
+	"patient.correct":       {feed.Patients, feed.Schedule}, // the board and calendar show names
+	"patient.merge":         {feed.Patients, feed.Schedule, feed.Chart, feed.Lists},
+
+	"appointment.book":        {feed.Schedule},
+	"appointment.move":        {feed.Schedule},
+	"appointment.cancel":      {feed.Schedule},
+	"appointment.no_show":     {feed.Schedule},
+	"appointment.advance":     {feed.Schedule},
+	"appointment.import":      {feed.Schedule},
+	"appointment_type.add":    {feed.Schedule},
+	"appointment_type.change": {feed.Schedule},
+	"availability.save":       {feed.Schedule},
+	"clinic_hours.save":       {feed.Schedule},
+
+	"allergy.add":               {feed.Chart},
+	"allergy.update":            {feed.Chart},
+	"allergy.retract":           {feed.Chart},
+	"allergy.nka":               {feed.Chart},
+	"allergy.import":            {feed.Chart},
+	"no_known_allergies.import": {feed.Chart},
+
+	"problem.add":      {feed.Chart},
+	"problem.update":   {feed.Chart},
+	"problem.retract":  {feed.Chart},
+	"problem.import":   {feed.Chart},
+	"diagnosis.add":    {feed.Chart},
+	"diagnosis.remove": {feed.Chart},
+
+	"vitals.record":  {feed.Chart, feed.Lists},
+	"vitals.retract": {feed.Chart, feed.Lists},
+	"vitals.import":  {feed.Chart, feed.Lists},
+
+	"encounter.open": {feed.Chart, feed.Schedule}, // a visit opened from the board
+	"note.sign":      {feed.Chart, feed.Schedule},
+	"note.addendum":  {feed.Chart},
+	"note.retract":   {feed.Chart},
+
+	"medication.add":      {feed.Chart},
+	"medication.renew":    {feed.Chart},
+	"medication.stop":     {feed.Chart},
+	"medication.retract":  {feed.Chart},
+	"medication.override": {feed.Chart},
+	"medication.import":   {feed.Chart},
+
+	"immunization.record":  {feed.Chart, feed.Lists},
+	"immunization.retract": {feed.Chart, feed.Lists},
+	"immunization.import":  {feed.Chart, feed.Lists},
+
+	"lab.order":         {feed.Chart, feed.Lists},
+	"lab.cancel":        {feed.Chart, feed.Lists},
+	"lab.result":        {feed.Chart, feed.Lists},
+	"lab.resulted":      {feed.Chart, feed.Lists},
+	"lab.review":        {feed.Chart, feed.Lists},
+	"lab.retract":       {feed.Chart, feed.Lists},
+	"lab.import":        {feed.Chart, feed.Lists},
+	"lab_result.import": {feed.Chart, feed.Lists},
+
+	"document.add":     {feed.Chart},
+	"document.retract": {feed.Chart},
+	"document.import":  {feed.Chart},
+	"disclosure":       {feed.Chart},
+
+	"import.start":   {feed.Imports},
+	"import.match":   {feed.Imports},
+	"import.decide":  {feed.Imports},
+	"import.abandon": {feed.Imports},
+	"import.finish":  {feed.Imports, feed.Chart, feed.Lists},
+
+	"user.add":            {feed.Users},
+	"user.disable":        {feed.Users},
+	"user.enable":         {feed.Users},
+	"user.licence":        {feed.Users},
+	"user.reset_password": {feed.Users},
+	"user.recover":        {feed.Users},
+
+	"settings.save": {feed.Settings},
+	"template.save": {feed.Settings},
+	"phrase.save":   {feed.Settings},
+}
+
+// readActions are the audit actions that change nothing another screen
+// shows: reads, exports, sign-ins, and a note's draft (its author's alone
+// until signed).
+var readActions = map[string]bool{
+	"allergy.list": true, "appointment.list": true, "appointment.open": true, "audit.verify": true,
+	"audit.view": true, "backup": true, "chart.open": true, "chart.read": true, "clinic.demo": true,
+	"clinic_key.create": true, "disclosure.list": true, "document.damaged": true, "document.list": true,
+	"document.view": true, "encounter.read": true, "export.all": true, "immunization.list": true,
+	"import.list": true, "import.original": true, "import.read": true, "import.review": true,
+	"import.sources": true, "lab.chart": true, "lab.orders": true, "lab.results": true,
+	"lab.review_list": true, "login": true, "login.failed": true, "logout": true,
+	"medication.check": true, "medication.history": true, "medication.list": true, "note.draft": true,
+	"patient.duplicate_check": true, "patient.history": true, "patient.merge_preview": true,
+	"patient.merges": true, "patient.open": true, "patient.recent": true, "patient.search": true,
+	"prescription.print": true, "problem.list": true, "schedule.board": true, "schedule.call_list": true,
+	"schedule.call_list.export": true, "schedule.day": true, "schedule.day_list.export": true,
+	"schedule.week": true, "setup": true, "vitals.chart": true, "vitals.growth": true, "vitals.read": true,
+}
+
+// noticeKey is one notice of a transaction; several audit entries of one
+// change (a merge, an import) make one notice per topic, kind of record
+// and patient.
+type noticeKey struct{ topic, record, patientID string }
+
+// notice records that the transaction changed what action says, for
+// patientID ("" for none).
+func (o *op) notice(action, patientID string) {
+	record, _, _ := strings.Cut(action, ".")
+	for _, topic := range changeTopics[action] {
+		key := noticeKey{topic, record, patientID}
+		if o.noticed == nil {
+			o.noticed = map[noticeKey]bool{}
+		}
+		if !o.noticed[key] {
+			o.noticed[key] = true
+			n := feed.Notice{Topic: topic, Record: record, PatientID: patientID, At: o.now}
+			if o.actor.session != nil {
+				n.Origin = o.actor.session
+			}
+			o.notices = append(o.notices, n)
+		}
+	}
+}
+
+// Feed is the change feed: serve mode streams it to browsers, the desktop
+// window to its page.
+func (a *App) Feed() *feed.Feed { return a.feed }
