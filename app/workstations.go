@@ -252,12 +252,12 @@ type Workstations struct {
 
 // Workstation is one row of the admin's list.
 type Workstation struct {
-	ID        string `json:"id"`
-	Name      string `json:"name"`
-	Address   string `json:"address"`
-	Status    string `json:"status"`
-	FirstSeen string `json:"firstSeen"`
-	LastSeen  string `json:"lastSeen"`
+	ID         string `json:"id"`
+	Name       string `json:"name"`
+	Address    string `json:"address"`
+	Status     string `json:"status"`
+	FirstSeen  string `json:"firstSeen"`
+	LastSeen   string `json:"lastSeen"`
 	ApprovedBy string `json:"approvedBy,omitempty"`
 	ApprovedAt string `json:"approvedAt,omitempty"`
 	EndedBy    string `json:"endedBy,omitempty"`
