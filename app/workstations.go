@@ -207,6 +207,9 @@ type PairedWorkstation struct {
 	Status   string
 }
 
+// Paired says whether the workstation may use the host now.
+func (w PairedWorkstation) Paired() bool { return w.Status == db.WorkstationApproved }
+
 // WorkstationByCertificate is the workstation issued the client
 // certificate with this serial (see clinicca.SerialText); NotFound if
 // none. The caller checks Status: a revoked one is refused.
