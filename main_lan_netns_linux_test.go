@@ -161,7 +161,7 @@ func TestLANHelper(t *testing.T) {
 			t.Fatal(err)
 		}
 	case "client":
-		if err := workstation(args[0], args[1]); err != nil {
+		if err := findAndOpenHost(args[0], args[1]); err != nil {
 			fmt.Println("workstation:", err)
 			t.Fatal(err)
 		}
@@ -169,9 +169,9 @@ func TestLANHelper(t *testing.T) {
 	}
 }
 
-// workstation finds the host by DNS-SD and opens it over TLS, trusting
+// findAndOpenHost finds the host by DNS-SD and opens it over TLS, trusting
 // only the clinic certificate in caFile, whose fingerprint is fp.
-func workstation(caFile, fp string) error {
+func findAndOpenHost(caFile, fp string) error {
 	var found []lan.Found
 	var err error
 	for try := 0; try < 5 && len(found) == 0; try++ {
