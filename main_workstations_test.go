@@ -193,6 +193,12 @@ func TestWorkstationPairing(t *testing.T) {
 	if !regexp.MustCompile(`Exam room 2\s+revoked.*revoked by admin: stolen`).MatchString(list) {
 		t.Errorf("the list after revocation:\n%s", list)
 	}
+	// Every change to the list was audited with its rows: the check finds
+	// nothing changed outside Folio (last seen is written unaudited, and
+	// outside the audit's coverage).
+	if out, err := folio(t, "check", "--data", dir); err != nil {
+		t.Errorf("folio check after pairing: %v\n%s", err, out)
+	}
 }
 
 func atoi(s string) int {
