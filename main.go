@@ -43,6 +43,12 @@ Usage:
   folio serve --lan [--addr :8443] [--allow-public] [--no-announce]
                                           serve the clinic's other computers over HTTPS
   folio ca [--export FILE]                the clinic's certificate: fingerprint, code, file
+  folio workstations [list | approve ID --code CODE | refuse ID | revoke ID --reason WHY]
+                                          the host's paired workstations and pairing requests
+  folio join --host ADDRESS[:PORT] [--name NAME]
+                                          make this PC a workstation of the clinic's host
+  folio serve --workstation [--addr 127.0.0.1:8765]
+                                          on a paired workstation: a browser here uses the host
   folio setup --clinic NAME --username U --full-name NAME
                                           first run without the window (password on stdin)
   folio setup --reset-admin USER          an admin who cannot sign in: new password (stdin),
@@ -115,6 +121,10 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 		return runServe(ctx, args, stdout)
 	case "ca":
 		return runCA(ctx, args, stdout)
+	case "workstations":
+		return runWorkstations(ctx, args, stdout)
+	case "join":
+		return runJoin(ctx, args, stdout)
 	case "setup":
 		return runSetup(ctx, args, stdin, stdout)
 	case "demo":
@@ -248,11 +258,21 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	fs, dataFlag := newFlags("serve", "serve [--addr 127.0.0.1:PORT] [--data DIR]\n       folio serve --lan [--addr :8443] [--allow-public] [--no-announce] [--data DIR]", stdout)
 	addr := fs.String("addr", "", "address to listen on, with a port (0 picks a free one): 127.0.0.1 or localhost (default 127.0.0.1:8765);\nwith --lan an address of the clinic's network, or none for every interface (default :8443)")
 	lanFlags := addLANFlags(fs)
+	asWorkstation := fs.Bool("workstation", false, "on a paired workstation (folio join): serve a browser on this PC, passing its calls to the clinic's host")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
 	if err := lanFlags.check(); err != nil {
 		return err
+	}
+	if *asWorkstation {
+		if lanFlags.lan {
+			return &exitError{2, errors.New("folio serve: --workstation and --lan do not go together: a workstation serves only this PC")}
+		}
+		if *addr == "" {
+			*addr = "127.0.0.1:8765"
+		}
+		return serveWorkstationUntilDone(ctx, resolveDataDir(*dataFlag), *addr, stdout)
 	}
 	if lanFlags.lan {
 		return serveLANUntilDone(ctx, resolveDataDir(*dataFlag), *addr, lanFlags, stdout)

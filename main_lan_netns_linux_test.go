@@ -85,6 +85,32 @@ func TestLANAcrossNamespaces(t *testing.T) {
 	if err := client.cmd.Wait(); err != nil || !strings.Contains(string(result), "workstation: all well") {
 		t.Errorf("the workstation side: %v\n%s", err, result)
 	}
+
+	// A second Folio in the client namespace pairs with the host by code,
+	// then a browser there signs in through its workstation proxy.
+	wsDir := filepath.Join(t.TempDir(), "workstation")
+	join := helper(t, clientNS, "serve", "join", "--host", "10.200.7.1", "--name", "Front desk", "--data", wsDir)
+	printed = waitFor(t, join, "Waiting for the admin")
+	m := regexp.MustCompile(`Pairing code: (\d{5}( \d{5}){5})[\s\S]*\(id (ws-[A-Za-z0-9_-]+)\)`).FindStringSubmatch(printed)
+	if m == nil {
+		t.Fatalf("join printed no code and id:\n%s", printed)
+	}
+	mustFolio(t, "workstations", "approve", m[3], "--code", m[1], "--data", dir)
+	if err := join.cmd.Wait(); err != nil {
+		t.Fatalf("join in the other namespace: %v", err)
+	}
+	proxy := helper(t, clientNS, "serve", "serve", "--workstation", "--addr", "127.0.0.1:18765", "--data", wsDir)
+	waitFor(t, proxy, "Ctrl+C")
+	signIn := helper(t, clientNS, "signin", "http://127.0.0.1:18765")
+	result, _ = io.ReadAll(signIn.stdout)
+	if err := signIn.cmd.Wait(); err != nil || !strings.Contains(string(result), "signed in: all well") {
+		t.Errorf("signing in through the workstation: %v\n%s", err, result)
+	}
+	if list := mustFolio(t, "workstations", "--data", dir); !regexp.MustCompile(`Front desk\s+approved\s+10\.200\.7\.2`).MatchString(list) {
+		t.Errorf("the host's list:\n%s", list)
+	}
+	proxy.cmd.Process.Signal(syscall.SIGTERM)
+	proxy.cmd.Wait()
 	host.cmd.Process.Signal(syscall.SIGTERM)
 	if err := host.cmd.Wait(); err != nil {
 		t.Errorf("the host did not stop cleanly on SIGTERM: %v", err)
@@ -160,8 +186,24 @@ func TestLANHelper(t *testing.T) {
 		if err := run(ctx, args, strings.NewReader(""), os.Stdout); err != nil {
 			t.Fatal(err)
 		}
+	case "signin":
+		base := args[0]
+		req, _ := http.NewRequest("POST", base+"/api/Auth/Login", strings.NewReader(`["admin","a long enough password 1"]`))
+		req.Header.Set("Content-Type", "application/json")
+		req.Header.Set("Origin", base)
+		resp, err := (&http.Client{Timeout: 20 * time.Second}).Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			fmt.Println("signed in:", resp.Status, string(body))
+			t.Fatal(resp.Status)
+		}
+		fmt.Println("signed in: all well")
 	case "client":
-		if err := workstation(args[0], args[1]); err != nil {
+		if err := findAndOpenHost(args[0], args[1]); err != nil {
 			fmt.Println("workstation:", err)
 			t.Fatal(err)
 		}
@@ -169,9 +211,9 @@ func TestLANHelper(t *testing.T) {
 	}
 }
 
-// workstation finds the host by DNS-SD and opens it over TLS, trusting
+// findAndOpenHost finds the host by DNS-SD and opens it over TLS, trusting
 // only the clinic certificate in caFile, whose fingerprint is fp.
-func workstation(caFile, fp string) error {
+func findAndOpenHost(caFile, fp string) error {
 	var found []lan.Found
 	var err error
 	for try := 0; try < 5 && len(found) == 0; try++ {

@@ -72,6 +72,7 @@ func serveLANUntilDone(ctx context.Context, dataDir, addr string, opts *lanFlags
 	if err != nil {
 		return err
 	}
+	a.UseClinicCA(ca)
 	inner, err := net.Listen("tcp", listen.Addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", listen.Addr, err)

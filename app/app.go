@@ -58,6 +58,7 @@ type App struct {
 	epochs      sessionEpochs            // ends a user's sessions at a password reset or when disabled
 	logins      signInDelays             // slows down password guessing
 	feed        *feed.Feed               // tells every open screen what changed
+	pairing     workstationPairing       // workstations pairing with this host (workstations.go)
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening
@@ -190,5 +191,6 @@ func (a *App) Services(s *Session) []any {
 		&Schedule{app: a, session: s},
 		&Chart{app: a, session: s},
 		&Admin{app: a, session: s},
+		&Workstations{app: a, session: s},
 	}
 }

@@ -72,7 +72,9 @@ type caller struct {
 	Schedule *app.Schedule
 	Chart    *app.Chart
 	Admin    *app.Admin
-	User     app.User // zero when signed out
+	// Workstations is the admin's list of paired workstations.
+	Workstations *app.Workstations
+	User         app.User // zero when signed out
 }
 
 // testApp is an open Folio with a caller per role.
@@ -245,6 +247,8 @@ func (ta *testApp) newCaller(workstation string) *caller {
 			c.Chart = v
 		case *app.Admin:
 			c.Admin = v
+		case *app.Workstations:
+			c.Workstations = v
 		default:
 			panic(fmt.Sprintf("unknown service %T: add it to caller", svc))
 		}

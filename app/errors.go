@@ -21,6 +21,7 @@ const (
 	Forbidden       Kind = "forbidden"       // this person may not do this
 	Unauthenticated Kind = "unauthenticated" // nobody is signed in, or the password is wrong
 	Locked          Kind = "locked"          // the screen is locked: the password is needed again
+	Busy            Kind = "busy"            // too many tries from one place: wait, then try again
 	Internal        Kind = "internal"        // Folio's fault, or the PC's (see DiskError); details are in the log
 )
 

@@ -93,6 +93,12 @@ var changeTopics = map[string][]string{
 	"user.reset_password": {feed.Users},
 	"user.recover":        {feed.Users},
 
+	// The admin's list of workstations (Settings) follows pairing requests.
+	"workstation.request": {feed.Settings},
+	"workstation.approve": {feed.Settings},
+	"workstation.refuse":  {feed.Settings},
+	"workstation.revoke":  {feed.Settings},
+
 	"settings.save": {feed.Settings},
 	"template.save": {feed.Settings},
 	"phrase.save":   {feed.Settings},

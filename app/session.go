@@ -46,6 +46,9 @@ var roleWords = map[string]string{RoleAdmin: "admin", RoleClinician: "clinician"
 // browser of `folio serve` has its own.
 type Session struct {
 	workstation string
+	// workstationID is the paired workstation (see workstations.go) the
+	// session is at, if any: serve ends its sessions when it is revoked.
+	workstationID string
 	// client is where sign-in attempts come from, for the sign-in delays:
 	// the desktop window, or a browser's network address.
 	client string
@@ -76,6 +79,18 @@ func (a *App) NewSessionFrom(workstation, address string) *Session {
 	s.client = "address " + address
 	return s
 }
+
+// NewSessionAtWorkstation starts a signed-out session for a paired
+// workstation (serve --lan, known by its client certificate) at address:
+// the audit trail names the workstation.
+func (a *App) NewSessionAtWorkstation(name, id, address string) *Session {
+	s := a.NewSessionFrom(name, address)
+	s.workstationID = id
+	return s
+}
+
+// WorkstationID is the paired workstation the session is at, or "".
+func (s *Session) WorkstationID() string { return s.workstationID }
 
 // SignedIn tells whether someone is signed in (locked or not).
 func (s *Session) SignedIn() bool {

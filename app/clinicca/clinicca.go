@@ -15,6 +15,7 @@ import (
 	"crypto/elliptic"
 	"crypto/rand"
 	"crypto/sha256"
+	"crypto/subtle"
 	"crypto/tls"
 	"crypto/x509"
 	"crypto/x509/pkix"
@@ -255,7 +256,45 @@ func (a *Authority) Code() string { return Code(a.cert) }
 // 30 digits, about 100 bits, too many to find a look-alike authority by
 // trying keys.
 func Code(cert *x509.Certificate) string {
-	sum := sha256.Sum256(cert.Raw)
+	return digits(sha256.Sum256(cert.Raw))
+}
+
+// PairingCode is the code a workstation and the host both show while the
+// workstation asks to pair, for the admin to compare: it is made of the
+// authority's certificate as the workstation received it AND the
+// workstation's public key as the host received it. A man in the middle
+// must swap one or the other (his own authority towards the workstation,
+// his own key towards the host), and either swap changes the code on one
+// side only. One code to compare, not two, so that no one compares half.
+func PairingCode(ca *x509.Certificate, workstationKey []byte) string {
+	h := sha256.New()
+	h.Write([]byte("folio pairing v1\x00"))
+	var n [8]byte
+	binary.BigEndian.PutUint64(n[:], uint64(len(ca.Raw)))
+	h.Write(n[:])
+	h.Write(ca.Raw)
+	h.Write(workstationKey)
+	var sum [sha256.Size]byte
+	h.Sum(sum[:0])
+	return digits(sum)
+}
+
+// SameCode compares a code as typed (spaces, dashes or none) with want.
+func SameCode(typed, want string) bool {
+	clean := func(s string) string {
+		return strings.Map(func(r rune) rune {
+			if r >= '0' && r <= '9' {
+				return r
+			}
+			return -1
+		}, s)
+	}
+	a, b := clean(typed), clean(want)
+	return len(b) > 0 && subtle.ConstantTimeCompare([]byte(a), []byte(b)) == 1
+}
+
+// digits is sum as six groups of five digits.
+func digits(sum [sha256.Size]byte) string {
 	groups := make([]string, 6)
 	for i := range groups {
 		var chunk [8]byte
@@ -475,4 +514,59 @@ func writeTemp(path string, data []byte) (string, error) {
 		return "", err
 	}
 	return f.Name(), nil
+}
+
+// clientValidity: a workstation's certificate lives as long as the
+// authority could (a workstation is revoked in the host's list, not by
+// letting its certificate run out, which would stop a clinic's day).
+const clientValidity = 5 * 365 * 24 * time.Hour
+
+// IssueWorkstation signs a client certificate for a paired workstation:
+// its public key (PKIX DER), its id as the common name. It answers the
+// certificate (DER) and its serial as lower-case hex, by which the host
+// knows the workstation. The certificate names no host or address, so the
+// authority's name constraints do not concern it.
+func (a *Authority) IssueWorkstation(id, name string, publicKey []byte) ([]byte, string, error) {
+	pub, err := x509.ParsePKIXPublicKey(publicKey)
+	if err != nil {
+		return nil, "", fmt.Errorf("the workstation's key does not parse: %w", err)
+	}
+	now := a.now()
+	sn := serial()
+	tmpl := &x509.Certificate{
+		SerialNumber: sn,
+		Subject:      pkix.Name{Organization: []string{"Folio clinic"}, OrganizationalUnit: []string{"workstation " + name}, CommonName: id},
+		NotBefore:    now.Add(-backdate),
+		NotAfter:     now.Add(clientValidity),
+		KeyUsage:     x509.KeyUsageDigitalSignature,
+		ExtKeyUsage:  []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
+	}
+	if a.cert.NotAfter.Before(tmpl.NotAfter) {
+		tmpl.NotAfter = a.cert.NotAfter
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, a.cert, pub, a.key)
+	if err != nil {
+		return nil, "", fmt.Errorf("sign the workstation's certificate: %w", err)
+	}
+	return der, SerialText(sn), nil
+}
+
+// SerialText is a certificate serial as the host stores it.
+func SerialText(n *big.Int) string { return n.Text(16) }
+
+// ChainCA picks the authority out of the chain a host presented: the
+// last certificate, which must be a CA that signed the host's leaf. It is
+// what a workstation not yet paired looks at, before it trusts anything.
+func ChainCA(chain []*x509.Certificate) (*x509.Certificate, error) {
+	if len(chain) < 2 {
+		return nil, errors.New("the host presented no certificate authority with its certificate; it is not a Folio host")
+	}
+	ca, leaf := chain[len(chain)-1], chain[0]
+	if !ca.IsCA || ca.CheckSignatureFrom(ca) != nil {
+		return nil, errors.New("the host's certificate chain does not end in a certificate authority")
+	}
+	if err := leaf.CheckSignatureFrom(ca); err != nil {
+		return nil, fmt.Errorf("the host's certificate is not signed by the authority it presented: %w", err)
+	}
+	return ca, nil
 }

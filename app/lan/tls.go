@@ -18,10 +18,17 @@ import (
 // every handshake so that a renewal takes effect without a restart. TLS 1.3
 // only: every browser of the last years speaks it, and it leaves no weak
 // cipher to choose.
+//
+// A paired workstation presents the client certificate the authority
+// issued it, checked here against the authority alone; a browser presents
+// none and is let through, to sign in as before (the HTTP side tells the
+// two apart, and refuses a revoked workstation).
 func TLSConfig(ca *clinicca.Authority) *tls.Config {
 	return &tls.Config{
 		MinVersion: tls.VersionTLS13,
 		NextProtos: []string{"h2", "http/1.1"},
+		ClientAuth: tls.VerifyClientCertIfGiven,
+		ClientCAs:  ca.Pool(),
 		GetCertificate: func(*tls.ClientHelloInfo) (*tls.Certificate, error) {
 			if c := ca.Current(); c != nil {
 				return c, nil

@@ -30,6 +30,7 @@ import (
 	"time"
 
 	"folio/app"
+	"folio/app/throttle"
 )
 
 // CookieName holds the session token. __Host- makes the browser refuse it
@@ -71,6 +72,9 @@ type Server struct {
 	log *slog.Logger
 	// workstation names this PC's browser in the audit trail.
 	workstation string
+
+	// pairing limits pairing requests per address (workstations.go).
+	pairing *throttle.Limiter
 
 	mu       sync.Mutex
 	sessions map[string]*browserSession
@@ -136,6 +140,7 @@ func newServer(a *app.App, assets fs.FS, accepts func(string) bool) *Server {
 		app: a, assets: http.FileServerFS(assets), accepts: accepts, log: a.Logger(), workstation: host + " (browser)",
 		sessions:  map[string]*browserSession{},
 		heartbeat: defaultHeartbeat, sessionCheck: defaultSessionCheck, stopped: make(chan struct{}),
+		pairing: throttle.New(pairingPolicy),
 	}
 }
 
@@ -145,11 +150,15 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/{service}/{method}", fileHeaders(http.HandlerFunc(s.call)))
 	mux.Handle("GET /api/events", http.HandlerFunc(s.events))
 	mux.Handle("GET /", s.assets)
+	if s.lan {
+		mux.HandleFunc("POST /pair/request", s.pairRequest)
+		mux.HandleFunc("POST /pair/status", s.pairStatus)
+	}
 	csrf := http.NewCrossOriginProtection()
 	csrf.SetDenyHandler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		writeError(w, &app.Error{Kind: app.Forbidden, Message: "Requests from other web sites are refused."})
 	}))
-	return s.checkHost(securityHeaders(csrf.Handler(mux)))
+	return s.checkHost(s.identify(securityHeaders(csrf.Handler(mux))))
 }
 
 func (s *Server) checkHost(next http.Handler) http.Handler {
@@ -317,7 +326,7 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 	if bs != nil {
 		sess = bs.session
 	} else {
-		sess = s.app.NewSessionFrom(s.workstation, clientAddress(r))
+		sess = s.newSession(r)
 	}
 	body, refused := readBody(w, r, name, bodyLimit(name, signedIn), signedIn)
 	if refused != nil {
@@ -403,7 +412,7 @@ func (s *Server) find(r *http.Request) (string, *browserSession) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	bs, ok := s.sessions[c.Value]
-	if !ok {
+	if !ok || !sameWorkstation(bs, r) {
 		return c.Value, nil
 	}
 	if s.expired(bs, now) {
@@ -527,6 +536,8 @@ func statusOf(kind app.Kind) int {
 		return http.StatusUnauthorized
 	case app.Locked:
 		return http.StatusLocked
+	case app.Busy:
+		return http.StatusTooManyRequests
 	default:
 		return http.StatusInternalServerError
 	}
