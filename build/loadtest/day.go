@@ -376,7 +376,7 @@ func (c *clinician) visit(ctx context.Context) {
 	if enc.Status != "open" {
 		return // a visit already signed (a walk-in's earlier one is not reopened)
 	}
-	if !c.pause(5*time.Second, 15*time.Second) {
+	if !c.pause(3*time.Second, 10*time.Second) {
 		return
 	}
 	c.recordVitals(ctx, patientID, enc.ID)
@@ -449,7 +449,8 @@ func (c *clinician) recordVitals(ctx context.Context, patientID, encounterID str
 func (c *clinician) writeNote(ctx context.Context, enc app.Encounter) (app.Encounter, bool) {
 	note := enc.Note.NoteText
 	sections := []*string{&note.Subjective, &note.Objective, &note.Assessment, &note.Plan}
-	typing := time.Duration(15+c.r.IntN(46)) * time.Second
+	// Typed in bursts between talking to the patient: 10 to 40 s of it.
+	typing := time.Duration(10+c.r.IntN(31)) * time.Second
 	stop := time.Now().Add(typing)
 	for time.Now().Before(stop) {
 		if !c.pause(2*time.Second, 2*time.Second) {
