@@ -13,9 +13,10 @@ import (
 	"time"
 )
 
-// client is one workstation's browser: its own connections (as a browser
-// keeps a few open to the host), its own session cookie, and TLS 1.3 that
-// trusts only the clinic's exported certificate authority.
+// client is one workstation's browser: its own connection to the host
+// (HTTP/2 when the host offers it, as it does, and as a browser uses it:
+// the chart's reads go out together on it), its own session cookie, and
+// TLS 1.3 that trusts only the clinic's exported certificate authority.
 type client struct {
 	base  string // https://127.0.0.1:PORT
 	http  *http.Client
@@ -27,7 +28,7 @@ func newClient(base string, roots *x509.CertPool, st *stats) *client {
 	jar, _ := cookiejar.New(nil)
 	tr := &http.Transport{
 		TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS13},
-		// A browser opens at most six connections to one host.
+		// Over HTTP/1.1 a browser opens at most six connections to one host.
 		MaxConnsPerHost:     6,
 		MaxIdleConnsPerHost: 6,
 		IdleConnTimeout:     90 * time.Second,
