@@ -8,8 +8,10 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"net/http/cookiejar"
+	"slices"
 	"time"
 )
 
@@ -44,13 +46,21 @@ type apiError struct {
 	Status  int
 	Kind    string `json:"kind"`
 	Message string `json:"message"`
+	// Fields are a refused form's field errors: what "Please correct the
+	// marked field" marked.
+	Fields map[string]string `json:"fields"`
 }
 
 func (e *apiError) Error() string {
 	if e.Status == 0 {
 		return fmt.Sprintf("%s: %s", e.Call, e.Message)
 	}
-	return fmt.Sprintf("%s: %d %s: %s", e.Call, e.Status, e.Kind, e.Message)
+	msg := fmt.Sprintf("%s: %d %s: %s", e.Call, e.Status, e.Kind, e.Message)
+	names := slices.Sorted(maps.Keys(e.Fields))
+	for _, name := range names {
+		msg += fmt.Sprintf(" [%s: %s]", name, e.Fields[name])
+	}
+	return msg
 }
 
 // call is POST /api/{service}/{method} with args as a JSON array, as

@@ -58,6 +58,15 @@ func TestQuickDay(t *testing.T) {
 	if w.Notes == 0 || w.Vitals == 0 || w.Registrations+w.Appointments == 0 {
 		t.Errorf("the day wrote too little to check anything: %+v", w)
 	}
+	made := map[string]bool{}
+	for _, c := range rep.Calls {
+		made[c.Call] = c.Count > 0
+	}
+	for _, call := range []string{"Patients.Search", "Schedule.Book", "Schedule.Move", "Chart.OpenEncounter", "Chart.SaveDraft", "Chart.RecordVitals"} {
+		if !made[call] {
+			t.Errorf("the day made no %s call", call)
+		}
+	}
 	if rep.TotalCalls < 100 || rep.Host.CPUSeconds <= 0 || rep.Host.PeakRSSBytes <= 0 {
 		t.Errorf("the report lacks figures: %d calls, %.2f s CPU, %d bytes peak RSS",
 			rep.TotalCalls, rep.Host.CPUSeconds, rep.Host.PeakRSSBytes)
