@@ -89,7 +89,7 @@ bench:
 	go test -run '^$$' -bench 'Parse|IPSDocument|Resources' -benchmem ./app/fhir/
 
 ## loadtest: a clinic day (3 front desks, 6 clinicians, 10 minutes) against folio serve --lan on 100,000 patients
-# (build/loadtest). The clinic is made once and kept in LOADTEST_DATA
+# (build/loadtest). The clinic is made once a day and kept in LOADTEST_DATA
 # (default /tmp/folio-loadtest); each run works on a copy. Report in
 # test-artifacts/loadtest/. Fails on any error or lost write; latency is
 # reported. Quick: LOADTEST_DURATION=30s LOADTEST_PATIENTS=5000 make loadtest

@@ -44,12 +44,22 @@ const demoOutput = "loadtest-demo.txt"
 // ensureClinic gives the cached clinic for cfg, running folio demo first
 // if there is none. A half-made one (a run stopped during demo) is in a
 // folder of its own and is made again.
+//
+// The cache is by day too: demo fills the calendars around the day it
+// runs, and a day's load needs that day's appointments. Clinics of the
+// same settings made on other days are removed (each is some hundreds of
+// megabytes at full size).
 func ensureClinic(ctx context.Context, cfg config, log io.Writer) (demoClinic, error) {
-	key := fmt.Sprintf("clinic-p%d-c%d-a%d-s%d", cfg.Patients, cfg.Charts, cfg.Appointments, cfg.Seed)
+	settings := fmt.Sprintf("clinic-p%d-c%d-a%d-s%d-", cfg.Patients, cfg.Charts, cfg.Appointments, cfg.Seed)
+	key := settings + time.Now().Format("2006-01-02")
 	dir := filepath.Join(cfg.DataDir, key)
 	if out, err := os.ReadFile(filepath.Join(dir, demoOutput)); err == nil {
 		fmt.Fprintf(log, "Reusing the clinic in %s.\n", dir)
 		return parseDemo(dir, string(out))
+	}
+	old, _ := filepath.Glob(filepath.Join(cfg.DataDir, settings+"*"))
+	for _, o := range old {
+		os.RemoveAll(o)
 	}
 	building := filepath.Join(cfg.DataDir, ".building-"+key)
 	if err := os.RemoveAll(building); err != nil {

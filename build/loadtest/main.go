@@ -2,7 +2,7 @@
 // how fast the host answered, whether anything failed, and whether every
 // write it acknowledged is in the database afterwards (`make loadtest`).
 //
-// It makes (once, then reuses) a demo clinic of LOADTEST_PATIENTS
+// It makes (once a day, then reuses) a demo clinic of LOADTEST_PATIENTS
 // patients, copies it, starts the host on the copy over TLS 1.3 (the
 // client trusts only the clinic's exported certificate authority), signs
 // in 3 front-desk workstations and 6 clinicians, each with their own
