@@ -9,7 +9,7 @@ LDFLAGS   := -X main.version=$(VERSION)
 ARTIFACTS := $(CURDIR)/test-artifacts
 FRONTEND_SRC := $(shell find frontend/src frontend/index.html frontend/vite.config.ts frontend/package.json -type f 2>/dev/null)
 
-.PHONY: run build serve-bin test test-go test-frontend test-e2e test-e2e-chaos test-desktop bench deps deps-test clean
+.PHONY: run build serve-bin test test-go test-frontend test-e2e test-e2e-chaos test-desktop bench loadtest deps deps-test clean
 
 ## run: install what is missing, build, and open Folio (serve mode when there is no display)
 run: build
@@ -87,6 +87,14 @@ bench:
 	go test -run '^$$' -bench 'CheckAudit100k' -benchmem -benchtime 3x -timeout 30m ./app/
 	go test -run '^$$' -bench 'Check' -benchmem -benchtime 5x ./app/filecheck/
 	go test -run '^$$' -bench 'Parse|IPSDocument|Resources' -benchmem ./app/fhir/
+
+## loadtest: a clinic day (3 front desks, 6 clinicians, 10 minutes) against folio serve --lan on 100,000 patients
+# (build/loadtest). The clinic is made once a day and kept in LOADTEST_DATA
+# (default /tmp/folio-loadtest); each run works on a copy. Report in
+# test-artifacts/loadtest/. Fails on any error or lost write; latency is
+# reported. Quick: LOADTEST_DURATION=30s LOADTEST_PATIENTS=5000 make loadtest
+loadtest: serve-bin
+	LOADTEST_FOLIO=$(CURDIR)/build/bin/folio-serve LOADTEST_OUT=$(ARTIFACTS)/loadtest go run ./build/loadtest
 
 clean:
 	rm -rf build/bin frontend/dist $(ARTIFACTS)

@@ -1,0 +1,213 @@
+// Command loadtest plays a clinic day against `folio serve --lan` and says
+// how fast the host answered, whether anything failed, and whether every
+// write it acknowledged is in the database afterwards (`make loadtest`).
+//
+// It makes (once a day, then reuses) a demo clinic of LOADTEST_PATIENTS
+// patients, copies it, starts the host on the copy over TLS 1.3 (the
+// client trusts only the clinic's exported certificate authority), signs
+// in 3 front-desk workstations and 6 clinicians, each with their own
+// account, and lets them work for LOADTEST_DURATION with seeded pauses
+// (LOADTEST_SEED). Then it stops the host, starts it again on the same
+// folder and reads every acknowledged write back through the API.
+//
+// It lives under build/ as a program of its own, not in app/: it is a
+// tool for measuring Folio, with no use-case of its own, and it speaks
+// to the host only as a workstation does, over HTTPS.
+//
+// Settings (environment): LOADTEST_FOLIO (the folio binary, default
+// build/bin/folio-serve), LOADTEST_DATA (the clinic cache, default
+// /tmp/folio-loadtest), LOADTEST_DURATION (10m), LOADTEST_PATIENTS
+// (100000), LOADTEST_CHARTS and LOADTEST_APPOINTMENTS (from the patients),
+// LOADTEST_SEED (1), LOADTEST_OUT (test-artifacts/loadtest).
+//
+// It exits 1 on any error or lost write; a missed latency target is
+// reported but does not fail the run.
+package main
+
+import (
+	"context"
+	"crypto/x509"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"time"
+)
+
+// config is one run's settings.
+type config struct {
+	Folio        string        `json:"folio"`
+	DataDir      string        `json:"dataDir"`
+	Duration     time.Duration `json:"-"`
+	DurationText string        `json:"duration"`
+	Patients     int           `json:"patients"`
+	Charts       int           `json:"charts"`
+	Appointments int           `json:"appointments"`
+	Seed         int64         `json:"seed"`
+	Out          string        `json:"-"`
+	Desks        int           `json:"desks"`
+	Clinicians   int           `json:"clinicians"`
+}
+
+// configFrom reads the settings from the environment, with defaults for
+// the full clinic day.
+func configFrom(getenv func(string) string) (config, error) {
+	cfg := config{Folio: "build/bin/folio-serve", DataDir: "/tmp/folio-loadtest", Duration: 10 * time.Minute,
+		Patients: 100000, Seed: 1, Out: "test-artifacts/loadtest", Desks: 3, Clinicians: 6}
+	str := func(name string, v *string) {
+		if s := getenv(name); s != "" {
+			*v = s
+		}
+	}
+	var errs []error
+	num := func(name string, v *int) {
+		if s := getenv(name); s != "" {
+			n, err := strconv.Atoi(s)
+			if err != nil || n < 0 {
+				errs = append(errs, fmt.Errorf("%s=%q is not a count", name, s))
+			}
+			*v = n
+		}
+	}
+	str("LOADTEST_FOLIO", &cfg.Folio)
+	str("LOADTEST_DATA", &cfg.DataDir)
+	str("LOADTEST_OUT", &cfg.Out)
+	if s := getenv("LOADTEST_DURATION"); s != "" {
+		d, err := time.ParseDuration(s)
+		if err != nil || d <= 0 {
+			errs = append(errs, fmt.Errorf("LOADTEST_DURATION=%q is not a duration like 30s or 10m", s))
+		}
+		cfg.Duration = d
+	}
+	if s := getenv("LOADTEST_SEED"); s != "" {
+		n, err := strconv.ParseInt(s, 10, 64)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("LOADTEST_SEED=%q is not a number", s))
+		}
+		cfg.Seed = n
+	}
+	num("LOADTEST_PATIENTS", &cfg.Patients)
+	// About one patient in 200 has a full chart, and half as many
+	// appointments as patients fill the calendars: today, four weeks on
+	// and months back.
+	cfg.Charts = max(50, cfg.Patients/200)
+	cfg.Appointments = cfg.Patients / 2
+	num("LOADTEST_CHARTS", &cfg.Charts)
+	num("LOADTEST_APPOINTMENTS", &cfg.Appointments)
+	num("LOADTEST_DESKS", &cfg.Desks)
+	num("LOADTEST_CLINICIANS", &cfg.Clinicians)
+	if cfg.Patients < 100 {
+		errs = append(errs, fmt.Errorf("LOADTEST_PATIENTS must be at least 100"))
+	}
+	if cfg.Desks < 1 || cfg.Clinicians < 1 {
+		errs = append(errs, fmt.Errorf("LOADTEST_DESKS and LOADTEST_CLINICIANS must be at least 1"))
+	}
+	cfg.DurationText = cfg.Duration.String()
+	return cfg, errors.Join(errs...)
+}
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	defer stop()
+	cfg, err := configFrom(os.Getenv)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(2)
+	}
+	rep, err := run(ctx, cfg, os.Stdout)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "loadtest:", err)
+		os.Exit(1)
+	}
+	if !rep.Passed() {
+		os.Exit(1)
+	}
+}
+
+// run is the whole load test: the clinic, the host, the day, the check
+// afterwards, and the report written to cfg.Out. An error is a run that
+// could not be made (no clinic, no host); errors during the day and lost
+// writes are in the report.
+func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
+	if _, err := os.Stat(cfg.Folio); err != nil {
+		return nil, fmt.Errorf("no folio binary at %s (LOADTEST_FOLIO; make serve-bin builds it): %w", cfg.Folio, err)
+	}
+	clinic, err := ensureClinic(ctx, cfg, log)
+	if err != nil {
+		return nil, err
+	}
+	runDir := filepath.Join(cfg.DataDir, "run")
+	if err := copyClinic(clinic.Dir, runDir); err != nil {
+		return nil, err
+	}
+	roots, err := clinicCA(ctx, cfg.Folio, runDir)
+	if err != nil {
+		return nil, err
+	}
+	h, err := startHost(cfg.Folio, runDir)
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "Host: %s (pid %d), TLS 1.3, trusting only the clinic's certificate.\n", h.Base, h.cmd.Process.Pid)
+	stopped := false
+	defer func() {
+		if !stopped {
+			h.stop()
+		}
+	}()
+
+	crew, w, err := prepareDay(ctx, cfg, h.Base, roots, clinic, newStats())
+	if err != nil {
+		return nil, err
+	}
+	fmt.Fprintf(log, "Playing a clinic day for %s: %d front-desk workstations, %d clinicians.\n",
+		cfg.Duration, len(crew.desks), len(crew.clinicians))
+	usage, err := playDay(ctx, cfg, h.cmd.Process.Pid, crew, w)
+	if err != nil {
+		return nil, err
+	}
+	stopped = true
+	if err := h.stop(); err != nil {
+		w.stats.problem(err.Error())
+	}
+
+	// The check: a host started again on the same folder, so what it finds
+	// is what was on the disk when the first one stopped.
+	fmt.Fprintf(log, "Day over; checking every acknowledged write on a restarted host.\n")
+	lost, err := verifyDay(ctx, cfg, runDir, roots, crew, w.ledger)
+	if err != nil {
+		return nil, err
+	}
+	rep := newReport(cfg, w.stats, w.ledger.counts(), lost, usage)
+	if err := rep.write(cfg.Out); err != nil {
+		return rep, err
+	}
+	rep.print(log)
+	fmt.Fprintf(log, "Report: %s\n", filepath.Join(cfg.Out, "report.txt"))
+	return rep, nil
+}
+
+// verifyDay starts the host again on the run's folder and reads back
+// every acknowledged write, as the first desk and the first clinician.
+func verifyDay(ctx context.Context, cfg config, runDir string, roots *x509.CertPool, crew *crew, l *ledger) ([]string, error) {
+	h, err := startHost(cfg.Folio, runDir)
+	if err != nil {
+		return nil, fmt.Errorf("start the host again to check the writes: %w", err)
+	}
+	defer h.stop()
+	st := newStats()
+	desk, clin := newClient(h.Base, roots, st), newClient(h.Base, roots, st)
+	defer desk.close()
+	defer clin.close()
+	if err := desk.signIn(ctx, crew.desks[0].acct.Username, crew.desks[0].acct.Password); err != nil {
+		return nil, err
+	}
+	if err := clin.signIn(ctx, crew.clinicians[0].acct.Username, crew.clinicians[0].acct.Password); err != nil {
+		return nil, err
+	}
+	return l.verify(ctx, desk, clin)
+}
