@@ -34,6 +34,8 @@ func runDesktop(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer closeApp()
+	stopSharing := shareFromWindow(a, dataDir)
+	defer stopSharing()
 	a.WarmUp()
 	session := a.NewSession("")
 	files := &Files{session: session}

@@ -292,6 +292,8 @@ func serveUntilDone(ctx context.Context, dataDir, addr string, stdout io.Writer)
 		return err
 	}
 	defer closeApp()
+	useClinicCA(a, dataDir)
+	a.UseNetwork(app.NetworkLocal, nil)
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("listen on %s: %w", addr, err)

@@ -2,22 +2,17 @@ package main
 
 import (
 	"context"
-	"errors"
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
-	"net"
-	"net/http"
 	"os"
 	"path/filepath"
-	"slices"
 	"time"
 
 	"folio/app"
 	"folio/app/clinicca"
+	"folio/app/host"
 	"folio/app/lan"
-	"folio/app/serve"
 )
 
 // lanFlags are serve's options for the clinic's network.
@@ -51,13 +46,13 @@ func (f *lanFlags) check() error {
 func tlsDir(dataDir string) string { return filepath.Join(dataDir, "tls") }
 
 // serveLANUntilDone is `folio serve --lan`: HTTPS only, on the clinic's
-// network, announced by DNS-SD, until ctx ends.
+// network, announced by DNS-SD, until ctx ends. The window's Share toggle
+// serves through the same host.Start.
 func serveLANUntilDone(ctx context.Context, dataDir, addr string, opts *lanFlags, stdout io.Writer) error {
 	if addr == "" {
-		addr = ":8443"
+		addr = host.DefaultAddr
 	}
-	listen, err := lan.CheckAddr(addr, opts.allowPublic)
-	if err != nil {
+	if _, err := lan.CheckAddr(addr, opts.allowPublic); err != nil {
 		return &exitError{2, err}
 	}
 	a, closeApp, err := openApp(ctx, dataDir)
@@ -65,131 +60,65 @@ func serveLANUntilDone(ctx context.Context, dataDir, addr string, opts *lanFlags
 		return err
 	}
 	defer closeApp()
-	if err := needSetUp(a); err != nil {
-		return err
-	}
 	ca, err := clinicca.Open(tlsDir(dataDir), clinicca.Options{})
 	if err != nil {
 		return err
 	}
 	a.UseClinicCA(ca)
-	inner, err := net.Listen("tcp", listen.Addr)
+	h, err := host.Start(a, ca, host.Options{Addr: addr, AllowPublic: opts.allowPublic, NoAnnounce: opts.noAnnounce,
+		Refresh: opts.refresh, Assets: assets(), Out: stdout})
 	if err != nil {
-		return fmt.Errorf("listen on %s: %w", listen.Addr, err)
-	}
-	listen.Port = inner.Addr().(*net.TCPAddr).Port
-	id, err := lan.NewIdentity(listen, opts.allowPublic)
-	if err != nil {
-		inner.Close()
 		return err
 	}
-	if _, err := ca.ServerCertificate(id.Names()); err != nil {
-		inner.Close()
-		return err
-	}
-	ln := lan.NewListener(inner, lan.TLSConfig(ca), lan.PlainHTTP(id))
-	srv := &http.Server{
-		Handler:           serve.NewLAN(a, assets(), id.Accepts).Handler(),
-		ReadHeaderTimeout: 10 * time.Second,
-		// A browser without the clinic's certificate fails each handshake;
-		// that is for the debug log, not the terminal.
-		ErrorLog: slog.NewLogLogger(a.Logger().Handler(), slog.LevelDebug),
-	}
-	printLAN(stdout, id, ca, dataDir)
-
-	var announcer *lan.Announcer
-	announce := func() {
-		if opts.noAnnounce {
-			return
-		}
-		announcer.Stop()
-		hostname, _ := os.Hostname()
-		announcer, err = lan.Announce(lan.Announcement{HostName: hostname, Port: listen.Port, IPs: id.Serving(),
-			Fingerprint: ca.Fingerprint(), Logger: a.Logger()})
-		if err != nil {
-			fmt.Fprintf(stdout, "Not announced on the network (%v); type the address instead.\n", err)
-		}
-	}
-	announce()
-	defer func() { announcer.Stop() }()
+	a.UseNetwork(app.NetworkHost, h.Running())
+	printLAN(stdout, h.Identity(), ca, dataDir)
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}
 	a.WarmUp()
-
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	tick := time.NewTicker(opts.refresh)
-	defer tick.Stop()
-	for {
-		select {
-		case err := <-errc:
-			return err
-		case <-ctx.Done():
-			shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-			defer cancel()
-			return srv.Shutdown(shutdown)
-		case <-tick.C:
-			before := id.Serving()
-			if err := id.Refresh(); err != nil {
-				a.Logger().Warn("look up the host's addresses", "err", err)
-				continue
-			}
-			// Renewed here, not at a handshake: GetCertificate then only
-			// reads, and a renewal takes effect without a restart.
-			if _, err := ca.ServerCertificate(id.Names()); err != nil {
-				a.Logger().Error("renew the server certificate", "err", err)
-			}
-			if !slices.Equal(before, id.Serving()) {
-				fmt.Fprintf(stdout, "The host's addresses changed.\n")
-				printURLs(stdout, id)
-				announce()
-			}
-		}
+	select {
+	case <-h.Done():
+		return h.Err()
+	case <-ctx.Done():
+		return h.Stop()
 	}
-}
-
-// needSetUp refuses to put a clinic that has no admin yet on the network:
-// the first browser to reach it would make itself the admin.
-func needSetUp(a *app.App) error {
-	for _, svc := range a.Services(a.NewSession("folio serve --lan")) {
-		auth, ok := svc.(*app.Auth)
-		if !ok {
-			continue
-		}
-		st, err := auth.Status()
-		if err != nil {
-			return err
-		}
-		if st.SetupNeeded {
-			return errors.New("this clinic is not set up yet, and whoever reached it first over the network would become its admin. " +
-				"Set it up on this PC first (open Folio, or run 'folio setup'), then run folio serve --lan")
-		}
-		return nil
-	}
-	return errors.New("no sign-in service to check the clinic's setup")
 }
 
 func printLAN(stdout io.Writer, id *lan.Identity, ca *clinicca.Authority, dataDir string) {
 	fmt.Fprintf(stdout, "Folio is serving the clinic's network over HTTPS.\n")
-	printURLs(stdout, id)
+	host.PrintURLs(stdout, id)
 	fmt.Fprintf(stdout, "Clinic certificate: SHA-256 %s\n  code %s\n", ca.Fingerprint(), ca.Code())
 	fmt.Fprintf(stdout, "Install it in each browser once: folio ca --export FILE (see the README).\n")
 	fmt.Fprintf(stdout, "Data folder: %s\nPress Ctrl+C to stop.\n", dataDir)
 }
 
-// printURLs lists where Folio answers, and warns of a public address among
-// them: the clinic's certificate cannot vouch for it, and computers outside
-// the clinic may reach it.
-func printURLs(stdout io.Writer, id *lan.Identity) {
-	fmt.Fprintf(stdout, "Open one of:\n")
-	for _, u := range id.URLs() {
-		fmt.Fprintf(stdout, "  %s\n", u)
+// useClinicCA opens (or makes) the clinic's certificate authority for a
+// Folio that is not the LAN server itself, so the admin's screen can show
+// and hand out the certificate and approve workstations. Without one the
+// Folio still works on this PC; the screen says there is no certificate.
+func useClinicCA(a *app.App, dataDir string) *clinicca.Authority {
+	ca, err := clinicca.Open(tlsDir(dataDir), clinicca.Options{})
+	if err != nil {
+		a.Logger().Warn("open the clinic's certificate authority", "err", err)
+		return nil
 	}
-	for _, ip := range id.Serving() {
-		if lan.Classify(ip) == lan.Public {
-			fmt.Fprintf(stdout, "WARNING: %s is a public address and Folio answers there too; computers outside the clinic "+
-				"may reach it. Listen on the clinic's address only (--addr ADDRESS:PORT) unless this is intended.\n", ip)
-		}
+	a.UseClinicCA(ca)
+	return ca
+}
+
+// shareFromWindow lets the desktop window's admin share the clinic (the
+// Share toggle), serving as folio serve --lan does, and serves again at
+// once when the admin left sharing on. stop ends sharing with the window.
+func shareFromWindow(a *app.App, dataDir string) (stop func()) {
+	ca := useClinicCA(a, dataDir)
+	if ca == nil {
+		a.UseNetwork(app.NetworkWindow, nil)
+		return func() {}
 	}
+	sw := host.NewSwitch(a, ca, host.Options{Assets: assets()})
+	a.UseNetwork(app.NetworkWindow, sw)
+	if err := a.ResumeSharing(); err != nil {
+		a.Logger().Warn("share with the clinic's other computers", "err", err)
+	}
+	return func() { sw.Stop() }
 }

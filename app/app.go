@@ -59,6 +59,7 @@ type App struct {
 	logins      signInDelays             // slows down password guessing
 	feed        *feed.Feed               // tells every open screen what changed
 	pairing     workstationPairing       // workstations pairing with this host (workstations.go)
+	network     networkState             // sharing with the clinic's other computers (network.go)
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening
@@ -192,5 +193,6 @@ func (a *App) Services(s *Session) []any {
 		&Chart{app: a, session: s},
 		&Admin{app: a, session: s},
 		&Workstations{app: a, session: s},
+		&Network{app: a, session: s},
 	}
 }

@@ -74,6 +74,7 @@ type caller struct {
 	Admin    *app.Admin
 	// Workstations is the admin's list of paired workstations.
 	Workstations *app.Workstations
+	Network      *app.Network
 	User         app.User // zero when signed out
 }
 
@@ -249,6 +250,8 @@ func (ta *testApp) newCaller(workstation string) *caller {
 			c.Admin = v
 		case *app.Workstations:
 			c.Workstations = v
+		case *app.Network:
+			c.Network = v
 		default:
 			panic(fmt.Sprintf("unknown service %T: add it to caller", svc))
 		}

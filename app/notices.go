@@ -100,6 +100,8 @@ var changeTopics = map[string][]string{
 	"workstation.revoke":  {feed.Settings},
 
 	"settings.save": {feed.Settings},
+	// Sharing turned on or off: every admin's Clinic network screen.
+	"network.share": {feed.Settings},
 	"template.save": {feed.Settings},
 	"phrase.save":   {feed.Settings},
 }
@@ -115,7 +117,7 @@ var readActions = map[string]bool{
 	"import.list": true, "import.original": true, "import.read": true, "import.review": true,
 	"import.sources": true, "lab.chart": true, "lab.orders": true, "lab.results": true,
 	"lab.review_list": true, "login": true, "login.failed": true, "logout": true,
-	"medication.check": true, "medication.history": true, "medication.list": true, "note.draft": true,
+	"medication.check": true, "network.certificate": true, "medication.history": true, "medication.list": true, "note.draft": true,
 	"patient.duplicate_check": true, "patient.history": true, "patient.merge_preview": true,
 	"patient.merges": true, "patient.open": true, "patient.recent": true, "patient.search": true,
 	"prescription.print": true, "problem.list": true, "schedule.board": true, "schedule.call_list": true,

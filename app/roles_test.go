@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"folio/app"
+	"folio/app/clinicca"
+	"folio/app/host"
 )
 
 // access says who may call a service method.
@@ -168,6 +170,10 @@ var methodAccess = map[string]access{
 
 	"Admin.StartClinicExport":  adminOnly,
 	"Admin.ClinicExportStatus": adminOnly,
+
+	"Network.Status":      adminOnly,
+	"Network.Share":       adminOnly,
+	"Network.Certificate": adminOnly,
 }
 
 // authOrder is the order Auth's methods are called in by the role table:
@@ -218,7 +224,7 @@ type boundMethod struct {
 func (c *caller) methods(t *testing.T) []boundMethod {
 	t.Helper()
 	var out, auth []boundMethod
-	for _, svc := range []any{c.Patients, c.Schedule, c.Chart, c.Admin, c.Auth} {
+	for _, svc := range []any{c.Patients, c.Schedule, c.Chart, c.Admin, c.Network, c.Auth} {
 		v := reflect.ValueOf(svc)
 		service := v.Elem().Type().Name()
 		for i := range v.NumMethod() {
@@ -564,6 +570,16 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 func TestRoles(t *testing.T) {
 	ta := newTestApp(t)
 	f := newRoleFixture(t, ta)
+	// The desktop window's Folio, so that the admin's Clinic network calls
+	// are allowed calls that succeed (Share is called with false: off).
+	ca, err := clinicca.Open(t.TempDir(), clinicca.Options{HostName: "host"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	ta.UseClinicCA(ca)
+	sw := host.NewSwitch(ta.App, ca, host.Options{Addr: "127.0.0.1:0", NoAnnounce: true})
+	t.Cleanup(func() { sw.Stop() })
+	ta.UseNetwork(app.NetworkWindow, sw)
 	callers := map[string]*caller{signedOut: ta.SignedOut, app.RoleFrontDesk: ta.FrontDesk,
 		app.RoleClinician: ta.Clinician, app.RoleAdmin: ta.Admin}
 

@@ -89,6 +89,9 @@ import type {
   ImportSource,
   ItemDecision,
   KeptOriginal,
+  NetworkStatus,
+  CertificateFile,
+  Workstation,
 } from './types';
 
 type Binding = (...args: unknown[]) => Promise<unknown>;
@@ -557,6 +560,17 @@ export function createClient(
       clinicKey: () => call<ClinicKey>('Admin', 'ClinicKey'),
       startClinicExport: (dir: string) => call<ClinicExport>('Admin', 'StartClinicExport', dir),
       clinicExportStatus: () => call<ClinicExport>('Admin', 'ClinicExportStatus'),
+    },
+    network: {
+      status: () => call<NetworkStatus>('Network', 'Status'),
+      share: (on: boolean) => call<NetworkStatus>('Network', 'Share', on),
+      certificate: () => call<CertificateFile>('Network', 'Certificate'),
+    },
+    workstations: {
+      list: () => call<Workstation[]>('Workstations', 'List'),
+      approve: (id: string, code: string) => call<Workstation>('Workstations', 'Approve', id, code),
+      refuse: (id: string, reason: string) => call<Workstation>('Workstations', 'Refuse', id, reason),
+      revoke: (id: string, reason: string) => call<Workstation>('Workstations', 'Revoke', id, reason),
     },
   };
 }

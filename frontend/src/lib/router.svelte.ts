@@ -21,6 +21,7 @@ export type Route =
   | { name: 'admin-settings' }
   | { name: 'admin-backups' }
   | { name: 'admin-export' }
+  | { name: 'admin-network' }
   | { name: 'not-found'; path: string };
 
 export function parseRoute(hash: string): Route {
@@ -67,6 +68,8 @@ export function parseRoute(hash: string): Route {
         return { name: 'admin-merge' };
       case 'export':
         return { name: 'admin-export' };
+      case 'network':
+        return { name: 'admin-network' };
     }
   }
   return { name: 'not-found', path };
@@ -112,6 +115,8 @@ export function href(route: Route): string {
       return '#/admin/backups';
     case 'admin-export':
       return '#/admin/export';
+    case 'admin-network':
+      return '#/admin/network';
     case 'not-found':
       return '#' + route.path;
   }

@@ -20,6 +20,7 @@ describe('parseRoute', () => {
     ['#/import', { name: 'import' }],
     ['#/admin/schedule', { name: 'admin-schedule' }],
     ['#/admin/export', { name: 'admin-export' }],
+    ['#/admin/network', { name: 'admin-network' }],
     ['#/admin/nope', { name: 'not-found', path: '/admin/nope' }],
   ];
   for (const [hash, want] of cases) {

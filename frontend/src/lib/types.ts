@@ -1263,3 +1263,49 @@ export interface ImportHistory {
   imports: ImportSummary[];
   originals: KeptOriginal[];
 }
+
+/** What this Folio is to the clinic's network: the desktop window (may
+ * share), folio serve on this PC only, or folio serve --lan (the server). */
+export type NetworkRole = 'window' | 'local' | 'host';
+
+/** The admin's Clinic network screen. */
+export interface NetworkStatus {
+  role: NetworkRole;
+  /** The admin's remembered choice (the window's toggle). */
+  share: boolean;
+  /** This Folio may start and stop sharing; otherwise why says why not. */
+  canShare: boolean;
+  why?: string;
+  serving: boolean;
+  urls: string[];
+  /** Served addresses that are not the clinic's own. */
+  publicAddresses: string[];
+  /** Why it does not serve, in words. */
+  problem?: string;
+  /** The clinic certificate's SHA-256 fingerprint and short code. */
+  fingerprint: string;
+  code: string;
+}
+
+export interface CertificateFile {
+  fileName: string;
+  pem: string;
+  fingerprint: string;
+}
+
+export type WorkstationStatus = 'pending' | 'approved' | 'refused' | 'revoked';
+
+/** A PC running Folio that asked to pair with this host. */
+export interface Workstation {
+  id: string;
+  name: string;
+  address: string;
+  status: WorkstationStatus;
+  firstSeen: string;
+  lastSeen: string;
+  approvedBy?: string;
+  approvedAt?: string;
+  endedBy?: string;
+  endedAt?: string;
+  endedReason?: string;
+}
