@@ -45,10 +45,12 @@ const buildPrefix = ".folio-demo-"
 
 // demoOwnFiles are Folio's own files that may be in a folder the demo
 // counts as empty: the chart file of a clinic not yet set up (the window's
-// first run makes one), its journal files, key, checkpoints and the lock.
+// first run makes one), its journal files, key, checkpoints, certificates
+// and the lock.
 var demoOwnFiles = map[string]bool{
 	db.FileName: true, db.FileName + "-wal": true, db.FileName + "-shm": true, db.FileName + "-journal": true,
 	db.KeyFileName: true, db.CheckpointFileName: true, lockFileName: true,
+	tlsDirName: true, // the window and folio serve make the clinic's certificates at their first run
 }
 
 // demoTargetOf looks at dataDir without writing to it and says whether a

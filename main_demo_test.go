@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"folio/app"
+	"folio/app/clinicca"
 	"folio/app/demo"
 	"folio/db"
 )
@@ -237,12 +238,16 @@ func TestDemoRefusedWhileFolioRuns(t *testing.T) {
 }
 
 // TestDemoTakesAClinicNotYetSetUp: the window's first run makes a chart
-// file before anyone sets the clinic up; with no account and no patient in
-// it, it is empty, and a demo may go there.
+// file (and the clinic's certificates) before anyone sets the clinic up;
+// with no account and no patient in it, it is empty, and a demo may go
+// there.
 func TestDemoTakesAClinicNotYetSetUp(t *testing.T) {
 	dir := dataDir(t)
 	a := quietOpen(t, dir)
 	a.Close()
+	if _, err := clinicca.Open(tlsDir(dir), clinicca.Options{}); err != nil {
+		t.Fatal(err)
+	}
 	out := mustFolio(t, "demo", "--patients", "4", "--data", dir)
 	if !strings.Contains(out, "Demo account: admin") {
 		t.Errorf("demo printed %q", out)

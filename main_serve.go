@@ -43,7 +43,11 @@ func (f *lanFlags) check() error {
 }
 
 // tlsDir is where the clinic's certificate authority lives.
-func tlsDir(dataDir string) string { return filepath.Join(dataDir, "tls") }
+func tlsDir(dataDir string) string { return filepath.Join(dataDir, tlsDirName) }
+
+// tlsDirName is the folder of the clinic's certificate authority and the
+// host's certificate, inside the data folder.
+const tlsDirName = "tls"
 
 // serveLANUntilDone is `folio serve --lan`: HTTPS only, on the clinic's
 // network, announced by DNS-SD, until ctx ends. The window's Share toggle
