@@ -60,6 +60,9 @@ export async function startFolio({ prepare } = {}) {
 export const chaos = process.env.FOLIO_E2E_CHAOS === '1';
 const chaosSeed = Number(process.env.FOLIO_E2E_CHAOS_SEED) || Math.floor(Math.random() * 2 ** 31) + 1;
 const maxDelay = 1500;
+/** The longest an answer is held: 0 without chaos. A test that waits for
+ * something to follow a change allows for it. */
+export const chaosMaxDelay = chaos ? maxDelay : 0;
 /** The header that marks the harness's own calls (exempt from chaos). */
 const setupHeader = 'x-folio-e2e-setup';
 
