@@ -408,7 +408,9 @@ class ChartStore {
   /** saveNow saves the draft at once (before signing, or on leaving). */
   async saveNow(): Promise<void> {
     clearTimeout(this.#timer);
-    if (this.#inFlight) await this.#inFlight;
+    // Each save waits for the one before (a save kept while the host was
+    // away may hold several back): a save started meanwhile goes first.
+    while (this.#inFlight) await this.#inFlight;
     const e = this.encounter;
     if (!e || e.status !== 'open' || this.saving === 'saved' || this.saving === 'conflict') return;
     if (this.note.key !== e.id) return;

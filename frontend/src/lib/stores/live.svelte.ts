@@ -24,6 +24,11 @@ class LiveStore {
         else this.#end();
       });
     });
+    // The host back after it was lost: what is shown is read again (reads
+    // that failed meanwhile, and what others changed).
+    api.host.onChange((s) => {
+      if (s === 'up' && this.#stop) this.#hub.resync();
+    });
   }
 
   /** on calls handler, coalesced, with the notices of topics (and resyncs). */
