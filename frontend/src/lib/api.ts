@@ -507,8 +507,9 @@ export function createClient(
       return liveSource({
         notice: onNotice,
         state: (st, why) => {
-          // A stream that was flowing and dropped: is the host still there?
-          if (st === 'connecting' && wasLive) reach.suspect();
+          // A stream that was flowing and dropped, or that the host ended
+          // because it is stopping: is the host still there?
+          if ((st === 'connecting' && wasLive) || why === 'stopping') reach.suspect();
           wasLive = st === 'live';
           onState(st, why);
         },

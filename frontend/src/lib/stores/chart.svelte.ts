@@ -282,6 +282,10 @@ class ChartStore {
   async recordVitals(v: VitalsInput, patientId = this.patientId) {
     if (patientId !== this.patientId) throw new Error('Another chart was opened: these vitals were not recorded.');
     await api.chart.recordVitals(patientId, v);
+    // Recorded. A save kept while the host was away may be answered after
+    // the chart was closed (a sign-in): nothing to show then, and the
+    // saved form must not look failed, or it would be saved again.
+    if (patientId !== this.patientId) return;
     await this.#readVitals();
     if (this.series) await this.showSeries(this.series.measure);
     if (this.growth) await this.showGrowth();
