@@ -191,3 +191,29 @@ test('a save whose answer is lost after it reached the host is sent again with t
   assert.doesNotMatch(await page.getByTestId('save-state').textContent(), /changed elsewhere|Not saved/);
   await ctx.close();
 });
+
+test('a read with no answer says so with Retry, and reads again by itself when the host answers', async () => {
+  const { ctx, page, patient } = await visit('Novak');
+  const shot = shooter(page, 'read-lost');
+  // Every call gets no answer, as when the network to the host is cut.
+  const cut = (route) => route.abort('connectionrefused');
+  await page.route('**/api/**', cut);
+  await page.getByRole('link', { name: 'Back to chart' }).click();
+  const failed = page.getByTestId('load-error');
+  await failed.getByText('Could not load the chart — the host cannot be reached.').waitFor();
+  await failed.getByRole('button', { name: 'Retry' }).waitFor();
+  await page.getByTestId('host-banner').waitFor();
+  await failed.getByRole('button', { name: 'Retry' }).click();
+  await failed.waitFor(); // still no answer: still said
+  await shot('could-not-load');
+
+  // The network is back: the probe answers, the banner goes, and the chart
+  // is read without anyone pressing Retry.
+  await page.unroute('**/api/**', cut);
+  await page.getByTestId('patient-banner').getByText('NOVAK, Lina').waitFor({ timeout: 10_000 });
+  await page.getByTestId('host-banner').waitFor({ state: 'detached' });
+  assert.equal(await failed.count(), 0);
+  assert.equal(new URL(page.url()).hash, `#/patients/${encodeURIComponent(patient.id)}`);
+  await shot('read-again');
+  await ctx.close();
+});
