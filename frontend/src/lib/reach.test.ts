@@ -8,19 +8,27 @@ afterEach(() => vi.useRealTimers());
 
 /** A host that can be switched off: calls then get no answer, as fetch
  * rejects with a TypeError. Every call is logged with its request id. */
-function fakeHost() {
-  const h = {
+interface FakeHost {
+  up: boolean;
+  /** Answers for calls by 'Service.Method', an error if it has kind. */
+  answers: Record<string, unknown>;
+  /** The writes the host ran, by request id (a repeat is not run again). */
+  ran: Map<string, string>;
+  sent: { call: string; id?: string }[];
+  transport: Transport;
+}
+
+function fakeHost(): FakeHost {
+  const h: FakeHost = {
     up: true,
-    /** Answers for calls by 'Service.Method', an error if it has kind. */
-    answers: {} as Record<string, unknown>,
-    /** The writes the host ran, by request id (a repeat is not run again). */
-    ran: new Map<string, string>(),
-    sent: [] as { call: string; id?: string }[],
+    answers: {},
+    ran: new Map(),
+    sent: [],
     transport: (async (service, method, args, id) => {
       const call = `${service}.${method}`;
       h.sent.push({ call, id });
       if (!h.up) throw new TypeError('Failed to fetch');
-      const a = h.answers[call];
+      const a: unknown = h.answers[call];
       if (a && typeof a === 'object' && 'kind' in a) throw a;
       if (id && !h.ran.has(id)) h.ran.set(id, `${call} ${JSON.stringify(args)}`);
       return a ?? null;
