@@ -126,18 +126,43 @@ export function wailsTransport(bindings: Bindings): Transport {
   };
 }
 
-export function httpTransport(base = '', fetchFn: typeof fetch = (...a) => fetch(...a)): Transport {
+/** How long a call may go unanswered before the host counts as lost (a
+ * host switched off or cut from the network without a word never answers):
+ * the probe is answered at once by a host that is there; a call that sends
+ * or makes a large file may take long on a slow network, and has no limit. */
+const probeTimeout = 5000;
+const callTimeout = 30_000;
+const slowCalls = new Set(['Chart/AddDocument', 'Chart/StartImport', 'Chart/DocumentContent', 'Admin/Backup',
+  'Admin/StartClinicExport', 'Chart/ExportReferral', 'Chart/PatientCopy']);
+
+export function timeoutFor(service: string, method: string): number {
+  const name = `${service}/${method}`;
+  if (name === 'Auth/Status') return probeTimeout;
+  return slowCalls.has(name) ? 0 : callTimeout;
+}
+
+export function httpTransport(base = '', fetchFn: typeof fetch = (...a) => fetch(...a), timeout = timeoutFor): Transport {
   return async (service, method, args, requestId) => {
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
     if (requestId) headers['Folio-Request-Id'] = requestId;
     // fetch rejects (a TypeError) when no answer comes: refused, reset, the
-    // host gone. That is what toFolioError calls unreachable.
-    const res = await fetchFn(`${base}/api/${service}/${method}`, {
-      method: 'POST',
-      headers,
-      credentials: 'same-origin',
-      body: JSON.stringify(args),
-    });
+    // host gone. That is what toFolioError calls unreachable; so is no
+    // answer in time (a write sent again then is run once by the host).
+    const ms = timeout(service, method);
+    let res: Response;
+    try {
+      res = await fetchFn(`${base}/api/${service}/${method}`, {
+        method: 'POST',
+        headers,
+        credentials: 'same-origin',
+        body: JSON.stringify(args),
+        signal: ms ? AbortSignal.timeout(ms) : undefined,
+      });
+    } catch (e) {
+      const name = (e as { name?: string })?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') throw { kind: 'unreachable', message: unreachableMessage };
+      throw e;
+    }
     const text = await res.text();
     let body: unknown = null;
     try {

@@ -184,6 +184,16 @@ describe('httpTransport and the host', () => {
     expect((calls[1].headers as Record<string, string>)['Folio-Request-Id']).toBeUndefined();
   });
 
+  it('a call with no answer in time is unreachable', async () => {
+    vi.useRealTimers();
+    const never = ((_u: string, init: RequestInit) =>
+      new Promise((_r, reject) => init.signal?.addEventListener('abort', () => reject(init.signal?.reason)))) as unknown as typeof fetch;
+    const client = createClient(httpTransport('', never, () => 50));
+    const err = await client.chart.vitals('p1').catch((e) => e);
+    expect(err.kind).toBe('unreachable');
+    expect(client.host.state).toBe('down');
+  });
+
   const gateways = [
     { name: 'a gateway with no answer from the host', status: 502, body: '<html>Bad gateway</html>', kind: 'unreachable' },
     { name: "the workstation's proxy", status: 502, body: '{"kind":"unreachable","message":"The host cannot be reached."}', kind: 'unreachable' },
