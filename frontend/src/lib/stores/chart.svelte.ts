@@ -434,6 +434,10 @@ class ChartStore {
         if (changedMeanwhile) this.#saveSoon();
       })
       .catch((err: FolioError) => {
+        // A save kept while the host was away, refused after its visit was
+        // closed (a sign-in): the draft store still has the text, and the
+        // visit, opened again, merges it with what the host has.
+        if (this.note.key !== e.id) return;
         this.saving = err.kind === 'conflict' ? 'conflict' : 'failed';
         this.saveError = err.message;
         // Folio not answering (a lost connection): the text is kept in the
