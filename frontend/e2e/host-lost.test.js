@@ -215,5 +215,16 @@ test('a read with no answer says so with Retry, and reads again by itself when t
   assert.equal(await failed.count(), 0);
   assert.equal(new URL(page.url()).hash, `#/patients/${encodeURIComponent(patient.id)}`);
   await shot('read-again');
+
+  // A screen that loads through its form state (the check-in board) says
+  // so too, and reads again by itself.
+  await page.route('**/api/**', cut);
+  await page.getByRole('link', { name: 'Check-in' }).click();
+  const said = page.getByText('Could not load this — the host cannot be reached. It is read again once the host is back.');
+  await said.waitFor();
+  await shot('board-not-loaded');
+  await page.unroute('**/api/**', cut);
+  await page.getByTestId('column-booked').waitFor({ timeout: 10_000 });
+  await said.waitFor({ state: 'detached' });
   await ctx.close();
 });
