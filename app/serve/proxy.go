@@ -10,6 +10,11 @@ import (
 	"folio/app"
 )
 
+// hostUnreachable is the kind of a call the workstation could not pass on
+// to the host: the UI keeps what is typed and tries again when the host is
+// back, as when the browser itself cannot reach the host.
+const hostUnreachable app.Kind = "unreachable"
+
 // WorkstationProxy is Folio's HTTP face on a paired workstation (folio
 // serve --workstation, and the workstation's window): the bundled UI from
 // this PC, and every call passed on to the host over the transport (TLS
@@ -50,7 +55,7 @@ func NewWorkstationProxy(assets fs.FS, addr net.Addr, host string, transport htt
 			if explain != nil {
 				msg = explain(err)
 			}
-			writeError(w, &app.Error{Kind: app.Internal, Message: msg})
+			writeError(w, &app.Error{Kind: hostUnreachable, Message: msg})
 		},
 	}
 	return &WorkstationProxy{assets: http.FileServerFS(assets), accepts: func(h string) bool { return hosts[h] }, proxy: p}

@@ -92,6 +92,9 @@ type browserSession struct {
 	signedInAt time.Time
 	lastSeen   time.Time
 	streams    int // change streams open (see events.go)
+	// replies are the answers to the session's last calls by request id
+	// (replies.go).
+	replies *replies
 }
 
 // CheckAddr refuses anything but a loopback address: serve mode has no TLS
@@ -322,6 +325,53 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 		}
 		signedIn = true
 	}
+	if id := r.Header.Get(RequestIDHeader); id != "" && signedIn {
+		s.callOnce(w, r, id, name, token, bs)
+		return
+	}
+	s.run(w, r, name, token, bs, signedIn)
+}
+
+// callOnce runs a call named by a request id once per session (see
+// RequestIDHeader): a repeat gets the first answer, waiting for it if the
+// first is still running.
+func (s *Server) callOnce(w http.ResponseWriter, r *http.Request, id, name, token string, bs *browserSession) {
+	if !validRequestID(id) {
+		writeError(w, &app.Error{Kind: app.Invalid, Message: "The request's id is not one Folio makes."})
+		return
+	}
+	for {
+		rep, first := bs.replies.claim(id, name, s.app.Now())
+		if first {
+			rec := newRecorder()
+			if s.run(rec, r, name, token, bs, true) {
+				bs.replies.finish(rep, rec)
+			} else {
+				bs.replies.release(id, rep)
+			}
+			rec.send(w)
+			return
+		}
+		select {
+		case <-rep.done:
+		case <-r.Context().Done():
+			return
+		}
+		if rep.released {
+			continue // the first did not run: this one runs it
+		}
+		if rep.call != name {
+			writeError(w, &app.Error{Kind: app.Conflict, Message: "This request's id was already used for another call."})
+			return
+		}
+		rep.send(w)
+		return
+	}
+}
+
+// run reads a call's arguments, runs it and answers; it answers whether the
+// call ran (its arguments arrived whole, so that a repeat would do the same).
+func (s *Server) run(w http.ResponseWriter, r *http.Request, name, token string, bs *browserSession, signedIn bool) bool {
 	var sess *app.Session
 	if bs != nil {
 		sess = bs.session
@@ -331,27 +381,28 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 	body, refused := readBody(w, r, name, bodyLimit(name, signedIn), signedIn)
 	if refused != nil {
 		writeError(w, refused)
-		return
+		return false
 	}
 	method, ok := findMethod(s.app.Services(sess), r.PathValue("service"), r.PathValue("method"))
 	if !ok {
 		writeError(w, &app.Error{Kind: app.NotFound, Message: "Folio has no such call."})
-		return
+		return true
 	}
 	args, err := decodeArgs(method.Type(), body)
 	if err != nil {
 		writeError(w, &app.Error{Kind: app.Invalid, Message: err.Error()})
-		return
+		return true
 	}
 	signIns := sess.SignIns()
 	result, err := invoke(method, args)
 	s.keep(w, token, bs, sess, signIns)
 	if err != nil {
 		writeError(w, app.AsError(err, s.log))
-		return
+		return true
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(result)
+	return true
 }
 
 // findMethod finds an exported method of one of the services by name.
@@ -453,7 +504,11 @@ func (s *Server) keep(w http.ResponseWriter, token string, bs *browserSession, s
 	if bs != nil {
 		delete(s.sessions, token)
 	}
-	fresh := &browserSession{session: sess, userID: sess.UserID(), signedInAt: now, lastSeen: now}
+	fresh := &browserSession{session: sess, userID: sess.UserID(), signedInAt: now, lastSeen: now, replies: newReplies()}
+	if bs != nil && bs.userID == fresh.userID {
+		// An unlock: the same person's calls sent before it may come again.
+		fresh.replies = bs.replies
+	}
 	s.makeRoom(fresh.userID, now)
 	token = newToken()
 	s.sessions[token] = fresh
@@ -538,6 +593,8 @@ func statusOf(kind app.Kind) int {
 		return http.StatusLocked
 	case app.Busy:
 		return http.StatusTooManyRequests
+	case hostUnreachable:
+		return http.StatusBadGateway
 	default:
 		return http.StatusInternalServerError
 	}

@@ -3,7 +3,8 @@
 // `folio serve` the same calls are POST /api/Service/Method with the
 // arguments as a JSON array. Nothing else in the UI knows which it is.
 
-import { toFolioError, type FolioError } from './errors';
+import { toFolioError, unreachableMessage, type FolioError } from './errors';
+import { newRequestId, Reach, type HostState } from './reach';
 import type { LiveState, Notice } from './live';
 import type {
   Appointment,
@@ -110,8 +111,9 @@ declare global {
   }
 }
 
-/** Transport sends one call to Go and resolves with its result. */
-export type Transport = (service: string, method: string, args: unknown[]) => Promise<unknown>;
+/** Transport sends one call to Go and resolves with its result; a write
+ * carries its request id, the same each time it is sent (see Kept). */
+export type Transport = (service: string, method: string, args: unknown[], requestId?: string) => Promise<unknown>;
 
 export function wailsTransport(bindings: Bindings): Transport {
   return async (service, method, args) => {
@@ -127,18 +129,57 @@ export function wailsTransport(bindings: Bindings): Transport {
   };
 }
 
-export function httpTransport(base = '', fetchFn: typeof fetch = (...a) => fetch(...a)): Transport {
-  return async (service, method, args) => {
-    const res = await fetchFn(`${base}/api/${service}/${method}`, {
-      method: 'POST',
-      headers: { 'Content-Type': 'application/json' },
-      credentials: 'same-origin',
-      body: JSON.stringify(args),
-    });
+/** How long a call may go unanswered before the host counts as lost (a
+ * host switched off or cut from the network without a word never answers):
+ * the probe is answered at once by a host that is there; a call that sends
+ * or makes a large file may take long on a slow network, and has no limit. */
+const probeTimeout = 5000;
+const callTimeout = 30_000;
+const slowCalls = new Set(['Chart/AddDocument', 'Chart/StartImport', 'Chart/DocumentContent', 'Admin/Backup',
+  'Admin/StartClinicExport', 'Chart/ExportReferral', 'Chart/PatientCopy']);
+
+export function timeoutFor(service: string, method: string): number {
+  const name = `${service}/${method}`;
+  if (name === 'Auth/Status') return probeTimeout;
+  return slowCalls.has(name) ? 0 : callTimeout;
+}
+
+export function httpTransport(base = '', fetchFn: typeof fetch = (...a) => fetch(...a), timeout = timeoutFor): Transport {
+  return async (service, method, args, requestId) => {
+    const headers: Record<string, string> = { 'Content-Type': 'application/json' };
+    if (requestId) headers['Folio-Request-Id'] = requestId;
+    // fetch rejects (a TypeError) when no answer comes: refused, reset, the
+    // host gone. That is what toFolioError calls unreachable; so is no
+    // answer in time (a write sent again then is run once by the host).
+    const ms = timeout(service, method);
+    let res: Response;
+    try {
+      res = await fetchFn(`${base}/api/${service}/${method}`, {
+        method: 'POST',
+        headers,
+        credentials: 'same-origin',
+        body: JSON.stringify(args),
+        signal: ms ? AbortSignal.timeout(ms) : undefined,
+      });
+    } catch (e) {
+      const name = (e as { name?: string })?.name;
+      if (name === 'TimeoutError' || name === 'AbortError') throw { kind: 'unreachable', message: unreachableMessage };
+      throw e;
+    }
     const text = await res.text();
-    const body = text ? JSON.parse(text) : null;
-    if (!res.ok) throw body ?? { kind: 'internal', message: `Folio answered ${res.status}.` };
-    return body;
+    let body: unknown = null;
+    try {
+      body = text ? JSON.parse(text) : null;
+    } catch {
+      body = null; // not Folio's answer: a gateway's page
+    }
+    if (res.ok) return body;
+    // A gateway between (the workstation's proxy, or another) that could
+    // not reach the host: as good as no answer.
+    if (!body && [502, 503, 504].includes(res.status)) {
+      throw { kind: 'unreachable', message: unreachableMessage };
+    }
+    throw body ?? { kind: 'internal', message: `Folio answered ${res.status}.` };
   };
 }
 
@@ -338,17 +379,118 @@ export function createClient(
   // Calls are numbered as they are sent, so that a listener can tell an
   // answer that comes late from one to a call made since (see onError).
   let sentCalls = 0;
+  // Whether the host answers; the probe is the cheapest call there is.
+  const reach = new Reach(async () => {
+    try {
+      await transport('Auth', 'Status', []);
+      return true;
+    } catch (raw) {
+      return toFolioError(raw).kind !== 'unreachable';
+    }
+  });
+  const heard = (err: FolioError | null) => {
+    if (err?.kind === 'unreachable') reach.lost();
+    else reach.answered();
+  };
   const call = async <T>(service: string, method: string, ...args: unknown[]): Promise<T> => {
     const sent = ++sentCalls;
     try {
-      return (await transport(service, method, args)) as T;
+      const result = (await transport(service, method, args)) as T;
+      heard(null);
+      return result;
     } catch (raw) {
       const err = toFolioError(raw);
+      heard(err);
       listeners.forEach((fn) => fn(err, sent));
       throw err;
     }
   };
+
+  // Writes that got no answer wait here, with their request id, for the
+  // host to be back and their person to be signed in; then they go again,
+  // in the order they were made, and their callers get the answer as if it
+  // had come the first time. The host answers a repeat of an id it already
+  // ran with its first answer, so a save whose answer was lost is not made
+  // twice. Only the person who made them sends them: they wait, in memory,
+  // through a sign-in (the host restarted) but never go out as someone else.
+  const kept: Kept[] = [];
+  const keptListeners = new Set<(n: number) => void>();
+  let signedIn = '';
+  let sending = false;
+  const keptChanged = () => keptListeners.forEach((fn) => fn(kept.length));
+  const attempt = async (k: Kept): Promise<'done' | 'lost'> => {
+    k.sent = ++sentCalls;
+    try {
+      const result = await transport(k.service, k.method, k.args, k.id);
+      heard(null);
+      k.resolve(result);
+      return 'done';
+    } catch (raw) {
+      const err = toFolioError(raw);
+      heard(err);
+      if (err.kind === 'unreachable') return 'lost';
+      listeners.forEach((fn) => fn(err, k.sent));
+      // Refused for the session (the host restarted, or the screen locked
+      // elsewhere): it waits for the person to sign in again.
+      if (k.waited && (err.kind === 'unauthenticated' || err.kind === 'locked')) return 'lost';
+      k.reject(err);
+      return 'done';
+    }
+  };
+  /** sendKept sends the signed-in person's kept writes, one at a time. */
+  const sendKept = async () => {
+    if (sending) return;
+    sending = true;
+    try {
+      for (;;) {
+        const next = kept.find((k) => k.owner === signedIn);
+        if (!next || reach.state === 'down' || !signedIn) return;
+        if ((await attempt(next)) === 'lost') return;
+        kept.splice(kept.indexOf(next), 1);
+        keptChanged();
+      }
+    } finally {
+      sending = false;
+    }
+  };
+  reach.onChange((s) => {
+    if (s === 'up') void sendKept();
+  });
+  const write = <T>(service: string, method: string, ...args: unknown[]): Promise<T> =>
+    new Promise<unknown>((resolve, reject) => {
+      const k: Kept = { service, method, args, id: newRequestId(), owner: signedIn, sent: 0, waited: false, resolve, reject };
+      void attempt(k).then((how) => {
+        if (how === 'done') return;
+        k.waited = true;
+        kept.push(k);
+        keptChanged();
+        if (reach.state === 'up') void sendKept();
+      });
+    }) as Promise<T>;
+
   return {
+    /** host says whether the host answers (see Reach), and hears it change. */
+    host: {
+      get state(): HostState {
+        return reach.state;
+      },
+      onChange: (fn: (s: HostState) => void) => reach.onChange(fn),
+      /** kept is how many writes wait for the host; onKept hears it change. */
+      get kept() {
+        return kept.length;
+      },
+      onKept(fn: (n: number) => void): () => void {
+        keptListeners.add(fn);
+        return () => keptListeners.delete(fn);
+      },
+      /** signedIn tells who is signed in and unlocked here now ('' nobody):
+       * that person's kept writes are sent, and it answers once they are
+       * (or the host is lost again). */
+      async signedIn(userId: string): Promise<void> {
+        signedIn = userId;
+        await sendKept();
+      },
+    },
     /** saveFile saves an export where the person chooses (see Saver). */
     async saveFile(name: string, text: string, type = 'text/csv'): Promise<string> {
       try {
@@ -389,7 +531,17 @@ export function createClient(
     /** subscribe hears what others change (see LiveSource): onNotice gets
      * each notice, onState how the stream stands. It answers how to stop. */
     subscribe(onNotice: (n: Notice) => void, onState: (s: LiveState, why?: string) => void = () => {}): () => void {
-      return liveSource({ notice: onNotice, state: onState });
+      let wasLive = false;
+      return liveSource({
+        notice: onNotice,
+        state: (st, why) => {
+          // A stream that was flowing and dropped, or that the host ended
+          // because it is stopping: is the host still there?
+          if ((st === 'connecting' && wasLive) || why === 'stopping') reach.suspect();
+          wasLive = st === 'live';
+          onState(st, why);
+        },
+      });
     },
     auth: {
       status: () => call<AuthStatus>('Auth', 'Status'),
@@ -401,36 +553,36 @@ export function createClient(
       touch: () => call<void>('Auth', 'Touch'),
     },
     patients: {
-      register: (p: PatientInput) => call<Patient>('Patients', 'Register', p),
+      register: (p: PatientInput) => write<Patient>('Patients', 'Register', p),
       search: (query: string, limit = 20) => call<PatientHit[]>('Patients', 'Search', query, limit),
       recent: (limit = 10) => call<PatientHit[]>('Patients', 'Recent', limit),
       open: (id: string) => call<Patient>('Patients', 'Open', id),
       correct: (id: string, p: PatientInput, reason: string, version: number) =>
-        call<Patient>('Patients', 'Correct', id, p, reason, version),
+        write<Patient>('Patients', 'Correct', id, p, reason, version),
       history: (id: string) => call<PatientRevision[]>('Patients', 'History', id),
       likelyDuplicates: (p: PatientInput) => call<DuplicateMatch[]>('Patients', 'LikelyDuplicates', p),
       mergePreview: (survivor: string, duplicate: string) =>
         call<MergePreview>('Patients', 'MergePreview', survivor, duplicate),
       merge: (survivorId: string, duplicateId: string, reason: string, survivorVersion: number, duplicateVersion: number) =>
-        call<MergeRecord>('Patients', 'Merge', survivorId, duplicateId, reason, survivorVersion, duplicateVersion),
+        write<MergeRecord>('Patients', 'Merge', survivorId, duplicateId, reason, survivorVersion, duplicateVersion),
       merges: () => call<MergeRecord[]>('Patients', 'Merges'),
     },
     schedule: {
       clinicians: () => call<Clinician[]>('Schedule', 'Clinicians'),
       types: () => call<AppointmentType[]>('Schedule', 'Types'),
-      saveType: (t: AppointmentType) => call<AppointmentType>('Schedule', 'SaveType', t),
+      saveType: (t: AppointmentType) => write<AppointmentType>('Schedule', 'SaveType', t),
       hours: () => call<OpeningHours[]>('Schedule', 'Hours'),
-      saveHours: (h: OpeningHours[]) => call<OpeningHours[]>('Schedule', 'SaveHours', h),
+      saveHours: (h: OpeningHours[]) => write<OpeningHours[]>('Schedule', 'SaveHours', h),
       availability: (clinicianId: string) => call<AvailabilityBlock[]>('Schedule', 'Availability', clinicianId),
       saveAvailability: (clinicianId: string, blocks: AvailabilityBlock[]) =>
-        call<AvailabilityBlock[]>('Schedule', 'SaveAvailability', clinicianId, blocks),
-      book: (a: AppointmentInput) => call<Scheduled>('Schedule', 'Book', a),
-      move: (m: MoveInput) => call<Scheduled>('Schedule', 'Move', m),
+        write<AvailabilityBlock[]>('Schedule', 'SaveAvailability', clinicianId, blocks),
+      book: (a: AppointmentInput) => write<Scheduled>('Schedule', 'Book', a),
+      move: (m: MoveInput) => write<Scheduled>('Schedule', 'Move', m),
       cancel: (id: string, reason: string, scope: Scope, version: number) =>
-        call<Appointment[]>('Schedule', 'Cancel', id, reason, scope, version),
-      noShow: (id: string, reason: string, version: number) => call<Appointment>('Schedule', 'NoShow', id, reason, version),
+        write<Appointment[]>('Schedule', 'Cancel', id, reason, scope, version),
+      noShow: (id: string, reason: string, version: number) => write<Appointment>('Schedule', 'NoShow', id, reason, version),
       advance: (id: string, status: string, version: number) =>
-        call<Appointment>('Schedule', 'Advance', id, status, version),
+        write<Appointment>('Schedule', 'Advance', id, status, version),
       appointment: (id: string) => call<Appointment>('Schedule', 'Appointment', id),
       /** The week's appointments carry only what the calendar draws; open one with appointment(id). */
       week: (from: string, clinicianId: string) => call<CalendarRange>('Schedule', 'Week', from, clinicianId),
@@ -445,84 +597,84 @@ export function createClient(
     chart: {
       summary: (patientId: string) => call<ChartSummary>('Chart', 'Summary', patientId),
       openEncounter: (patientId: string, appointmentId = '') =>
-        call<Encounter>('Chart', 'OpenEncounter', patientId, appointmentId),
+        write<Encounter>('Chart', 'OpenEncounter', patientId, appointmentId),
       encounters: (patientId: string) => call<EncounterSummary[]>('Chart', 'Encounters', patientId),
       encounter: (id: string) => call<Encounter>('Chart', 'Encounter', id),
       saveDraft: (encounterId: string, note: NoteText, draftVersion: number) =>
-        call<Encounter>('Chart', 'SaveDraft', encounterId, note, draftVersion),
-      signNote: (encounterId: string, version: number) => call<Encounter>('Chart', 'SignNote', encounterId, version),
-      addAddendum: (encounterId: string, text: string) => call<Encounter>('Chart', 'AddAddendum', encounterId, text),
+        write<Encounter>('Chart', 'SaveDraft', encounterId, note, draftVersion),
+      signNote: (encounterId: string, version: number) => write<Encounter>('Chart', 'SignNote', encounterId, version),
+      addAddendum: (encounterId: string, text: string) => write<Encounter>('Chart', 'AddAddendum', encounterId, text),
       retractNote: (encounterId: string, reason: string, version: number) =>
-        call<Encounter>('Chart', 'RetractNote', encounterId, reason, version),
+        write<Encounter>('Chart', 'RetractNote', encounterId, reason, version),
       templates: () => call<NoteTemplate[]>('Chart', 'Templates'),
-      saveTemplate: (t: NoteTemplate) => call<NoteTemplate>('Chart', 'SaveTemplate', t),
+      saveTemplate: (t: NoteTemplate) => write<NoteTemplate>('Chart', 'SaveTemplate', t),
       quickPhrases: () => call<QuickPhrase[]>('Chart', 'QuickPhrases'),
-      saveQuickPhrase: (p: QuickPhrase) => call<QuickPhrase>('Chart', 'SaveQuickPhrase', p),
-      addDiagnosis: (encounterId: string, d: DiagnosisInput) => call<Encounter>('Chart', 'AddDiagnosis', encounterId, d),
+      saveQuickPhrase: (p: QuickPhrase) => write<QuickPhrase>('Chart', 'SaveQuickPhrase', p),
+      addDiagnosis: (encounterId: string, d: DiagnosisInput) => write<Encounter>('Chart', 'AddDiagnosis', encounterId, d),
       removeDiagnosis: (diagnosisId: string, reason: string, version: number) =>
-        call<Encounter>('Chart', 'RemoveDiagnosis', diagnosisId, reason, version),
+        write<Encounter>('Chart', 'RemoveDiagnosis', diagnosisId, reason, version),
       searchICD10: (query: string, limit = 12) => call<Code[]>('Chart', 'SearchICD10', query, limit),
       billableICD10: (code: string, limit = 6) => call<Code[]>('Chart', 'BillableICD10', code, limit),
       problems: (patientId: string) => call<Problem[]>('Chart', 'Problems', patientId),
-      addProblem: (patientId: string, p: ProblemInput) => call<Problem>('Chart', 'AddProblem', patientId, p),
+      addProblem: (patientId: string, p: ProblemInput) => write<Problem>('Chart', 'AddProblem', patientId, p),
       updateProblem: (id: string, p: ProblemInput, reason: string, version: number) =>
-        call<Problem>('Chart', 'UpdateProblem', id, p, reason, version),
+        write<Problem>('Chart', 'UpdateProblem', id, p, reason, version),
       retractProblem: (id: string, reason: string, version: number) =>
-        call<Problem>('Chart', 'RetractProblem', id, reason, version),
+        write<Problem>('Chart', 'RetractProblem', id, reason, version),
       allergies: (patientId: string) => call<AllergyList>('Chart', 'Allergies', patientId),
-      addAllergy: (patientId: string, a: AllergyInput) => call<Allergy>('Chart', 'AddAllergy', patientId, a),
+      addAllergy: (patientId: string, a: AllergyInput) => write<Allergy>('Chart', 'AddAllergy', patientId, a),
       retractAllergy: (id: string, reason: string, version: number) =>
-        call<Allergy>('Chart', 'RetractAllergy', id, reason, version),
+        write<Allergy>('Chart', 'RetractAllergy', id, reason, version),
       searchDrugs: (query: string, limit = 10) => call<Drug[]>('Chart', 'SearchDrugs', query, limit),
       medications: (patientId: string) => call<Medication[]>('Chart', 'Medications', patientId),
       checkMedication: (patientId: string, m: MedicationInput) => call<MedicationCheck>('Chart', 'CheckMedication', patientId, m),
       addMedication: (patientId: string, m: MedicationInput, overrides: Override[]) =>
-        call<Medication>('Chart', 'AddMedication', patientId, m, overrides),
+        write<Medication>('Chart', 'AddMedication', patientId, m, overrides),
       stopMedication: (id: string, reason: string, stopDate: string, version: number) =>
-        call<Medication>('Chart', 'StopMedication', id, reason, stopDate, version),
+        write<Medication>('Chart', 'StopMedication', id, reason, stopDate, version),
       renewMedication: (id: string, m: MedicationInput, version: number, overrides: Override[]) =>
-        call<Medication>('Chart', 'RenewMedication', id, m, version, overrides),
+        write<Medication>('Chart', 'RenewMedication', id, m, version, overrides),
       retractMedication: (id: string, reason: string, version: number) =>
-        call<Medication>('Chart', 'RetractMedication', id, reason, version),
+        write<Medication>('Chart', 'RetractMedication', id, reason, version),
       medicationHistory: (id: string) => call<MedicationHistory>('Chart', 'MedicationHistory', id),
       /** prescription reads a prescription for printing; Go audits it as printed. */
       prescription: (id: string) => call<Prescription>('Chart', 'Prescription', id),
-      recordVitals: (patientId: string, v: VitalsInput) => call<VitalsSet>('Chart', 'RecordVitals', patientId, v),
+      recordVitals: (patientId: string, v: VitalsInput) => write<VitalsSet>('Chart', 'RecordVitals', patientId, v),
       vitals: (patientId: string, limit = 10) => call<VitalsSet[]>('Chart', 'Vitals', patientId, limit),
       vitalsSeries: (patientId: string, measure: string) => call<Series>('Chart', 'VitalsSeries', patientId, measure),
       growthCharts: (patientId: string) => call<GrowthCharts>('Chart', 'GrowthCharts', patientId),
-      recordNoKnownAllergies: (patientId: string) => call<AllergyList>('Chart', 'RecordNoKnownAllergies', patientId),
+      recordNoKnownAllergies: (patientId: string) => write<AllergyList>('Chart', 'RecordNoKnownAllergies', patientId),
       searchLabTests: (query: string, limit = 10) => call<LabTest[]>('Chart', 'SearchLabTests', query, limit),
-      orderLab: (patientId: string, o: LabOrderInput) => call<LabOrder>('Chart', 'OrderLab', patientId, o),
+      orderLab: (patientId: string, o: LabOrderInput) => write<LabOrder>('Chart', 'OrderLab', patientId, o),
       labPanels: () => call<LabPanel[]>('Chart', 'LabPanels'),
       orderLabPanel: (patientId: string, o: LabPanelOrderInput) =>
-        call<LabOrder[]>('Chart', 'OrderLabPanel', patientId, o),
+        write<LabOrder[]>('Chart', 'OrderLabPanel', patientId, o),
       recordLabPanel: (patientId: string, r: LabPanelResultInput) =>
-        call<LabResult[]>('Chart', 'RecordLabPanel', patientId, r),
+        write<LabResult[]>('Chart', 'RecordLabPanel', patientId, r),
       cancelLabOrder: (id: string, reason: string, version: number) =>
-        call<LabOrder>('Chart', 'CancelLabOrder', id, reason, version),
+        write<LabOrder>('Chart', 'CancelLabOrder', id, reason, version),
       labOrders: (patientId: string) => call<LabOrder[]>('Chart', 'LabOrders', patientId),
       recordLabResult: (patientId: string, r: LabResultInput) =>
-        call<LabResult>('Chart', 'RecordLabResult', patientId, r),
-      importLabResults: (patientId: string, csv: string) => call<LabImport>('Chart', 'ImportLabResults', patientId, csv),
+        write<LabResult>('Chart', 'RecordLabResult', patientId, r),
+      importLabResults: (patientId: string, csv: string) => write<LabImport>('Chart', 'ImportLabResults', patientId, csv),
       labResults: (patientId: string) => call<LabResult[]>('Chart', 'LabResults', patientId),
       labSeries: (patientId: string, loinc: string) => call<LabSeries>('Chart', 'LabSeries', patientId, loinc),
       labReviewQueue: () => call<LabReviewItem[]>('Chart', 'LabReviewQueue'),
       reviewLabResult: (id: string, note: string, version: number) =>
-        call<LabResult>('Chart', 'ReviewLabResult', id, note, version),
+        write<LabResult>('Chart', 'ReviewLabResult', id, note, version),
       retractLabResult: (id: string, reason: string, version: number) =>
-        call<LabResult>('Chart', 'RetractLabResult', id, reason, version),
+        write<LabResult>('Chart', 'RetractLabResult', id, reason, version),
       documents: (patientId: string) => call<ChartDocument[]>('Chart', 'Documents', patientId),
-      addDocument: (patientId: string, d: DocumentInput) => call<ChartDocument>('Chart', 'AddDocument', patientId, d),
+      addDocument: (patientId: string, d: DocumentInput) => write<ChartDocument>('Chart', 'AddDocument', patientId, d),
       documentContent: (id: string) => call<DocumentFile>('Chart', 'DocumentContent', id),
       retractDocument: (id: string, reason: string, version: number) =>
-        call<ChartDocument>('Chart', 'RetractDocument', id, reason, version),
+        write<ChartDocument>('Chart', 'RetractDocument', id, reason, version),
       searchVaccines: (query: string, limit = 10) => call<Vaccine[]>('Chart', 'SearchVaccines', query, limit),
       immunizations: (patientId: string) => call<Immunization[]>('Chart', 'Immunizations', patientId),
       recordImmunization: (patientId: string, i: ImmunizationInput) =>
-        call<Immunization>('Chart', 'RecordImmunization', patientId, i),
+        write<Immunization>('Chart', 'RecordImmunization', patientId, i),
       retractImmunization: (id: string, reason: string, version: number) =>
-        call<Immunization>('Chart', 'RetractImmunization', id, reason, version),
+        write<Immunization>('Chart', 'RetractImmunization', id, reason, version),
       referralPreview: (patientId: string) => call<ReferralPreview>('Chart', 'ReferralPreview', patientId),
       exportReferral: (patientId: string, r: ReferralRequest) =>
         call<ExportedFile>('Chart', 'ExportReferral', patientId, r),
@@ -532,27 +684,27 @@ export function createClient(
         call<ImportReview>('Chart', 'StartImport', fileName, dataBase64, passphrase),
       importReview: (importId: string) => call<ImportReview>('Chart', 'ImportReview', importId),
       importsInReview: () => call<ImportSummary[]>('Chart', 'ImportsInReview'),
-      matchImport: (importId: string, patientId: string) => call<ImportReview>('Chart', 'MatchImport', importId, patientId),
+      matchImport: (importId: string, patientId: string) => write<ImportReview>('Chart', 'MatchImport', importId, patientId),
       matchImportDespiteMismatch: (importId: string, patientId: string, reason: string) =>
-        call<ImportReview>('Chart', 'MatchImportDespiteMismatch', importId, patientId, reason),
-      createPatientFromImport: (importId: string) => call<ImportReview>('Chart', 'CreatePatientFromImport', importId),
+        write<ImportReview>('Chart', 'MatchImportDespiteMismatch', importId, patientId, reason),
+      createPatientFromImport: (importId: string) => write<ImportReview>('Chart', 'CreatePatientFromImport', importId),
       decideImportItems: (importId: string, decisions: ItemDecision[]) =>
-        call<ImportReview>('Chart', 'DecideImportItems', importId, decisions),
+        write<ImportReview>('Chart', 'DecideImportItems', importId, decisions),
       finishImport: (importId: string, decisions: ItemDecision[]) =>
-        call<ImportReview>('Chart', 'FinishImport', importId, decisions),
-      abandonImport: (importId: string) => call<ImportReview>('Chart', 'AbandonImport', importId),
+        write<ImportReview>('Chart', 'FinishImport', importId, decisions),
+      abandonImport: (importId: string) => write<ImportReview>('Chart', 'AbandonImport', importId),
       importSources: (patientId: string) => call<ImportSource[]>('Chart', 'ImportSources', patientId),
       imports: (patientId: string) => call<ImportHistory>('Chart', 'Imports', patientId),
       importOriginal: (itemId: string) => call<KeptOriginal>('Chart', 'ImportOriginal', itemId),
     },
     admin: {
       users: () => call<User[]>('Admin', 'Users'),
-      addUser: (u: NewUser) => call<User>('Admin', 'AddUser', u),
-      setUserActive: (id: string, active: boolean) => call<User>('Admin', 'SetUserActive', id, active),
-      resetPassword: (id: string, password: string) => call<void>('Admin', 'ResetPassword', id, password),
-      setLicenceNumber: (id: string, licence: string) => call<User>('Admin', 'SetLicenceNumber', id, licence),
+      addUser: (u: NewUser) => write<User>('Admin', 'AddUser', u),
+      setUserActive: (id: string, active: boolean) => write<User>('Admin', 'SetUserActive', id, active),
+      resetPassword: (id: string, password: string) => write<void>('Admin', 'ResetPassword', id, password),
+      setLicenceNumber: (id: string, licence: string) => write<User>('Admin', 'SetLicenceNumber', id, licence),
       settings: () => call<Settings>('Admin', 'Settings'),
-      saveSettings: (s: Settings) => call<Settings>('Admin', 'SaveSettings', s),
+      saveSettings: (s: Settings) => write<Settings>('Admin', 'SaveSettings', s),
       audit: (f: AuditFilter) => call<AuditPage>('Admin', 'Audit', f),
       verifyAudit: () => call<AuditCheck>('Admin', 'VerifyAudit'),
       backup: () => call<BackupFile>('Admin', 'Backup'),
@@ -573,6 +725,21 @@ export function createClient(
       revoke: (id: string, reason: string) => call<Workstation>('Workstations', 'Revoke', id, reason),
     },
   };
+}
+
+/** Kept is a write waiting for the host (see createClient). */
+interface Kept {
+  service: string;
+  method: string;
+  args: unknown[];
+  id: string;
+  /** Who made it: only they send it. */
+  owner: string;
+  sent: number;
+  /** Whether it waited for the host at least once. */
+  waited: boolean;
+  resolve(result: unknown): void;
+  reject(err: FolioError): void;
 }
 
 export type Client = ReturnType<typeof createClient>;

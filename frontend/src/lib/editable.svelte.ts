@@ -228,7 +228,7 @@ export class Editable<T extends object> {
   saved(sent: T, result?: T) {
     this.#base = copy(sent);
     if (result) this.fill(result);
-    if (!this.dirty) this.#forget();
+    if (!this.#changed()) this.#forget();
   }
 
   /** reset shows data (the blank form unless given) as the record,
@@ -251,13 +251,20 @@ export class Editable<T extends object> {
     this.#seq++;
     this.#base = copy(sent);
     this.fill(this.#blank());
-    if (!this.dirty) this.#forget();
+    if (!this.#changed()) this.#forget();
   }
 
   /** discard drops the person's changes: the record as loaded shows again. */
   discard() {
     this.value = copy(this.#base);
     this.#forget();
+  }
+
+  /** changed is dirty computed now: a save kept while the host was away
+   * may be answered after its form's component is gone, when the derived
+   * dirty no longer follows. */
+  #changed(): boolean {
+    return !same(this.value, this.#base, this.#eq);
   }
 
   /** forget lets the draft go now, not at the effect's next run: the form

@@ -7,7 +7,7 @@ describe('toFolioError', () => {
     { name: 'JSON string from Wails', raw: '{"kind":"forbidden","message":"No."}', kind: 'forbidden', message: 'No.' },
     { name: 'plain string', raw: 'boom', kind: 'internal', message: 'boom' },
     { name: 'unknown kind', raw: { kind: 'weird', message: 'x' }, kind: 'internal', message: 'x' },
-    { name: 'network failure', raw: new TypeError('Failed to fetch'), kind: 'unreachable', message: 'Folio is not answering. Is it still running on this PC?' },
+    { name: 'network failure', raw: new TypeError('Failed to fetch'), kind: 'unreachable', message: 'The host cannot be reached.' },
     { name: 'other Error', raw: new Error('oops'), kind: 'internal', message: 'oops' },
   ];
   for (const c of cases) {

@@ -26,7 +26,11 @@ export class FolioError extends Error {
   }
 }
 
-const kinds: ErrorKind[] = ['invalid', 'not_found', 'conflict', 'forbidden', 'unauthenticated', 'locked', 'internal'];
+const kinds: ErrorKind[] = ['invalid', 'not_found', 'conflict', 'forbidden', 'unauthenticated', 'locked', 'internal',
+  'unreachable'];
+
+/** What a call that got no answer says. */
+export const unreachableMessage = 'The host cannot be reached.';
 
 /** toFolioError reads what a failed call left: the Go side's JSON error
  * (an object over HTTP, a JSON string from the desktop window), or anything
@@ -48,7 +52,7 @@ export function toFolioError(raw: unknown): FolioError {
     return new FolioError(kind, String(o.message), fields, Array.isArray(o.alerts) ? o.alerts : []);
   }
   if (v instanceof TypeError) {
-    return new FolioError('unreachable', 'Folio is not answering. Is it still running on this PC?');
+    return new FolioError('unreachable', unreachableMessage);
   }
   return new FolioError('internal', v instanceof Error ? v.message : 'Something went wrong inside Folio.');
 }

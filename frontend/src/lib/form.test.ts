@@ -17,4 +17,33 @@ describe('FormState', () => {
     expect(f.message).toBe('');
     expect(f.errors).toEqual({});
   });
+
+  it('a read that got no answer says so, and runs again by itself once the host is back', async () => {
+    let back: (() => void) | null = null;
+    const f = new FormState((fn) => {
+      back = fn;
+      return () => (back = null);
+    });
+    let answer = false;
+    let calls = 0;
+    const read = async () => {
+      calls++;
+      if (!answer) throw new TypeError('Failed to fetch');
+    };
+    expect(await f.submit(read)).toBe(false);
+    expect(f.message).toMatch(/^Could not load this — the host cannot be reached\./);
+    expect(back).not.toBeNull();
+    answer = true;
+    back!();
+    await Promise.resolve();
+    await Promise.resolve();
+    expect(calls).toBe(2);
+    expect(f.message).toBe('');
+
+    // Another call made meanwhile stops the wait for the first.
+    answer = false;
+    await f.submit(read);
+    await f.submit(async () => {});
+    expect(back).toBeNull();
+  });
 });

@@ -282,6 +282,10 @@ class ChartStore {
   async recordVitals(v: VitalsInput, patientId = this.patientId) {
     if (patientId !== this.patientId) throw new Error('Another chart was opened: these vitals were not recorded.');
     await api.chart.recordVitals(patientId, v);
+    // Recorded. A save kept while the host was away may be answered after
+    // the chart was closed (a sign-in): nothing to show then, and the
+    // saved form must not look failed, or it would be saved again.
+    if (patientId !== this.patientId) return;
     await this.#readVitals();
     if (this.series) await this.showSeries(this.series.measure);
     if (this.growth) await this.showGrowth();
@@ -408,7 +412,9 @@ class ChartStore {
   /** saveNow saves the draft at once (before signing, or on leaving). */
   async saveNow(): Promise<void> {
     clearTimeout(this.#timer);
-    if (this.#inFlight) await this.#inFlight;
+    // Each save waits for the one before (a save kept while the host was
+    // away may hold several back): a save started meanwhile goes first.
+    while (this.#inFlight) await this.#inFlight;
     const e = this.encounter;
     if (!e || e.status !== 'open' || this.saving === 'saved' || this.saving === 'conflict') return;
     if (this.note.key !== e.id) return;
@@ -428,6 +434,10 @@ class ChartStore {
         if (changedMeanwhile) this.#saveSoon();
       })
       .catch((err: FolioError) => {
+        // A save kept while the host was away, refused after its visit was
+        // closed (a sign-in): the draft store still has the text, and the
+        // visit, opened again, merges it with what the host has.
+        if (this.note.key !== e.id) return;
         this.saving = err.kind === 'conflict' ? 'conflict' : 'failed';
         this.saveError = err.message;
         // Folio not answering (a lost connection): the text is kept in the

@@ -24,6 +24,13 @@ class LiveStore {
         else this.#end();
       });
     });
+    // The host back after it was lost: what is shown is read again (reads
+    // that failed meanwhile, and what others changed).
+    api.host.onChange((s) => {
+      if (s !== 'up') return;
+      if (this.#stop) this.#hub.resync();
+      else if (session.user && !session.locked) this.#start();
+    });
   }
 
   /** on calls handler, coalesced, with the notices of topics (and resyncs). */
@@ -49,6 +56,12 @@ class LiveStore {
           if (reopened) this.#hub.resync();
         }
         this.state = s;
+        // The host is stopping: the stream is over, and opens again (and
+        // what is shown is read again) once the host is back.
+        if (s === 'off' && why === 'stopping') {
+          this.#stop = null;
+          this.#closedByLock = true;
+        }
         // Another tab of this browser locked the screen: follow it here.
         if (why === 'locked' && session.user) session.locked = true;
       },

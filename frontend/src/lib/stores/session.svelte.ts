@@ -22,6 +22,8 @@ class SessionStore {
   demo = $state(false);
   /** Why the person is back at the sign-in screen, if not by choice. */
   notice = $state('');
+  /** The sign-in is sending what was kept while the host was away. */
+  sendingKept = $state(false);
 
   #lastActivity = Date.now();
   #lastTouch = 0;
@@ -34,6 +36,22 @@ class SessionStore {
 
   constructor() {
     api.onError((e, sent) => this.#heard(e, sent));
+    // The host back after it was lost: is this window still signed in
+    // there? A host that was restarted has forgotten every session.
+    api.host.onChange((s) => {
+      if (s === 'up' && this.user) this.#recheck().catch(() => {});
+    });
+  }
+
+  async #recheck() {
+    const st = await api.auth.status();
+    if (!this.user) return;
+    if (!st.user || st.user.id !== this.user.id) {
+      this.#signedOut('The host was restarted, so please sign in again. What you typed is kept and will be sent then.');
+    } else if (st.locked && !this.locked) {
+      this.locked = true;
+      void api.host.signedIn('');
+    }
   }
 
   /** load asks Go where this window stands: on start and after reloads. */
@@ -46,6 +64,7 @@ class SessionStore {
     drafts.owner = st.user?.id ?? '';
     this.locked = st.locked;
     this.idleMinutes = st.idleMinutes || 10;
+    void api.host.signedIn(st.user && !st.locked ? st.user.id : '');
     this.ready = true;
     this.#watchIdle();
   }
@@ -58,7 +77,18 @@ class SessionStore {
   }
 
   async login(username: string, password: string) {
-    this.user = await api.auth.login(username, password);
+    const user = await api.auth.login(username, password);
+    // What this person saved while the host was away goes first, before
+    // their screens open again: a form then opens without the draft the
+    // save has made needless.
+    drafts.owner = user.id;
+    this.sendingKept = api.host.kept > 0;
+    try {
+      await api.host.signedIn(user.id);
+    } finally {
+      this.sendingKept = false;
+    }
+    this.user = user;
     this.#signedIn();
     // The idle time may have been changed by an admin since this window loaded.
     const st = await api.auth.status();
@@ -77,6 +107,7 @@ class SessionStore {
   async lock() {
     if (!this.user || this.locked) return;
     this.locked = true;
+    void api.host.signedIn('');
     await api.auth.lock();
   }
 
@@ -124,9 +155,11 @@ class SessionStore {
     this.notice = '';
     this.#lastActivity = Date.now();
     this.#lastTouch = this.#lastActivity;
+    void api.host.signedIn(this.user?.id ?? '');
   }
 
   #signedOut(notice: string) {
+    void api.host.signedIn('');
     this.user = null;
     drafts.owner = '';
     this.locked = false;
@@ -138,9 +171,14 @@ class SessionStore {
     // A call sent while locked whose refusal arrives after the unlock (a
     // slow answer) must not lock the screen again.
     if (sent <= this.#sentBefore) return;
-    if (e.kind === 'locked' && this.user) this.locked = true;
+    if (e.kind === 'locked' && this.user && !this.locked) {
+      this.locked = true;
+      void api.host.signedIn('');
+    }
     if (e.kind === 'unauthenticated' && this.user && !this.locked) {
-      this.#signedOut('You were signed out. Please sign in again.');
+      this.#signedOut(api.host.kept > 0
+        ? 'You were signed out (the host may have been restarted). Please sign in again: what you saved meanwhile is kept and will be sent then.'
+        : 'You were signed out. Please sign in again.');
     }
   }
 

@@ -1,0 +1,165 @@
+package serve_test
+
+import (
+	"bufio"
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"net"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+
+	"folio/app"
+	"folio/app/serve"
+)
+
+// callWithID posts a call named by a request id, as the UI sends a save.
+func (b *browser) callWithID(id, service, method string, args ...any) (*http.Response, []byte) {
+	b.t.Helper()
+	body, err := json.Marshal(args)
+	if err != nil {
+		b.t.Fatal(err)
+	}
+	req := b.request("POST", "/api/"+service+"/"+method, bytes.NewReader(body))
+	req.Header.Set(serve.RequestIDHeader, id)
+	return b.do(req)
+}
+
+// TestRepeatedCallRunsOnce: a save sent again with the same request id
+// (its first answer was lost) is answered as the first was, and saved once.
+func TestRepeatedCallRunsOnce(t *testing.T) {
+	s := newServer(t)
+	desk := s.signIn(t, "desk", frontDeskPassword)
+	var p app.Patient
+	desk.mustCall(&p, "Patients", "Register", patientForm)
+	dr := s.signIn(t, "drlee", clinicianPassword)
+	allergy := app.AllergyInput{Substance: "Penicillin", SubstanceKind: "drug_class", Reaction: "hives"}
+
+	const id = "0b8f7c1e-5d2a-4c3b-9e7f-123456789abc"
+	resp1, body1 := dr.callWithID(id, "Chart", "AddAllergy", p.ID, allergy)
+	resp2, body2 := dr.callWithID(id, "Chart", "AddAllergy", p.ID, allergy)
+	if resp1.StatusCode != http.StatusOK || resp2.StatusCode != http.StatusOK {
+		t.Fatalf("answers %s %s / %s %s", resp1.Status, body1, resp2.Status, body2)
+	}
+	if !bytes.Equal(body1, body2) {
+		t.Errorf("the repeat answered %s, the first %s", body2, body1)
+	}
+	if resp1.Header.Get("Folio-Repeated") != "" || resp2.Header.Get("Folio-Repeated") != "1" {
+		t.Errorf("Folio-Repeated: first %q, repeat %q", resp1.Header.Get("Folio-Repeated"), resp2.Header.Get("Folio-Repeated"))
+	}
+	allergies := func() int {
+		var list app.AllergyList
+		dr.mustCall(&list, "Chart", "Allergies", p.ID)
+		return len(list.Allergies)
+	}
+	if n := allergies(); n != 1 {
+		t.Fatalf("%d allergies after one save sent twice, want 1", n)
+	}
+
+	// A new id is a new save; a call without an id is never remembered.
+	dr.callWithID("another-id-1", "Chart", "AddAllergy", p.ID, app.AllergyInput{Substance: "Peanuts", SubstanceKind: "food"})
+	dr.mustCall(nil, "Chart", "AddAllergy", p.ID, app.AllergyInput{Substance: "Latex", SubstanceKind: "environment"})
+	dr.mustCall(nil, "Chart", "AddAllergy", p.ID, app.AllergyInput{Substance: "Bees", SubstanceKind: "environment"})
+	if n := allergies(); n != 4 {
+		t.Errorf("%d allergies, want 4", n)
+	}
+
+	// Another browser of the same person is another session: it does not
+	// share the ids.
+	other := s.signIn(t, "drlee", clinicianPassword)
+	resp, body := other.callWithID(id, "Chart", "AddAllergy", p.ID, app.AllergyInput{Substance: "Sulfa", SubstanceKind: "drug_class"})
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Folio-Repeated") != "" || bytes.Equal(body, body1) {
+		t.Errorf("another session's call with the same id answered %s %q %s", resp.Status, resp.Header.Get("Folio-Repeated"), body)
+	}
+	if n := allergies(); n != 5 {
+		t.Errorf("%d allergies, want 5", n)
+	}
+
+	// The same id for another call is refused, not answered with the first's answer.
+	resp, body = dr.callWithID(id, "Chart", "Allergies", p.ID)
+	wantError(t, resp, body, http.StatusConflict, app.Conflict)
+}
+
+// TestRepeatWhileRunning: repeats that arrive while the first is still
+// running wait for it and get its answer; the save runs once.
+func TestRepeatWhileRunning(t *testing.T) {
+	s := newServer(t)
+	desk := s.signIn(t, "desk", frontDeskPassword)
+	const id = "5e1d2c3b-0000-4000-8000-00000000abcd"
+	var wg sync.WaitGroup
+	bodies := make([][]byte, 6)
+	for i := range bodies {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			b := &browser{t: t, srv: s, cookie: desk.cookie}
+			resp, body := b.callWithID(id, "Patients", "Register", patientForm)
+			if resp.StatusCode != http.StatusOK {
+				t.Errorf("answer %d: %s %s", i, resp.Status, body)
+			}
+			bodies[i] = body
+		}()
+	}
+	wg.Wait()
+	for i := range bodies {
+		if !bytes.Equal(bodies[i], bodies[0]) {
+			t.Errorf("answer %d differs: %s vs %s", i, bodies[i], bodies[0])
+		}
+	}
+	if c := s.counts(t); c[0] != 1 {
+		t.Errorf("%d patients registered by one save sent %d times, want 1", c[0], len(bodies))
+	}
+}
+
+// TestRequestIDChecks: an id is only remembered for a signed-in session,
+// and must look like one the UI makes; an answer that is an error is
+// remembered too (the call ran), while a call refused before it ran is not.
+func TestRequestIDChecks(t *testing.T) {
+	s := newServer(t)
+	stranger := s.browser(t)
+	resp, body := stranger.callWithID("abc-1", "Patients", "Register", patientForm)
+	wantError(t, resp, body, http.StatusUnauthorized, app.Unauthenticated)
+
+	desk := s.signIn(t, "desk", frontDeskPassword)
+	resp, body = desk.callWithID("not an id!", "Patients", "Register", patientForm)
+	wantError(t, resp, body, http.StatusBadRequest, app.Invalid)
+	resp, body = desk.callWithID(strings.Repeat("a", 65), "Patients", "Register", patientForm)
+	wantError(t, resp, body, http.StatusBadRequest, app.Invalid)
+
+	// A form with an error: the repeat gets the same error, nothing saved.
+	bad := patientForm
+	bad.BirthDate = "not a date"
+	resp1, body1 := desk.callWithID("bad-form-1", "Patients", "Register", bad)
+	resp2, body2 := desk.callWithID("bad-form-1", "Patients", "Register", bad)
+	if resp1.StatusCode != http.StatusBadRequest || resp2.StatusCode != http.StatusBadRequest || !bytes.Equal(body1, body2) {
+		t.Errorf("answers %s %s / %s %s", resp1.Status, body1, resp2.Status, body2)
+	}
+
+	// A body that did not arrive whole did not run: sent again, it runs.
+	conn, err := net.Dial("tcp", s.addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fmt.Fprintf(conn, "POST /api/Patients/Register HTTP/1.1\r\nHost: %s\r\nContent-Type: application/json\r\n"+
+		"Cookie: %s=%s\r\n%s: cut-off-1\r\nContent-Length: 300\r\n\r\n[{\"familyName\":", s.addr,
+		serve.CookieName, desk.cookie.Value, serve.RequestIDHeader)
+	conn.(*net.TCPConn).CloseWrite()
+	cut, err := http.ReadResponse(bufio.NewReader(conn), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut.Body.Close()
+	conn.Close()
+	if cut.StatusCode != http.StatusBadRequest {
+		t.Fatalf("a cut-off call answered %s", cut.Status)
+	}
+	resp, body = desk.callWithID("cut-off-1", "Patients", "Register", patientForm)
+	if resp.StatusCode != http.StatusOK {
+		t.Errorf("the call sent again whole answered %s %s", resp.Status, body)
+	}
+	if c := s.counts(t); c[0] != 1 {
+		t.Errorf("%d patients, want 1", c[0])
+	}
+}
