@@ -715,14 +715,14 @@ export function createClient(
     },
     network: {
       status: () => call<NetworkStatus>('Network', 'Status'),
-      share: (on: boolean) => call<NetworkStatus>('Network', 'Share', on),
+      share: (on: boolean) => write<NetworkStatus>('Network', 'Share', on),
       certificate: () => call<CertificateFile>('Network', 'Certificate'),
     },
     workstations: {
       list: () => call<Workstation[]>('Workstations', 'List'),
-      approve: (id: string, code: string) => call<Workstation>('Workstations', 'Approve', id, code),
-      refuse: (id: string, reason: string) => call<Workstation>('Workstations', 'Refuse', id, reason),
-      revoke: (id: string, reason: string) => call<Workstation>('Workstations', 'Revoke', id, reason),
+      approve: (id: string, code: string) => write<Workstation>('Workstations', 'Approve', id, code),
+      refuse: (id: string, reason: string) => write<Workstation>('Workstations', 'Refuse', id, reason),
+      revoke: (id: string, reason: string) => write<Workstation>('Workstations', 'Revoke', id, reason),
     },
   };
 }
