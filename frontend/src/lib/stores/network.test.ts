@@ -15,6 +15,7 @@ const h = vi.hoisted(() => ({
   api: {
     onError: () => () => {},
     sent: () => 0,
+    host: { state: 'up', kept: 0, onChange: () => () => {}, onKept: () => () => {}, signedIn: async () => {} },
     subscribe(onNotice: (n: Notice) => void, onState: (s: string) => void) {
       h.onNotice = onNotice;
       onState('live');
