@@ -304,10 +304,17 @@ func serveUntilDone(ctx context.Context, dataDir, addr string, stdout io.Writer)
 	// never do, so they are told to end.
 	srv.RegisterOnShutdown(face.StopStreams)
 	fmt.Fprintf(stdout, "Folio is serving on http://%s\nData folder: %s\nPress Ctrl+C to stop.\n", ln.Addr(), dataDir)
+	a.WarmUp()
+	return serveOn(ctx, srv, ln, stdout)
+}
+
+// serveOn serves srv on ln until ctx ends, then shuts it down, giving the
+// answers under way 5 s. stdout (what was printed of the address) is
+// flushed first, for whoever waits to read it.
+func serveOn(ctx context.Context, srv *http.Server, ln net.Listener, stdout io.Writer) error {
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}
-	a.WarmUp()
 	errc := make(chan error, 1)
 	go func() { errc <- srv.Serve(ln) }()
 	select {

@@ -7,7 +7,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"os"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -188,20 +187,9 @@ func serveWorkstationUntilDone(ctx context.Context, dataDir, addr string, stdout
 	srv := &http.Server{Handler: proxy.Handler(), ReadHeaderTimeout: 10 * time.Second}
 	fmt.Fprintf(stdout, "Folio workstation %q is serving on http://%s, for the clinic's host %s\nPress Ctrl+C to stop.\n",
 		c.Name, ln.Addr(), c.Host)
-	if f, ok := stdout.(*os.File); ok {
-		f.Sync()
-	}
-	errc := make(chan error, 1)
-	go func() { errc <- srv.Serve(ln) }()
-	select {
-	case err := <-errc:
-		return err
-	case <-ctx.Done():
-		shutdown, cancel := context.WithTimeout(context.Background(), 5*time.Second)
-		defer cancel()
-		transport.CloseIdleConnections()
-		return srv.Shutdown(shutdown)
-	}
+	// The proxy's idle connections to the host are closed with it.
+	srv.RegisterOnShutdown(transport.CloseIdleConnections)
+	return serveOn(ctx, srv, ln, stdout)
 }
 
 // workstationTrouble says why the host could not be used, in words: an
