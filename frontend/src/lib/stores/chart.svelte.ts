@@ -73,6 +73,9 @@ class ChartStore {
   growth = $state<GrowthCharts | null>(null);
 
   encounter = $state<Encounter | null>(null);
+  /** Counts the diagnoses added or removed here, so that a visit read
+   * started before one keeps the list shown (see openEncounter). */
+  #dxChanges = 0;
   /** The note as typed, keyed by the encounter's id: what loads later never
    * replaces a part the clinician changed, and typing not yet saved is kept
    * in the draft store (Go trims a saved part's trailing spaces, which is
@@ -331,12 +334,18 @@ class ChartStore {
     if (this.note.key !== id) this.#visitReads.dropAll();
     this.note.open(id, true);
     const newest = this.#visitReads.take('encounter');
-    const [e, templates, phrases] = await Promise.all([
+    const dxChangesBefore = this.#dxChanges;
+    const [read, templates, phrases] = await Promise.all([
       api.chart.encounter(id),
       api.chart.templates(),
       api.chart.quickPhrases(),
     ]);
     if (!newest() || this.note.key !== id) return;
+    // A diagnosis added or removed while this read was on its way does not
+    // change the visit's version: the list it answered with is older than
+    // the one shown.
+    const shown = this.encounter;
+    const e = this.#dxChanges !== dxChangesBefore && shown?.id === read.id ? { ...read, diagnoses: shown.diagnoses } : read;
     this.templates = templates;
     this.quickPhrases = phrases;
     if (this.encounter?.patientId !== e.patientId) this.visitProblems = [];
@@ -370,6 +379,7 @@ class ChartStore {
     const e = this.encounter;
     if (!e) return;
     const changed = await api.chart.addDiagnosis(e.id, d);
+    this.#dxChanges++;
     if (this.encounter?.id === e.id) this.encounter = { ...changed, note: this.encounter.note };
     await this.#readVisitProblems(e);
   }
@@ -378,6 +388,7 @@ class ChartStore {
     const e = this.encounter;
     if (!e) return;
     const changed = await api.chart.removeDiagnosis(d.id, reason, d.version);
+    this.#dxChanges++;
     if (this.encounter?.id === e.id) this.encounter = { ...changed, note: this.encounter.note };
   }
 
