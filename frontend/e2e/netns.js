@@ -33,12 +33,21 @@ function removeNamespace(ns) {
 }
 
 /** sweep removes the namespaces of earlier runs whose process is gone (a
- * run killed before its clean-up), so they do not pile up. */
+ * run killed before its clean-up), and stops what that run left running
+ * in them (a folio serve holding the host's port), so they do not pile up. */
 function sweep() {
   const r = spawnSync('ip', ['netns', 'list'], { encoding: 'utf8' });
   for (const line of (r.stdout ?? '').split('\n')) {
     const m = new RegExp(`^(${prefix}[hc](\\d+))\\b`).exec(line);
     if (!m || alive(Number(m[2]))) continue;
+    const pids = spawnSync('ip', ['netns', 'pids', m[1]], { encoding: 'utf8' }).stdout ?? '';
+    for (const pid of pids.split(/\s+/).filter(Boolean)) {
+      try {
+        process.kill(Number(pid), 'SIGKILL');
+      } catch {
+        // gone already
+      }
+    }
     removeNamespace(m[1]);
   }
 }
