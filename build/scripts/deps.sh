@@ -2,7 +2,9 @@
 # Installs what building, running or testing Folio needs and is missing:
 #   deps.sh desktop   system libraries for the desktop window, the Wails CLI, npm packages
 #   deps.sh test      the above, plus Chromium, Xvfb, xdotool, ImageMagick and Tesseract for the tests,
-#                     and iproute2 for the clinic-network test on two network namespaces
+#                     iproute2 for the clinic-network tests on two network namespaces, and for the
+#                     browser's side of them certutil (libnss3-tools: the clinic's certificate put
+#                     in Chromium's NSS store) and openssl (an impostor host's self-signed certificate)
 # It installs nothing that is already there, so running it again is cheap.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -12,7 +14,7 @@ what=${1:-desktop}
 
 packages=(libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config gcc)
 if [ "$what" = test ]; then
-  packages+=(chromium xvfb xauth xdotool imagemagick tesseract-ocr fonts-dejavu-core iproute2)
+  packages+=(chromium xvfb xauth xdotool imagemagick tesseract-ocr fonts-dejavu-core iproute2 libnss3-tools openssl)
 fi
 
 missing=()

@@ -103,11 +103,50 @@ async function holdAnswers(context) {
   });
 }
 
-// playwright-core gives every launch a fresh, empty profile of its own
-// (the --user-data-dir the Chromium notes ask for).
-export async function launchBrowser() {
+/** holdAnswersInBrowser is holdAnswers done by the browser itself, for a
+ * browser in another network namespace: Playwright's route.fetch() asks
+ * from this Node process, which is not on that network (nor trusts its
+ * clinic's certificate). The page's request goes out at once from the
+ * browser (CDP Fetch, paused at the response stage) and its answer is
+ * held there, with the same seeded delays. It covers the pages made by
+ * context.newPage(), which is what the tests use. */
+async function holdAnswersInBrowser(context) {
+  const ctx = ++contexts;
+  const seen = new Map();
+  const newPage = context.newPage.bind(context);
+  context.newPage = async (...args) => {
+    const page = await newPage(...args);
+    const cdp = await context.newCDPSession(page);
+    cdp.on('Fetch.requestPaused', async ({ requestId, request }) => {
+      const path = new URL(request.url).pathname;
+      const setup = Object.keys(request.headers).some((h) => h.toLowerCase() === setupHeader);
+      let delay = 0;
+      if (!setup && path !== '/api/events') {
+        const n = (seen.get(path) ?? 0) + 1;
+        seen.set(path, n);
+        delay = mix(chaosSeed, `${ctx} ${path} ${n}`) % (maxDelay + 1);
+      }
+      await new Promise((r) => setTimeout(r, delay));
+      await cdp.send('Fetch.continueResponse', { requestId }).catch(() => {}); // the page closed meanwhile
+    });
+    await cdp.send('Fetch.enable', { patterns: [{ urlPattern: '*/api/*', requestStage: 'Response' }] });
+    return page;
+  };
+}
+
+/**
+ * launchBrowser starts Chromium. playwright-core gives every launch a
+ * fresh, empty profile of its own (the --user-data-dir the Chromium notes
+ * ask for). Options, for a browser on another computer of the clinic's
+ * network (e2e/netns.js): executablePath runs Chromium there, env is its
+ * environment (HOME holds the certificates it trusts), and
+ * answersHeldInBrowser makes latency chaos hold answers inside the browser
+ * (see holdAnswersInBrowser).
+ */
+export async function launchBrowser({ executablePath, env, answersHeldInBrowser = false } = {}) {
   const browser = await chromium.launch({
-    executablePath: process.env.CHROMIUM ?? '/usr/bin/chromium',
+    executablePath: executablePath ?? process.env.CHROMIUM ?? '/usr/bin/chromium',
+    env,
     args: [
       '--no-sandbox',
       '--disable-gpu',
@@ -132,7 +171,7 @@ export async function launchBrowser() {
     const newContext = browser.newContext.bind(browser);
     browser.newContext = async (...args) => {
       const context = await newContext(...args);
-      await holdAnswers(context);
+      await (answersHeldInBrowser ? holdAnswersInBrowser : holdAnswers)(context);
       return context;
     };
   }
