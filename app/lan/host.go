@@ -122,14 +122,23 @@ func (id *Identity) URLs() []string {
 	id.mu.RLock()
 	defer id.mu.RUnlock()
 	port := strconv.Itoa(id.listen.Port)
-	var urls []string
+	// The .local name first: it resolves by mDNS on a clinic network with no
+	// DNS server, where the bare host name often does not; the plain-HTTP
+	// page and the printed list lead with it.
+	var local, bare []string
 	for _, name := range id.names.DNS {
-		if name != "localhost" {
-			urls = append(urls, "https://"+net.JoinHostPort(name, port)+"/")
+		u := "https://" + net.JoinHostPort(name, port) + "/"
+		switch {
+		case name == "localhost":
+		case strings.HasSuffix(name, ".local"):
+			local = append(local, u)
+		default:
+			bare = append(bare, u)
 		}
 	}
+	urls := local
 	for _, ip := range id.serving {
 		urls = append(urls, "https://"+net.JoinHostPort(ip.String(), port)+"/")
 	}
-	return urls
+	return append(urls, bare...)
 }

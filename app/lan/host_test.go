@@ -58,6 +58,12 @@ func TestIdentityAcceptsTheHostsNames(t *testing.T) {
 	if !slices.Equal(names.DNS, []string{"frontdesk.clinic.lan", "frontdesk.local", "localhost"}) || len(names.IPs) != 6 {
 		t.Errorf("names %v %v", names.DNS, names.IPs)
 	}
+	// The .local name leads the list the host prints and its plain-HTTP page
+	// names: it resolves on a network with no DNS server; the bare name last.
+	if urls := all.URLs(); len(urls) < 2 || urls[0] != "https://frontdesk.local:8443/" ||
+		urls[len(urls)-1] != "https://frontdesk.clinic.lan:8443/" || slices.Contains(urls, "https://localhost:8443/") {
+		t.Errorf("URLs() = %v, want frontdesk.local first, the bare name last, no localhost", urls)
+	}
 	if !slices.Contains(all.Serving(), netip.MustParseAddr("203.0.113.9")) {
 		t.Error("the public address served on every interface is not listed (it must be warned of)")
 	}
