@@ -108,6 +108,10 @@ func (j *Joining) Begin(address, name, fingerprint string) (*Pairing, error) {
 	return p, nil
 }
 
+// hostUnreachable is the kind of a check the host did not answer, as the
+// workstation proxy calls it (serve): the screen asks again later.
+const hostUnreachable app.Kind = "unreachable"
+
 // JoinProgress is where a pairing request stands: "pending" while the
 // admin has not answered, "approved" once this window is the host's
 // workstation (the page then opens again, as one).
@@ -129,10 +133,14 @@ func (j *Joining) Check() (JoinProgress, error) {
 	c, err := j.pending.Check(ctx)
 	if err != nil {
 		var refused *RefusedError
-		if errors.As(err, &refused) {
-			j.pending.Close()
-			j.pending = nil
+		var impostor *ImpostorError
+		if !errors.As(err, &refused) && !errors.As(err, &impostor) {
+			// The host did not answer this time: the screen asks again.
+			return JoinProgress{}, &app.Error{Kind: hostUnreachable, Message: "The host does not answer just now (" +
+				err.Error() + "); Folio keeps asking."}
 		}
+		j.pending.Close()
+		j.pending = nil
 		return JoinProgress{}, joinError(err)
 	}
 	if c == nil {
