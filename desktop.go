@@ -5,10 +5,15 @@ package main
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"fmt"
 	"io"
+	"log/slog"
+	"net/http"
 	"os"
 	"runtime"
+	"sync"
+	"sync/atomic"
 
 	"github.com/wailsapp/wails/v2"
 	"github.com/wailsapp/wails/v2/pkg/options"
@@ -17,6 +22,8 @@ import (
 	wailsruntime "github.com/wailsapp/wails/v2/pkg/runtime"
 
 	"folio/app"
+	"folio/app/serve"
+	"folio/app/workstation"
 )
 
 func runDesktop(ctx context.Context, args []string, stdout io.Writer) error {
@@ -25,58 +32,175 @@ func runDesktop(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	dataDir := resolveDataDir(*dataFlag)
+	paired := workstation.Paired(dataDir)
 	if runtime.GOOS == "linux" && os.Getenv("DISPLAY") == "" && os.Getenv("WAYLAND_DISPLAY") == "" {
 		fmt.Fprintln(stdout, "No display found: serving Folio to a browser on this PC instead.")
+		if paired {
+			return serveWorkstationUntilDone(ctx, dataDir, "127.0.0.1:8765", stdout)
+		}
 		return serveUntilDone(ctx, dataDir, "127.0.0.1:8765", stdout)
 	}
+	if paired {
+		return runWorkstationWindow(dataDir)
+	}
+	return runClinicWindow(ctx, dataDir)
+}
+
+// runClinicWindow opens the window on the clinic in dataDir (its page calls
+// the bound services), or on its first-run screen, which sets up a clinic
+// or joins the clinic's host instead: then the window becomes that host's
+// workstation, without the clinic files it had made here.
+func runClinicWindow(ctx context.Context, dataDir string) error {
+	made := clinicFilesIn(dataDir)
 	a, closeApp, err := openApp(ctx, dataDir)
 	if err != nil {
 		return err
 	}
-	defer closeApp()
-	stopSharing := shareFromWindow(a, dataDir)
+	closeClinic := sync.OnceFunc(closeApp)
+	defer closeClinic()
+	stopSharing := sync.OnceFunc(shareFromWindow(a, dataDir))
 	defer stopSharing()
 	a.WarmUp()
 	session := a.NewSession("")
-	files := &Files{session: session}
+	services := a.Services(session)
+	auth := services[0].(*app.Auth)
+	api := &windowAPI{}
+	files := &Files{signedIn: func() bool {
+		if api.workstation() {
+			return api.signedIn()
+		}
+		return session.SignedIn()
+	}}
 	title := "Folio"
 	if demo, _ := a.DemoClinic(); demo {
 		title = demoTitle
 	}
-	return wails.Run(&options.App{
+	var windowCtx context.Context
+	noticesCtx, stopNotices := context.WithCancel(context.Background())
+	defer stopNotices()
+	joining := workstation.NewJoining(dataDir, nil,
+		func() error {
+			st, err := auth.Status()
+			if err != nil {
+				return err
+			}
+			if !st.SetupNeeded {
+				return &app.Error{Kind: app.Conflict, Message: "This PC holds the clinic " + st.ClinicName +
+					"; it cannot also be a workstation of another host."}
+			}
+			return nil
+		},
+		func(c *workstation.Config) error {
+			api.becomeWorkstation(c)
+			stopNotices()
+			stopSharing()
+			closeClinic()
+			if err := removeClinicFilesMade(dataDir, made); err != nil {
+				a.Logger().Warn("remove the files of the clinic not set up", "err", err)
+			}
+			wailsruntime.WindowSetTitle(windowCtx, workstationTitle(c))
+			return nil
+		})
+	return wails.Run(windowOptions(title, api, append(services, files, joining), a.FormatError,
+		func(ctx context.Context) {
+			windowCtx, files.ctx = ctx, ctx
+			// The page hears what others change, as a browser does over
+			// GET /api/events; the forwarder ends with the window, or when
+			// it becomes a workstation.
+			go forwardNotices(noticesCtx, a, session, func(event string, data ...any) {
+				wailsruntime.EventsEmit(ctx, event, data...)
+			})
+			go func() { <-ctx.Done(); stopNotices() }()
+		}))
+}
+
+// runWorkstationWindow opens the window of a paired workstation: the same
+// UI, whose calls go to the clinic's host through the window's proxy. No
+// chart is opened here.
+func runWorkstationWindow(dataDir string) error {
+	c, err := workstation.Load(dataDir)
+	if err != nil {
+		return err
+	}
+	api := &windowAPI{}
+	api.becomeWorkstation(c)
+	files := &Files{signedIn: api.signedIn}
+	joining := workstation.NewJoining(dataDir, c, nil, nil)
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
+	formatError := func(err error) any {
+		b, _ := json.Marshal(app.AsError(err, logger))
+		return string(b)
+	}
+	return wails.Run(windowOptions(workstationTitle(c), api, []any{files, joining}, formatError,
+		func(ctx context.Context) { files.ctx = ctx }))
+}
+
+// windowOptions are the window's, with bind as its bound services and api
+// answering the page's /api calls.
+func windowOptions(title string, api http.Handler, bind []any, formatError func(error) any,
+	startup func(context.Context)) *options.App {
+	return &options.App{
 		Title:            title,
 		Width:            1280,
 		Height:           820,
 		MinWidth:         900,
 		MinHeight:        600,
 		BackgroundColour: &options.RGBA{R: 244, G: 246, B: 248, A: 255},
-		AssetServer:      &assetserver.Options{Assets: assets()},
-		Bind:             append(a.Services(session), files),
-		OnStartup: func(ctx context.Context) {
-			files.ctx = ctx
-			// The page hears what others change, as a browser does over
-			// GET /api/events; the forwarder ends with the window.
-			go forwardNotices(ctx, a, session, func(event string, data ...any) {
-				wailsruntime.EventsEmit(ctx, event, data...)
-			})
-		},
-		ErrorFormatter: a.FormatError,
+		// Wails serves the bundled UI, and hands every other request
+		// (the page's /api calls, its change stream) to api.
+		AssetServer:    &assetserver.Options{Assets: assets(), Handler: api},
+		Bind:           bind,
+		OnStartup:      startup,
+		ErrorFormatter: formatError,
 		Linux:          &linux.Options{ProgramName: "folio", WebviewGpuPolicy: linux.WebviewGpuPolicyNever},
-	})
+	}
+}
+
+// workstationTitle names the host the window works on.
+func workstationTitle(c *workstation.Config) string {
+	return "Folio — workstation of " + c.Host
+}
+
+// windowAPI answers the page's /api calls: none while the window is the
+// clinic's own (its page calls the bound services), the host's through the
+// window's proxy once it is a workstation.
+type windowAPI struct {
+	proxy atomic.Pointer[serve.WindowProxy]
+}
+
+func (w *windowAPI) ServeHTTP(rw http.ResponseWriter, r *http.Request) {
+	if p := w.proxy.Load(); p != nil {
+		p.ServeHTTP(rw, r)
+		return
+	}
+	http.NotFound(rw, r)
+}
+
+func (w *windowAPI) becomeWorkstation(c *workstation.Config) {
+	w.proxy.Store(serve.NewWindowProxy(c.Host, c.Transport(), workstationTrouble(c)))
+}
+
+func (w *windowAPI) workstation() bool { return w.proxy.Load() != nil }
+
+// signedIn says whether the window holds a session with the host.
+func (w *windowAPI) signedIn() bool {
+	p := w.proxy.Load()
+	return p != nil && p.HasSession()
 }
 
 // Files saves what the UI exports (the day list, the call list as CSV)
 // where the person chooses. A browser downloads files by itself; the
 // desktop window has no downloads, so it asks with the system's dialog.
 type Files struct {
-	ctx     context.Context
-	session *app.Session
+	ctx context.Context
+	// signedIn says whether someone is signed in at the window.
+	signedIn func() bool
 }
 
 // SaveText asks where to save name and writes text there. It answers the
 // path written, or "" when the person cancelled.
 func (f *Files) SaveText(name, text string) (string, error) {
-	if !f.session.SignedIn() {
+	if !f.signedIn() {
 		return "", &app.Error{Kind: app.Unauthenticated, Message: "Please sign in."}
 	}
 	path, err := wailsruntime.SaveFileDialog(f.ctx, wailsruntime.SaveDialogOptions{Title: "Save " + name, DefaultFilename: name})
@@ -93,7 +217,7 @@ func (f *Files) SaveText(name, text string) (string, error) {
 // export writes into one). It answers the folder's full path, or "" when
 // the person cancelled.
 func (f *Files) ChooseFolder(title string) (string, error) {
-	if !f.session.SignedIn() {
+	if !f.signedIn() {
 		return "", &app.Error{Kind: app.Unauthenticated, Message: "Please sign in."}
 	}
 	if title == "" {
@@ -109,7 +233,7 @@ func (f *Files) SaveBase64(name, data string) (string, error) {
 	if err != nil {
 		return "", &app.Error{Kind: app.Invalid, Message: "The file to save was damaged on its way; nothing was written."}
 	}
-	if !f.session.SignedIn() {
+	if !f.signedIn() {
 		return "", &app.Error{Kind: app.Unauthenticated, Message: "Please sign in."}
 	}
 	path, err := wailsruntime.SaveFileDialog(f.ctx, wailsruntime.SaveDialogOptions{Title: "Save " + name, DefaultFilename: name})

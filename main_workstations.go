@@ -7,6 +7,8 @@ import (
 	"io"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -15,6 +17,7 @@ import (
 	"folio/app/clinicca"
 	"folio/app/serve"
 	"folio/app/workstation"
+	"folio/db"
 )
 
 // runWorkstations is `folio workstations` on the host: the clinic's other
@@ -202,4 +205,38 @@ func workstationTrouble(c *workstation.Config) func(error) string {
 		}
 		return fmt.Sprintf("The clinic's host (%s) cannot be reached; check that it is on and on the network, then try again.", c.Host)
 	}
+}
+
+// clinicFiles are what opening a data folder makes of a clinic, before
+// anyone sets it up: the chart database and its journals, the clinic's
+// key, checkpoints and certificate authority, and the folder's lock.
+var clinicFiles = []string{db.FileName, db.FileName + "-wal", db.FileName + "-shm", db.FileName + "-journal",
+	db.KeyFileName, db.CheckpointFileName, tlsDirName, "folio.lock"}
+
+// clinicFilesIn says which of clinicFiles dir holds.
+func clinicFilesIn(dir string) map[string]bool {
+	held := map[string]bool{}
+	for _, name := range clinicFiles {
+		if _, err := os.Lstat(filepath.Join(dir, name)); err == nil {
+			held[name] = true
+		}
+	}
+	return held
+}
+
+// removeClinicFilesMade removes the clinic files that dir did not hold
+// before (see clinicFilesIn): a first-run window that joined a host instead
+// of setting up a clinic leaves no empty clinic behind it. What was there
+// before is never touched.
+func removeClinicFilesMade(dir string, before map[string]bool) error {
+	var errs []error
+	for _, name := range clinicFiles {
+		if before[name] {
+			continue
+		}
+		if err := os.RemoveAll(filepath.Join(dir, name)); err != nil {
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }

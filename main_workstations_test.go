@@ -13,6 +13,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -328,5 +329,51 @@ func TestWorkstationCommandMistakes(t *testing.T) {
 	}
 	if out := mustFolio(t, "workstations", "--data", dir); !strings.Contains(out, "No workstation") {
 		t.Errorf("empty list: %q", out)
+	}
+}
+
+// TestJoinedWindowLeavesNoEmptyClinic: a first-run window that joined a
+// host instead of setting up a clinic removes the clinic files that opening
+// the folder made (the empty database, the authority), and keeps what the
+// folder held before and the pairing.
+func TestJoinedWindowLeavesNoEmptyClinic(t *testing.T) {
+	for _, tt := range []struct {
+		name   string
+		before []string // files in the folder before the window opened
+	}{
+		{"a new folder", nil},
+		{"a folder that held its lock", []string{"folio.lock"}},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			dir := t.TempDir()
+			for _, f := range tt.before {
+				os.WriteFile(filepath.Join(dir, f), []byte("kept"), 0o600)
+			}
+			made := clinicFilesIn(dir)
+			a, closeApp, err := openApp(context.Background(), dir)
+			if err != nil {
+				t.Fatal(err)
+			}
+			useClinicCA(a, dir)
+			closeApp()
+			os.WriteFile(filepath.Join(dir, "workstation.json"), []byte("{}"), 0o600)
+			if len(clinicFilesIn(dir)) <= len(made) {
+				t.Fatalf("opening the folder made no clinic files: %v", clinicFilesIn(dir))
+			}
+			if err := removeClinicFilesMade(dir, made); err != nil {
+				t.Fatal(err)
+			}
+			left, _ := os.ReadDir(dir)
+			var names []string
+			for _, e := range left {
+				names = append(names, e.Name())
+			}
+			want := append([]string{"workstation.json"}, tt.before...)
+			slices.Sort(names)
+			slices.Sort(want)
+			if !slices.Equal(names, want) {
+				t.Errorf("left %v, want %v", names, want)
+			}
+		})
 	}
 }

@@ -259,6 +259,18 @@ func Code(cert *x509.Certificate) string {
 	return digits(sha256.Sum256(cert.Raw))
 }
 
+// CodeOfFingerprint is the code (see Code) of the certificate whose
+// fingerprint is fp (as Fingerprint writes it, colons optional): what a
+// host announces on the network, shown on the join screen beside it so the
+// admin can compare it with the host's. ok is false for a malformed fp.
+func CodeOfFingerprint(fp string) (code string, ok bool) {
+	raw, err := hex.DecodeString(strings.ReplaceAll(fp, ":", ""))
+	if err != nil || len(raw) != sha256.Size {
+		return "", false
+	}
+	return digits([sha256.Size]byte(raw)), true
+}
+
 // PairingCode is the code a workstation and the host both show while the
 // workstation asks to pair, for the admin to compare: it is made of the
 // authority's certificate as the workstation received it AND the

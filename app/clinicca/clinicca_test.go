@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"runtime"
 	"slices"
+	"strings"
 	"sync"
 	"testing"
 	"time"
@@ -275,5 +276,31 @@ func TestDamagedAuthorityIsSaidSo(t *testing.T) {
 	}
 	if data, _ := os.ReadFile(filepath.Join(dir, "ca.pem")); string(data) != "not a certificate" {
 		t.Error("a damaged authority was replaced: every browser that trusted it would stop working")
+	}
+}
+
+// TestCodeOfFingerprint: the code a join screen works out from an announced
+// fingerprint is the authority's own code, whichever way the fingerprint
+// is written; a fingerprint that is not one gives none.
+func TestCodeOfFingerprint(t *testing.T) {
+	a, err := clinicca.Open(t.TempDir(), clinicca.Options{HostName: "frontdesk"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	fp := a.Fingerprint()
+	for _, tt := range []struct {
+		name, fp, want string
+	}{
+		{"as the host announces it", fp, a.Code()},
+		{"without colons, lower case", strings.ToLower(strings.ReplaceAll(fp, ":", "")), a.Code()},
+		{"cut short", fp[:20], ""},
+		{"not hex", strings.Replace(fp, fp[:2], "ZZ", 1), ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			got, ok := clinicca.CodeOfFingerprint(tt.fp)
+			if got != tt.want || ok != (tt.want != "") {
+				t.Errorf("CodeOfFingerprint(%q) = %q, %v; want %q", tt.fp, got, ok, tt.want)
+			}
+		})
 	}
 }

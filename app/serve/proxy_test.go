@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"testing"
 	"testing/fstest"
 
@@ -48,5 +49,67 @@ func TestProxyHostGone(t *testing.T) {
 	}
 	if resp.StatusCode != http.StatusBadGateway || e.Kind != "unreachable" || e.Message == "" {
 		t.Errorf("got %s %+v, want 502 unreachable", resp.Status, e)
+	}
+}
+
+// TestWindowProxyKeepsTheSession: in the workstation's window the host's
+// session cookie stays with the proxy: the page never gets it (its web view
+// would not keep a Secure cookie for the window's scheme) nor can it send
+// one of its own; the proxy sends it with each call until the host clears
+// it at sign-out.
+func TestWindowProxyKeepsTheSession(t *testing.T) {
+	host := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		switch r.URL.Path {
+		case "/api/Auth/Login":
+			http.SetCookie(w, &http.Cookie{Name: serve.CookieName, Value: "token-1", Path: "/", Secure: true, HttpOnly: true})
+		case "/api/Auth/Logout":
+			http.SetCookie(w, &http.Cookie{Name: serve.CookieName, Value: "", Path: "/", Secure: true, MaxAge: -1})
+		}
+		c, _ := r.Cookie(serve.CookieName)
+		session := "none"
+		if c != nil {
+			session = c.Value
+		}
+		json.NewEncoder(w).Encode(map[string]string{"session": session})
+	}))
+	t.Cleanup(host.Close)
+	p := serve.NewWindowProxy(host.Listener.Addr().String(), host.Client().Transport, nil)
+
+	call := func(method string, forged bool) (string, *httptest.ResponseRecorder) {
+		t.Helper()
+		req := httptest.NewRequest("POST", "wails://wails/api/Auth/"+method, bytes.NewReader([]byte("[]")))
+		req.Header.Set("Content-Type", "application/json")
+		if forged {
+			req.AddCookie(&http.Cookie{Name: serve.CookieName, Value: "forged"})
+		}
+		rec := httptest.NewRecorder()
+		p.ServeHTTP(rec, req)
+		var answer map[string]string
+		json.Unmarshal(rec.Body.Bytes(), &answer)
+		return answer["session"], rec
+	}
+	for _, step := range []struct {
+		method     string
+		forged     bool
+		hostSees   string
+		hasSession bool
+	}{
+		{"Status", true, "none", false},
+		{"Login", false, "none", true},
+		{"Status", false, "token-1", true},
+		{"Status", true, "token-1", true},
+		{"Logout", false, "token-1", false},
+		{"Status", false, "none", false},
+	} {
+		got, rec := call(step.method, step.forged)
+		if rec.Code != http.StatusOK || got != step.hostSees {
+			t.Errorf("%s (page's cookie %v): the host saw session %q (%d); want %q", step.method, step.forged, got, rec.Code, step.hostSees)
+		}
+		if len(rec.Result().Cookies()) != 0 {
+			t.Errorf("%s: the page was handed cookies %v", step.method, rec.Result().Cookies())
+		}
+		if p.HasSession() != step.hasSession {
+			t.Errorf("after %s: HasSession = %v, want %v", step.method, p.HasSession(), step.hasSession)
+		}
 	}
 }

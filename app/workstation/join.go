@@ -17,6 +17,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"time"
 
 	"folio/app"
@@ -31,28 +32,68 @@ type JoinOptions struct {
 	Name string
 	// Dir is the workstation's data folder.
 	Dir string
-	// Out is where the code and progress are told.
+	// Expect is the fingerprint of the authority the host announced on the
+	// network, when it was picked from a list (see Discover); a host that
+	// presents another is refused before anything is sent to it.
+	Expect string
+	// Out is where the code and progress are told (Join only).
 	Out io.Writer
 	// Poll is how often the host is asked whether the admin approved (2 s
-	// if zero).
+	// if zero; Join only).
 	Poll time.Duration
 }
 
-// Join pairs this PC with the host: it fetches the host's certificate
-// authority over a connection it does not yet trust, shows the pairing
-// code, asks to pair over a connection verified against that authority,
-// and waits for the admin's approval, until ctx ends. On approval it pins
-// the authority and keeps its key and certificate in opts.Dir.
+// Join pairs this PC with the host: Begin, then Wait for the admin's
+// approval, telling the code and progress on opts.Out (folio join).
 func Join(ctx context.Context, opts JoinOptions) (*Config, error) {
+	p, err := Begin(ctx, opts)
+	if err != nil {
+		return nil, err
+	}
+	defer p.Close()
+	fmt.Fprintf(opts.Out, "Host %s presents the clinic certificate authority %s\n  SHA-256 %s\n",
+		p.Host, p.Authority, p.Fingerprint)
+	fmt.Fprintf(opts.Out, "Pairing code: %s\n", p.Code)
+	fmt.Fprintf(opts.Out, "On the host, the admin approves workstation %q (id %s) by typing this code\n"+
+		"  (Settings > Workstations, or: folio workstations approve %s --code \"CODE\").\n", p.Name, p.ID, p.ID)
+	fmt.Fprintf(opts.Out, "Waiting for the admin's approval…\n")
+	return p.Wait(ctx, opts.Poll)
+}
+
+// Pairing is a request to pair that the host holds: the authority the host
+// presented, this workstation's new key (already in the data folder), and
+// the code that both this screen and the admin's show.
+type Pairing struct {
+	// Host is the host's address with its port.
+	Host string `json:"host"`
+	ID   string `json:"id"`
+	Name string `json:"name"`
+	// Authority names the clinic's authority as the host presented it, and
+	// Fingerprint is its SHA-256.
+	Authority   string `json:"authority"`
+	Fingerprint string `json:"fingerprint"`
+	// Code is the pairing code (see clinicca.PairingCode).
+	Code string `json:"code"`
+
+	dir    string
+	ca     *x509.Certificate
+	key    *ecdsa.PrivateKey
+	client *http.Client
+	status app.PairingStatus
+}
+
+// Begin asks the host to pair: it fetches the host's certificate authority
+// over a connection it does not yet trust, checks it against opts.Expect,
+// keeps a new key in opts.Dir, and sends the request over a connection
+// verified against that authority. The admin then approves it by the
+// pairing code (see Check and Wait).
+func Begin(ctx context.Context, opts JoinOptions) (*Pairing, error) {
 	host, err := HostAddress(opts.Host)
 	if err != nil {
 		return nil, err
 	}
 	if opts.Name == "" {
 		opts.Name, _ = os.Hostname()
-	}
-	if opts.Poll <= 0 {
-		opts.Poll = 2 * time.Second
 	}
 	if Paired(opts.Dir) {
 		return nil, fmt.Errorf("this PC is already a workstation (%s in %s); to pair it again, remove that file first",
@@ -64,6 +105,9 @@ func Join(ctx context.Context, opts JoinOptions) (*Config, error) {
 	ca, err := FetchCA(ctx, host)
 	if err != nil {
 		return nil, err
+	}
+	if opts.Expect != "" && !sameFingerprint(opts.Expect, clinicca.Fingerprint(ca)) {
+		return nil, &MismatchError{Host: host, Announced: opts.Expect, Presented: clinicca.Fingerprint(ca)}
 	}
 	key, pub, err := newKey()
 	if err != nil {
@@ -78,37 +122,89 @@ func Join(ctx context.Context, opts JoinOptions) (*Config, error) {
 	if err := writePrivate(filepath.Join(opts.Dir, keyFile), pem.EncodeToMemory(&pem.Block{Type: "PRIVATE KEY", Bytes: keyDER})); err != nil {
 		return nil, err
 	}
-	id := newID()
-	fmt.Fprintf(opts.Out, "Host %s presents the clinic certificate authority %s\n  SHA-256 %s\n",
-		host, ca.Subject.CommonName, clinicca.Fingerprint(ca))
-	fmt.Fprintf(opts.Out, "Pairing code: %s\n", clinicca.PairingCode(ca, pub))
-	fmt.Fprintf(opts.Out, "On the host, the admin approves workstation %q (id %s) by typing this code\n"+
-		"  (Settings > Workstations, or: folio workstations approve %s --code \"CODE\").\n", opts.Name, id, id)
-
-	client := &http.Client{Transport: &http.Transport{TLSClientConfig: PinnedTLS(host, ca)}, Timeout: 30 * time.Second}
-	defer client.CloseIdleConnections()
-	req := app.PairingRequest{ID: id, Name: opts.Name, PublicKey: base64.StdEncoding.EncodeToString(pub)}
-	st, err := post(ctx, client, host, "/pair/request", req)
-	if err != nil {
+	p := &Pairing{Host: host, ID: newID(), Name: opts.Name, Authority: ca.Subject.CommonName,
+		Fingerprint: clinicca.Fingerprint(ca), Code: clinicca.PairingCode(ca, pub), dir: opts.Dir, ca: ca, key: key,
+		client: &http.Client{Transport: &http.Transport{TLSClientConfig: PinnedTLS(host, ca)}, Timeout: 30 * time.Second}}
+	req := app.PairingRequest{ID: p.ID, Name: p.Name, PublicKey: base64.StdEncoding.EncodeToString(pub)}
+	if p.status, err = post(ctx, p.client, host, "/pair/request", req); err != nil {
+		p.Close()
 		return nil, err
 	}
-	fmt.Fprintf(opts.Out, "Waiting for the admin's approval…\n")
-	tick := time.NewTicker(opts.Poll)
+	return p, nil
+}
+
+// Check asks the host once whether the admin approved. It answers the
+// pairing, kept in the data folder, once approved; nil while the request
+// waits; and an error in the host's words when the admin refused it.
+func (p *Pairing) Check(ctx context.Context) (*Config, error) {
+	if p.status.Status == "pending" {
+		st, err := post(ctx, p.client, p.Host, "/pair/status", map[string]string{"id": p.ID})
+		if err != nil {
+			return nil, err
+		}
+		p.status = st
+	}
+	switch p.status.Status {
+	case "pending":
+		return nil, nil
+	case "approved":
+		return save(p.dir, p.Host, p.ID, p.Name, p.ca, p.key, []byte(p.status.Certificate))
+	}
+	return nil, &RefusedError{Message: p.status.Message}
+}
+
+// Wait checks every poll (2 s if zero) until the admin approves or refuses,
+// or ctx ends.
+func (p *Pairing) Wait(ctx context.Context, poll time.Duration) (*Config, error) {
+	if poll <= 0 {
+		poll = 2 * time.Second
+	}
+	tick := time.NewTicker(poll)
 	defer tick.Stop()
-	for st.Status == "pending" {
+	for {
+		c, err := p.Check(ctx)
+		if c != nil || err != nil {
+			return c, err
+		}
 		select {
 		case <-ctx.Done():
 			return nil, fmt.Errorf("stopped waiting for the admin's approval: %w", ctx.Err())
 		case <-tick.C:
 		}
-		if st, err = post(ctx, client, host, "/pair/status", map[string]string{"id": id}); err != nil {
-			return nil, err
-		}
 	}
-	if st.Status != "approved" {
-		return nil, errors.New(st.Message)
+}
+
+// Close lets go of the connection to the host.
+func (p *Pairing) Close() { p.client.CloseIdleConnections() }
+
+// RefusedError is a pairing the host's admin refused (or revoked).
+type RefusedError struct{ Message string }
+
+func (e *RefusedError) Error() string {
+	if e.Message == "" {
+		return "the host's admin refused to pair this workstation"
 	}
-	return save(opts.Dir, host, id, opts.Name, ca, key, []byte(st.Certificate))
+	return e.Message
+}
+
+// MismatchError is a host that presents another certificate authority than
+// the one announced on the network under its name.
+type MismatchError struct {
+	Host                 string
+	Announced, Presented string
+}
+
+func (e *MismatchError) Error() string {
+	return fmt.Sprintf("refused: the computer at %s presents the certificate authority SHA-256 %s, not the one "+
+		"announced on the network for it (SHA-256 %s). Another computer may be answering in the host's place; "+
+		"nothing was sent to it. Ask the admin before pairing.", e.Host, e.Presented, e.Announced)
+}
+
+// sameFingerprint compares two fingerprints, with or without colons, in
+// either case.
+func sameFingerprint(a, b string) bool {
+	clean := func(s string) string { return strings.ToUpper(strings.ReplaceAll(s, ":", "")) }
+	return clean(a) == clean(b)
 }
 
 // FetchCA is the authority host presents: the one time a workstation

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { createClient, httpTransport, wailsFolderChooser, wailsTransport } from './api';
+import { createClient, httpTransport, wailsFolderChooser, wailsTransport, windowLive, windowTransport } from './api';
 import { FolioError } from './errors';
 
 function fakeFetch(status: number, body: unknown) {
@@ -141,5 +141,30 @@ describe('chooseFolder', () => {
     expect(client.canChooseFolder).toBe(true);
     await expect(client.chooseFolder('Choose')).resolves.toBe('/home/admin/folio-export');
     await expect(client.chooseFolder('Choose')).resolves.toBe('');
+  });
+});
+
+describe('the desktop window of a workstation', () => {
+  const bindings = { Auth: { Status: async () => ({ from: 'bindings' }) } };
+  const http = async () => ({ from: 'host' });
+
+  it('calls the host over HTTP once Go says the window is a workstation, though the bindings are there', async () => {
+    for (const [workstation, from] of [[true, 'host'], [false, 'bindings']] as const) {
+      const t = windowTransport(bindings, Promise.resolve({ workstation }), http);
+      expect(await t('Auth', 'Status', [])).toEqual({ from });
+    }
+  });
+
+  it("hears a workstation's changes from the host's stream, a clinic window's from Go's events", async () => {
+    const heard: string[] = [];
+    const runtime = { EventsOn: () => { heard.push('events'); return () => {}; } };
+    const stream = () => { heard.push('stream'); return () => {}; };
+    const h = { notice: () => {}, state: () => {} };
+    windowLive(runtime, Promise.resolve({ workstation: true }), stream)(h);
+    windowLive(runtime, Promise.resolve({ workstation: false }), stream)(h);
+    const stopped = windowLive(runtime, Promise.resolve({ workstation: true }), stream)(h);
+    stopped(); // stopped before Go answered: no stream is opened
+    await new Promise((r) => setTimeout(r, 0));
+    expect(heard).toEqual(['stream', 'events', 'events']);
   });
 });

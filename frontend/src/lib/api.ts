@@ -1,7 +1,9 @@
 // The UI's one door to Go. In the desktop window the services are Wails
 // bindings (window.go.app.Service.Method); in a browser served by
 // `folio serve` the same calls are POST /api/Service/Method with the
-// arguments as a JSON array. Nothing else in the UI knows which it is.
+// arguments as a JSON array, and so they are in the desktop window of a
+// workstation (its Go passes them to the clinic's host). Nothing else in
+// the UI knows which it is.
 
 import { toFolioError, unreachableMessage, type FolioError } from './errors';
 import { newRequestId, Reach, type HostState } from './reach';
@@ -93,6 +95,10 @@ import type {
   NetworkStatus,
   CertificateFile,
   Workstation,
+  FoundHost,
+  Pairing,
+  JoinProgress,
+  WindowMode,
 } from './types';
 
 type Binding = (...args: unknown[]) => Promise<unknown>;
@@ -106,7 +112,7 @@ export interface WailsEvents {
 
 declare global {
   interface Window {
-    go?: { app?: Bindings; main?: Bindings };
+    go?: { app?: Bindings; main?: Bindings; workstation?: Bindings };
     runtime?: WailsEvents;
   }
 }
@@ -286,8 +292,47 @@ export function wailsLive(runtime: WailsEvents): LiveSource {
   };
 }
 
+/** windowMode asks the desktop window's Go once what the window is (see
+ * WindowMode); null outside a window that can be either. */
+function windowMode(): Promise<WindowMode> | null {
+  if (typeof window === 'undefined') return null;
+  const joining = window.go?.workstation?.Joining;
+  if (!window.go?.app || !joining) return null;
+  return (joining.Mode() as Promise<WindowMode>).catch(() => ({ workstation: false }));
+}
+const mode = windowMode();
+
+/** windowTransport is the desktop window's, which can be either: the bound
+ * services for the clinic's own window, HTTP for a workstation's. The
+ * bindings are there in both (a first-run window that joined a host keeps
+ * them), so Go says which, once. */
+export function windowTransport(bindings: Bindings, mode: Promise<WindowMode>, http: Transport = httpTransport()): Transport {
+  const chosen = mode.then((m) => (m.workstation ? http : wailsTransport(bindings)));
+  return async (service, method, args, requestId) => (await chosen)(service, method, args, requestId);
+}
+
+/** windowLive is the window's change notices, as windowTransport's calls:
+ * its Go's events, or a workstation's stream from the host. */
+export function windowLive(runtime: WailsEvents, mode: Promise<WindowMode>, stream: LiveSource = eventSourceLive()): LiveSource {
+  const chosen = mode.then((m) => (m.workstation ? stream : wailsLive(runtime)));
+  return (h) => {
+    let stop: (() => void) | null = null;
+    let stopped = false;
+    void chosen.then((source) => {
+      if (!stopped) stop = source(h);
+    });
+    return () => {
+      stopped = true;
+      if (stop) stop();
+      else h.state('off');
+    };
+  };
+}
+
 function defaultLive(): LiveSource {
-  if (typeof window !== 'undefined' && window.go?.app && window.runtime) return wailsLive(window.runtime);
+  if (typeof window !== 'undefined' && window.go?.app && window.runtime) {
+    return mode ? windowLive(window.runtime, mode) : wailsLive(window.runtime);
+  }
   return eventSourceLive();
 }
 
@@ -358,7 +403,9 @@ function defaultBinarySaver(): BinarySaver {
 }
 
 function defaultTransport(): Transport {
-  if (typeof window !== 'undefined' && window.go?.app) return wailsTransport(window.go.app);
+  if (typeof window !== 'undefined' && window.go?.app) {
+    return mode ? windowTransport(window.go.app, mode) : wailsTransport(window.go.app);
+  }
   return httpTransport();
 }
 
@@ -746,3 +793,33 @@ export type Client = ReturnType<typeof createClient>;
 
 export const api: Client = createClient(defaultTransport(), defaultSaver(), defaultBinarySaver(), defaultFolderChooser(),
   defaultLive());
+
+/** createJoinClient is the first-run screen's way to make this PC a
+ * workstation of the clinic's host (Go's workstation.Joining): only the
+ * desktop window has it; null elsewhere. */
+export function createJoinClient(joining: Record<string, Binding> | undefined) {
+  if (!joining) return null;
+  const transport = wailsTransport({ Joining: joining });
+  const call = async <T>(method: string, ...args: unknown[]): Promise<T> => {
+    try {
+      return (await transport('Joining', method, args)) as T;
+    } catch (raw) {
+      throw toFolioError(raw);
+    }
+  };
+  return {
+    /** find lists the hosts that answer on the network (it listens ~2 s). */
+    find: () => call<FoundHost[]>('Find'),
+    /** begin asks the host at address to pair; fingerprint is what it
+     * announced, when picked from find's list ('' for a typed address). */
+    begin: (address: string, name: string, fingerprint: string) => call<Pairing>('Begin', address, name, fingerprint),
+    /** check asks the host once whether its admin approved. */
+    check: () => call<JoinProgress>('Check'),
+    cancel: () => call<void>('Cancel'),
+  };
+}
+
+export type JoinClient = NonNullable<ReturnType<typeof createJoinClient>>;
+
+export const joinApi: JoinClient | null = createJoinClient(
+  typeof window !== 'undefined' ? window.go?.workstation?.Joining : undefined);

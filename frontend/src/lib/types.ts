@@ -1309,3 +1309,37 @@ export interface Workstation {
   endedAt?: string;
   endedReason?: string;
 }
+
+/** A Folio host that answered on the network (Go's workstation.FoundHost):
+ * what it announced is a hint; its code is compared with the host's. */
+export interface FoundHost {
+  name: string;
+  /** Where to join it: an address with its port. */
+  address: string;
+  fingerprint: string;
+  code: string;
+}
+
+/** A request to pair under way (Go's workstation.Pairing). */
+export interface Pairing {
+  host: string;
+  id: string;
+  name: string;
+  authority: string;
+  fingerprint: string;
+  /** The 30-digit code the host's admin approves by. */
+  code: string;
+}
+
+/** What the desktop window is (Go's workstation.WindowMode). */
+export interface WindowMode {
+  workstation: boolean;
+  host?: string;
+  name?: string;
+}
+
+/** Where a request to pair stands (Go's workstation.JoinProgress). */
+export interface JoinProgress {
+  status: 'pending' | 'approved';
+  mode: WindowMode;
+}
