@@ -272,6 +272,16 @@ class ChartStore {
     await this.#medicationsChanged();
   }
 
+  /** readMedications reads the open patient's medications again and
+   * answers them (after a refused change, to show what changed). */
+  async readMedications(): Promise<Medication[]> {
+    const patientId = this.patientId;
+    const newest = this.#reads.take('medications');
+    const list = await api.chart.medications(patientId);
+    if (newest() && this.patientId === patientId) this.medications = list;
+    return list;
+  }
+
   async showMedicationHistory(id: string) {
     await this.#read('medicationHistory', () => api.chart.medicationHistory(id),
       (history) => (this.medicationHistory = { id, history }));
