@@ -16,6 +16,10 @@ export interface Current<T> {
   value: T;
   meta: RecordMeta;
   removed?: string;
+  /** Whether it is another record than the one the save was for (a
+   * renewal made elsewhere, which the form now acts on): its version is
+   * not comparable. */
+  moved?: boolean;
 }
 
 /** What a form says while a conflict waits for an answer. */
@@ -47,7 +51,7 @@ export async function saveAsking<T extends object>(f: FormState, edit: Editable<
     if (edit.key !== key) return false; // the form moved on to another record meanwhile
     if (now.removed) {
       edit.removed(now.removed);
-    } else if (now.meta.version === version) {
+    } else if (now.meta.version === version && !now.moved) {
       return false; // not changed since: the refusal was for another reason, and says it
     } else {
       edit.conflicted(now.value, now.meta, sentBase);
