@@ -40,6 +40,9 @@ type Allergy struct {
 	Version       int    `json:"version"`
 	CreatedAt     string `json:"createdAt"`
 	UpdatedAt     string `json:"updatedAt"`
+	// UpdatedByName is the full name of who saved this version (see
+	// Patient.UpdatedByName).
+	UpdatedByName string `json:"updatedByName"`
 	// Whether the interaction check reads it (see DrugCheck): a drug or
 	// drug class it cannot read is marked not checked; a food is no drug.
 	Check DrugCheck `json:"check"`
@@ -143,8 +146,13 @@ func (o *op) allergyList(patientID string) (AllergyList, error) {
 	if err != nil {
 		return AllergyList{}, err
 	}
+	names, err := o.userNames()
+	if err != nil {
+		return AllergyList{}, err
+	}
 	for _, r := range rows {
 		v := allergyView(r)
+		v.UpdatedByName = names[r.UpdatedBy]
 		_, v.Check = o.app.allergySubstance(r)
 		out.Allergies = append(out.Allergies, v)
 	}
@@ -229,6 +237,9 @@ func (s *Chart) UpdateAllergy(id string, in AllergyInput, reason string, version
 			return err
 		}
 		out = allergyView(saved)
+		if out.UpdatedByName, err = o.userFullName(saved.UpdatedBy); err != nil {
+			return err
+		}
 		detail := fmt.Sprintf("version %d; %s; %s; %s", saved.Version, saved.Substance, saved.Severity, saved.Status)
 		if reason != "" {
 			detail += "; reason: " + reason
@@ -282,6 +293,9 @@ func (s *Chart) RetractAllergy(id, reason string, version int) (Allergy, error) 
 			return err
 		}
 		out = allergyView(saved)
+		if out.UpdatedByName, err = o.userFullName(saved.UpdatedBy); err != nil {
+			return err
+		}
 		return o.audit("allergy.retract", saved.PatientID, "allergy/"+id,
 			fmt.Sprintf("version %d; %s; reason: %s", saved.Version, saved.Substance, reason))
 	})

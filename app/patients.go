@@ -59,6 +59,9 @@ type Patient struct {
 	Version   int    `json:"version"`
 	CreatedAt string `json:"createdAt"`
 	UpdatedAt string `json:"updatedAt"`
+	// UpdatedByName is the full name of who saved this version, so that a
+	// person whose save was refused sees who changed the details meanwhile.
+	UpdatedByName string `json:"updatedByName"`
 	// RedirectedFrom is set when the chart asked for had been merged into
 	// another: it is the merged chart's MRN, and the patient returned is the
 	// chart it was merged into (ID differs from the id asked for).
@@ -92,7 +95,9 @@ func (o *op) viewPatient(p db.Patient) (Patient, error) {
 	if err != nil {
 		return Patient{}, err
 	}
-	return patientView(p, photo), nil
+	v := patientView(p, photo)
+	v.UpdatedByName, err = o.userFullName(p.UpdatedBy)
+	return v, err
 }
 
 var sexes = map[string]bool{"female": true, "male": true, "other": true, "unknown": true}
@@ -304,6 +309,9 @@ func (s *Patients) Register(in PatientInput) (Patient, error) {
 			return err
 		}
 		out = patientView(p, in.Photo)
+		if out.UpdatedByName, err = o.userFullName(p.UpdatedBy); err != nil {
+			return err
+		}
 		return o.audit("patient.register", p.ID, "patient/"+p.ID, "MRN "+p.MRN)
 	})
 	return out, err
@@ -454,6 +462,9 @@ func (s *Patients) Correct(id string, in PatientInput, reason string, version in
 			return err
 		}
 		out = patientView(saved, in.Photo)
+		if out.UpdatedByName, err = o.userFullName(saved.UpdatedBy); err != nil {
+			return err
+		}
 		var names []string
 		for _, c := range changes {
 			names = append(names, c.Field)

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -357,6 +358,23 @@ func (o *op) userNames() (userNames, error) {
 		names[u.ID] = u.FullName
 	}
 	return names, nil
+}
+
+// userFullName is the full name of the account id names: who last changed
+// a record, as a refused save shows it. An id that names no account (a
+// command-line change, an imported record) gives "".
+func (o *op) userFullName(id string) (string, error) {
+	if id == "" {
+		return "", nil
+	}
+	u, err := o.UserByID(id)
+	if errors.Is(err, db.ErrNotFound) {
+		return "", nil
+	}
+	if err != nil {
+		return "", fmt.Errorf("read user %s: %w", id, err)
+	}
+	return u.FullName, nil
 }
 
 // medication fills in the names of who added and last changed m, and of

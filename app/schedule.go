@@ -62,6 +62,11 @@ type Appointment struct {
 	Note            string `json:"note"`
 	SeriesID        string `json:"seriesId"` // shared by a recurring series; "" for a single booking
 	Version         int    `json:"version"`
+	// When this version was saved and the full name of who saved it: set
+	// only when one appointment is read in full (Schedule.Appointment), so
+	// that a person whose change was refused sees who changed it meanwhile.
+	UpdatedAt     string `json:"updatedAt,omitempty"`
+	UpdatedByName string `json:"updatedByName,omitempty"`
 }
 
 func appointmentView(r db.AppointmentRow) Appointment {

@@ -116,6 +116,15 @@ func (s *Schedule) Appointment(id string) (Appointment, error) {
 			return err
 		}
 		out = appointmentView(r)
+		// The calendar's row leaves out who changed it last; the full record has it.
+		full, err := o.AppointmentByID(id)
+		if err != nil {
+			return err
+		}
+		out.UpdatedAt = full.UpdatedAt.Format(time.RFC3339)
+		if out.UpdatedByName, err = o.userFullName(full.UpdatedBy); err != nil {
+			return err
+		}
 		return o.audit("appointment.open", r.PatientID, "appointment/"+r.ID, r.Start)
 	})
 	return out, err

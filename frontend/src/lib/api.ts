@@ -670,6 +670,8 @@ export function createClient(
         write<Problem>('Chart', 'RetractProblem', id, reason, version),
       allergies: (patientId: string) => call<AllergyList>('Chart', 'Allergies', patientId),
       addAllergy: (patientId: string, a: AllergyInput) => write<Allergy>('Chart', 'AddAllergy', patientId, a),
+      updateAllergy: (id: string, a: AllergyInput, reason: string, version: number) =>
+        write<Allergy>('Chart', 'UpdateAllergy', id, a, reason, version),
       retractAllergy: (id: string, reason: string, version: number) =>
         write<Allergy>('Chart', 'RetractAllergy', id, reason, version),
       searchDrugs: (query: string, limit = 10) => call<Drug[]>('Chart', 'SearchDrugs', query, limit),

@@ -225,3 +225,99 @@ describe('Editable', () => {
     expect(t2()).toBe(false);
   });
 });
+
+describe('Editable conflicts (asks)', () => {
+  const loaded = (): Settings => ({ address: '1 Main St', phone: '555-0100', idle: 10 });
+
+  function open() {
+    const f = new Editable(blankSettings, { asks: true });
+    f.open('clinic', true);
+    f.fill(loaded(), { version: 1, by: 'Dr Lee', at: '2026-03-10T10:00:00Z' });
+    return f;
+  }
+
+  it('a late read that changed only other fields merges quietly', () => {
+    const f = open();
+    f.value.phone = '555-0199';
+    expect(f.fill({ ...loaded(), address: '2 High St' }, { version: 2 })).toEqual([]);
+    expect(f.conflict).toBeNull();
+    expect(f.value).toEqual({ address: '2 High St', phone: '555-0199', idle: 10 });
+    expect(f.version).toBe(2);
+  });
+
+  it('a late read that changed a field the person changed asks, keeping what was typed', () => {
+    const f = open();
+    f.value.phone = '555-0199';
+    f.fill({ ...loaded(), phone: '555-0101', address: '2 High St' }, { version: 2, by: 'Dr Kim', at: 'x' });
+    expect(f.conflict?.refused).toBe(false);
+    expect(f.conflict?.by).toBe('Dr Kim');
+    expect(f.conflict?.changes.map((c) => [c.path, c.both])).toEqual([['address', false], ['phone', true]]);
+    expect(f.value).toEqual({ address: '2 High St', phone: '555-0199', idle: 10 });
+    expect(f.version).toBe(2);
+  });
+
+  it('a refused save lists their changes against what it was edited from, after a live merge too', () => {
+    const f = open();
+    const sentBase = { ...f.base };
+    f.value.phone = '555-0199';
+    // The other person's change is heard live while the save is on its way…
+    f.fill({ ...loaded(), address: '2 High St', idle: 30 }, { version: 2 });
+    // …and the save is refused: all they changed is listed, none is both.
+    f.conflicted({ ...loaded(), address: '2 High St', idle: 30 }, { version: 2, by: 'Dr Kim', at: '' }, sentBase);
+    expect(f.conflict?.refused).toBe(true);
+    expect(f.conflict?.changes.map((c) => [c.path, c.both])).toEqual([['address', false], ['idle', false]]);
+    f.keepMine();
+    expect(f.conflict).toBeNull();
+    expect(f.value).toEqual({ address: '2 High St', phone: '555-0199', idle: 30 });
+  });
+
+  it('keep mine applies the per-field choices; use theirs drops every change', () => {
+    const f = open();
+    f.value.phone = '555-0199';
+    f.value.address = '3 Low Rd';
+    f.conflicted({ address: '2 High St', phone: '555-0101', idle: 10 }, { version: 2 }, loaded());
+    expect(f.conflict?.changes.every((c) => c.both)).toBe(true);
+    f.choose('address', 'theirs');
+    f.keepMine();
+    expect(f.value).toEqual({ address: '2 High St', phone: '555-0199', idle: 10 });
+
+    const g = open();
+    g.value.phone = '555-0199';
+    g.conflicted({ ...loaded(), phone: '555-0101' }, { version: 2 }, loaded());
+    g.useTheirs();
+    expect(g.conflict).toBeNull();
+    expect(g.value).toEqual({ ...loaded(), phone: '555-0101' });
+    expect(g.dirty).toBe(false);
+  });
+
+  it('a newer read while asking renews the question, keeping the choices made', () => {
+    const f = open();
+    f.value.phone = '555-0199';
+    f.conflicted({ ...loaded(), phone: '555-0101' }, { version: 2 }, loaded());
+    f.choose('phone', 'theirs');
+    f.fill({ ...loaded(), phone: '555-0101', address: '2 High St' }, { version: 3 });
+    expect(f.conflict?.changes.map((c) => c.path)).toEqual(['address', 'phone']);
+    expect(f.conflict?.choices).toEqual({ phone: 'theirs' });
+    expect(f.version).toBe(3);
+    f.keepMine();
+    expect(f.value).toEqual({ address: '2 High St', phone: '555-0101', idle: 10 });
+  });
+
+  it('a removed record is said so and saves nothing; the typed values stay until closed', () => {
+    const f = open();
+    f.value.phone = '555-0199';
+    f.removed('Dr Kim removed this at 10:02: your change was not saved.');
+    f.keepMine();
+    expect(f.conflict?.removed).toMatch(/not saved/);
+    expect(f.value.phone).toBe('555-0199');
+    f.discard();
+    expect(f.conflict).toBeNull();
+  });
+
+  it('an older read than the version held is dropped', () => {
+    const f = open();
+    f.fill({ ...loaded(), phone: '555-0101' }, { version: 2 });
+    f.fill(loaded(), { version: 1 });
+    expect(f.value.phone).toBe('555-0101');
+  });
+});

@@ -11,57 +11,15 @@
 
 import { untrack } from 'svelte';
 import { drafts } from './drafts';
+import { merge3, mergeChoosing, mineFrom, same, strict, theirChanges, type Choice, type Equal, type TheirChange } from './threeway';
 
-/** Equal says whether two field values are the same for this form. */
-export type Equal = (a: unknown, b: unknown) => boolean;
-
-const strict: Equal = (a, b) => a === b;
+export { merge3, same, type Equal } from './threeway';
 
 /** trailingSpaceEqual treats texts as equal when they differ only in
  * trailing white space, as Go trims a note's text when it saves it: the
  * saved copy coming back is then not a change from elsewhere. */
 export const trailingSpaceEqual: Equal = (a, b) =>
   typeof a === 'string' && typeof b === 'string' ? a.trimEnd() === b.trimEnd() : a === b;
-
-function isRecord(v: unknown): v is Record<string, unknown> {
-  return typeof v === 'object' && v !== null && !Array.isArray(v);
-}
-
-/** same compares plain values (objects key by key, arrays item by item),
- * leaves with eq. */
-export function same(a: unknown, b: unknown, eq: Equal = strict): boolean {
-  if (Array.isArray(a) && Array.isArray(b)) return a.length === b.length && a.every((x, i) => same(x, b[i], eq));
-  if (isRecord(a) && isRecord(b)) {
-    const keys = new Set([...Object.keys(a), ...Object.keys(b)]);
-    for (const k of keys) if (!same(a[k], b[k], eq)) return false;
-    return true;
-  }
-  if (Array.isArray(a) || Array.isArray(b) || isRecord(a) || isRecord(b)) return false;
-  return eq(a, b);
-}
-
-/**
- * merge3 is what the person's values (mine) become when a newer record
- * (incoming) arrives for values they edited from base: objects field by
- * field; in each field the person's change wins, an untouched field takes
- * what arrived. A field both changed, differently, keeps the person's value
- * and its path is added to clashes. Arrays are one field.
- */
-export function merge3(base: unknown, mine: unknown, incoming: unknown, eq: Equal = strict, clashes: string[] = [],
-  path = ''): unknown {
-  if (isRecord(mine) && isRecord(incoming)) {
-    const b = isRecord(base) ? base : {};
-    const out: Record<string, unknown> = {};
-    for (const k of new Set([...Object.keys(mine), ...Object.keys(incoming)])) {
-      out[k] = merge3(b[k], mine[k], incoming[k], eq, clashes, path ? `${path}.${k}` : k);
-    }
-    return out;
-  }
-  if (same(incoming, base, eq)) return mine; // nothing new for this field
-  if (same(mine, base, eq)) return incoming; // untouched: take what arrived
-  if (!same(mine, incoming, eq)) clashes.push(path);
-  return mine;
-}
 
 function copy<T>(v: T): T {
   return v === undefined ? v : (JSON.parse(JSON.stringify(v)) as T);
@@ -74,6 +32,38 @@ export interface EditableOptions<T> {
   omit?: (keyof T)[];
   /** How two field values compare; strict equality unless given. */
   equal?: Equal;
+  /** Whether a field changed elsewhere that the person changed too, to
+   * something else, stops the form until the person chooses (conflict),
+   * rather than keeping the person's value quietly. */
+  asks?: boolean;
+}
+
+/** Which version of a record the form has, and who saved it when. */
+export interface RecordMeta {
+  version?: number;
+  /** Full name of who saved it ('' unknown). */
+  by?: string;
+  /** When (RFC 3339; '' unknown). */
+  at?: string;
+}
+
+/**
+ * Conflict is a record changed elsewhere while the person edited it: what
+ * the other person changed, field by field, with what the person has, and
+ * for fields both changed whose value stays. The person's values stay in
+ * the form meanwhile. removed, when set, says the record is gone (retracted,
+ * stopped, cancelled): the person's change is not saved, whatever they
+ * choose.
+ */
+export interface Conflict {
+  changes: TheirChange[];
+  choices: Record<string, Choice>;
+  by: string;
+  at: string;
+  removed: string;
+  /** Whether a save was refused (rather than a newer record arriving while
+   * the person typed). */
+  refused: boolean;
 }
 
 export class Editable<T extends object> {
@@ -87,8 +77,16 @@ export class Editable<T extends object> {
   /** When the draft shown was typed (ms), if it was restored from the draft
    * store; 0 otherwise. */
   restoredAt = $state(0);
+  /** The version of the record the values were loaded from (see fill):
+   * the version a save is made at. */
+  version = $state(0);
+  /** A change elsewhere the person must answer before saving, or null. */
+  conflict = $state<Conflict | null>(null);
   /** The values as loaded (or saved) last: what the person edits from. */
   #base = $state.raw<T>() as T;
+  /** While a conflict is open: the record as the person began editing it. */
+  #edBase = $state.raw<T>() as T;
+  #asks = false;
   #blank: () => T;
   #form: string;
   #omit: (keyof T)[];
@@ -108,6 +106,7 @@ export class Editable<T extends object> {
     this.#form = opts.draft ?? '';
     this.#omit = opts.omit ?? [];
     this.#eq = opts.equal ?? strict;
+    this.#asks = opts.asks ?? false;
     this.value = blank();
     this.#base = blank();
     if (this.#form) {
@@ -154,6 +153,8 @@ export class Editable<T extends object> {
     this.key = key;
     this.loaded = !loading;
     this.restoredAt = 0;
+    this.conflict = null;
+    this.version = 0;
     this.value = this.#blank();
     this.#base = this.#blank();
     const d = this.#form ? drafts.get<T>(this.#form, key) : null;
@@ -180,6 +181,8 @@ export class Editable<T extends object> {
     this.key = null;
     this.loaded = false;
     this.restoredAt = 0;
+    this.conflict = null;
+    this.version = 0;
     this.value = this.#blank();
     this.#base = this.#blank();
   }
@@ -207,17 +210,94 @@ export class Editable<T extends object> {
   }
 
   /**
-   * fill takes the record's values as they arrived: each field the person
-   * has not changed shows them; a changed one keeps what the person typed.
-   * It answers the fields that were also changed elsewhere, differently.
+   * fill takes the record's values as they arrived (meta: its version and
+   * who saved it): each field the person has not changed shows them; a
+   * changed one keeps what the person typed. It answers the fields that
+   * were also changed elsewhere, differently; with asks, those make a
+   * conflict for the person to resolve (and a conflict already open takes
+   * the newer record in).
    */
-  fill(data: T): string[] {
-    const clashes: string[] = [];
+  fill(data: T, meta: RecordMeta = {}): string[] {
     const incoming = copy(data);
-    this.value = merge3(this.#base, $state.snapshot(this.value), incoming, this.#eq, clashes) as T;
+    const mine = $state.snapshot(this.value) as T;
+    if (meta.version !== undefined && meta.version < this.version) return []; // older than what the form has
+    if (this.conflict && !this.conflict.removed) {
+      this.#raise(this.#edBase, incoming, meta, this.conflict.refused);
+      return this.conflict.changes.filter((c) => c.both).map((c) => c.path);
+    }
+    const clashes: string[] = [];
+    const merged = merge3(this.#base, mine, incoming, this.#eq, clashes) as T;
+    if (clashes.length && this.#asks) {
+      this.#raise(this.#base, incoming, meta, false);
+      return clashes;
+    }
+    this.value = merged;
     this.#base = incoming;
+    if (meta.version !== undefined) this.version = meta.version;
     this.loaded = true;
     return clashes;
+  }
+
+  /**
+   * conflicted says a save was refused because the record changed
+   * elsewhere, and gives it as it is now (current, with meta): the form
+   * keeps what the person typed, takes what only the other person changed,
+   * and the conflict lists the other person's changes against sentBase,
+   * the values the refused save was edited from (base when it was sent).
+   */
+  conflicted(current: T, meta: RecordMeta, sentBase: T) {
+    const edBase = this.conflict && !this.conflict.removed ? this.#edBase : copy(sentBase);
+    this.#raise(edBase, copy(current), meta, true);
+  }
+
+  /** removed says the record was removed meanwhile (retracted, stopped,
+   * cancelled; sentence says so, by whom and when): nothing the person
+   * typed is saved, and the form shows it until the person closes it. */
+  removed(sentence: string) {
+    this.conflict = { changes: [], choices: {}, by: '', at: '', removed: sentence, refused: true };
+  }
+
+  /** #raise opens (or renews) a conflict: the person edited from edBase,
+   * and theirs is the record saved now. */
+  #raise(edBase: T, theirs: T, meta: RecordMeta, refused: boolean) {
+    const mine = mineFrom(edBase, this.#base, $state.snapshot(this.value), this.#eq) as T;
+    const changes = theirChanges(edBase, mine, theirs, this.#eq);
+    const before = this.conflict?.choices ?? {};
+    const choices: Record<string, Choice> = {};
+    for (const c of changes) if (c.both) choices[c.path] = before[c.path] ?? 'mine';
+    this.#edBase = edBase;
+    this.value = mergeChoosing(edBase, mine, theirs, choices, this.#eq) as T;
+    this.#base = theirs;
+    if (meta.version !== undefined) this.version = meta.version;
+    this.loaded = true;
+    this.conflict = { changes, choices, by: meta.by ?? '', at: meta.at ?? '', removed: '', refused };
+  }
+
+  /** choose says whose value stays in a field both changed. */
+  choose(path: string, choice: Choice) {
+    const c = this.conflict;
+    if (!c || !(path in c.choices)) return;
+    c.choices[path] = choice;
+  }
+
+  /**
+   * keepMine ends a conflict with the person's values over the record as
+   * saved now: fields only the other person changed keep theirs, fields both
+   * changed keep whose the person chose. The form is then to be saved again,
+   * at version.
+   */
+  keepMine() {
+    const c = this.conflict;
+    if (!c || c.removed) return;
+    const mine = mineFrom(this.#edBase, this.#base, $state.snapshot(this.value), this.#eq);
+    this.value = mergeChoosing(this.#edBase, mine, this.#base, $state.snapshot(c.choices), this.#eq) as T;
+    this.conflict = null;
+  }
+
+  /** useTheirs ends a conflict by dropping the person's changes: the
+   * record as saved now shows (see discard). */
+  useTheirs() {
+    this.discard();
   }
 
   /**
@@ -225,16 +305,20 @@ export class Editable<T extends object> {
    * they were sent stay changed; with the record as Go answered it (result)
    * the untouched fields show that.
    */
-  saved(sent: T, result?: T) {
+  saved(sent: T, result?: T, meta: RecordMeta = {}) {
+    this.conflict = null;
     this.#base = copy(sent);
-    if (result) this.fill(result);
+    if (meta.version !== undefined) this.version = meta.version;
+    if (result) this.fill(result, meta);
     if (!this.#changed()) this.#forget();
   }
 
   /** reset shows data (the blank form unless given) as the record,
    * changed by nobody: after an add form is saved, or to replace it all. */
-  reset(data?: T) {
+  reset(data?: T, meta: RecordMeta = {}) {
     this.#seq++;
+    this.conflict = null;
+    this.version = meta.version ?? 0;
     this.value = data ? copy(data) : this.#blank();
     this.#base = data ? copy(data) : this.#blank();
     this.loaded = true;
@@ -249,6 +333,7 @@ export class Editable<T extends object> {
    */
   added(sent: T) {
     this.#seq++;
+    this.conflict = null;
     this.#base = copy(sent);
     this.fill(this.#blank());
     if (!this.#changed()) this.#forget();
@@ -256,6 +341,7 @@ export class Editable<T extends object> {
 
   /** discard drops the person's changes: the record as loaded shows again. */
   discard() {
+    this.conflict = null;
     this.value = copy(this.#base);
     this.#forget();
   }

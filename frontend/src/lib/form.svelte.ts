@@ -2,7 +2,7 @@
 // call is running, the message above the form, and each field's message.
 
 import { api } from './api';
-import { toFolioError } from './errors';
+import { toFolioError, type FolioError } from './errors';
 
 /** HostBack calls fn once the host answers again after it was lost, and
  * answers how to stop waiting. */
@@ -25,6 +25,9 @@ export class FormState {
   busy = $state(false);
   message = $state('');
   errors = $state<Record<string, string>>({});
+  /** The last call's failure, null after a success: its kind says what to
+   * do next (a conflict: see saveAsking). */
+  failure = $state.raw<FolioError | null>(null);
   #whenBack: HostBack;
   #stopWaiting: (() => void) | null = null;
 
@@ -56,6 +59,7 @@ export class FormState {
       return true;
     } catch (err) {
       const fe = toFolioError(err);
+      this.failure = fe;
       this.message = fe.kind === 'unreachable' && again ? notLoadedMessage : fe.message;
       this.errors = fe.fields;
       if (fe.kind === 'unreachable' && again) this.#stopWaiting = this.#whenBack(() => void this.submit(call));
@@ -68,5 +72,6 @@ export class FormState {
   clear() {
     this.message = '';
     this.errors = {};
+    this.failure = null;
   }
 }

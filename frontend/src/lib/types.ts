@@ -65,6 +65,8 @@ export interface Patient extends PatientInput {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** Who saved this version (full name; '' when no account did). */
+  updatedByName: string;
   /** The MRN of the merged-away chart that was asked for, if any. */
   redirectedFrom?: string;
 }
@@ -307,6 +309,8 @@ export interface Allergy extends Omit<AllergyInput, 'status'> {
   version: number;
   createdAt: string;
   updatedAt: string;
+  /** Who saved this version (full name). */
+  updatedByName: string;
   check?: DrugCheck;
 }
 
@@ -462,6 +466,9 @@ export interface Appointment {
   note: string;
   seriesId: string;
   version: number;
+  /** When and by whom this version was saved: only on one appointment read in full. */
+  updatedAt?: string;
+  updatedByName?: string;
 }
 
 export interface Recurrence {

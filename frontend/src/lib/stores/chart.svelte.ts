@@ -7,6 +7,7 @@
 
 import { api } from '../api';
 import type {
+  Allergy,
   AllergyInput,
   AllergyList,
   Diagnosis,
@@ -224,9 +225,25 @@ class ChartStore {
     await this.#read('allergies', () => api.chart.recordNoKnownAllergies(id), (v) => (this.allergies = v));
   }
 
+  /** updateAllergy changes an allergy the clinician read at version. */
+  async updateAllergy(id: string, a: AllergyInput, reason: string, version: number) {
+    await api.chart.updateAllergy(id, a, reason, version);
+    await this.#readAllergies();
+  }
+
   async retractAllergy(id: string, reason: string, version: number) {
     await api.chart.retractAllergy(id, reason, version);
     await this.#readAllergies();
+  }
+
+  /** readAllergy reads the open patient's allergies again and answers
+   * allergy id as saved now (undefined if it is not on this chart). */
+  async readAllergy(id: string): Promise<Allergy | undefined> {
+    const patientId = this.patientId;
+    const newest = this.#reads.take('allergies');
+    const list = await api.chart.allergies(patientId);
+    if (newest() && this.patientId === patientId) this.allergies = list;
+    return (list.allergies ?? []).find((a) => a.id === id);
   }
 
   /** addMedication prescribes or records a medication; alerts that are not
@@ -253,6 +270,16 @@ class ChartStore {
   async retractMedication(m: Medication, reason: string) {
     await api.chart.retractMedication(m.id, reason, m.version);
     await this.#medicationsChanged();
+  }
+
+  /** readMedications reads the open patient's medications again and
+   * answers them (after a refused change, to show what changed). */
+  async readMedications(): Promise<Medication[]> {
+    const patientId = this.patientId;
+    const newest = this.#reads.take('medications');
+    const list = await api.chart.medications(patientId);
+    if (newest() && this.patientId === patientId) this.medications = list;
+    return list;
   }
 
   async showMedicationHistory(id: string) {

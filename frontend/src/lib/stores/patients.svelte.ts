@@ -160,12 +160,13 @@ class PatientsStore {
 
   /** correct saves a correction of the open patient, who must be
    * patientId when given (a correction typed on one chart never goes to
-   * another). */
-  async correct(input: PatientInput, reason: string, patientId = this.current?.id): Promise<Patient> {
+   * another), made from the patient's version (the one open unless given):
+   * saved by someone else since, it is refused as a conflict. */
+  async correct(input: PatientInput, reason: string, patientId = this.current?.id, version = this.current?.version): Promise<Patient> {
     const cur = this.current;
     if (!cur) throw new Error('No patient is open.');
     if (cur.id !== patientId) throw new Error('Another chart was opened: the correction was not saved.');
-    const p = await api.patients.correct(cur.id, input, reason, cur.version);
+    const p = await api.patients.correct(cur.id, input, reason, version ?? cur.version);
     if (this.current?.id === p.id) this.#opened(p);
     await this.loadHistory();
     return p;

@@ -153,6 +153,15 @@ class ScheduleStore {
     this.opened = null;
   }
 
+  /** reread reads the opened appointment again, keeping it shown
+   * meanwhile (its details panel may hold a change being typed), and
+   * answers it as saved now. */
+  async reread(id: string): Promise<Appointment> {
+    const a = await api.schedule.appointment(id);
+    if (this.opening === id) this.opened = a;
+    return a;
+  }
+
   /**
    * keepOpenedCurrent follows the opened appointment through a reload: gone
    * from the range (cancelled, or the range moved on) it closes; changed
