@@ -60,6 +60,7 @@ type App struct {
 	feed        *feed.Feed               // tells every open screen what changed
 	pairing     workstationPairing       // workstations pairing with this host (workstations.go)
 	network     networkState             // sharing with the clinic's other computers (network.go)
+	requests    requestPruning           // when old request ids were last pruned (request_ids.go)
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening

@@ -234,7 +234,12 @@ func newFreshApp(t testing.TB) *testApp {
 
 // newCaller starts a signed-out session at the named workstation.
 func (ta *testApp) newCaller(workstation string) *caller {
-	s := ta.NewSession(workstation)
+	return ta.callerAt(ta.NewSession(workstation))
+}
+
+// callerAt is a caller whose services act for s (a session, or a handle of
+// Session.ForCall on one).
+func (ta *testApp) callerAt(s *app.Session) *caller {
 	c := &caller{Session: s}
 	for _, svc := range ta.Services(s) {
 		switch v := svc.(type) {

@@ -143,7 +143,7 @@ func (o *op) notice(action, patientID string) {
 			o.noticed[key] = true
 			n := feed.Notice{Topic: topic, Record: record, PatientID: patientID, At: o.now}
 			if o.actor.session != nil {
-				n.Origin = o.actor.session
+				n.Origin = o.actor.session.origin()
 			}
 			o.notices = append(o.notices, n)
 		}

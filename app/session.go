@@ -43,8 +43,20 @@ var rolesAllowed = map[permission][]string{
 var roleWords = map[string]string{RoleAdmin: "admin", RoleClinician: "clinician", RoleFrontDesk: "front desk"}
 
 // Session is one window's sign-in: the desktop window has one, and each
-// browser of `folio serve` has its own.
+// browser of `folio serve` has its own. Serve mode hands each call a
+// handle on it (ForCall) that shares the sign-in and says what the
+// transport knows of that one call.
 type Session struct {
+	*sessionState
+	// base is the session a handle of ForCall was made on (nil for the
+	// session itself): the window a change notice names as its origin.
+	base *Session
+	// call is the one call this handle serves; nil for the session itself.
+	call *callState
+}
+
+// sessionState is the sign-in itself, shared by a session's handles.
+type sessionState struct {
 	workstation string
 	// workstationID is the paired workstation (see workstations.go) the
 	// session is at, if any: serve ends its sessions when it is revoked.
@@ -69,7 +81,7 @@ func (a *App) NewSession(workstation string) *Session {
 	if workstation == "" {
 		workstation = a.hostname
 	}
-	return &Session{workstation: workstation, client: "window " + workstation}
+	return &Session{sessionState: &sessionState{workstation: workstation, client: "window " + workstation}}
 }
 
 // NewSessionFrom starts a signed-out session for a browser at a network
@@ -189,7 +201,8 @@ type actor struct {
 }
 
 // authorize checks that s is signed in, unlocked, not idle too long, and
-// that its role may use perm; it marks the session active.
+// that its role may use perm; it marks the session active, unless the call
+// is a screen's background re-read (see Call.Background).
 func (a *App) authorize(s *Session, perm permission) (actor, error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -210,7 +223,9 @@ func (a *App) authorize(s *Session, perm permission) (actor, error) {
 	if !allowed {
 		return actor{}, errorf(Forbidden, "Your role (%s) does not allow this.", roleWords[s.user.Role])
 	}
-	s.lastActive = now
+	if !s.background() {
+		s.lastActive = now
+	}
 	return actor{userID: s.user.ID, username: s.user.Username, role: s.user.Role, workstation: s.workstation,
 		session: s, passwordHash: s.user.PasswordHash}, nil
 }
@@ -272,19 +287,21 @@ func (a *App) prepareAndAct(s *Session, perm permission, prepare func() error, f
 // notices.go); a transaction rolled back tells nobody anything.
 func (a *App) actAs(who actor, fn func(o *op) error) error {
 	var notices []feed.Notice
+	var once requestOnce // the call's request id, recorded with its write (request_ids.go)
 	err := a.db.Update(a.ctx, func(tx *db.Tx) error {
 		notices = nil
 		if err := checkActive(tx, who); err != nil {
 			return err
 		}
 		o := &op{Tx: tx, app: a, actor: who, now: a.now()}
-		if err := fn(o); err != nil {
+		if err := once.run(o, fn); err != nil {
 			return err
 		}
 		notices = o.notices
 		return nil
 	})
 	if err == nil {
+		once.committed(a)
 		a.afterWrite()
 		if len(notices) > 0 {
 			a.feed.Publish(notices...)

@@ -5,25 +5,40 @@ import (
 	"net/http"
 	"sync"
 	"time"
+
+	"folio/app"
 )
 
 // RequestIDHeader names one call a browser makes, so that it can send the
 // call again safely: a workstation that lost the host does not know
 // whether a save it sent reached the host before the answer was lost, and
-// sends it again with the same id when the host is back. The session
-// remembers the answers to its last calls by id, and a repeat of an id is
-// answered from memory without running the call again.
+// sends it again with the same id when the host is back. A repeat of an
+// id is answered as the first was, without running the call again: from
+// memory, where each user's last answers are kept for some minutes, or
+// after a restart from the database, where a write records its id in its
+// own transaction (app/request_ids.go). Ids are the user's, not the
+// session's: after a restart the person signs in to a new session.
 const RequestIDHeader = "Folio-Request-Id"
+
+// BackgroundHeader ("1") marks a call the screen makes by itself, reading
+// again after a change notice or once the host is back: it does not keep
+// the session awake (see app.Call).
+const BackgroundHeader = "Folio-Background"
+
+// repeatedHeader marks an answer given again to a repeated request id.
+const repeatedHeader = "Folio-Repeated"
+
+var errIDReused = &app.Error{Kind: app.Conflict, Message: "This request's id was already used for another call."}
 
 const (
 	// repliesKept: a screen keeps at most a few saves waiting; a person
 	// who typed through a long outage may have some tens.
 	repliesKept = 64
 	// replyKeptFor: a repeat comes when the host is back, within minutes
-	// for a restart of the link; a host down for longer was restarted,
-	// and its sessions (with what they remember) are gone anyway.
+	// for a restart of the link; later ones are answered from the
+	// database.
 	replyKeptFor = 10 * time.Minute
-	// repliesMaxBytes bounds what one session's remembered answers hold:
+	// repliesMaxBytes bounds what one user's remembered answers hold:
 	// saves answer a record of some kilobytes.
 	repliesMaxBytes = 2 << 20
 	// maxRequestID: a UUID is 36 characters.
@@ -43,7 +58,7 @@ type reply struct {
 	body     []byte
 }
 
-// replies is a session's memory of its last answers by request id.
+// replies is a user's memory of their last answers by request id.
 type replies struct {
 	mu    sync.Mutex
 	byID  map[string]*reply
@@ -125,6 +140,29 @@ func (rs *replies) drop(from int, id string) {
 	}
 }
 
+// forget drops old answers, and tells whether none is left.
+func (rs *replies) forget(now time.Time) bool {
+	rs.mu.Lock()
+	defer rs.mu.Unlock()
+	rs.forgetOld(now)
+	return len(rs.order) == 0
+}
+
+// claim is replies.claim in the user's memory of answers, which it makes
+// at their first call with a request id. It holds s.mu so that makeRoom
+// cannot drop the memory between its making and the claim.
+func (s *Server) claim(userID, id, call string, now time.Time) (*replies, *reply, bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	rs := s.replies[userID]
+	if rs == nil {
+		rs = newReplies()
+		s.replies[userID] = rs
+	}
+	rep, first := rs.claim(id, call, now)
+	return rs, rep, first
+}
+
 // len is how many answers are remembered.
 func (rs *replies) len() (int, int) {
 	rs.mu.Lock()
@@ -187,7 +225,7 @@ func (rep *reply) send(w http.ResponseWriter) {
 	if ct := rep.header.Get("Content-Type"); ct != "" {
 		w.Header().Set("Content-Type", ct)
 	}
-	w.Header().Set("Folio-Repeated", "1")
+	w.Header().Set(repeatedHeader, "1")
 	writeAnswer(w, rep.status, rep.body)
 }
 

@@ -3,6 +3,7 @@ package serve_test
 import (
 	"bufio"
 	"bytes"
+	"context"
 	"encoding/json"
 	"fmt"
 	"net"
@@ -10,9 +11,11 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"folio/app"
 	"folio/app/serve"
+	"folio/db"
 )
 
 // callWithID posts a call named by a request id, as the UI sends a save.
@@ -66,15 +69,15 @@ func TestRepeatedCallRunsOnce(t *testing.T) {
 		t.Errorf("%d allergies, want 4", n)
 	}
 
-	// Another browser of the same person is another session: it does not
-	// share the ids.
-	other := s.signIn(t, "drlee", clinicianPassword)
-	resp, body := other.callWithID(id, "Chart", "AddAllergy", p.ID, app.AllergyInput{Substance: "Sulfa", SubstanceKind: "drug_class"})
-	if resp.StatusCode != http.StatusOK || resp.Header.Get("Folio-Repeated") != "" || bytes.Equal(body, body1) {
-		t.Errorf("another session's call with the same id answered %s %q %s", resp.Status, resp.Header.Get("Folio-Repeated"), body)
+	// The ids are the person's, not the browser session's: signed in
+	// again (a new session), the same id is the same save.
+	again := s.signIn(t, "drlee", clinicianPassword)
+	resp, body := again.callWithID(id, "Chart", "AddAllergy", p.ID, allergy)
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Folio-Repeated") != "1" || !bytes.Equal(body, body1) {
+		t.Errorf("the same person's new session sending the id again got %s %q %s", resp.Status, resp.Header.Get("Folio-Repeated"), body)
 	}
-	if n := allergies(); n != 5 {
-		t.Errorf("%d allergies, want 5", n)
+	if n := allergies(); n != 4 {
+		t.Errorf("%d allergies, want 4", n)
 	}
 
 	// The same id for another call is refused, not answered with the first's answer.
@@ -161,5 +164,122 @@ func TestRequestIDChecks(t *testing.T) {
 	}
 	if c := s.counts(t); c[0] != 1 {
 		t.Errorf("%d patients, want 1", c[0])
+	}
+}
+
+// TestRepeatAfterRestart: a save whose answer was lost just before the host
+// restarted is sent again, after the person signs in again to the new
+// process, with the same id: it gets the first answer and is made once.
+// The ids are each user's: another person's save with the same id is made.
+func TestRepeatAfterRestart(t *testing.T) {
+	s := newServer(t)
+	admin := s.signIn(t, "admin", adminPassword)
+	admin.mustCall(nil, "Admin", "AddUser", app.NewUser{Username: "drkim", FullName: "Dr Kim",
+		Role: app.RoleClinician, Password: clinicianPassword})
+	desk := s.signIn(t, "desk", frontDeskPassword)
+	var p app.Patient
+	desk.mustCall(&p, "Patients", "Register", patientForm)
+
+	const allergyID, vitalsID = "7f1c2d3e-0000-4000-8000-000000000001", "7f1c2d3e-0000-4000-8000-000000000002"
+	allergy := app.AllergyInput{Substance: "Penicillin", SubstanceKind: "drug_class", Reaction: "hives"}
+	num := func(v float64) *float64 { return &v }
+	vitals := app.VitalsInput{Pulse: num(72), Systolic: num(128), Diastolic: num(84)}
+	dr := s.signIn(t, "drlee", clinicianPassword)
+	respA, firstAllergy := dr.callWithID(allergyID, "Chart", "AddAllergy", p.ID, allergy)
+	respV, firstVitals := dr.callWithID(vitalsID, "Chart", "RecordVitals", p.ID, vitals)
+	if respA.StatusCode != http.StatusOK || respV.StatusCode != http.StatusOK {
+		t.Fatalf("first answers %s %s / %s %s", respA.Status, firstAllergy, respV.Status, firstVitals)
+	}
+
+	s.restart(t)
+	// The old session is gone with the process: the person signs in again.
+	resp, body := dr.callWithID(allergyID, "Chart", "AddAllergy", p.ID, allergy)
+	wantError(t, resp, body, http.StatusUnauthorized, app.Unauthenticated)
+	dr = s.signIn(t, "drlee", clinicianPassword)
+	for _, c := range []struct {
+		id, method string
+		arg        any
+		first      []byte
+	}{
+		{allergyID, "AddAllergy", allergy, firstAllergy},
+		{vitalsID, "RecordVitals", vitals, firstVitals},
+		{allergyID, "AddAllergy", allergy, firstAllergy}, // again: from memory now
+	} {
+		resp, body := dr.callWithID(c.id, "Chart", c.method, p.ID, c.arg)
+		if resp.StatusCode != http.StatusOK || resp.Header.Get("Folio-Repeated") != "1" || !bytes.Equal(body, c.first) {
+			t.Errorf("%s sent again after the restart: %s %q %s, want the first answer %s", c.method, resp.Status,
+				resp.Header.Get("Folio-Repeated"), body, c.first)
+		}
+		if ct := resp.Header.Get("Content-Type"); ct != "application/json" {
+			t.Errorf("%s sent again: Content-Type %q", c.method, ct)
+		}
+	}
+	var list app.AllergyList
+	dr.mustCall(&list, "Chart", "Allergies", p.ID)
+	var sets []app.VitalsSet
+	dr.mustCall(&sets, "Chart", "Vitals", p.ID, 10)
+	if len(list.Allergies) != 1 || len(sets) != 1 {
+		t.Fatalf("%d allergies and %d vitals sets after each save was sent twice across a restart, want 1 and 1",
+			len(list.Allergies), len(sets))
+	}
+
+	// The same id for another call is refused, and does not spoil the
+	// id's own answer.
+	resp, body = dr.callWithID(vitalsID, "Chart", "AddAllergy", p.ID, allergy)
+	wantError(t, resp, body, http.StatusConflict, app.Conflict)
+	resp, body = dr.callWithID(vitalsID, "Chart", "RecordVitals", p.ID, vitals)
+	if resp.StatusCode != http.StatusOK || !bytes.Equal(body, firstVitals) {
+		t.Errorf("the vitals sent again after a misused id: %s %s", resp.Status, body)
+	}
+
+	// Another person's save with the same id is theirs: it is made.
+	kim := s.signIn(t, "drkim", clinicianPassword)
+	resp, body = kim.callWithID(allergyID, "Chart", "AddAllergy", p.ID, app.AllergyInput{Substance: "Latex", SubstanceKind: "environment"})
+	if resp.StatusCode != http.StatusOK || resp.Header.Get("Folio-Repeated") != "" {
+		t.Fatalf("another person's save with the same id: %s %q %s", resp.Status, resp.Header.Get("Folio-Repeated"), body)
+	}
+	dr.mustCall(&list, "Chart", "Allergies", p.ID)
+	if len(list.Allergies) != 2 {
+		t.Errorf("%d allergies, want 2", len(list.Allergies))
+	}
+}
+
+// TestRequestIDsPruned: the ids a host keeps are pruned after a day, at
+// the first write with an id after the host starts and hourly after; a
+// write sent again after that is made again (the screen that kept it has
+// long been closed).
+func TestRequestIDsPruned(t *testing.T) {
+	s := newServer(t)
+	desk := s.signIn(t, "desk", frontDeskPassword)
+	const id = "9a8b7c6d-0000-4000-8000-000000000001"
+	registered := func() int { return s.counts(t)[0] }
+	desk.callWithID(id, "Patients", "Register", patientForm)
+	kept := func() int {
+		var n int
+		err := s.app.DB().View(context.Background(), func(tx *db.Tx) (err error) {
+			n, err = tx.CountRequests()
+			return err
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return n
+	}
+	if n := kept(); n != 1 {
+		t.Fatalf("%d request ids kept, want 1", n)
+	}
+
+	s.clock.Advance(25 * time.Hour)
+	s.restart(t)
+	desk = s.signIn(t, "desk", frontDeskPassword)
+	other := patientForm
+	other.FamilyName = "Okafor"
+	desk.callWithID("9a8b7c6d-0000-4000-8000-000000000002", "Patients", "Register", other)
+	if n := kept(); n != 1 {
+		t.Errorf("%d request ids kept after a day and a write, want 1 (the new one)", n)
+	}
+	desk.callWithID(id, "Patients", "Register", patientForm)
+	if n := registered(); n != 3 {
+		t.Errorf("%d patients, want 3: the pruned id's save is made again", n)
 	}
 }

@@ -78,6 +78,9 @@ type Server struct {
 
 	mu       sync.Mutex
 	sessions map[string]*browserSession
+	// replies are each user's last answers by request id (replies.go),
+	// kept per user as the ids are: the same person's sessions share them.
+	replies map[string]*replies
 	// The screens' change streams (see events.go).
 	streams      int
 	heartbeat    time.Duration
@@ -92,9 +95,6 @@ type browserSession struct {
 	signedInAt time.Time
 	lastSeen   time.Time
 	streams    int // change streams open (see events.go)
-	// replies are the answers to the session's last calls by request id
-	// (replies.go).
-	replies *replies
 }
 
 // CheckAddr refuses anything but a loopback address: serve mode has no TLS
@@ -141,7 +141,7 @@ func newServer(a *app.App, assets fs.FS, accepts func(string) bool) *Server {
 	host, _ := os.Hostname()
 	return &Server{
 		app: a, assets: http.FileServerFS(assets), accepts: accepts, log: a.Logger(), workstation: host + " (browser)",
-		sessions:  map[string]*browserSession{},
+		sessions: map[string]*browserSession{}, replies: map[string]*replies{},
 		heartbeat: defaultHeartbeat, sessionCheck: defaultSessionCheck, stopped: make(chan struct{}),
 		pairing: throttle.New(pairingPolicy),
 	}
@@ -325,29 +325,33 @@ func (s *Server) call(w http.ResponseWriter, r *http.Request) {
 		}
 		signedIn = true
 	}
+	c := app.Call{Name: name, Background: r.Header.Get(BackgroundHeader) == "1"}
 	if id := r.Header.Get(RequestIDHeader); id != "" && signedIn {
-		s.callOnce(w, r, id, name, token, bs)
+		c.RequestID = id
+		s.callOnce(w, r, c, token, bs)
 		return
 	}
-	s.run(w, r, name, token, bs, signedIn)
+	s.run(w, r, c, token, bs, signedIn)
 }
 
-// callOnce runs a call named by a request id once per session (see
+// callOnce runs a call named by a request id once per user (see
 // RequestIDHeader): a repeat gets the first answer, waiting for it if the
-// first is still running.
-func (s *Server) callOnce(w http.ResponseWriter, r *http.Request, id, name, token string, bs *browserSession) {
+// first is still running. The answers in memory settle repeats that come
+// together; the database settles those that come after a restart.
+func (s *Server) callOnce(w http.ResponseWriter, r *http.Request, c app.Call, token string, bs *browserSession) {
+	id, name := c.RequestID, c.Name
 	if !validRequestID(id) {
 		writeError(w, &app.Error{Kind: app.Invalid, Message: "The request's id is not one Folio makes."})
 		return
 	}
 	for {
-		rep, first := bs.replies.claim(id, name, s.app.Now())
+		rs, rep, first := s.claim(bs.userID, id, name, s.app.Now())
 		if first {
 			rec := newRecorder()
-			if s.run(rec, r, name, token, bs, true) {
-				bs.replies.finish(rep, rec)
+			if s.runOnce(rec, r, c, token, bs) {
+				rs.finish(rep, rec)
 			} else {
-				bs.replies.release(id, rep)
+				rs.release(id, rep)
 			}
 			rec.send(w)
 			return
@@ -361,7 +365,7 @@ func (s *Server) callOnce(w http.ResponseWriter, r *http.Request, id, name, toke
 			continue // the first did not run: this one runs it
 		}
 		if rep.call != name {
-			writeError(w, &app.Error{Kind: app.Conflict, Message: "This request's id was already used for another call."})
+			writeError(w, errIDReused)
 			return
 		}
 		rep.send(w)
@@ -369,9 +373,47 @@ func (s *Server) callOnce(w http.ResponseWriter, r *http.Request, id, name, toke
 	}
 }
 
-// run reads a call's arguments, runs it and answers; it answers whether the
-// call ran (its arguments arrived whole, so that a repeat would do the same).
-func (s *Server) run(w http.ResponseWriter, r *http.Request, name, token string, bs *browserSession, signedIn bool) bool {
+// runOnce is run for a call with a request id that this process has not
+// answered: a write the user made with the id before the host restarted
+// is answered as it was then, without running it again; a call that now
+// makes a write keeps its answer in the database before it is sent. It
+// answers whether the answer in rec may be remembered.
+func (s *Server) runOnce(rec *recorder, r *http.Request, c app.Call, token string, bs *browserSession) bool {
+	kept, ok, err := s.app.KeptAnswer(bs.session, c.RequestID)
+	switch {
+	case err != nil:
+		writeError(rec, app.AsError(err, s.log))
+		return false // not known: a repeat looks again
+	case ok && kept.Call != c.Name:
+		writeError(rec, errIDReused)
+		return false // the id's own call, sent again, gets its answer
+	case ok && kept.Status == 0:
+		rec.Header().Set(repeatedHeader, "1")
+		writeError(rec, app.ErrAlreadyMade)
+		return true
+	case ok:
+		rec.Header().Set("Content-Type", "application/json")
+		rec.Header().Set(repeatedHeader, "1")
+		rec.WriteHeader(kept.Status)
+		rec.Write(kept.Body)
+		return true
+	}
+	handle, ran := s.run(rec, r, c, token, bs, true)
+	if handle != nil {
+		if err := s.app.KeepAnswer(handle, rec.status, rec.body.Bytes()); err != nil {
+			// The write was made and is answered; only a repeat after a
+			// restart would be told it was made without its answer.
+			s.log.Warn("could not keep a write's answer", "call", c.Name, "err", err)
+		}
+	}
+	return ran
+}
+
+// run reads a call's arguments, runs it and answers; it answers the
+// session handle the call ran with, and whether the call ran (its
+// arguments arrived whole, so that a repeat would do the same).
+func (s *Server) run(w http.ResponseWriter, r *http.Request, c app.Call, token string, bs *browserSession, signedIn bool) (*app.Session, bool) {
+	name := c.Name
 	var sess *app.Session
 	if bs != nil {
 		sess = bs.session
@@ -381,28 +423,29 @@ func (s *Server) run(w http.ResponseWriter, r *http.Request, name, token string,
 	body, refused := readBody(w, r, name, bodyLimit(name, signedIn), signedIn)
 	if refused != nil {
 		writeError(w, refused)
-		return false
+		return nil, false
 	}
-	method, ok := findMethod(s.app.Services(sess), r.PathValue("service"), r.PathValue("method"))
+	handle := sess.ForCall(c)
+	method, ok := findMethod(s.app.Services(handle), r.PathValue("service"), r.PathValue("method"))
 	if !ok {
 		writeError(w, &app.Error{Kind: app.NotFound, Message: "Folio has no such call."})
-		return true
+		return nil, true
 	}
 	args, err := decodeArgs(method.Type(), body)
 	if err != nil {
 		writeError(w, &app.Error{Kind: app.Invalid, Message: err.Error()})
-		return true
+		return nil, true
 	}
 	signIns := sess.SignIns()
 	result, err := invoke(method, args)
 	s.keep(w, token, bs, sess, signIns)
 	if err != nil {
 		writeError(w, app.AsError(err, s.log))
-		return true
+		return handle, true
 	}
 	w.Header().Set("Content-Type", "application/json")
 	json.NewEncoder(w).Encode(result)
-	return true
+	return handle, true
 }
 
 // findMethod finds an exported method of one of the services by name.
@@ -504,11 +547,7 @@ func (s *Server) keep(w http.ResponseWriter, token string, bs *browserSession, s
 	if bs != nil {
 		delete(s.sessions, token)
 	}
-	fresh := &browserSession{session: sess, userID: sess.UserID(), signedInAt: now, lastSeen: now, replies: newReplies()}
-	if bs != nil && bs.userID == fresh.userID {
-		// An unlock: the same person's calls sent before it may come again.
-		fresh.replies = bs.replies
-	}
+	fresh := &browserSession{session: sess, userID: sess.UserID(), signedInAt: now, lastSeen: now}
 	s.makeRoom(fresh.userID, now)
 	token = newToken()
 	s.sessions[token] = fresh
@@ -516,9 +555,9 @@ func (s *Server) keep(w http.ResponseWriter, token string, bs *browserSession, s
 		SameSite: http.SameSiteStrictMode})
 }
 
-// makeRoom drops expired sessions, then the user's least recently used
-// past maxSessionsPerUser-1, then anyone's past maxSessions-1. The caller
-// holds s.mu.
+// makeRoom drops expired sessions and answers, then the user's least
+// recently used session past maxSessionsPerUser-1, then anyone's past
+// maxSessions-1. The caller holds s.mu.
 func (s *Server) makeRoom(userID string, now time.Time) {
 	mine := 0
 	for token, bs := range s.sessions {
@@ -527,6 +566,11 @@ func (s *Server) makeRoom(userID string, now time.Time) {
 			delete(s.sessions, token)
 		case bs.userID == userID:
 			mine++
+		}
+	}
+	for userID, rs := range s.replies {
+		if rs.forget(now) {
+			delete(s.replies, userID)
 		}
 	}
 	if mine >= maxSessionsPerUser {

@@ -55,19 +55,19 @@ type server struct {
 	addr  string // host:port as listened on
 	serve *serve.Server
 	dir   string // the data folder
+	http  *http.Server
 }
 
 // newServer opens a set-up clinic (admin, drlee, desk) and serves it.
 func newServer(t *testing.T) *server {
 	t.Helper()
-	clock := &testClock{now: testStart}
-	dir := t.TempDir()
-	a, err := app.Open(context.Background(), dir, app.Options{Now: clock.Now,
-		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { a.Close() })
+	s := &server{clock: &testClock{now: testStart}, dir: t.TempDir()}
+	s.start(t)
+	t.Cleanup(func() {
+		s.http.Close()
+		s.app.Close()
+	})
+	a := s.app
 	if _, err := a.SetupClinic(app.SetupRequest{ClinicName: "Serve Clinic", Username: "admin", FullName: "Ad Min",
 		Password: adminPassword}, "setup"); err != nil {
 		t.Fatal(err)
@@ -80,16 +80,37 @@ func newServer(t *testing.T) *server {
 			t.Fatal(err)
 		}
 	}
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	return s
+}
+
+// start opens the data folder and serves it on a new port.
+func (s *server) start(t *testing.T) {
+	t.Helper()
+	a, err := app.Open(context.Background(), s.dir, app.Options{Now: s.clock.Now,
+		Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
 	if err != nil {
 		t.Fatal(err)
 	}
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		a.Close()
+		t.Fatal(err)
+	}
 	assets := fstest.MapFS{"index.html": {Data: []byte(indexHTML)}}
-	face := serve.New(a, assets, ln.Addr())
-	srv := &http.Server{Handler: face.Handler()}
-	go srv.Serve(ln)
-	t.Cleanup(func() { srv.Close() })
-	return &server{app: a, clock: clock, addr: ln.Addr().String(), serve: face, dir: dir}
+	s.app, s.serve, s.addr = a, serve.New(a, assets, ln.Addr()), ln.Addr().String()
+	s.http = &http.Server{Handler: s.serve.Handler()}
+	go s.http.Serve(ln)
+}
+
+// restart stops the host and starts it again on the same data folder, as
+// after a power cut: its sessions and what they remembered are gone.
+func (s *server) restart(t *testing.T) {
+	t.Helper()
+	s.http.Close()
+	if err := s.app.Close(); err != nil {
+		t.Fatal(err)
+	}
+	s.start(t)
 }
 
 func (s *server) port() string {

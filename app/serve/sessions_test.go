@@ -435,3 +435,37 @@ func TestSignInDelaysOverHTTP(t *testing.T) {
 		t.Errorf("right password of a disabled account: %q", e.Message)
 	}
 }
+
+// TestBackgroundCallsDoNotKeepAwake: a screen that only reads again what
+// change notices tell it of (Folio-Background: 1) is idle, however many
+// such reads it makes: its session locks after the idle time. The
+// person's own calls keep it awake.
+func TestBackgroundCallsDoNotKeepAwake(t *testing.T) {
+	tests := []struct {
+		name       string
+		background bool
+		lockedFrom time.Duration // 0: never locked
+	}{
+		{"re-reads after notices", true, 12 * time.Minute},
+		{"the person's calls", false, 0},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			s := newServer(t)
+			desk := s.signIn(t, "desk", frontDeskPassword)
+			for at := 4 * time.Minute; at <= 20*time.Minute; at += 4 * time.Minute {
+				s.clock.Advance(4 * time.Minute)
+				req := desk.request("POST", "/api/Patients/Search", strings.NewReader(`["rivera", 10]`))
+				if tt.background {
+					req.Header.Set(serve.BackgroundHeader, "1")
+				}
+				resp, body := desk.do(req)
+				if tt.lockedFrom != 0 && at >= tt.lockedFrom {
+					wantError(t, resp, body, http.StatusLocked, app.Locked)
+				} else if resp.StatusCode != http.StatusOK {
+					t.Fatalf("at %v: %s %s", at, resp.Status, body)
+				}
+			}
+		})
+	}
+}

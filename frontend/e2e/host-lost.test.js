@@ -4,7 +4,10 @@
 // (same port, same data folder; its sessions are gone, so the clinician
 // signs in again) sends it: the note's text and the vitals arrive once.
 // Then a save whose answer is lost on the way back (it reached the host) is
-// sent again with the same request id and not made twice.
+// sent again with the same request id and not made twice; also when the
+// host is killed right after the save reached it, and the clinician signs
+// in again to the restarted host: the host kept the request id with the
+// save, in its database.
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
@@ -43,6 +46,17 @@ async function serve(addr = '127.0.0.1:0') {
     });
     proc.once('exit', (code) => reject(new Error(`folio serve exited with ${code}: ${stderr}`)));
   });
+}
+
+/** kill ends the host at once, as a power cut would (SIGKILL): nothing is
+ * finished or flushed. */
+async function kill() {
+  const p = proc;
+  proc = null;
+  if (!p || p.exitCode !== null || p.signalCode !== null) return;
+  const exited = new Promise((r) => p.once('exit', r));
+  p.kill('SIGKILL');
+  await exited;
 }
 
 /** stop stops the host as a person switching it off would (SIGTERM). */
@@ -189,6 +203,60 @@ test('a save whose answer is lost after it reached the host is sent again with t
   const saved = await call(page, 'Chart', 'Encounter', encounter.id);
   assert.equal(saved.note.subjective, 'Sore throat since Monday.');
   assert.doesNotMatch(await page.getByTestId('save-state').textContent(), /changed elsewhere|Not saved/);
+  await ctx.close();
+});
+
+test('a save that reached the host just before it was killed is made once after the restart and a new sign-in', async () => {
+  const { ctx, page, patient, encounter } = await visit('Adeyemi');
+  const shot = shooter(page, 'host-killed');
+  await page.getByLabel('Subjective').fill('Dizzy when standing up.');
+  await page.getByTestId('save-state').getByText(/Draft saved/).waitFor({ timeout: 10_000 });
+
+  // The vitals reach the host, which saves them and answers; the host is
+  // killed before the answer reaches the page.
+  const sent = [];
+  let killed = false;
+  await page.route('**/api/Chart/RecordVitals', async (route) => {
+    sent.push(route.request().headers()['folio-request-id']);
+    if (killed) return route.fallback();
+    killed = true;
+    const answer = await route.fetch(); // Folio has saved the vitals and answered
+    assert.equal(answer.status(), 200, await answer.text());
+    await kill();
+    await route.abort('connectionreset');
+  });
+  const vitals = page.getByTestId('vitals');
+  await vitals.getByLabel('Pulse').fill('88');
+  await vitals.getByLabel('Systolic').fill('104');
+  await vitals.getByLabel('Diastolic').fill('66');
+  await vitals.getByRole('button', { name: 'Record vitals' }).click();
+  const banner = page.getByTestId('host-banner');
+  await banner.waitFor(atOnce);
+  await banner.getByTestId('host-kept').getByText(/1 save is waiting to be sent/).waitFor({ timeout: 5000 });
+  await shot('killed-after-save');
+
+  // The host is back with no sessions: sign in again, and the kept save
+  // goes again with its id. The host finds the id with the vitals it saved.
+  await serve(new URL(url).host);
+  await page.getByRole('heading', { name: 'Sign in' }).waitFor({ timeout: 10_000 });
+  await signIn(page, 'drlee', drPassword);
+  await page.getByRole('heading', { name: 'Visit note' }).waitFor();
+  await page.getByTestId('host-banner-kept').waitFor({ state: 'detached', timeout: 10_000 });
+  await vitals.locator('tbody tr').first().waitFor({ timeout: 10_000 });
+  await shot('sent-again-after-restart');
+
+  // Sent again once the host answered (refused: nobody signed in there
+  // yet), then after the sign-in; always with the first sending's id.
+  assert.ok(sent.length >= 2, `the vitals were sent again after the restart (${sent.length})`);
+  assert.ok(sent[0] && sent.every((id) => id === sent[0]), 'with the same request id');
+  const sets = await call(page, 'Chart', 'Vitals', patient.id, 10);
+  assert.equal(sets.length, 1, 'one set of vitals, though sent before and after the restart');
+  assert.equal(sets[0].pulse?.value, 88);
+  assert.equal(await vitals.locator('tbody tr').count(), 1);
+  assert.equal(await vitals.getByLabel('Pulse').inputValue(), '', 'the form is ready for the next set');
+  const saved = await call(page, 'Chart', 'Encounter', encounter.id);
+  assert.equal(saved.note.subjective, 'Dizzy when standing up.');
+  assert.doesNotMatch(await page.locator('body').textContent(), /already saved|changed elsewhere|Not saved/);
   await ctx.close();
 });
 

@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest';
+import { describe, expect, it, vi } from 'vitest';
 import { createClient, httpTransport, wailsFolderChooser, wailsTransport, windowLive, windowTransport } from './api';
 import { FolioError } from './errors';
 
@@ -30,6 +30,25 @@ describe('httpTransport', () => {
     expect(err).toBeInstanceOf(FolioError);
     expect(err.kind).toBe('invalid');
     expect(err.fields).toEqual({ phone: 'Bad.' });
+  });
+
+  it('marks the reads of a background scope, until it settles, and never a write', async () => {
+    const f = fakeFetch(200, []);
+    const client = createClient(httpTransport('', f.fn));
+    const marked = () => f.calls.map((c) => (c.init.headers as Record<string, string>)['Folio-Background'] ?? '');
+    let finish = () => {};
+    const scope = client.background(async () => {
+      await client.patients.search('okon', 5);
+      await new Promise<void>((r) => (finish = r));
+      await client.patients.recent(); // after an await: still within
+      await client.patients.register({} as never);
+    });
+    await vi.waitFor(() => expect(f.calls.length).toBe(1));
+    await client.patients.search('rivera', 5); // meanwhile: marked too (see background)
+    finish();
+    await scope;
+    await client.patients.search('ward', 5); // after it
+    expect(marked()).toEqual(['1', '1', '1', '', '']);
   });
 
   it('accepts an empty body for calls that return nothing', async () => {

@@ -118,9 +118,15 @@ declare global {
 }
 
 /** Transport sends one call to Go and resolves with its result; a write
- * carries its request id, the same each time it is sent (see Kept). */
-export type Transport = (service: string, method: string, args: unknown[], requestId?: string) => Promise<unknown>;
+ * carries its request id, the same each time it is sent (see Kept); a read
+ * the screen makes by itself is marked background (see Client.background). */
+export type Transport = (service: string, method: string, args: unknown[], requestId?: string,
+  background?: boolean) => Promise<unknown>;
 
+/** The desktop window's calls carry neither request ids nor the background
+ * mark: its Go session lives in the window's own process, so no answer is
+ * lost on a network, and only this screen, which locks itself when idle
+ * (calling Auth.Lock), can use it (see Go's app.Call). */
 export function wailsTransport(bindings: Bindings): Transport {
   return async (service, method, args) => {
     const fn = bindings[service]?.[method];
@@ -151,9 +157,10 @@ export function timeoutFor(service: string, method: string): number {
 }
 
 export function httpTransport(base = '', fetchFn: typeof fetch = (...a) => fetch(...a), timeout = timeoutFor): Transport {
-  return async (service, method, args, requestId) => {
+  return async (service, method, args, requestId, background) => {
     const headers: Record<string, string> = { 'Content-Type': 'application/json' };
     if (requestId) headers['Folio-Request-Id'] = requestId;
+    if (background) headers['Folio-Background'] = '1';
     // fetch rejects (a TypeError) when no answer comes: refused, reset, the
     // host gone. That is what toFolioError calls unreachable; so is no
     // answer in time (a write sent again then is run once by the host).
@@ -439,10 +446,12 @@ export function createClient(
     if (err?.kind === 'unreachable') reach.lost();
     else reach.answered();
   };
+  // How many background scopes are running (see background below).
+  let backgroundScopes = 0;
   const call = async <T>(service: string, method: string, ...args: unknown[]): Promise<T> => {
     const sent = ++sentCalls;
     try {
-      const result = (await transport(service, method, args)) as T;
+      const result = (await transport(service, method, args, undefined, backgroundScopes > 0)) as T;
       heard(null);
       return result;
     } catch (raw) {
@@ -516,6 +525,24 @@ export function createClient(
     }) as Promise<T>;
 
   return {
+    /**
+     * background runs fn, a re-read the screen makes by itself (a change
+     * notice came, the host is back): the reads started until the promise
+     * fn answers settles are marked so, and Go does not count them as the
+     * person's activity. Calls do not say who started them, so a read the
+     * person starts meanwhile is marked too; that only errs towards
+     * locking, and the person's key presses and pointer moves report
+     * activity to Go anyway (Auth.Touch, see the session store). Writes
+     * are never marked: they are the person's.
+     */
+    async background<T>(fn: () => T | Promise<T>): Promise<T> {
+      backgroundScopes++;
+      try {
+        return await fn();
+      } finally {
+        backgroundScopes--;
+      }
+    },
     /** host says whether the host answers (see Reach), and hears it change. */
     host: {
       get state(): HostState {

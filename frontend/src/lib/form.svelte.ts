@@ -6,13 +6,14 @@ import { toFolioError, type FolioError } from './errors';
 
 /** HostBack calls fn once the host answers again after it was lost, and
  * answers how to stop waiting. */
-export type HostBack = (fn: () => void) => () => void;
+export type HostBack = (fn: () => unknown) => () => void;
 
 const hostBack: HostBack = (fn) => {
   const off = api.host.onChange((s) => {
     if (s !== 'up') return;
     off();
-    fn();
+    // Read again by the screen itself, not the person: background.
+    api.background(fn).catch(() => {});
   });
   return off;
 };
@@ -62,7 +63,7 @@ export class FormState {
       this.failure = fe;
       this.message = fe.kind === 'unreachable' && again ? notLoadedMessage : fe.message;
       this.errors = fe.fields;
-      if (fe.kind === 'unreachable' && again) this.#stopWaiting = this.#whenBack(() => void this.submit(call));
+      if (fe.kind === 'unreachable' && again) this.#stopWaiting = this.#whenBack(() => this.submit(call));
       return false;
     } finally {
       this.busy = false;

@@ -12,6 +12,13 @@ class HostStore {
     api.host.onChange((s) => (this.state = s));
     api.host.onKept((n) => (this.kept = n));
   }
+
+  /** readAgain runs retry, a read that failed for want of the host, now
+   * that it is back: the screen's own doing, which does not keep the
+   * session awake (see api.background). */
+  readAgain(retry: () => unknown) {
+    api.background(retry).catch(() => {});
+  }
 }
 
 export const host = new HostStore();

@@ -30,7 +30,7 @@ class LabsStore {
   constructor() {
     session.onSignOut(() => this.reset());
     live.on(['lists', 'chart'], () => {
-      if (this.#queueShown.has('queue') && session.user) this.loadQueue().catch(() => {});
+      if (this.#queueShown.has('queue') && session.user) return this.loadQueue().catch(() => {});
     });
   }
 

@@ -33,9 +33,14 @@ class LiveStore {
     });
   }
 
-  /** on calls handler, coalesced, with the notices of topics (and resyncs). */
-  on(topics: Topic[], handler: (notices: Notice[]) => void): () => void {
-    return this.#hub.on(topics, handler);
+  /** on calls handler, coalesced, with the notices of topics (and resyncs).
+   * Its reads, until the promise it answers (if any) settles, are the
+   * screen's own doing, not the person's: they do not keep the session
+   * awake (see api.background). */
+  on(topics: Topic[], handler: (notices: Notice[]) => unknown): () => void {
+    return this.#hub.on(topics, (notices) => {
+      api.background(() => handler(notices)).catch(() => {});
+    });
   }
 
   #start() {
@@ -95,7 +100,7 @@ export function followChart(topics: Topic[], patientId: () => string,
     const mine = notices.filter((n) => concerns([n], id));
     if (!shown.has('chart') || !session.user || mine.length === 0) return;
     if (records && !touches(mine, records)) return;
-    reload(id, mine).catch(() => {});
+    return reload(id, mine).catch(() => {});
   });
   return () => shown.show('chart');
 }

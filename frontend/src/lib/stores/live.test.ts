@@ -1,6 +1,7 @@
 // The stores read again what a screen shows when Go says others changed
 // it, once per burst, only for the chart that is open, and never while the
-// screen is locked; what is being typed is not touched.
+// screen is locked; what is being typed is not touched. Those re-reads are
+// marked background, so that they do not keep the session awake.
 import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { flushSync } from 'svelte';
 import type { Notice, Topic } from '../live';
@@ -8,12 +9,30 @@ import type { User } from '../types';
 
 const h = vi.hoisted(() => {
   const fn = <T>(v: T) => vi.fn(async (..._args: unknown[]) => v);
+  // The board's reads as made: 'board', or 'board (background)' when made
+  // within api.background.
+  const boardReads: string[] = [];
+  let scopes = 0;
+  const hostListeners: ((s: string) => void)[] = [];
   return {
     onNotice: null as ((n: Notice) => void) | null,
+    boardReads,
+    hostListeners,
     api: {
       onError: () => () => {},
       sent: () => 0,
-      host: { state: 'up', kept: 0, onChange: () => () => {}, onKept: () => () => {}, signedIn: async () => {} },
+      async background<T>(f: () => T | Promise<T>): Promise<T> {
+        scopes++;
+        try {
+          return await f();
+        } finally {
+          scopes--;
+        }
+      },
+      host: {
+        state: 'up', kept: 0, onKept: () => () => {}, signedIn: async () => {},
+        onChange: (l: (s: string) => void) => (hostListeners.push(l), () => {}),
+      },
       subscribe(onNotice: (n: Notice) => void, onState: (s: string) => void) {
         h.onNotice = onNotice;
         onState('live');
@@ -22,7 +41,10 @@ const h = vi.hoisted(() => {
         };
       },
       schedule: {
-        board: vi.fn(async (date: string) => ({ date: date || '2026-03-10', columns: [] })),
+        board: vi.fn(async (date: string) => {
+          boardReads.push(scopes > 0 ? 'board (background)' : 'board');
+          return { date: date || '2026-03-10', columns: [] };
+        }),
         week: fn({ appointments: [] }),
         day: fn({ appointments: [] }),
         callList: fn([]),
@@ -106,6 +128,19 @@ describe('stores follow what others change', () => {
     expect(h.api.chart.problems).not.toHaveBeenCalled();
     release();
     chart.discardDraft();
+  });
+
+  it('marks the re-reads a notice or the host back starts as background, not what the screen reads', async () => {
+    h.boardReads.length = 0;
+    await schedule.loadBoard('2026-03-10'); // the screen opening: the person's doing
+    const release = schedule.follow('board');
+    hear('schedule');
+    await vi.advanceTimersByTimeAsync(200);
+    h.hostListeners.forEach((l) => l('down'));
+    h.hostListeners.forEach((l) => l('up')); // what is shown is read again
+    await vi.advanceTimersByTimeAsync(200);
+    expect(h.boardReads).toEqual(['board', 'board (background)', 'board (background)']);
+    release();
   });
 
   it('closes the stream while locked and reads again after the unlock', async () => {

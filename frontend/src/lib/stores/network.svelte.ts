@@ -32,9 +32,7 @@ class NetworkStore {
     session.onSignOut(() => this.reset());
     live.on(['settings'], () => {
       if (!this.#shown.has('network') || !session.user) return;
-      const quiet = () => {};
-      this.loadStatus().catch(quiet);
-      this.loadWorkstations().catch(quiet);
+      return Promise.allSettled([this.loadStatus(), this.loadWorkstations()]);
     });
   }
 

@@ -15,6 +15,7 @@ const h = vi.hoisted(() => ({
   api: {
     onError: () => () => {},
     sent: () => 0,
+    background: async <T>(f: () => T | Promise<T>): Promise<T> => f(),
     host: { state: 'up', kept: 0, onChange: () => () => {}, onKept: () => () => {}, signedIn: async () => {} },
     subscribe(onNotice: (n: Notice) => void, onState: (s: string) => void) {
       h.onNotice = onNotice;

@@ -74,20 +74,22 @@ class ScheduleStore {
     return this.#shown.show(view);
   }
 
-  /** #heard reads again the views on screen that others changed. A failed
-   * re-read leaves what is shown; the next notice, or the screen, tries again. */
-  #heard(notices: Notice[]) {
-    const quiet = () => {};
-    if (this.#shown.has('range') && session.user) this.loadRange().catch(quiet);
-    if (this.#shown.has('board') && this.board) this.loadBoard(this.board.date).catch(quiet);
-    if (this.#shown.has('callList')) this.loadCallList().catch(quiet);
+  /** #heard reads again the views on screen that others changed, and
+   * answers when all are read. A failed re-read leaves what is shown; the
+   * next notice, or the screen, tries again. */
+  #heard(notices: Notice[]): Promise<unknown> {
+    const reads: Promise<unknown>[] = [];
+    if (this.#shown.has('range') && session.user) reads.push(this.loadRange());
+    if (this.#shown.has('board') && this.board) reads.push(this.loadBoard(this.board.date));
+    if (this.#shown.has('callList')) reads.push(this.loadCallList());
     const pid = this.#forPatientId;
     if (this.#shown.has('forPatient') && concerns(notices, pid)) {
       const newest = this.#reads.take('forPatient');
-      api.schedule.patientAppointments(pid).then((found) => {
+      reads.push(api.schedule.patientAppointments(pid).then((found) => {
         if (newest() && this.#forPatientId === pid) this.forPatient = found;
-      }, quiet);
+      }));
     }
+    return Promise.allSettled(reads);
   }
 
   reset() {
