@@ -13,7 +13,20 @@ import (
 	"net/http/cookiejar"
 	"slices"
 	"time"
+
+	"github.com/google/uuid"
 )
+
+// browserWrites are the calls of the day that the UI sends as writes
+// (frontend/src/lib/api.ts `write`): each carries a Folio-Request-Id, and
+// the host records it with the write and keeps the answer, so that a
+// resend after a lost answer is made once. The load pays that cost as the
+// clinic's browsers do (TestBrowserWritesAreTheUIs keeps the list true).
+var browserWrites = map[string]bool{
+	"Admin.AddUser": true, "Chart.AddMedication": true, "Chart.OpenEncounter": true, "Chart.RecordVitals": true,
+	"Chart.SaveDraft": true, "Chart.SignNote": true, "Patients.Register": true, "Schedule.Advance": true,
+	"Schedule.Book": true, "Schedule.Move": true,
+}
 
 // client is one workstation's browser: its own connection to the host
 // (HTTP/2 when the host offers it, as it does, and as a browser uses it:
@@ -84,6 +97,9 @@ func (c *client) call(ctx context.Context, out any, service, method string, args
 	// cross-origin check sees the same here.
 	req.Header.Set("Origin", c.base)
 	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	if browserWrites[name] {
+		req.Header.Set("Folio-Request-Id", uuid.NewString())
+	}
 	start := time.Now()
 	res, err := c.http.Do(req)
 	if err != nil {
