@@ -25,14 +25,14 @@ type Admin struct {
 // Users lists every account.
 func (s *Admin) Users() ([]User, error) {
 	out := []User{}
-	err := s.app.act(s.session, permAdmin, func(o *op) error {
+	err := s.app.look(s.session, permAdmin, func(o *op) error {
 		users, err := o.Tx.Users()
 		for _, u := range users {
 			out = append(out, userView(u, o.now))
 		}
 		return err
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // AddUser creates an account.
@@ -231,7 +231,7 @@ type Settings struct {
 // Settings reads the clinic's settings.
 func (s *Admin) Settings() (Settings, error) {
 	var out Settings
-	err := s.app.act(s.session, permAdmin, func(o *op) error {
+	err := s.app.look(s.session, permAdmin, func(o *op) error {
 		name, _, err := o.Setting(settingClinicName)
 		if err != nil {
 			return err
@@ -249,7 +249,7 @@ func (s *Admin) Settings() (Settings, error) {
 		out.ClinicAddress, out.ClinicPhone, err = o.clinicContact()
 		return err
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // SaveSettings changes the clinic's settings. An empty DateOrder or unit
@@ -377,7 +377,7 @@ type AuditPage struct {
 // Audit lists the audit trail.
 func (s *Admin) Audit(f AuditFilter) (AuditPage, error) {
 	page := AuditPage{Entries: []AuditEntry{}}
-	err := s.app.act(s.session, permAdmin, func(o *op) error {
+	err := s.app.look(s.session, permAdmin, func(o *op) error {
 		filter, err := f.query()
 		if err != nil {
 			return err
@@ -398,7 +398,7 @@ func (s *Admin) Audit(f AuditFilter) (AuditPage, error) {
 		}
 		return o.audit("audit.view", filter.PatientID, "", auditFilterText(f))
 	})
-	return page, err
+	return answer(page, err)
 }
 
 // query checks the filter's dates and turns it into the database's filter.
@@ -498,7 +498,7 @@ func (s *Admin) Backup() (BackupFile, error) {
 // Backups lists the backups in the data folder, newest first.
 func (s *Admin) Backups() ([]BackupFile, error) {
 	out := []BackupFile{}
-	err := s.app.act(s.session, permAdmin, func(o *op) error {
+	err := s.app.look(s.session, permAdmin, func(o *op) error {
 		for _, path := range listBackups(s.app.dataDir) {
 			if f, err := backupFile(path); err == nil {
 				out = append(out, f)

@@ -127,7 +127,7 @@ func setAllergyFields(a *db.Allergy, in AllergyInput) {
 // allergies" is recorded. A merged chart lists the surviving chart's.
 func (s *Chart) Allergies(patientID string) (AllergyList, error) {
 	var out AllergyList
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -137,7 +137,7 @@ func (s *Chart) Allergies(patientID string) (AllergyList, error) {
 		}
 		return o.audit("allergy.list", p.ID, "patient/"+p.ID, "")
 	})
-	return out, err
+	return answer(out, err)
 }
 
 func (o *op) allergyList(patientID string) (AllergyList, error) {

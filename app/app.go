@@ -18,6 +18,7 @@ import (
 
 	"folio/app/cds"
 	"folio/app/feed"
+	"folio/app/groupaudit"
 	"folio/app/terminology"
 	"folio/db"
 )
@@ -61,6 +62,7 @@ type App struct {
 	pairing     workstationPairing       // workstations pairing with this host (workstations.go)
 	network     networkState             // sharing with the clinic's other computers (network.go)
 	requests    requestPruning           // when old request ids were last pruned (request_ids.go)
+	reads       *groupaudit.Auditor      // writes the audit entries of reads, many to a commit (look)
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening
@@ -132,6 +134,7 @@ func Open(ctx context.Context, dataDir string, opts Options) (*App, error) {
 		d.Close()
 		return nil, err
 	}
+	a.reads = groupaudit.New(ctx, d, a.afterWrite)
 	a.startCheckpoints()
 	return a, nil
 }
@@ -167,10 +170,13 @@ func (a *App) loadSettings() error {
 }
 
 // Close ends the screens' change streams, stops a whole-clinic export still
-// running (removing its files) and closes the chart database.
+// running (removing its files), writes the audit entries of the reads still
+// queued (and answers them), signs the trail's head and closes the chart
+// database.
 func (a *App) Close() error {
 	a.feed.Close()
 	a.export.stop()
+	a.reads.Close() // before the last checkpoint, which then covers its entries
 	a.stopCheckpoints()
 	return a.db.Close()
 }

@@ -65,7 +65,7 @@ type DueItem struct {
 // opens the surviving chart, as Patients.Open does.
 func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 	var out ChartSummary
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, from, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -91,7 +91,7 @@ func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 		}
 		return o.audit("chart.open", p.ID, "patient/"+p.ID, "summary")
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // summarizeLists fills the summary's active problems, allergies and medications.

@@ -79,12 +79,12 @@ func (s *Admin) StartClinicExport(dir string) (ClinicExport, error) {
 // ClinicExportStatus tells how the export started last stands.
 func (s *Admin) ClinicExportStatus() (ClinicExport, error) {
 	var out ClinicExport
-	err := s.app.act(s.session, permAdmin, func(o *op) error {
+	err := s.app.look(s.session, permAdmin, func(o *op) error {
 		out = s.app.export.snapshot()
 		out.DefaultDir = s.app.defaultExportFolder()
 		return nil
 	})
-	return out, err
+	return answer(out, err)
 }
 
 var errExportRunning = errorf(Conflict, "An export of the clinic is already running. Wait for it to finish, then start another.")

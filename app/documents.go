@@ -327,7 +327,7 @@ func (o *op) checkNotAttached(patientID, sum string, fields fieldErrors) error {
 // chart lists the surviving chart's.
 func (s *Chart) Documents(patientID string) ([]Document, error) {
 	out := []Document{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -341,7 +341,7 @@ func (s *Chart) Documents(patientID string) ([]Document, error) {
 		}
 		return o.audit("document.list", p.ID, "patient/"+p.ID, "")
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // DocumentContent reads a document's file to show it, a retracted one too.
@@ -352,7 +352,7 @@ func (s *Chart) Documents(patientID string) ([]Document, error) {
 func (s *Chart) DocumentContent(id string) (DocumentFile, error) {
 	var out DocumentFile
 	damaged := false
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		d, err := o.DocumentByID(id)
 		if err != nil {
 			return err
@@ -382,7 +382,7 @@ func (s *Chart) DocumentContent(id string) (DocumentFile, error) {
 		return DocumentFile{}, errorf(Internal, "This document's file is damaged: it no longer matches the checksum "+
 			"taken when it was attached, so it is not shown. Restore it from a backup, or tell your admin.")
 	}
-	return out, err
+	return answer(out, err)
 }
 
 // RetractDocument marks a document entered in error (attached to the wrong

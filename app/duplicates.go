@@ -54,7 +54,7 @@ const (
 // anything up is audited.
 func (s *Patients) LikelyDuplicates(in PatientInput) ([]DuplicateMatch, error) {
 	out := []DuplicateMatch{}
-	err := s.app.act(s.session, permDemographics, func(o *op) error {
+	err := s.app.look(s.session, permDemographics, func(o *op) error {
 		in.tidy()
 		q := duplicateQuery(in)
 		if q.empty() {
@@ -67,7 +67,7 @@ func (s *Patients) LikelyDuplicates(in PatientInput) ([]DuplicateMatch, error) {
 		out = found
 		return o.audit("patient.duplicate_check", "", "", fmt.Sprintf("%d likely duplicates", len(out)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // dupQuery is what a registration form is checked by.

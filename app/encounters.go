@@ -162,7 +162,7 @@ func (s *Chart) OpenEncounter(patientID, appointmentID string) (Encounter, error
 // Encounters lists a patient's encounters, newest first.
 func (s *Chart) Encounters(patientID string) ([]EncounterSummary, error) {
 	out := []EncounterSummary{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -208,7 +208,7 @@ func (o *op) encounterSummaries(patientID string, limit int) ([]EncounterSummary
 // Encounter reads one encounter with its note and addenda.
 func (s *Chart) Encounter(id string) (Encounter, error) {
 	var out Encounter
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		e, err := o.EncounterByID(id)
 		if err != nil {
 			return err
@@ -218,7 +218,7 @@ func (s *Chart) Encounter(id string) (Encounter, error) {
 		}
 		return o.audit("encounter.read", e.PatientID, "encounter/"+e.ID, "")
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // SaveDraft saves the note as typed so far; the draft it replaces is kept.
@@ -372,7 +372,7 @@ func (s *Chart) RetractNote(encounterID, reason string, version int) (Encounter,
 // Templates lists the clinic's note templates by name, retired ones too.
 func (s *Chart) Templates() ([]NoteTemplate, error) {
 	out := []NoteTemplate{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		list, err := o.NoteTemplates()
 		for _, n := range list {
 			out = append(out, NoteTemplate{ID: n.ID, Name: n.Name, Active: n.Active, Version: n.Version,
@@ -431,7 +431,7 @@ func (s *Chart) SaveTemplate(t NoteTemplate) (NoteTemplate, error) {
 // QuickPhrases lists the quick phrases by abbreviation, retired ones too.
 func (s *Chart) QuickPhrases() ([]QuickPhrase, error) {
 	out := []QuickPhrase{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		list, err := o.QuickPhrases()
 		for _, p := range list {
 			out = append(out, QuickPhrase{ID: p.ID, Abbreviation: p.Abbreviation, Text: p.Text, Active: p.Active,

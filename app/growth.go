@@ -68,7 +68,7 @@ type growthSeries map[string][]db.VitalsPoint
 // date and sex (male or female) are on the chart.
 func (s *Chart) GrowthCharts(patientID string) (GrowthCharts, error) {
 	out := GrowthCharts{Charts: []GrowthChart{}}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -98,7 +98,7 @@ func (s *Chart) GrowthCharts(patientID string) (GrowthCharts, error) {
 		out.Charts = r.growthCharts(series, age)
 		return o.audit("vitals.growth", p.ID, "patient/"+p.ID, fmt.Sprintf("%d charts", len(out.Charts)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // growthCharts picks the charts for a child now ageDays old: WHO's while

@@ -230,7 +230,7 @@ func (s *Chart) SearchVaccines(query string, limit int) ([]Vaccine, error) {
 // survivor's.
 func (s *Chart) Immunizations(patientID string) ([]Immunization, error) {
 	out := []Immunization{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -244,7 +244,7 @@ func (s *Chart) Immunizations(patientID string) ([]Immunization, error) {
 		}
 		return o.audit("immunization.list", p.ID, "patient/"+p.ID, "")
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // RecordImmunization records a dose: given here now or earlier (by the

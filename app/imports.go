@@ -575,7 +575,7 @@ func (rec chartRecord) active() bool {
 // ImportReview reads an import as it stands, for its review screen.
 func (s *Chart) ImportReview(importID string) (ImportReview, error) {
 	var out ImportReview
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		var err error
 		if out, err = o.importReview(importID); err != nil {
 			return err
@@ -586,7 +586,7 @@ func (s *Chart) ImportReview(importID string) (ImportReview, error) {
 		}
 		return o.audit("import.review", patientID, "import/"+importID, "")
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // importReview builds the review screen of an import.
@@ -1168,7 +1168,7 @@ type ImportSource struct {
 // patient's chart, so the chart can show "imported from …" beside each.
 func (s *Chart) ImportSources(patientID string) ([]ImportSource, error) {
 	out := []ImportSource{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -1184,7 +1184,7 @@ func (s *Chart) ImportSources(patientID string) ([]ImportSource, error) {
 		}
 		return o.audit("import.sources", p.ID, "patient/"+p.ID, "")
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // ImportSummary is one import of a patient's record, for the chart.
@@ -1208,7 +1208,7 @@ type ImportSummary struct {
 // ImportReview.
 func (s *Chart) ImportsInReview() ([]ImportSummary, error) {
 	out := []ImportSummary{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		list, err := o.ImportsInReview()
 		if err != nil {
 			return err
@@ -1249,7 +1249,7 @@ type ImportHistory struct {
 // resources they kept only as originals (ImportOriginal shows one).
 func (s *Chart) Imports(patientID string) (ImportHistory, error) {
 	out := ImportHistory{Imports: []ImportSummary{}, Originals: []KeptOriginal{}}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -1282,14 +1282,14 @@ func (s *Chart) Imports(patientID string) (ImportHistory, error) {
 		}
 		return o.audit("import.list", p.ID, "patient/"+p.ID, fmt.Sprintf("%d imports", len(out.Imports)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // ImportOriginal shows one resource of an import as it was received,
 // formatted for reading.
 func (s *Chart) ImportOriginal(itemID string) (KeptOriginal, error) {
 	var out KeptOriginal
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		it, err := o.ImportItemByID(itemID)
 		if err != nil {
 			return err
@@ -1310,7 +1310,7 @@ func (s *Chart) ImportOriginal(itemID string) (KeptOriginal, error) {
 		}
 		return o.audit("import.original", im.PatientID, "import_item/"+it.ID, it.ResourceType+"/"+it.ResourceID)
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // withoutData is a staged archive file's JSON without its bytes, but with

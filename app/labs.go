@@ -350,7 +350,7 @@ func (s *Chart) CancelLabOrder(id, reason string, version int) (LabOrder, error)
 // too. A merged chart lists the survivor's.
 func (s *Chart) LabOrders(patientID string) ([]LabOrder, error) {
 	out := []LabOrder{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -364,7 +364,7 @@ func (s *Chart) LabOrders(patientID string) ([]LabOrder, error) {
 		}
 		return o.audit("lab.orders", p.ID, "patient/"+p.ID, fmt.Sprintf("%d orders", len(out)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // labForm is a checked result, ready to write but for its ids.
@@ -918,7 +918,7 @@ func (o *op) openOrders(patientID string) (map[string][]db.LabOrder, error) {
 // ones too (marked so). A merged chart lists the survivor's.
 func (s *Chart) LabResults(patientID string) ([]LabResult, error) {
 	out := []LabResult{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -932,7 +932,7 @@ func (s *Chart) LabResults(patientID string) ([]LabResult, error) {
 		}
 		return o.audit("lab.results", p.ID, "patient/"+p.ID, fmt.Sprintf("%d results", len(out)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // LabSeries is one test's numeric results for a patient over time, for a
@@ -940,7 +940,7 @@ func (s *Chart) LabResults(patientID string) ([]LabResult, error) {
 func (s *Chart) LabSeries(patientID, loinc string) (LabSeries, error) {
 	loinc = strings.TrimSpace(loinc)
 	var out LabSeries
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		if !terminology.ValidLOINC(loinc) {
 			return (fieldErrors{"loinc": "Choose the test to chart."}).err()
 		}
@@ -957,7 +957,7 @@ func (s *Chart) LabSeries(patientID, loinc string) (LabSeries, error) {
 		out.LOINC = loinc
 		return o.audit("lab.chart", p.ID, "patient/"+p.ID, fmt.Sprintf("%s; %d points", loinc, len(out.Points)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 func labSeries(test terminology.LabTest, listed bool, sex string, points []db.LabPoint) LabSeries {
@@ -1001,7 +1001,7 @@ func labSeries(test terminology.LabTest, listed bool, sex string, points []db.La
 // audited on each patient's chart listed.
 func (s *Chart) LabReviewQueue() ([]LabReviewItem, error) {
 	out := []LabReviewItem{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		rows, err := o.Tx.LabReviewQueue(o.actor.userID, maxLabReviewListed)
 		if err != nil {
 			return err
@@ -1023,7 +1023,7 @@ func (s *Chart) LabReviewQueue() ([]LabReviewItem, error) {
 		}
 		return nil
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // ReviewLabResult marks a result reviewed by the signed-in clinician, with

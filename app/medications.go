@@ -205,7 +205,7 @@ func (s *Chart) SearchDrugs(query string, limit int) ([]Drug, error) {
 // alerts overridden when it was added. A merged chart lists the survivor's.
 func (s *Chart) Medications(patientID string) ([]Medication, error) {
 	out := []Medication{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -229,7 +229,7 @@ func (s *Chart) Medications(patientID string) ([]Medication, error) {
 		}
 		return o.audit("medication.list", p.ID, "patient/"+p.ID, "")
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // drugOf is the drug the form names, as typed or picked and with the code
@@ -332,7 +332,7 @@ func (a *App) drugAlerts(drug cds.Drug, meds []chartDrug, allergies []cds.Allerg
 // is audited, as it reads the chart.
 func (s *Chart) CheckMedication(patientID string, in MedicationInput) (MedicationCheck, error) {
 	out := MedicationCheck{Alerts: []Alert{}, Unchecked: []UncheckedEntry{}}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		if msg := in.check(o.now)["drug"]; msg != "" {
 			return fieldErrors{"drug": msg}.err()
 		}
@@ -357,7 +357,7 @@ func (s *Chart) CheckMedication(patientID string, in MedicationInput) (Medicatio
 		}
 		return o.audit("medication.check", p.ID, "patient/"+p.ID, detail)
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // AddMedication adds a drug to the patient's list: a prescription written

@@ -53,7 +53,7 @@ const maxMergesListed = 1000
 // charts in use, and different. Reading them is audited on each patient.
 func (s *Patients) MergePreview(survivorID, duplicateID string) (MergePreview, error) {
 	var out MergePreview
-	err := s.app.act(s.session, permMerge, func(o *op) error {
+	err := s.app.look(s.session, permMerge, func(o *op) error {
 		fields := fieldErrors{}
 		survivorID, duplicateID = strings.TrimSpace(survivorID), strings.TrimSpace(duplicateID)
 		if survivorID == "" {
@@ -95,7 +95,7 @@ func (s *Patients) MergePreview(survivorID, duplicateID string) (MergePreview, e
 		out = preview
 		return nil
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // patientByIDOrMRN reads the patient named by id or, failing that, by MRN.
@@ -201,7 +201,7 @@ func (s *Patients) Merge(survivorID, duplicateID, reason string, survivorVersion
 // Merges lists the merges done, newest first, for review.
 func (s *Patients) Merges() ([]MergeRecord, error) {
 	out := []MergeRecord{}
-	err := s.app.act(s.session, permMerge, func(o *op) error {
+	err := s.app.look(s.session, permMerge, func(o *op) error {
 		merges, err := o.Merges(maxMergesListed)
 		if err != nil {
 			return err
@@ -214,7 +214,7 @@ func (s *Patients) Merges() ([]MergeRecord, error) {
 		}
 		return o.audit("patient.merges", "", "", fmt.Sprintf("%d merges listed", len(out)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // displayName is a patient's name as lists show it.

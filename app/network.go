@@ -163,13 +163,13 @@ type CertificateFile struct {
 // Status is how the clinic's network stands from this Folio.
 func (s *Network) Status() (NetworkStatus, error) {
 	var out NetworkStatus
-	err := s.app.act(s.session, permAdmin, func(o *op) error {
+	err := s.app.look(s.session, permAdmin, func(o *op) error {
 		role, sharing := s.app.networkRole()
 		var err error
 		out, err = s.app.networkStatusIn(o.Tx, role, sharing)
 		return err
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // Share turns sharing with the clinic's other computers on or off from
@@ -217,7 +217,7 @@ func (s *Network) Share(on bool) (NetworkStatus, error) {
 // only, like the rest of the clinic's set-up.
 func (s *Network) Certificate() (CertificateFile, error) {
 	var out CertificateFile
-	err := s.app.act(s.session, permAdmin, func(o *op) error {
+	err := s.app.look(s.session, permAdmin, func(o *op) error {
 		ca := s.app.clinicCA()
 		if ca == nil {
 			return errorf(Conflict, "This Folio has no clinic certificate yet.")
@@ -227,7 +227,7 @@ func (s *Network) Certificate() (CertificateFile, error) {
 			PEM: string(pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: cert.Raw}))}
 		return o.audit("network.certificate", "", "", "clinic certificate downloaded ("+out.Fingerprint+")")
 	})
-	return out, err
+	return answer(out, err)
 }
 
 func onOff(on bool) string {

@@ -370,7 +370,7 @@ func luhnDigit(digits string) int {
 // the surviving chart, with RedirectedFrom naming the MRN asked for.
 func (s *Patients) Open(id string) (Patient, error) {
 	var out Patient
-	err := s.app.act(s.session, permDemographics, func(o *op) error {
+	err := s.app.look(s.session, permDemographics, func(o *op) error {
 		p, from, err := o.livePatient(id)
 		if err != nil {
 			return err
@@ -385,7 +385,7 @@ func (s *Patients) Open(id string) (Patient, error) {
 		}
 		return o.audit("patient.open", p.ID, "patient/"+p.ID, detail)
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // maxMergeHops bounds following merged charts to their survivor: a chart
@@ -539,7 +539,7 @@ type PatientRevision struct {
 // photo shows in it as "photo #n", n numbering the photos taken.
 func (s *Patients) History(id string) ([]PatientRevision, error) {
 	out := []PatientRevision{}
-	err := s.app.act(s.session, permDemographics, func(o *op) error {
+	err := s.app.look(s.session, permDemographics, func(o *op) error {
 		cur, err := o.PatientByID(id)
 		if err != nil {
 			return err
@@ -559,5 +559,5 @@ func (s *Patients) History(id string) ([]PatientRevision, error) {
 		}
 		return o.audit("patient.history", id, "patient/"+id, "")
 	})
-	return out, err
+	return answer(out, err)
 }

@@ -64,7 +64,7 @@ func (o *op) clinicContact() (address, phone string, err error) {
 // prescription to print (kind conflict).
 func (s *Chart) Prescription(id string) (Prescription, error) {
 	var out Prescription
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		m, err := o.MedicationByID(id)
 		if err != nil {
 			return err
@@ -117,7 +117,7 @@ func (s *Chart) Prescription(id string) (Prescription, error) {
 		return o.audit("prescription.print", p.ID, "medication/"+m.ID,
 			fmt.Sprintf("%s; quantity %s; %d refills; prescriber %s", medicationDisplay(m), m.Quantity, m.Refills, m.Prescriber))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // postalAddress is the patient's address in lines, as on an envelope.
@@ -212,7 +212,7 @@ const maxRenewals = 1000
 // replaced version kept. The reading is audited.
 func (s *Chart) MedicationHistory(id string) (MedicationHistory, error) {
 	out := MedicationHistory{Course: []Medication{}, Events: []MedicationEvent{}}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		m, err := o.MedicationByID(id)
 		if err != nil {
 			return err
@@ -241,7 +241,7 @@ func (s *Chart) MedicationHistory(id string) (MedicationHistory, error) {
 		return o.audit("medication.history", m.PatientID, "medication/"+id,
 			fmt.Sprintf("%s; %d prescriptions in the course", m.DrugName, len(course)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // medicationCourse is m's course: back along what each renews to the

@@ -229,7 +229,7 @@ func (o *op) chartPatient(patientID string) (db.Patient, error) {
 // entered in error. A merged chart lists the surviving chart's.
 func (s *Chart) Problems(patientID string) ([]Problem, error) {
 	out := []Problem{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -243,7 +243,7 @@ func (s *Chart) Problems(patientID string) ([]Problem, error) {
 		}
 		return o.audit("problem.list", p.ID, "patient/"+p.ID, "")
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // AddProblem adds a problem to a patient's list.

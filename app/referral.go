@@ -516,7 +516,7 @@ func (o *op) sender(signer archive.Signer) (fhir.Author, fhir.Clinic, ReferralPa
 // who would send it. A merged chart previews the surviving chart's.
 func (s *Chart) ReferralPreview(patientID string) (ReferralPreview, error) {
 	var out ReferralPreview
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, from, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -542,7 +542,7 @@ func (s *Chart) ReferralPreview(patientID string) (ReferralPreview, error) {
 			From: party, RecentMonths: referralRecentMonths}
 		return o.audit("chart.read", p.ID, "patient/"+p.ID, "referral preview")
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // signerFingerprint is the fingerprint of the key that signs.
@@ -603,7 +603,7 @@ func (s *Chart) PatientCopy(patientID string) (PatientCopy, error) {
 // Disclosures lists what left the clinic about a patient, newest first.
 func (s *Chart) Disclosures(patientID string) ([]Disclosure, error) {
 	out := []Disclosure{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -617,7 +617,7 @@ func (s *Chart) Disclosures(patientID string) ([]Disclosure, error) {
 		}
 		return o.audit("disclosure.list", p.ID, "patient/"+p.ID, "")
 	})
-	return out, err
+	return answer(out, err)
 }
 
 func disclosureView(r db.Disclosure) Disclosure {

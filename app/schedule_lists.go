@@ -56,7 +56,7 @@ func (o *op) checkCalendarClinician(fields fieldErrors, id string) db.User {
 // as action.
 func (s *Schedule) calendar(action, from, clinicianID string, days int, read func(o *op, c *Calendar) error) (Calendar, error) {
 	var out Calendar
-	err := s.app.act(s.session, permSchedule, func(o *op) error {
+	err := s.app.look(s.session, permSchedule, func(o *op) error {
 		fields := fieldErrors{}
 		first := checkDay(fields, "from", from, o.now)
 		clinician := o.checkCalendarClinician(fields, clinicianID)
@@ -74,7 +74,7 @@ func (s *Schedule) calendar(action, from, clinicianID string, days int, read fun
 		}
 		return o.audit(action, "", "", fmt.Sprintf("%s to %s, %s: %d appointments", out.From, out.To, who, len(out.Appointments)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // Week lists the seven days from from ("" for today), for one clinician
@@ -110,7 +110,7 @@ func (s *Schedule) Day(date, clinicianID string) (Calendar, error) {
 // Appointment reads one appointment in full, as the calendar opens it.
 func (s *Schedule) Appointment(id string) (Appointment, error) {
 	var out Appointment
-	err := s.app.act(s.session, permSchedule, func(o *op) error {
+	err := s.app.look(s.session, permSchedule, func(o *op) error {
 		r, err := o.AppointmentRowByID(id)
 		if err != nil {
 			return err
@@ -127,7 +127,7 @@ func (s *Schedule) Appointment(id string) (Appointment, error) {
 		}
 		return o.audit("appointment.open", r.PatientID, "appointment/"+r.ID, r.Start)
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // Board is the check-in board of one day: its appointments by status.
@@ -163,7 +163,7 @@ var boardColumns = []struct{ status, label string }{
 // Board lays out a day's appointments ("" for today) by status.
 func (s *Schedule) Board(date string) (Board, error) {
 	var out Board
-	err := s.app.act(s.session, permSchedule, func(o *op) error {
+	err := s.app.look(s.session, permSchedule, func(o *op) error {
 		fields := fieldErrors{}
 		day := checkDay(fields, "date", date, o.now)
 		if err := fields.err(); err != nil {
@@ -188,7 +188,7 @@ func (s *Schedule) Board(date string) (Board, error) {
 		}
 		return o.audit("schedule.board", "", "", fmt.Sprintf("%s: %d appointments", out.Date, len(rows)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 func boardCard(r db.AppointmentRow, now time.Time) BoardCard {
@@ -217,7 +217,7 @@ type PatientAppointments struct {
 // PatientAppointments lists a patient's upcoming and past appointments.
 func (s *Schedule) PatientAppointments(patientID string) (PatientAppointments, error) {
 	out := PatientAppointments{Upcoming: []Appointment{}, Past: []Appointment{}}
-	err := s.app.act(s.session, permSchedule, func(o *op) error {
+	err := s.app.look(s.session, permSchedule, func(o *op) error {
 		p, err := o.PatientByID(patientID)
 		if err != nil {
 			return err
@@ -241,7 +241,7 @@ func (s *Schedule) PatientAppointments(patientID string) (PatientAppointments, e
 		return o.audit("appointment.list", p.ID, "patient/"+p.ID,
 			fmt.Sprintf("%d upcoming, %d past", len(out.Upcoming), len(out.Past)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // Call-list bounds: no-shows older than this are not chased any more, and
@@ -256,14 +256,14 @@ const (
 // newest first. The patient's phone is on each appointment.
 func (s *Schedule) CallList() ([]Appointment, error) {
 	out := []Appointment{}
-	err := s.app.act(s.session, permSchedule, func(o *op) (err error) {
+	err := s.app.look(s.session, permSchedule, func(o *op) (err error) {
 		out, err = o.callList()
 		if err != nil {
 			return err
 		}
 		return o.audit("schedule.call_list", "", "", fmt.Sprintf("%d no-shows to rebook", len(out)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 func (o *op) callList() ([]Appointment, error) {
@@ -291,7 +291,7 @@ var statusLabels = map[string]string{
 // spreadsheet.
 func (s *Schedule) DayListCSV(date, clinicianID string) (string, error) {
 	var out string
-	err := s.app.act(s.session, permSchedule, func(o *op) error {
+	err := s.app.look(s.session, permSchedule, func(o *op) error {
 		fields := fieldErrors{}
 		day := checkDay(fields, "date", date, o.now)
 		clinician := o.checkCalendarClinician(fields, clinicianID)
@@ -318,13 +318,13 @@ func (s *Schedule) DayListCSV(date, clinicianID string) (string, error) {
 		}
 		return o.audit("schedule.day_list.export", "", "", fmt.Sprintf("%s, %s: %d appointments", day.Format(dateLayout), who, len(rows)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // CallListCSV is the call list as CSV text.
 func (s *Schedule) CallListCSV() (string, error) {
 	var out string
-	err := s.app.act(s.session, permSchedule, func(o *op) error {
+	err := s.app.look(s.session, permSchedule, func(o *op) error {
 		list, err := o.callList()
 		if err != nil {
 			return err
@@ -339,7 +339,7 @@ func (s *Schedule) CallListCSV() (string, error) {
 		}
 		return o.audit("schedule.call_list.export", "", "", fmt.Sprintf("%d no-shows to rebook", len(list)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // csvText writes lines as CSV with CRLF line ends (RFC 4180), every cell

@@ -33,14 +33,14 @@ func appointmentTypeView(t db.AppointmentType) AppointmentType {
 // Types lists every appointment type, retired ones too, by name.
 func (s *Schedule) Types() ([]AppointmentType, error) {
 	out := []AppointmentType{}
-	err := s.app.act(s.session, permScheduleSetup, func(o *op) error {
+	err := s.app.look(s.session, permScheduleSetup, func(o *op) error {
 		types, err := o.AppointmentTypes()
 		for _, t := range types {
 			out = append(out, appointmentTypeView(t))
 		}
 		return err
 	})
-	return out, err
+	return answer(out, err)
 }
 
 var colourPattern = regexp.MustCompile(`^#[0-9a-f]{6}$`)
@@ -105,14 +105,14 @@ type OpeningHours struct {
 // means the hours were never set, and bookings are not checked against them.
 func (s *Schedule) Hours() ([]OpeningHours, error) {
 	out := []OpeningHours{}
-	err := s.app.act(s.session, permScheduleSetup, func(o *op) error {
+	err := s.app.look(s.session, permScheduleSetup, func(o *op) error {
 		hours, err := o.ClinicHours()
 		for _, h := range hours {
 			out = append(out, OpeningHours(h))
 		}
 		return err
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // SaveHours sets the whole week's hours: one entry per open weekday; a
@@ -197,7 +197,7 @@ type Clinician struct {
 // the calendar's columns.
 func (s *Schedule) Clinicians() ([]Clinician, error) {
 	out := []Clinician{}
-	err := s.app.act(s.session, permScheduleSetup, func(o *op) error {
+	err := s.app.look(s.session, permScheduleSetup, func(o *op) error {
 		users, err := o.Tx.Clinicians()
 		if err != nil {
 			return err
@@ -219,7 +219,7 @@ func (s *Schedule) Clinicians() ([]Clinician, error) {
 		}
 		return nil
 	})
-	return out, err
+	return answer(out, err)
 }
 
 func availabilityView(b db.AvailabilityBlock) AvailabilityBlock {
@@ -229,7 +229,7 @@ func availabilityView(b db.AvailabilityBlock) AvailabilityBlock {
 // Availability lists one clinician's weekly template.
 func (s *Schedule) Availability(clinicianID string) ([]AvailabilityBlock, error) {
 	out := []AvailabilityBlock{}
-	err := s.app.act(s.session, permScheduleSetup, func(o *op) error {
+	err := s.app.look(s.session, permScheduleSetup, func(o *op) error {
 		u, err := o.UserByID(clinicianID)
 		if err != nil || u.Role != RoleClinician {
 			return errorf(NotFound, "No such clinician.")
@@ -240,7 +240,7 @@ func (s *Schedule) Availability(clinicianID string) ([]AvailabilityBlock, error)
 		}
 		return err
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // SaveAvailability sets a clinician's whole weekly template; an empty list

@@ -231,7 +231,7 @@ func (s *Patients) Search(query string, limit int) ([]PatientHit, error) {
 		return nil, &Error{Kind: Invalid, Message: "That search is too long. " + words, Fields: map[string]string{"query": words}}
 	}
 	hits := []PatientHit{}
-	err := s.app.act(s.session, permDemographics, func(o *op) error {
+	err := s.app.look(s.session, permDemographics, func(o *op) error {
 		order, err := o.dateOrder()
 		if err != nil {
 			return err
@@ -249,7 +249,7 @@ func (s *Patients) Search(query string, limit int) ([]PatientHit, error) {
 		}
 		return o.audit("patient.search", "", "", fmt.Sprintf("%q: %d found", strings.TrimSpace(query), len(hits)))
 	})
-	return hits, err
+	return answer(hits, err)
 }
 
 // searchPatients finds the patients q names: first those matching every
@@ -349,7 +349,7 @@ func mergeHits(first, more []db.PatientHit, limit int) []db.PatientHit {
 func (s *Patients) Recent(limit int) ([]PatientHit, error) {
 	limit = searchLimit(limit)
 	hits := []PatientHit{}
-	err := s.app.act(s.session, permDemographics, func(o *op) error {
+	err := s.app.look(s.session, permDemographics, func(o *op) error {
 		found, err := o.RecentlyOpened(o.actor.userID, limit)
 		if err != nil {
 			return err
@@ -359,7 +359,7 @@ func (s *Patients) Recent(limit int) ([]PatientHit, error) {
 		}
 		return o.audit("patient.recent", "", "", fmt.Sprintf("%d listed", len(hits)))
 	})
-	return hits, err
+	return answer(hits, err)
 }
 
 // dateOrder is the clinic's date order setting.

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"folio/app/feed"
+	"folio/app/groupaudit"
 	"folio/db"
 )
 
@@ -244,14 +245,28 @@ type op struct {
 	// notices are what the transaction changed, published once it commits.
 	notices []feed.Notice
 	noticed map[noticeKey]bool
+	// reading is set in a read transaction (look): the entries audited
+	// are kept in reads, for the group auditor to write once fn is done.
+	reading bool
+	reads   []db.AuditEntry
 }
 
 func (o *op) audit(action, patientID, record, detail string) error {
-	o.notice(action, patientID)
-	return o.AppendAudit(db.AuditEntry{
+	e := db.AuditEntry{
 		At: o.now, UserID: o.actor.userID, Username: o.actor.username, Action: action,
 		PatientID: patientID, Record: record, Workstation: o.actor.workstation, Detail: detail,
-	})
+	}
+	if o.reading {
+		// A change audited in a read transaction is a use-case put on the
+		// wrong path: its write would fail on the read-only pool anyway.
+		if !readActions[action] {
+			return fmt.Errorf("audit %s in a read transaction: a change goes through act, not look", action)
+		}
+		o.reads = append(o.reads, e)
+		return nil
+	}
+	o.notice(action, patientID)
+	return o.AppendAudit(e)
 }
 
 // act is the spine of every use-case that touches the chart: who asks and
@@ -280,6 +295,53 @@ func (a *App) prepareAndAct(s *Session, perm permission, prepare func() error, f
 		}
 	}
 	return a.actAs(who, fn)
+}
+
+// look is act for a use-case that only reads. fn runs in a read
+// transaction (a snapshot on the reader pool, which never waits for the
+// writer) and its audit entries are written by the group auditor together
+// with those of the other reads queued meanwhile, in one write transaction
+// with one fsync (see app/groupaudit). look returns only once they are
+// durable; when they cannot be written it returns the error, and the
+// use-case must answer no data with it (answer): no read goes unaudited.
+//
+// fn must not write: the reader pool is read-only, so a write fails, and
+// so does auditing a change. A read with a side effect (a draft saved, a
+// key made) stays on act.
+func (a *App) look(s *Session, perm permission, fn func(o *op) error) error {
+	who, err := a.authorize(s, perm)
+	if err != nil {
+		return err
+	}
+	var entries []db.AuditEntry
+	err = a.db.View(a.ctx, func(tx *db.Tx) error {
+		entries = nil
+		if err := checkActive(tx, who); err != nil {
+			return err
+		}
+		o := &op{Tx: tx, app: a, actor: who, now: a.now(), reading: true}
+		if err := fn(o); err != nil {
+			return err
+		}
+		entries = o.reads
+		return nil
+	})
+	if err == nil {
+		if err = a.reads.Append(entries); errors.Is(err, groupaudit.ErrClosed) {
+			err = errorf(Internal, "Folio is closing, so it shows nothing more. Open it again to continue.")
+		}
+	}
+	return a.userError(err)
+}
+
+// answer is what a use-case on look returns: its data, or with an error
+// none at all, so that data whose reading was not audited goes nowhere.
+func answer[T any](v T, err error) (T, error) {
+	if err != nil {
+		var none T
+		return none, err
+	}
+	return v, nil
 }
 
 // actAs runs fn for an actor already known (sign-in, setup, command line).

@@ -506,7 +506,7 @@ func (s *Chart) Vitals(patientID string, limit int) ([]VitalsSet, error) {
 		limit = defaultVitalsLimit
 	}
 	out := []VitalsSet{}
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		p, _, err := o.livePatient(patientID)
 		if err != nil {
 			return err
@@ -524,7 +524,7 @@ func (s *Chart) Vitals(patientID string, limit int) ([]VitalsSet, error) {
 		}
 		return o.audit("vitals.read", p.ID, "patient/"+p.ID, fmt.Sprintf("%d sets", len(out)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // SeriesPoint is one point of a vitals chart, in the clinic's unit. Value2
@@ -563,7 +563,7 @@ func (s *Chart) VitalsSeries(patientID, measureKey string) (Series, error) {
 	measureKey = strings.ToLower(strings.TrimSpace(measureKey))
 	m, ok := seriesMeasures[measureKey]
 	var out Series
-	err := s.app.act(s.session, permClinical, func(o *op) error {
+	err := s.app.look(s.session, permClinical, func(o *op) error {
 		if !ok {
 			return (fieldErrors{"measure": "Choose weight, height, bmi, bp, pulse, resp, temp, spo2, pain or head."}).err()
 		}
@@ -591,7 +591,7 @@ func (s *Chart) VitalsSeries(patientID, measureKey string) (Series, error) {
 		out = r.series(measureKey, m, points, heights)
 		return o.audit("vitals.chart", p.ID, "patient/"+p.ID, fmt.Sprintf("%s; %d points", measureKey, len(out.Points)))
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // series makes a chart's points; heights (oldest first) are the patient's

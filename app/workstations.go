@@ -292,14 +292,14 @@ func workstationView(o *op, w db.Workstation) Workstation {
 // List is every workstation and pairing request, the newest first.
 func (s *Workstations) List() ([]Workstation, error) {
 	out := []Workstation{}
-	err := s.app.act(s.session, permAdmin, func(o *op) error {
+	err := s.app.look(s.session, permAdmin, func(o *op) error {
 		list, err := o.Workstations()
 		for _, w := range list {
 			out = append(out, workstationView(o, w))
 		}
 		return err
 	})
-	return out, err
+	return answer(out, err)
 }
 
 // Approve pairs a waiting workstation. code is the code the workstation

@@ -30,6 +30,9 @@ var (
 	ErrConflict = errors.New("changed by someone else")
 	// ErrDuplicate means a unique value (user name, MRN) is already taken.
 	ErrDuplicate = errors.New("already exists")
+	// ErrWriteInRead means a read transaction (View) tried to write: the
+	// reader pool is read-only.
+	ErrWriteInRead = errors.New("a write in a read transaction")
 )
 
 // NewerSchemaError refuses a chart file written by a newer Folio: opening it
@@ -385,6 +388,11 @@ func (d *DB) run(ctx context.Context, pool *sql.DB, cache *stmtCache, write bool
 		}
 	}
 	if err = fn(tx); err != nil {
+		if !write && d != nil && pool == d.reader && writeInRead(err) {
+			// Not the disk's fault, as a read-only file's refusal would
+			// say: a bug, which must not read as one.
+			return fmt.Errorf("%w (%v)", ErrWriteInRead, err)
+		}
 		return err
 	}
 	if err = tx.finishAudit(); err != nil {

@@ -30,6 +30,14 @@ func ReadOnly(err error) bool {
 	return errors.Is(err, syscall.EROFS)
 }
 
+// writeInRead tells whether err is the refusal of a write on a read
+// connection (query_only): plain SQLITE_READONLY, where a read-only file
+// or folder gives a reader one of its extended codes, if any error.
+func writeInRead(err error) bool {
+	var se *sqlite.Error
+	return errors.As(err, &se) && se.Code() == sqlite3.SQLITE_READONLY
+}
+
 // ownerOnly makes the chart file, before SQLite opens it, readable and
 // writable by its owner only, whatever the process's umask: it holds every
 // patient's record. SQLite gives the WAL and shared-memory files it makes
