@@ -1,7 +1,9 @@
 // Package app holds Folio's use-cases: the services the UI calls (Auth,
 // Patients, Schedule, Chart, Admin), each method checking who asks,
 // validating, doing its work in one transaction and auditing it in that
-// same transaction.
+// same transaction (act); a use-case that only reads does its work in a
+// read transaction, and its audit entry is committed with other reads'
+// before it answers (look).
 package app
 
 import (

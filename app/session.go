@@ -271,7 +271,8 @@ func (o *op) audit(action, patientID, record, detail string) error {
 
 // act is the spine of every use-case that touches the chart: who asks and
 // may they, then fn in one write transaction, then errors in the UI's words.
-// fn must validate before writing and audit what it read or wrote.
+// fn must validate before writing and audit what it read or wrote. A
+// use-case that only reads uses look instead.
 func (a *App) act(s *Session, perm permission, fn func(o *op) error) error {
 	return a.prepareAndAct(s, perm, nil, fn)
 }
