@@ -300,27 +300,8 @@ func TestCalendarQueryPlans(t *testing.T) {
 			[]string{"SEARCH a USING INDEX appointments_clinician_start (clinician_id=? AND starts_at>? AND starts_at<?)"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			var plan []string
-			err := s.View(context.Background(), func(tx *Tx) error {
-				where, args := calendarRange("a", "b", tc.clinicianID)
-				rows, err := tx.tx.Query("EXPLAIN QUERY PLAN "+tc.selectFrom+where, args...)
-				if err != nil {
-					return err
-				}
-				defer rows.Close()
-				for rows.Next() {
-					var id, parent, unused int
-					var detail string
-					if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-						return err
-					}
-					plan = append(plan, detail)
-				}
-				return rows.Err()
-			})
-			if err != nil {
-				t.Fatal(err)
-			}
+			where, args := calendarRange("a", "b", tc.clinicianID)
+			plan := queryPlan(t, s.DB, tc.selectFrom+where, args...)
 			if !slices.Equal(plan, tc.want) {
 				t.Errorf("plan\n %q\nwant\n %q", plan, tc.want)
 			}
@@ -333,26 +314,7 @@ func TestCalendarQueryPlans(t *testing.T) {
 // (each row read is a page fetched, and a reader's cache is seldom warm).
 func TestCallListQueryPlan(t *testing.T) {
 	s := newScheduleDB(t)
-	var plan []string
-	err := s.View(context.Background(), func(tx *Tx) error {
-		rows, err := tx.tx.Query("EXPLAIN QUERY PLAN "+noShowsToRebook, "a", "b", 500)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id, parent, unused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &unused, &detail); err != nil {
-				return err
-			}
-			plan = append(plan, detail)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := queryPlan(t, s.DB, noShowsToRebook, "a", "b", 500)
 	want := []string{
 		"SEARCH a USING COVERING INDEX appointments_no_show (starts_at>? AND starts_at<?)",
 		"CORRELATED SCALAR SUBQUERY 1",

@@ -537,26 +537,7 @@ func TestRecentlyOpened(t *testing.T) {
 // The recent list reads the partial index of openings, not the whole trail.
 func TestRecentlyOpenedUsesIndex(t *testing.T) {
 	d := openTestDB(t)
-	var plan []string
-	err := d.View(context.Background(), func(tx *Tx) error {
-		rows, err := tx.tx.Query(`EXPLAIN QUERY PLAN `+recentlyOpenedQuery, "u", 200, 20, 10)
-		if err != nil {
-			return err
-		}
-		defer rows.Close()
-		for rows.Next() {
-			var id, parent, notused int
-			var detail string
-			if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-				return err
-			}
-			plan = append(plan, detail)
-		}
-		return rows.Err()
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	plan := queryPlan(t, d, recentlyOpenedQuery, "u", 200, 20, 10)
 	if got := strings.Join(plan, "; "); !strings.Contains(got, "SEARCH audit USING COVERING INDEX audit_patient_opens") ||
 		strings.Contains(got, "SCAN audit") {
 		t.Errorf("query plan: %s", got)
