@@ -75,3 +75,21 @@ wait_for() {
     sleep 0.2
   done
 }
+
+# find_window TITLE LOG WHAT: wait up to 20 s for the visible window titled
+# exactly TITLE (a regular expression, anchored here), set $win to it, and
+# fail, naming a Folio window of another title if there is one (WHAT says
+# what the title should have shown), if none appears.
+find_window() {
+  local title=$1 log=$2 what=$3 other
+  win=""
+  for _ in $(seq 1 100); do
+    kill -0 "$folio_pid" 2>/dev/null || fail "Folio exited before its window appeared (see $log)"
+    win=$(xdotool search --onlyvisible --name "^$title\$" 2>/dev/null | head -n 1) || true
+    [ -n "$win" ] && return 0
+    sleep 0.2
+  done
+  other=$(xdotool search --onlyvisible --name '^Folio' getwindowname 2>/dev/null | head -n 1) || true
+  [ -n "$other" ] && fail "the Folio window is titled \"$other\", not $what"
+  fail "no Folio window appeared within 20 s"
+}

@@ -45,19 +45,8 @@ WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_
   "$bin" --data "$data" >"$out/folio.log" 2>&1 &
 folio_pid=$!
 
-win=""
-for _ in $(seq 1 100); do
-  kill -0 "$folio_pid" 2>/dev/null || fail "Folio exited before its window appeared (see $out/folio.log)"
-  # The data folder is a demo clinic, and the window's title says so.
-  win=$(xdotool search --onlyvisible --name '^Folio — Demo clinic, not for real patients$' 2>/dev/null | head -n 1) || true
-  [ -n "$win" ] && break
-  sleep 0.2
-done
-if [ -z "$win" ]; then
-  other=$(xdotool search --onlyvisible --name '^Folio' getwindowname 2>/dev/null | head -n 1) || true
-  [ -n "$other" ] && fail "the Folio window is titled \"$other\", not as a demo clinic's"
-  fail "no Folio window appeared within 20 s"
-fi
+# The data folder is a demo clinic, and the window's title says so.
+find_window 'Folio — Demo clinic, not for real patients' "$out/folio.log" "as a demo clinic's"
 
 # The login screen: its heading and fields, and the clinic's name, which
 # only shows once the Auth.Status binding has answered.

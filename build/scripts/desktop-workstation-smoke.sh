@@ -79,18 +79,7 @@ WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_
   "$bin" --data "$wsdata" >"$out/ws-folio.log" 2>&1 &
 folio_pid=$!
 
-win=""
-for _ in $(seq 1 100); do
-  kill -0 "$folio_pid" 2>/dev/null || fail "Folio exited before its window appeared (see $out/ws-folio.log)"
-  win=$(xdotool search --onlyvisible --name "^Folio — workstation of $addr\$" 2>/dev/null | head -n 1) || true
-  [ -n "$win" ] && break
-  sleep 0.2
-done
-if [ -z "$win" ]; then
-  other=$(xdotool search --onlyvisible --name '^Folio' getwindowname 2>/dev/null | head -n 1) || true
-  [ -n "$other" ] && fail "the window is titled \"$other\", not as the workstation of $addr"
-  fail "no Folio window appeared within 20 s"
-fi
+find_window "Folio — workstation of $addr" "$out/ws-folio.log" "as the workstation of $addr"
 passed=$((passed + 1))
 
 # The host clinic's sign-in screen: its name comes from the host, through
