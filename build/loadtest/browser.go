@@ -155,19 +155,21 @@ func (k *keystrokes) open(ctx context.Context, o browserOpen) error {
 }
 
 // BrowserFigures are the browser's keystrokes of the day: how many, how
-// long each took to its results on screen, how many of those results were
-// the same as the key before's (timed to the answer's arrival, as nothing
-// on the screen changed), and the keystrokes whose results never showed.
+// long each took to its results on screen, and the keystrokes whose
+// results never showed. Changed are the figures of the keystrokes that
+// changed the list; the others (Unchanged, the same patients as the key
+// before) are timed to the answer's arrival, as nothing on the screen
+// changed.
 type BrowserFigures struct {
-	Keystrokes int       `json:"keystrokes"`
-	Searches   int       `json:"searches"`
-	Unchanged  int       `json:"unchanged"`
-	P50        float64   `json:"p50Ms"`
-	P95        float64   `json:"p95Ms"`
-	P99        float64   `json:"p99Ms"`
-	Max        float64   `json:"maxMs"`
-	Times      []float64 `json:"-"`
-	Problems   []string  `json:"problems"`
+	Keystrokes int             `json:"keystrokes"`
+	Searches   int             `json:"searches"`
+	Unchanged  int             `json:"unchanged"`
+	P50        float64         `json:"p50Ms"`
+	P95        float64         `json:"p95Ms"`
+	P99        float64         `json:"p99Ms"`
+	Max        float64         `json:"maxMs"`
+	Changed    *BrowserFigures `json:"changedList,omitempty"`
+	Problems   []string        `json:"problems,omitempty"`
 }
 
 // typeAway starts the typing; the day's load starts with it.
@@ -181,6 +183,7 @@ func (k *keystrokes) finish(ctx context.Context) (BrowserFigures, error) {
 	}
 	var said struct {
 		Times     []float64
+		Changed   []float64
 		Unchanged int
 		Searches  int
 		Problems  []string
@@ -189,16 +192,15 @@ func (k *keystrokes) finish(ctx context.Context) (BrowserFigures, error) {
 		return f, err
 	}
 	f = summarizeKeystrokes(said.Times)
+	changed := summarizeKeystrokes(said.Changed)
+	f.Changed = &changed
 	f.Searches, f.Unchanged, f.Problems = said.Searches, said.Unchanged, said.Problems
-	if f.Problems == nil {
-		f.Problems = []string{}
-	}
 	return f, nil
 }
 
 // summarizeKeystrokes is the figures of a day's keystroke times (ms).
 func summarizeKeystrokes(times []float64) BrowserFigures {
-	f := BrowserFigures{Keystrokes: len(times), Times: times}
+	f := BrowserFigures{Keystrokes: len(times)}
 	if len(times) == 0 {
 		return f
 	}

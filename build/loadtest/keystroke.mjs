@@ -143,6 +143,7 @@ async function main() {
 
     const rand = random(open.seed);
     const times = [];
+    const changed = []; // the times of the keystrokes that changed the list
     const problems = [];
     let unchanged = 0;
     let searches = 0;
@@ -164,6 +165,7 @@ async function main() {
         }
         times.push(t.ms);
         if (t.unchanged) unchanged++;
+        else changed.push(t.ms);
         // A person's next key comes 80-250 ms after this one, or at once
         // if the screen took longer than that.
         await sleep(Math.max(0, 80 + rand() * 170 - (Date.now() - started)));
@@ -172,7 +174,7 @@ async function main() {
       const pause = 1500 + rand() * 3500;
       for (const until = Date.now() + pause; !stopped && Date.now() < until; ) await sleep(50);
     }
-    say({ times, unchanged, searches, problems });
+    say({ times, changed, unchanged, searches, problems });
     await ctx.close();
   } finally {
     await chromium.close();
