@@ -20,7 +20,7 @@ import (
 // no error, and the namespaces gone afterwards.
 //
 // It needs root, ip(8), certutil, node, Chromium and frontend/node_modules,
-// and takes about 40 s, so it runs when asked: LOADTEST_BROWSER=1 go test
+// and takes 30-60 s, so it runs when asked: LOADTEST_BROWSER=1 go test
 // ./build/loadtest -run TestBrowserDay. Asked, a machine without them
 // FAILS it, saying what is missing.
 func TestBrowserDay(t *testing.T) {
