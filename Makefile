@@ -98,6 +98,9 @@ bench:
 # (default /tmp/folio-loadtest); each run works on a copy. Report in
 # test-artifacts/loadtest/. Fails on any error or lost write; latency is
 # reported. Quick: LOADTEST_DURATION=30s LOADTEST_PATIENTS=5000 make loadtest
+# LOADTEST_BROWSER=1 adds a front desk in Chromium on another network
+# namespace (the host on one of its own), timing search keystrokes to their
+# results on screen (root, ip(8), certutil, node; build/loadtest/keystroke.mjs).
 loadtest: serve-bin
 	LOADTEST_FOLIO=$(CURDIR)/build/bin/folio-serve LOADTEST_OUT=$(ARTIFACTS)/loadtest go run ./build/loadtest
 

@@ -39,9 +39,10 @@ type client struct {
 	user  string // the account signed in, for error messages
 }
 
-func newClient(base string, roots *x509.CertPool, st *stats) *client {
+func newClient(at endpoint, roots *x509.CertPool, st *stats) *client {
 	jar, _ := cookiejar.New(nil)
 	tr := &http.Transport{
+		DialContext:     at.Dial,
 		TLSClientConfig: &tls.Config{RootCAs: roots, MinVersion: tls.VersionTLS13},
 		// Over HTTP/1.1 a browser opens at most six connections to one host.
 		MaxConnsPerHost:     6,
@@ -49,7 +50,7 @@ func newClient(base string, roots *x509.CertPool, st *stats) *client {
 		IdleConnTimeout:     90 * time.Second,
 		ForceAttemptHTTP2:   true,
 	}
-	return &client{base: base, http: &http.Client{Transport: tr, Jar: jar, Timeout: 30 * time.Second}, stats: st}
+	return &client{base: at.Base, http: &http.Client{Transport: tr, Jar: jar, Timeout: 30 * time.Second}, stats: st}
 }
 
 // apiError is a call the host answered with an error (app.Error's JSON),

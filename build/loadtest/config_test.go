@@ -20,6 +20,9 @@ func TestConfigFrom(t *testing.T) {
 		{"charts and appointments given", map[string]string{"LOADTEST_CHARTS": "10", "LOADTEST_APPOINTMENTS": "0"},
 			config{Duration: 10 * time.Minute, Patients: 100000, Charts: 10, Appointments: 0, Seed: 1,
 				DataDir: "/tmp/folio-loadtest", Desks: 3, Clinicians: 6}, false},
+		{"with the browser", map[string]string{"LOADTEST_BROWSER": "1"}, config{Duration: 10 * time.Minute, Patients: 100000,
+			Charts: 500, Appointments: 50000, Seed: 1, DataDir: "/tmp/folio-loadtest", Desks: 3, Clinicians: 6, Browser: true}, false},
+		{"the browser neither on nor off", map[string]string{"LOADTEST_BROWSER": "maybe"}, config{}, true},
 		{"a duration without a unit", map[string]string{"LOADTEST_DURATION": "30"}, config{}, true},
 		{"patients not a number", map[string]string{"LOADTEST_PATIENTS": "lots"}, config{}, true},
 		{"too few patients", map[string]string{"LOADTEST_PATIENTS": "10"}, config{}, true},
@@ -36,7 +39,7 @@ func TestConfigFrom(t *testing.T) {
 			}
 			if got.Duration != tt.want.Duration || got.Patients != tt.want.Patients || got.Charts != tt.want.Charts ||
 				got.Appointments != tt.want.Appointments || got.Seed != tt.want.Seed || got.DataDir != tt.want.DataDir ||
-				got.Desks != tt.want.Desks || got.Clinicians != tt.want.Clinicians {
+				got.Desks != tt.want.Desks || got.Clinicians != tt.want.Clinicians || got.Browser != tt.want.Browser {
 				t.Errorf("got %+v, want %+v", got, tt.want)
 			}
 		})

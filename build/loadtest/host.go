@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
+	"net"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -149,7 +150,7 @@ func copyFile(from, to string) error {
 // --export (making it if the clinic has none yet) and gives a pool with it
 // alone: the load generator trusts nothing else, as a workstation does.
 func clinicCA(ctx context.Context, folio, dataDir string) (*x509.CertPool, error) {
-	file := filepath.Join(dataDir, "..", filepath.Base(dataDir)+"-clinic.crt")
+	file := clinicCAFile(dataDir)
 	if err := os.Remove(file); err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, err
 	}
@@ -167,27 +168,62 @@ func clinicCA(ctx context.Context, folio, dataDir string) (*x509.CertPool, error
 	return pool, nil
 }
 
+// clinicCAFile is where clinicCA exports the certificate of the clinic in
+// dataDir: beside it, not in it.
+func clinicCAFile(dataDir string) string {
+	return filepath.Join(dataDir, "..", filepath.Base(dataDir)+"-clinic.crt")
+}
+
 // host is a running `folio serve --lan`.
 type host struct {
-	cmd  *exec.Cmd
-	Base string // https://127.0.0.1:PORT
-	done chan error
+	cmd *exec.Cmd
+	endpoint
+	// LocalName is the host's <hostname>.local, as it printed it: what a
+	// browser on another PC opens.
+	LocalName string
+	Port      string
+	done      chan error
 
 	mu  sync.Mutex
 	out strings.Builder
 }
 
-var servingURL = regexp.MustCompile(`https://127\.0\.0\.1:(\d+)/`)
+// endpoint is where a host answers and how to get there.
+type endpoint struct {
+	Base string // https://127.0.0.1:PORT
+	// Dial reaches the host's PC when it is another network namespace; nil
+	// is this process's own network.
+	Dial func(ctx context.Context, network, addr string) (net.Conn, error)
+}
 
-// startHost runs folio serve --lan on dataDir, on a free port of the
-// loopback address, not announced, and waits until it says it serves.
-func startHost(folio, dataDir string) (*host, error) {
+var (
+	servingURL = regexp.MustCompile(`https://127\.0\.0\.1:(\d+)/`)
+	localURL   = regexp.MustCompile(`https://([A-Za-z0-9-]+\.local):\d+/`)
+)
+
+// namespacePort is the host's port when it has a PC of its own (a network
+// namespace, where nothing else listens): the one the README suggests.
+const namespacePort = "8443"
+
+// startHost runs folio serve --lan on dataDir, not announced, and waits
+// until it says it serves. With namespace "" it listens on a free port of
+// the loopback address here; otherwise it runs in that network namespace
+// (its own PC) on every address there, so that a browser on another PC
+// reaches it on the veth address and the load generator's clients on that
+// PC's loopback, through Dial.
+func startHost(folio, dataDir, namespace string) (*host, error) {
 	cmd := exec.Command(folio, "serve", "--lan", "--addr", "127.0.0.1:0", "--no-announce", "--data", dataDir)
+	h := &host{cmd: cmd, done: make(chan error, 1)}
+	if namespace != "" {
+		// ip netns exec execs folio in place: the pid measured is the host's.
+		cmd = exec.Command("ip", "netns", "exec", namespace,
+			folio, "serve", "--lan", "--addr", ":"+namespacePort, "--no-announce", "--data", dataDir)
+		h.cmd, h.Dial = cmd, dialerIn(namespace)
+	}
 	pipe, err := cmd.StdoutPipe()
 	if err != nil {
 		return nil, err
 	}
-	h := &host{cmd: cmd, done: make(chan error, 1)}
 	cmd.Stderr = &lockedWriter{h}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start folio serve --lan: %w", err)
@@ -203,6 +239,10 @@ func startHost(folio, dataDir string) (*host, error) {
 			h.mu.Unlock()
 			if m := servingURL.FindStringSubmatch(line); m != nil && url == "" {
 				url = "https://127.0.0.1:" + m[1]
+				h.Port = m[1]
+			}
+			if m := localURL.FindStringSubmatch(line); m != nil && h.LocalName == "" {
+				h.LocalName = m[1]
 			}
 			if strings.Contains(line, "Ctrl+C") && url != "" {
 				ready <- url

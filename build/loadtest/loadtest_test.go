@@ -100,13 +100,13 @@ func testVerifyFindsLoss(t *testing.T, cfg config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := startHost(cfg.Folio, runDir)
+	h, err := startHost(cfg.Folio, runDir, "")
 	if err != nil {
 		t.Fatal(err)
 	}
 	defer h.stop()
 	st := newStats()
-	desk, clin := newClient(h.Base, roots, st), newClient(h.Base, roots, st)
+	desk, clin := newClient(h.endpoint, roots, st), newClient(h.endpoint, roots, st)
 	if err := desk.signIn(ctx, "frontdesk1", loadtestPassword); err != nil {
 		t.Fatal(err)
 	}

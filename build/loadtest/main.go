@@ -18,7 +18,19 @@
 // build/bin/folio-serve), LOADTEST_DATA (the clinic cache, default
 // /tmp/folio-loadtest), LOADTEST_DURATION (10m), LOADTEST_PATIENTS
 // (100000), LOADTEST_CHARTS and LOADTEST_APPOINTMENTS (from the patients),
-// LOADTEST_SEED (1), LOADTEST_OUT (test-artifacts/loadtest).
+// LOADTEST_SEED (1), LOADTEST_OUT (test-artifacts/loadtest), and
+// LOADTEST_BROWSER=1 for a front desk in a real browser on another PC.
+//
+// With LOADTEST_BROWSER=1 the host runs on a PC of its own, a Linux
+// network namespace joined by a veth pair to another where Debian's
+// Chromium (driven by keystroke.mjs through node and playwright-core from
+// frontend/node_modules) trusts the clinic through its certificate
+// installed with certutil, signs in as a front desk of its own and types
+// searches a key at a time all day; the report adds its keystroke-to-
+// render times. The load generator's clients reach the host over the host
+// PC's loopback (dialerIn), as they reach it here without the option. It
+// needs root, ip(8), certutil, node and Chromium, and fails saying which is
+// missing.
 //
 // It exits 1 on any error or lost write; a missed latency target is
 // reported but does not fail the run.
@@ -51,13 +63,19 @@ type config struct {
 	Out          string        `json:"-"`
 	Desks        int           `json:"desks"`
 	Clinicians   int           `json:"clinicians"`
+	// Browser adds a front desk in Chromium on another PC (a network
+	// namespace) timing search keystrokes to their results on screen;
+	// Keystroke is its script (keystroke.mjs).
+	Browser   bool   `json:"browser"`
+	Keystroke string `json:"-"`
 }
 
 // configFrom reads the settings from the environment, with defaults for
 // the full clinic day.
 func configFrom(getenv func(string) string) (config, error) {
 	cfg := config{Folio: "build/bin/folio-serve", DataDir: "/tmp/folio-loadtest", Duration: 10 * time.Minute,
-		Patients: 100000, Seed: 1, Out: "test-artifacts/loadtest", Desks: 3, Clinicians: 6}
+		Patients: 100000, Seed: 1, Out: "test-artifacts/loadtest", Desks: 3, Clinicians: 6,
+		Keystroke: "build/loadtest/keystroke.mjs"}
 	str := func(name string, v *string) {
 		if s := getenv(name); s != "" {
 			*v = s
@@ -91,6 +109,13 @@ func configFrom(getenv func(string) string) (config, error) {
 		cfg.Seed = n
 	}
 	num("LOADTEST_PATIENTS", &cfg.Patients)
+	if s := getenv("LOADTEST_BROWSER"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("LOADTEST_BROWSER=%q is not 1 or 0", s))
+		}
+		cfg.Browser = b
+	}
 	// About one patient in 200 has a full chart, and half as many
 	// appointments as patients fill the calendars: today, four weeks on
 	// and months back.
@@ -148,7 +173,18 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := startHost(cfg.Folio, runDir)
+	var browser *keystrokes
+	hostPC := ""
+	if cfg.Browser {
+		if browser, err = startBrowserSide(ctx, cfg); err != nil {
+			return nil, err
+		}
+		defer browser.close()
+		hostPC = browser.Network.Host
+		fmt.Fprintf(log, "Two PCs: the host on network namespace %s (%s), the browser on %s, joined by a veth pair.\n",
+			browser.Network.Host, browser.Network.HostIP, browser.Network.Client)
+	}
+	h, err := startHost(cfg.Folio, runDir, hostPC)
 	if err != nil {
 		return nil, err
 	}
@@ -160,19 +196,41 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		}
 	}()
 
-	crew, w, err := prepareDay(ctx, cfg, h.Base, roots, clinic, newStats())
+	crew, w, err := prepareDay(ctx, cfg, h.endpoint, roots, clinic, newStats())
 	if err != nil {
 		return nil, err
 	}
+	if browser != nil {
+		if err := openBrowser(ctx, cfg, browser, h, runDir, crew, w, log); err != nil {
+			return nil, err
+		}
+	}
 	fmt.Fprintf(log, "Playing a clinic day for %s: %d front-desk workstations, %d clinicians.\n",
 		cfg.Duration, len(crew.desks), len(crew.clinicians))
-	usage, err := playDay(ctx, cfg, h.cmd.Process.Pid, crew, w)
+	usage, err := playDay(ctx, cfg, h.cmd.Process.Pid, crew, w, browser)
 	if err != nil {
 		return nil, err
+	}
+	var typed *BrowserFigures
+	if browser != nil {
+		f, err := browser.finish(ctx)
+		if err != nil {
+			return nil, err
+		}
+		for _, p := range f.Problems {
+			w.stats.problem(p)
+		}
+		typed = &f
 	}
 	stopped = true
 	if err := h.stop(); err != nil {
 		w.stats.problem(err.Error())
+	}
+	if browser != nil {
+		// The host is gone from its PC: the two PCs can go.
+		if err := browser.close(); err != nil {
+			fmt.Fprintf(log, "The browser side: %v\n", err)
+		}
 	}
 
 	// The check: a host started again on the same folder, so what it finds
@@ -182,7 +240,7 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	if err != nil {
 		return nil, err
 	}
-	rep := newReport(cfg, w.stats, w.ledger.counts(), lost, usage)
+	rep := newReport(cfg, w.stats, w.ledger.counts(), lost, usage, typed)
 	if err := rep.write(cfg.Out); err != nil {
 		return rep, err
 	}
@@ -194,13 +252,13 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 // verifyDay starts the host again on the run's folder and reads back
 // every acknowledged write, as the first desk and the first clinician.
 func verifyDay(ctx context.Context, cfg config, runDir string, roots *x509.CertPool, crew *crew, l *ledger) ([]string, error) {
-	h, err := startHost(cfg.Folio, runDir)
+	h, err := startHost(cfg.Folio, runDir, "")
 	if err != nil {
 		return nil, fmt.Errorf("start the host again to check the writes: %w", err)
 	}
 	defer h.stop()
 	st := newStats()
-	desk, clin := newClient(h.Base, roots, st), newClient(h.Base, roots, st)
+	desk, clin := newClient(h.endpoint, roots, st), newClient(h.endpoint, roots, st)
 	defer desk.close()
 	defer clin.close()
 	if err := desk.signIn(ctx, crew.desks[0].acct.Username, crew.desks[0].acct.Password); err != nil {

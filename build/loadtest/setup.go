@@ -17,6 +17,9 @@ import (
 type crew struct {
 	desks      []*member
 	clinicians []*member
+	// browser is the front desk in Chromium (LOADTEST_BROWSER), signed
+	// in there, not here.
+	browser account
 }
 
 type member struct {
@@ -33,9 +36,9 @@ const loadtestPassword = "loadtest-pass-1234"
 // (and clinicians, if the demo has too few) through the admin's API, signs
 // everyone in, and reads what the day needs: the clinicians, the
 // appointment types, the names on today's list, the charted patients.
-func prepareDay(ctx context.Context, cfg config, base string, roots *x509.CertPool, clinic demoClinic,
+func prepareDay(ctx context.Context, cfg config, at endpoint, roots *x509.CertPool, clinic demoClinic,
 	setupStats *stats) (*crew, *world, error) {
-	admin := newClient(base, roots, setupStats)
+	admin := newClient(at, roots, setupStats)
 	defer admin.close()
 	var adminAcct *account
 	var demoClinicians []account
@@ -80,6 +83,15 @@ func prepareDay(ctx context.Context, cfg config, base string, roots *x509.CertPo
 		}
 		cr.desks = append(cr.desks, &member{acct: acct})
 	}
+	if cfg.Browser {
+		n := cfg.Desks + 1
+		acct, err := add(app.NewUser{Username: fmt.Sprintf("frontdesk%d", n), FullName: fmt.Sprintf("Front Desk %d (browser)", n),
+			Role: app.RoleFrontDesk, Password: loadtestPassword})
+		if err != nil {
+			return nil, nil, err
+		}
+		cr.browser = acct
+	}
 	for i := range cfg.Clinicians {
 		acct := account{}
 		if i < len(demoClinicians) {
@@ -103,7 +115,7 @@ func prepareDay(ctx context.Context, cfg config, base string, roots *x509.CertPo
 	var mu sync.Mutex
 	var wg sync.WaitGroup
 	for _, m := range append(slices.Clone(cr.desks), cr.clinicians...) {
-		m.c = newClient(base, roots, setupStats)
+		m.c = newClient(at, roots, setupStats)
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -190,7 +202,9 @@ type Usage struct {
 
 // playDay runs every virtual user until the day is over, and measures the
 // host meanwhile.
-func playDay(ctx context.Context, cfg config, pid int, cr *crew, w *world) (Usage, error) {
+// The browser (nil without LOADTEST_BROWSER) types from the day's start;
+// the caller stops it.
+func playDay(ctx context.Context, cfg config, pid int, cr *crew, w *world, browser *keystrokes) (Usage, error) {
 	end := time.Now().Add(cfg.Duration)
 	var u Usage
 	startCPU, err := cpuTime(pid)
@@ -202,6 +216,12 @@ func playDay(ctx context.Context, cfg config, pid int, cr *crew, w *world) (Usag
 	sampled := make(chan float64, 1)
 	go func() { sampled <- peakCPU(sampling, pid) }()
 
+	if browser != nil {
+		if err := browser.typeAway(); err != nil {
+			stopSampling()
+			return u, err
+		}
+	}
 	var wg sync.WaitGroup
 	for i, m := range cr.desks {
 		d := &desk{person: person{c: m.c, r: rand.New(rand.NewPCG(uint64(cfg.Seed), uint64(100+i))), w: w, end: end}, index: i}
