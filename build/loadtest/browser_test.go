@@ -20,12 +20,13 @@ import (
 // no error, and the namespaces gone afterwards.
 //
 // It needs root, ip(8), certutil, node, Chromium and frontend/node_modules,
-// and takes 30-60 s, so it runs when asked: LOADTEST_BROWSER=1 go test
-// ./build/loadtest -run TestBrowserDay. Asked, a machine without them
-// FAILS it, saying what is missing.
+// and takes 30-60 s. It runs with the other tests on two namespaces
+// (FOLIO_NETNS_TESTS=1, as make test-go sets it, or LOADTEST_BROWSER=1),
+// and a machine without what it needs then FAILS it, saying what is
+// missing; a plain go test skips it, saying so.
 func TestBrowserDay(t *testing.T) {
-	if os.Getenv("LOADTEST_BROWSER") != "1" {
-		t.Skip("the browser's day runs with LOADTEST_BROWSER=1; it needs root, ip(8), certutil, node and Chromium")
+	if os.Getenv("FOLIO_NETNS_TESTS") != "1" && os.Getenv("LOADTEST_BROWSER") != "1" {
+		t.Skip("the browser's day runs with FOLIO_NETNS_TESTS=1 (make test-go) or LOADTEST_BROWSER=1; it needs root, ip(8), certutil, node and Chromium")
 	}
 	cfg, err := configFrom(func(name string) string {
 		return map[string]string{"LOADTEST_DURATION": "20s", "LOADTEST_PATIENTS": "2000", "LOADTEST_BROWSER": "1"}[name]
