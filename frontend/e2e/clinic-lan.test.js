@@ -23,7 +23,7 @@ import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { adminPassword, call, chaosMaxDelay, launchBrowser, setUpClinic, shooter, signIn, test } from './harness.js';
+import { adminPassword, call, chaosMaxDelay, launchBrowser, setUpClinic, shooter, signIn, test, dayOf } from './harness.js';
 import { clinicNetwork, emptyHome, trustingHome } from './netns.js';
 
 const bin = process.env.FOLIO_BIN ?? '../build/bin/folio-serve';
@@ -37,8 +37,6 @@ const soon = { timeout: 1000 + 2 * chaosMaxDelay };
 /** "At once": the banner shows within this long of the host going. */
 const atOnce = { timeout: 2000 + chaosMaxDelay };
 
-const pad = (n) => String(n).padStart(2, '0');
-const dayOf = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 const today = dayOf(new Date());
 const patientBase = { sex: 'female', phone: '555-100-2000', addressLine: '', city: '', region: '', postalCode: '' };
 

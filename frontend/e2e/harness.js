@@ -298,6 +298,11 @@ export function shooter(page, name) {
   };
 }
 
+/** dayOf is the local calendar day of d (YYYY-MM-DD), as the clinic's
+ * calendar and day list name it. */
+const pad2 = (n) => String(n).padStart(2, '0');
+export const dayOf = (d) => `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
+
 export const adminPassword = 'admin-password-123';
 
 /** setUp runs the first-run setup and adds a front desk and a clinician. */

@@ -5,13 +5,11 @@
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminPassword, call, chaosMaxDelay, launchBrowser, setUpClinic, shooter, signIn, startFolio, test } from './harness.js';
+import { adminPassword, call, chaosMaxDelay, launchBrowser, setUpClinic, shooter, signIn, startFolio, test, dayOf } from './harness.js';
 
 let folio;
 let chromium;
 
-const pad = (n) => String(n).padStart(2, '0');
-const dayOf = (d) => `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
 const today = dayOf(new Date());
 const deskPassword = 'desk-password-123';
 const drPassword = 'doctor-password-123';

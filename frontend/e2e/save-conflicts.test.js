@@ -13,18 +13,15 @@
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { adminPassword, call, chaosMaxDelay, hold, launchBrowser, setUpClinic, shooter, signIn, startFolio, test } from './harness.js';
+import { adminPassword, call, chaosMaxDelay, hold, launchBrowser, setUpClinic, shooter, signIn, startFolio, test, dayOf } from './harness.js';
 
 let folio;
 let chromium;
 
-const pad = (n) => String(n).padStart(2, '0');
-const today = (() => {
-  const d = new Date();
-  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}`;
-})();
+const today = dayOf(new Date());
 const password = 'a-password-123';
-/** A change heard live: the issue's 1 s, plus two held answers under chaos. */
+/** A change heard live while a form is open: 2 s (the form merges it in
+ * after the re-read), plus two held answers under chaos. */
 const soon = { timeout: 2000 + 2 * chaosMaxDelay };
 
 before(async () => {
@@ -91,7 +88,7 @@ async function conflictFields(page) {
 let mrnSeq = 0;
 async function register(page, familyName) {
   mrnSeq++;
-  return call(page, 'Patients', 'Register', { familyName, givenNames: 'Ana', birthDate: `1970-01-${pad(mrnSeq)}`,
+  return call(page, 'Patients', 'Register', { familyName, givenNames: 'Ana', birthDate: `1970-01-${String(mrnSeq).padStart(2, '0')}`,
     sex: 'female', phone: '555-0100', city: 'Shelbyville', addressLine: '1 Elm St', region: '', postalCode: '' });
 }
 
