@@ -294,7 +294,11 @@ test('a medication: a renewal made elsewhere is followed; a race asks and Keep m
   // Stopped by A while B renews it: B is told, nothing is saved.
   await openRenew(b);
   await b.page.locator(field('dose')).fill('2000 mg');
-  await meds(a).getByTestId('medication').getByRole('button', { name: 'Stop' }).click();
+  // A stops the medication as it is now: B's renewal heard on A's screen
+  // first (else A stops the one B replaced, and is told so).
+  const renewed = meds(a).getByTestId('medication').filter({ hasText: '850 mg' });
+  await renewed.waitFor(soon);
+  await renewed.getByRole('button', { name: 'Stop' }).click();
   await a.page.getByLabel('Reason for stopping').fill('stomach upset');
   await a.page.getByRole('button', { name: 'Stop metformin' }).click();
   const removed = b.page.getByTestId('conflict-removed');
