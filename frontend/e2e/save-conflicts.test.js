@@ -67,6 +67,13 @@ async function valueIs(page, selector, value, opts = soon) {
   }
 }
 
+/** valueHolds checks that the field selector finds shows value now: what
+ * the person typed, kept (read once; a timed wait could fail on a busy
+ * machine with the right value shown). */
+async function valueHolds(page, selector, value) {
+  assert.equal(await page.evaluate((s) => document.querySelector(s)?.value, selector), value, `${selector} lost what was typed`);
+}
+
 /** race saves on B's screen (save clicks it) while its save is held from
  * Folio, lets A save meanwhile (aSaves), then lets B's save through: it
  * reaches Folio after A's, at the version B read. */
@@ -111,7 +118,7 @@ test('patient details: a late change merges; a race asks; Keep mine merges per f
   await a.page.getByRole('button', { name: 'Save correction' }).click();
   await a.page.getByText('Saved. The previous details').waitFor();
   await valueIs(b.page, '#city', 'Springfield');
-  await valueIs(b.page, '#phone', '555-0199', { timeout: 100 });
+  await valueHolds(b.page, '#phone', '555-0199');
   await shot('01-late-change-merged');
   await b.page.locator('#reason').fill('new number');
   await b.page.getByRole('button', { name: 'Save correction' }).click();
@@ -121,7 +128,10 @@ test('patient details: a late change merges; a race asks; Keep mine merges per f
 
   // The race: both change the phone, A the address, B the email. B's save
   // is refused: the panel names the phone (both) and the address (theirs).
+  // A types once A's screen shows B's last save: typed before it arrives,
+  // A's phone would clash with it, and A's form would rightly ask first.
   for (const s of [a, b]) await s.page.getByRole('button', { name: 'Correct details' }).click();
+  await valueIs(a.page, '#phone', '555-0199');
   await b.page.locator('#phone').fill('555-0222');
   await b.page.locator('#email').fill('ana@example.org');
   await b.page.locator('#reason').fill('called in');
@@ -138,9 +148,9 @@ test('patient details: a late change merges; a race asks; Keep mine merges per f
   await panel.getByText('Dana Desk changed this patient\'s details').waitFor();
   await panel.getByText('theirs 555-0101, yours 555-0222').waitFor();
   // Nothing typed is lost while it asks.
-  await valueIs(b.page, '#phone', '555-0222', { timeout: 100 });
-  await valueIs(b.page, '#email', 'ana@example.org', { timeout: 100 });
-  await valueIs(b.page, '#addressLine', '9 Oak Ave', { timeout: 100 });
+  await valueHolds(b.page, '#phone', '555-0222');
+  await valueHolds(b.page, '#email', 'ana@example.org');
+  await valueHolds(b.page, '#addressLine', '9 Oak Ave');
   await shot('02-race-asks');
   // B takes A's phone, keeps B's email: A's address stays.
   await panel.getByRole('radiogroup', { name: 'Which Phone stays' }).getByLabel('use theirs').check();
@@ -194,7 +204,7 @@ test('an allergy: a late change merges; a race asks and Keep mine saves mine; a 
   await a.page.getByRole('button', { name: 'Save allergy' }).click();
   await a.page.getByTestId('allergy-edit-form').waitFor({ state: 'detached' });
   await valueIs(b.page, '#allergy-edit-severity', 'severe');
-  await valueIs(b.page, '#allergy-edit-note', 'confirmed by pharmacist', { timeout: 100 });
+  await valueHolds(b.page, '#allergy-edit-note', 'confirmed by pharmacist');
   await shot('01-late-change-merged');
   await b.page.getByRole('button', { name: 'Save allergy' }).click();
   await b.page.getByTestId('allergy-edit-form').waitFor({ state: 'detached' });
@@ -220,15 +230,18 @@ test('an allergy: a late change merges; a race asks and Keep mine saves mine; a 
   assert.deepEqual([al.reaction, al.onset, al.severity], ['anaphylaxis', '2019', 'severe']);
 
   // Retracted by A while B changes it: B is told, and nothing is saved.
+  // A retracts the allergy as B saved it (heard on A's screen first; else
+  // A's retraction is of a version gone, and A is asked).
   await openChange(b);
   await b.page.locator('#allergy-edit-reaction').fill('swelling');
+  await allergies(a).getByText('anaphylaxis').waitFor(soon);
   await openChange(a, 'Entered in error');
   await a.page.locator('#allergy-retract-reason').fill('wrong patient');
   await a.page.getByRole('button', { name: 'Mark as entered in error' }).click();
   const removed = b.page.getByTestId('conflict-removed');
   await removed.waitFor(soon);
   assert.match(await removed.innerText(), /^Dr Lee marked this allergy entered in error at .*: your change was not saved\.$/);
-  await valueIs(b.page, '#allergy-edit-reaction', 'swelling', { timeout: 100 });
+  await valueHolds(b.page, '#allergy-edit-reaction', 'swelling');
   assert.equal(await b.page.getByRole('button', { name: 'Save allergy' }).isDisabled(), true);
   await shot('03-removed-said-plainly');
   await b.page.getByTestId('save-conflict').getByRole('button', { name: 'Close' }).click();
@@ -266,7 +279,7 @@ test('a medication: a renewal made elsewhere is followed; a race asks and Keep m
   await renewForm(a).getByRole('button', { name: 'Renew metformin' }).click();
   await a.page.getByTestId('prescribed').waitFor();
   await valueIs(b.page, field('dose'), '1000 mg');
-  await valueIs(b.page, field('frequency'), 'three times a day', { timeout: 100 });
+  await valueHolds(b.page, field('frequency'), 'three times a day');
   await shot('01-renewal-followed');
   await renewForm(b).getByRole('button', { name: 'Renew metformin' }).click();
   await b.page.getByTestId('prescribed').waitFor();
@@ -342,15 +355,18 @@ test('an appointment: a late change merges; a race asks; Keep mine merges and Us
   await save(a);
   await saved(a);
   await valueIs(b.page, '#appt-clinician', kim.id);
-  await valueIs(b.page, '#appt-to', '10:30', { timeout: 100 });
+  await valueHolds(b.page, '#appt-to', '10:30');
   await shot('01-late-change-merged');
   await save(b);
   await saved(b);
   let now = await call(b.page, 'Schedule', 'Appointment', id);
   assert.deepEqual([now.clinicianId, now.start, now.end], [kim.id, `${today}T10:00`, `${today}T10:30`]);
 
-  // The race: A moves it to 11:00, B gives it back to Dr Lee.
+  // The race: A moves it to 11:00, B gives it back to Dr Lee. A types
+  // once A's screen shows B's 10:30 (before it, A's 11:30 would clash with
+  // it and A's form would ask first).
   for (const s of [a, b]) await openChange(s);
+  await valueIs(a.page, '#appt-to', '10:30');
   await b.page.locator('#appt-clinician').selectOption(lee.id);
   await a.page.locator('#appt-from').fill('11:00');
   await a.page.locator('#appt-to').fill('11:30');
@@ -366,8 +382,10 @@ test('an appointment: a late change merges; a race asks; Keep mine merges and Us
   now = await call(b.page, 'Schedule', 'Appointment', id);
   assert.deepEqual([now.clinicianId, now.start, now.end], [lee.id, `${today}T11:00`, `${today}T11:30`]);
 
-  // Use theirs: both move it; A's time stays.
+  // Use theirs: both move it; A's time stays (A's screen has B's Dr Lee
+  // first, so A's save is made at the version B saved).
   for (const s of [a, b]) await openChange(s);
+  await valueIs(a.page, '#appt-clinician', lee.id);
   await b.page.locator('#appt-from').fill('09:30');
   await a.page.locator('#appt-from').fill('09:00');
   await race(b, 'Schedule/Move', () => save(b), async () => {
