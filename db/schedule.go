@@ -256,10 +256,13 @@ type AppointmentRow struct {
 // row alone: it carries its patient's card (see 0002_schedule.sql), and the
 // clinicians' and types' names come from appointmentLabels, a handful of rows
 // read once rather than a lookup per line.
-const appointmentRowFrom = `SELECT a.id, a.patient_id, a.clinician_id, a.type_id, a.starts_at, a.ends_at, a.status,
+const appointmentRowFrom = `SELECT ` + appointmentRowColumns + ` FROM appointments a`
+
+// appointmentRowColumns are what a calendar line reads, from the
+// appointments (a) or from the call list, which has the same columns.
+const appointmentRowColumns = `a.id, a.patient_id, a.clinician_id, a.type_id, a.starts_at, a.ends_at, a.status,
 	a.arrived_at, a.in_room_at, a.with_clinician_at, a.done_at, a.reason, a.note, a.series_id, a.version,
-	a.patient_family_name, a.patient_given_names, a.patient_mrn, a.patient_birth_date, a.patient_phone
-	FROM appointments a`
+	a.patient_family_name, a.patient_given_names, a.patient_mrn, a.patient_birth_date, a.patient_phone`
 
 // scanAppointment reads appointmentColumns.
 func scanAppointment(row scanner) (Appointment, error) {
@@ -664,13 +667,11 @@ func (t *Tx) NoShowsToRebook(from, to string, limit int) ([]AppointmentRow, erro
 	return t.appointmentRows("no-shows", noShowsToRebook, from, to, limit)
 }
 
-// noShowsToRebook reads from two indexes alone (schema 22): the no-shows'
-// own, which holds every column of appointmentRowFrom, and the patients'.
-const noShowsToRebook = appointmentRowFrom + `
-	WHERE a.status = 'no_show' AND a.starts_at >= ? AND a.starts_at < ?
-	AND NOT EXISTS (
-		SELECT 1 FROM appointments later
-		WHERE later.patient_id = a.patient_id AND later.starts_at > a.starts_at AND later.status <> 'cancelled')
+// noShowsToRebook reads the call_list table (schema 23), kept by triggers
+// as the no-shows to rebook: one run of it in time order, with every
+// column of appointmentRowFrom.
+const noShowsToRebook = `SELECT ` + appointmentRowColumns + ` FROM call_list a
+	WHERE a.starts_at >= ? AND a.starts_at < ?
 	ORDER BY a.starts_at DESC, a.id LIMIT ?`
 
 // CountAppointments tells how many appointments were ever booked.
