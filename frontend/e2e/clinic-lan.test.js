@@ -339,8 +339,12 @@ test('the host stops mid-note and starts again: the banner, the typing kept, and
   await banner.waitFor(atOnce);
   assert.match(await banner.textContent(), /The host cannot be reached/);
   await subjective.pressSequentially(' Worse in the mornings.');
+  await banner.getByTestId('host-kept').getByText(/1 save is waiting to be sent/).waitFor({ timeout: 5000 + chaosMaxDelay });
+  // Typed once that save waits for the host: the next save waits behind
+  // it, so this part is in this computer's draft store alone when the
+  // restarted host signs the clinician out. It is sent all the same.
   await page.getByLabel('Plan').fill('Paracetamol; review in one week.');
-  await banner.getByTestId('host-kept').getByText(/waiting to be sent/).waitFor({ timeout: 5000 + chaosMaxDelay });
+  await page.getByTestId('save-state').getByText(/Kept on this computer/).waitFor();
   await shot('host-lost-kept');
 
   await startHost();

@@ -35,6 +35,7 @@ import { touches, type Notice } from '../live';
 import type { FolioError } from '../errors';
 import { Editable, trailingSpaceEqual } from '../editable.svelte';
 import { Tickets } from '../tickets';
+import { drafts } from '../drafts';
 
 /** How long typing may pause before the draft is saved. */
 const autosaveAfter = 600;
@@ -93,6 +94,15 @@ class ChartStore {
 
   #timer: ReturnType<typeof setTimeout> | undefined;
   #inFlight: Promise<void> | null = null;
+  /** Whose draft store the open note is kept in (drafts.owner when it
+   * opened). */
+  #noteOwner = '';
+  /** A note whose typing was still to be saved when its clinician was
+   * signed out (the host restarted while a save waited for it): ids only,
+   * nothing of the text. Opened again by the same clinician, its restored
+   * draft is saved at once, as the saves kept for the host are, rather
+   * than waiting to be confirmed as a draft from before does. */
+  #owed: { owner: string; id: string } | null = null;
   /** The open patient's lists, and the open visit's reads, apart: opening
    * another patient's lists does not drop the visit's. */
   #reads = new Tickets();
@@ -117,6 +127,9 @@ class ChartStore {
 
   reset() {
     clearTimeout(this.#timer);
+    const e = this.encounter;
+    this.#owed = e && e.status === 'open' && this.note.key === e.id && this.note.dirty && this.saving !== 'conflict'
+      ? { owner: this.#noteOwner, id: e.id } : null;
     this.#reads.dropAll();
     this.#visitReads.dropAll();
     this.note.close();
@@ -360,6 +373,7 @@ class ChartStore {
   async openEncounter(id: string) {
     if (this.note.key !== id) this.#visitReads.dropAll();
     this.note.open(id, true);
+    this.#noteOwner = drafts.owner;
     const newest = this.#visitReads.take('encounter');
     const dxChangesBefore = this.#dxChanges;
     const [read, templates, phrases] = await Promise.all([
@@ -513,6 +527,7 @@ class ChartStore {
   #opened(e: Encounter) {
     if (this.note.key !== e.id) this.#visitReads.dropAll();
     this.note.open(e.id, true);
+    this.#noteOwner = drafts.owner;
     this.#arrived(e);
   }
 
@@ -549,9 +564,12 @@ class ChartStore {
     }
     // Typed before the visit arrived, or not saved before a lock or a lost
     // connection: saved now. A draft restored from the draft store waits
-    // for the clinician (to go on typing, or to discard it).
+    // for the clinician (to go on typing, or to discard it), unless it was
+    // on its way when the host signed the clinician out (#owed).
     this.saving = 'unsaved';
-    if (!this.note.restoredAt) this.#saveSoon();
+    const owed = this.#owed?.id === e.id && this.#owed.owner === drafts.owner;
+    if (owed) this.#owed = null;
+    if (!this.note.restoredAt || owed) this.#saveSoon();
   }
 
   /** show shows a visit as Go has it now, replacing the note's text (after

@@ -3,6 +3,7 @@
 // back to what they were (the visit's version does not change with its
 // diagnoses, so the version alone cannot tell the answer is older).
 import { describe, expect, it, vi } from 'vitest';
+import { flushSync } from 'svelte';
 import type { Diagnosis, Encounter } from '../types';
 
 const h = vi.hoisted(() => {
@@ -23,6 +24,7 @@ const h = vi.hoisted(() => {
         problems: vi.fn(async () => []),
         addDiagnosis: vi.fn(),
         removeDiagnosis: vi.fn(),
+        saveDraft: vi.fn(),
       },
     },
   };
@@ -30,6 +32,7 @@ const h = vi.hoisted(() => {
 vi.mock('../api', () => ({ api: h.api }));
 
 const { chart } = await import('./chart.svelte');
+const { drafts } = await import('../drafts');
 
 const dx = (id: string): Diagnosis => ({
   id, problemId: `pr-${id}`, code: 'J02.9', title: 'Acute pharyngitis', problemStatus: 'active', rank: 1,
@@ -115,4 +118,58 @@ describe('a late visit read', () => {
     await again;
     expect(chart.encounter?.diagnoses).toEqual([]);
   });
+});
+
+// Typing still to be saved when the host restarted and signed the
+// clinician out is saved once they sign in and the visit opens again, as
+// the saves kept for the host are; a draft from before (a reload) waits
+// for the clinician to confirm it.
+describe('a note typed while its save waited for the host', () => {
+  const cases = [
+    { name: 'signed out while it was to be saved: saved on opening again', signedOutTyping: true, wantSaved: true },
+    { name: 'a draft from before, restored: waits for the clinician', signedOutTyping: false, wantSaved: false },
+  ];
+  for (const c of cases) {
+    it(c.name, async () => {
+      visitId = `e-owed-${c.signedOutTyping}`;
+      drafts.owner = 'u1';
+      h.api.chart.saveDraft.mockReset();
+      h.api.chart.saveDraft.mockImplementation(async (id: string, text: object, version: number) =>
+        ({ ...visit([]), id, note: { ...visit([]).note, ...text, draftVersion: version + 1 } }));
+      const opened = chart.openEncounter(visitId);
+      await answerVisitRead(visit([]));
+      await opened;
+      if (c.signedOutTyping) {
+        chart.edit('plan', 'Paracetamol; review in one week.');
+        flushSync(); // the draft store hears the typing
+        chart.reset(); // signed out: the host was restarted
+      } else {
+        drafts.put('note', visitId, { at: Date.now() - 60_000, base: { subjective: '', objective: '', assessment: '', plan: '' },
+          value: { subjective: '', objective: '', assessment: '', plan: 'Paracetamol; review in one week.' } });
+        chart.reset();
+      }
+      expect(h.api.chart.saveDraft).not.toHaveBeenCalled();
+
+      // Signed in again (the same clinician; the browser's localStorage
+      // keeps the draft meanwhile, this test's memory store too), the visit
+      // opens.
+      const again = chart.openEncounter(visitId);
+      await answerVisitRead(visit([]));
+      await again;
+      expect(chart.draft.plan).toBe('Paracetamol; review in one week.');
+      if (c.wantSaved) {
+        await vi.waitFor(() => expect(h.api.chart.saveDraft).toHaveBeenCalledTimes(1), { timeout: 3000 });
+        expect(h.api.chart.saveDraft.mock.calls[0][1]).toMatchObject({ plan: 'Paracetamol; review in one week.' });
+        await vi.waitFor(() => expect(chart.saving).toBe('saved'));
+        expect(chart.note.restoredAt).toBe(0);
+      } else {
+        await new Promise((r) => setTimeout(r, 1500)); // past the autosave's pause
+        expect(h.api.chart.saveDraft).not.toHaveBeenCalled();
+        expect(chart.saving).toBe('unsaved');
+        expect(chart.note.restoredAt).toBeGreaterThan(0);
+      }
+      chart.reset();
+      drafts.remove('note', visitId);
+    });
+  }
 });
