@@ -63,6 +63,7 @@ type DB struct {
 	path   string
 	writer *sql.DB // exactly one connection: SQLite allows one writer at a time
 	reader *sql.DB // query_only connections for reads that need no audit write
+	wal    *walCheckpointer
 	wstmts *stmtCache
 	rstmts *stmtCache
 
@@ -247,6 +248,11 @@ func open(ctx context.Context, path string, steps []migration) (*DB, error) {
 	reader.SetMaxIdleConns(n)
 	d.reader = reader
 	d.rstmts = newStmtCache(reader)
+	if d.wal, err = startCheckpointer(path); err != nil {
+		reader.Close()
+		writer.Close()
+		return nil, err
+	}
 	return d, nil
 }
 
@@ -259,6 +265,9 @@ func dsn(path string, readOnly bool) string {
 		"synchronous(FULL)",
 		"temp_store(MEMORY)",
 		"cache_size(-32000)",
+	}
+	if !readOnly {
+		pragmas = append(pragmas, "wal_autocheckpoint(0)") // see wal.go
 	}
 	if readOnly {
 		pragmas = append(pragmas, "query_only(1)")
@@ -295,7 +304,8 @@ func (d *DB) checkIntegrity(ctx context.Context) error {
 // Path is the database file's path.
 func (d *DB) Path() string { return d.path }
 
-// Close closes both pools; the WAL is checkpointed by SQLite on last close.
+// Close stops the checkpoints and closes the pools; the WAL is checkpointed
+// by SQLite on last close.
 func (d *DB) Close() error {
 	if err := d.FlushCarried(context.Background()); err != nil {
 		return err
@@ -303,7 +313,7 @@ func (d *DB) Close() error {
 	if d.captureID != 0 {
 		captures.Delete(d.captureID)
 	}
-	errs := []error{d.rstmts.close(), d.wstmts.close()}
+	errs := []error{d.wal.close(), d.rstmts.close(), d.wstmts.close()}
 	if d.reader != nil {
 		errs = append(errs, d.reader.Close())
 	}
@@ -335,6 +345,7 @@ type Tx struct {
 // Update runs fn in one write transaction (BEGIN IMMEDIATE on the single
 // writer connection) and commits it if fn returns nil.
 func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
+	d.wal.restartIfDue(ctx, d.writer)
 	return d.run(ctx, d.writer, d.wstmts, true, fn)
 }
 
