@@ -266,9 +266,6 @@ func dsn(path string, readOnly bool) string {
 		"temp_store(MEMORY)",
 		"cache_size(-32000)",
 	}
-	if !readOnly {
-		pragmas = append(pragmas, "wal_autocheckpoint(0)") // see wal.go
-	}
 	if readOnly {
 		pragmas = append(pragmas, "query_only(1)")
 	} else {
@@ -345,7 +342,6 @@ type Tx struct {
 // Update runs fn in one write transaction (BEGIN IMMEDIATE on the single
 // writer connection) and commits it if fn returns nil.
 func (d *DB) Update(ctx context.Context, fn func(*Tx) error) error {
-	d.wal.restartIfDue(ctx, d.writer)
 	return d.run(ctx, d.writer, d.wstmts, true, fn)
 }
 
