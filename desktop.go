@@ -61,6 +61,7 @@ func runClinicWindow(ctx context.Context, dataDir string) error {
 	stopSharing := sync.OnceFunc(shareFromWindow(a, dataDir))
 	defer stopSharing()
 	a.WarmUp()
+	a.RecordStorageCheck()
 	session := a.NewSession("")
 	services := a.Services(session)
 	auth := services[0].(*app.Auth)

@@ -24,6 +24,7 @@ import (
 	"time"
 
 	"folio/app"
+	"folio/app/atrest"
 	"folio/app/demo"
 	"folio/app/serve"
 	"folio/db"
@@ -283,6 +284,18 @@ func runServe(ctx context.Context, args []string, stdout io.Writer) error {
 	return serveUntilDone(ctx, resolveDataDir(*dataFlag), *addr, stdout)
 }
 
+// storageLine says whether the data folder's disk is encrypted, and if not
+// how to make it so, for serve's first lines and folio check.
+func storageLine(f atrest.Finding) string {
+	switch f.State {
+	case atrest.Encrypted:
+		return fmt.Sprintf("Encryption at rest: on (%s, %s).\n", f.How, f.Volume)
+	case atrest.NotEncrypted:
+		return fmt.Sprintf("Encryption at rest: OFF (%s, %s). %s\n", f.How, f.Volume, f.Advice)
+	}
+	return fmt.Sprintf("Encryption at rest: cannot tell (%s). %s\n", f.How, f.Advice)
+}
+
 func serveUntilDone(ctx context.Context, dataDir, addr string, stdout io.Writer) error {
 	if err := serve.CheckAddr(addr); err != nil {
 		return &exitError{2, err}
@@ -303,7 +316,8 @@ func serveUntilDone(ctx context.Context, dataDir, addr string, stdout io.Writer)
 	// Shutdown waits for responses to finish; the screens' change streams
 	// never do, so they are told to end.
 	srv.RegisterOnShutdown(face.StopStreams)
-	fmt.Fprintf(stdout, "Folio is serving on http://%s\nData folder: %s\nPress Ctrl+C to stop.\n", ln.Addr(), dataDir)
+	fmt.Fprintf(stdout, "Folio is serving on http://%s\nData folder: %s\n%sPress Ctrl+C to stop.\n", ln.Addr(), dataDir,
+		storageLine(a.RecordStorageCheck()))
 	a.WarmUp()
 	return serveOn(ctx, srv, ln, stdout)
 }
@@ -522,6 +536,7 @@ func runCheck(ctx context.Context, args []string, stdout io.Writer) error {
 		return v.err
 	}
 	fmt.Fprintf(stdout, "Database %s: intact (schema %d, %d patients, %d users).\n", path, v.info.Schema, v.info.Patients, v.info.Users)
+	fmt.Fprint(stdout, storageLine(atrest.Check(dataDir)))
 	if checkErr != nil {
 		return checkErr
 	}

@@ -75,7 +75,7 @@ func serveLANUntilDone(ctx context.Context, dataDir, addr string, opts *lanFlags
 		return err
 	}
 	a.UseNetwork(app.NetworkHost, h.Running())
-	printLAN(stdout, h.Identity(), ca, dataDir)
+	printLAN(stdout, h.Identity(), ca, dataDir, storageLine(a.RecordStorageCheck()))
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}
@@ -88,12 +88,12 @@ func serveLANUntilDone(ctx context.Context, dataDir, addr string, opts *lanFlags
 	}
 }
 
-func printLAN(stdout io.Writer, id *lan.Identity, ca *clinicca.Authority, dataDir string) {
+func printLAN(stdout io.Writer, id *lan.Identity, ca *clinicca.Authority, dataDir, storage string) {
 	fmt.Fprintf(stdout, "Folio is serving the clinic's network over HTTPS.\n")
 	host.PrintURLs(stdout, id)
 	fmt.Fprintf(stdout, "Clinic certificate: SHA-256 %s\n  code %s\n", ca.Fingerprint(), ca.Code())
 	fmt.Fprintf(stdout, "Install it in each browser once: folio ca --export FILE (see the README).\n")
-	fmt.Fprintf(stdout, "Data folder: %s\nPress Ctrl+C to stop.\n", dataDir)
+	fmt.Fprintf(stdout, "Data folder: %s\n%sPress Ctrl+C to stop.\n", dataDir, storage)
 }
 
 // useClinicCA opens (or makes) the clinic's certificate authority for a

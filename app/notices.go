@@ -122,7 +122,7 @@ var readActions = map[string]bool{
 	"patient.merges": true, "patient.open": true, "patient.recent": true, "patient.search": true,
 	"prescription.print": true, "problem.list": true, "schedule.board": true, "schedule.call_list": true,
 	"schedule.call_list.export": true, "schedule.day": true, "schedule.day_list.export": true,
-	"schedule.week": true, "setup": true, "vitals.chart": true, "vitals.growth": true, "vitals.read": true,
+	"schedule.week": true, "setup": true, "storage.encryption": true, "vitals.chart": true, "vitals.growth": true, "vitals.read": true,
 }
 
 // noticeKey is one notice of a transaction; several audit entries of one

@@ -328,6 +328,12 @@ test('the admin browses, filters and verifies the audit trail', async () => {
   await page.getByRole('button', { name: 'Back up now' }).click();
   await page.getByText('Backup written and verified').waitFor();
   assert.equal(await page.getByTestId('backups').locator('tbody tr').count(), 1);
+  // Whether the data folder's disk is encrypted, said in words, with how to
+  // turn it on when it is not (the machine decides which).
+  const atRest = page.getByTestId('at-rest');
+  const state = await atRest.getByTestId('at-rest-state').textContent({ timeout: 10_000 });
+  assert.ok(['Encrypted', 'Not encrypted', 'Cannot tell'].includes(state), state);
+  assert.equal(await atRest.getByTestId('at-rest-advice').count(), state === 'Encrypted' ? 0 : 1);
   await shot('backup-written');
 
   // The clinic reads typed dates day first from now on.

@@ -356,6 +356,18 @@ export interface ClinicKey {
   createdAt: string;
 }
 
+/** Whether the data folder is on a disk the operating system encrypts
+ * (app/atrest). */
+export interface StorageFinding {
+  state: 'encrypted' | 'not-encrypted' | 'unknown';
+  /** The volume: its mount point, and device where known. */
+  volume: string;
+  /** What encrypts it, or why it is not or cannot be told. */
+  how: string;
+  /** How to turn encryption on; '' when it is on. */
+  advice: string;
+}
+
 export interface AuditFilter {
   username: string;
   action: string;

@@ -1,7 +1,7 @@
 // The admin's screens: accounts, clinic settings, the audit trail, backups.
 
 import { api } from '../api';
-import type { AuditCheck, AuditEntry, AuditFilter, BackupFile, ClinicExport, ClinicKey, NewUser, Settings, User } from '../types';
+import type { AuditCheck, AuditEntry, AuditFilter, BackupFile, ClinicExport, ClinicKey, NewUser, Settings, StorageFinding, User } from '../types';
 import { session } from './session.svelte';
 import { Tickets } from '../tickets';
 
@@ -24,6 +24,7 @@ class AdminStore {
   auditCheck = $state<AuditCheck | null>(null);
   backups = $state<BackupFile[]>([]);
   clinicKey = $state<ClinicKey | null>(null);
+  storage = $state<StorageFinding | null>(null);
   clinicExport = $state<ClinicExport | null>(null);
   #reads = new Tickets();
   private exportPoll: ReturnType<typeof setTimeout> | undefined;
@@ -42,6 +43,7 @@ class AdminStore {
     this.auditCheck = null;
     this.backups = [];
     this.clinicKey = null;
+    this.storage = null;
     this.stopExportPoll();
     this.clinicExport = null;
   }
@@ -151,6 +153,13 @@ class AdminStore {
     const newest = this.#reads.take('backups');
     const backups = await api.admin.backups();
     if (newest()) this.backups = backups;
+  }
+
+  /** loadStorage finds out whether the data folder's disk is encrypted. */
+  async loadStorage() {
+    const newest = this.#reads.take('storage');
+    const found = await api.admin.storageEncryption();
+    if (newest()) this.storage = found;
   }
 
   async backup(): Promise<BackupFile> {
