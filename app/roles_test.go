@@ -165,6 +165,8 @@ var methodAccess = map[string]access{
 	"Admin.Backup":        adminOnly,
 	"Admin.Backups":       adminOnly,
 
+	"Admin.StorageEncryption": adminOnly,
+
 	"Admin.SetLicenceNumber": adminOnly,
 	"Admin.ClinicKey":        adminOnly,
 
