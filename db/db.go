@@ -216,14 +216,10 @@ func open(ctx context.Context, path string, steps []migration) (*DB, error) {
 	if err := ownerOnly(path); err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	writer, err := sql.Open("sqlite", dsn(path, false))
+	writer, err := openOne(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s: %w", path, err)
 	}
-	writer.SetMaxOpenConns(1)
-	writer.SetMaxIdleConns(1)
-	writer.SetConnMaxLifetime(0)
-	writer.SetConnMaxIdleTime(0)
 	d := &DB{path: path, writer: writer, wstmts: newStmtCache(writer)}
 	d.keys.Store(&keyState{})
 	if err := d.checkIntegrity(ctx); err != nil {
@@ -254,6 +250,20 @@ func open(ctx context.Context, path string, steps []migration) (*DB, error) {
 		return nil, err
 	}
 	return d, nil
+}
+
+// openOne opens a pool of exactly one connection that may write, kept open
+// for the DB's life: the writer's, and the checkpoints' (wal.go).
+func openOne(path string) (*sql.DB, error) {
+	pool, err := sql.Open("sqlite", dsn(path, false))
+	if err != nil {
+		return nil, err
+	}
+	pool.SetMaxOpenConns(1)
+	pool.SetMaxIdleConns(1)
+	pool.SetConnMaxLifetime(0)
+	pool.SetConnMaxIdleTime(0)
+	return pool, nil
 }
 
 // dsn sets every pragma per connection, so a connection the pool opens later

@@ -37,14 +37,10 @@ type walCheckpointer struct {
 }
 
 func startCheckpointer(path string) (*walCheckpointer, error) {
-	conn, err := sql.Open("sqlite", dsn(path, false))
+	conn, err := openOne(path)
 	if err != nil {
 		return nil, fmt.Errorf("open %s for checkpoints: %w", path, err)
 	}
-	conn.SetMaxOpenConns(1)
-	conn.SetMaxIdleConns(1)
-	conn.SetConnMaxLifetime(0)
-	conn.SetConnMaxIdleTime(0)
 	c := &walCheckpointer{conn: conn, stop: make(chan struct{}), stopped: make(chan struct{})}
 	go c.run()
 	return c, nil

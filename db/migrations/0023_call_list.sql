@@ -8,7 +8,7 @@
 -- 90 days cost a look in the patients' index for a later appointment: some
 -- 800 scattered pages, 10-15 ms on the 100,000-patient clinic of the load
 -- test, and the one call of its day over 20 ms at p95. Kept as a table in
--- its time order, the list is one run of some 50 pages: 3-5 ms cold.
+-- its time order, the list is one run of some 50 pages: 3-6 ms cold.
 --
 -- call_list_due says what is on the list: each no-show whose patient has no
 -- later appointment other than cancelled ones. call_list holds exactly its
