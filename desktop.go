@@ -62,6 +62,7 @@ func runClinicWindow(ctx context.Context, dataDir string) error {
 	defer stopSharing()
 	a.WarmUp()
 	a.RecordStorageCheck()
+	a.StartReplication()
 	session := a.NewSession("")
 	services := a.Services(session)
 	auth := services[0].(*app.Auth)

@@ -28,6 +28,7 @@ import (
 	"folio/app/demo"
 	"folio/app/serve"
 	"folio/db"
+	"folio/db/replicate"
 )
 
 //go:embed all:frontend/dist
@@ -316,8 +317,8 @@ func serveUntilDone(ctx context.Context, dataDir, addr string, stdout io.Writer)
 	// Shutdown waits for responses to finish; the screens' change streams
 	// never do, so they are told to end.
 	srv.RegisterOnShutdown(face.StopStreams)
-	fmt.Fprintf(stdout, "Folio is serving on http://%s\nData folder: %s\n%sPress Ctrl+C to stop.\n", ln.Addr(), dataDir,
-		storageLine(a.RecordStorageCheck()))
+	fmt.Fprintf(stdout, "Folio is serving on http://%s\nData folder: %s\n%s%sPress Ctrl+C to stop.\n", ln.Addr(), dataDir,
+		storageLine(a.RecordStorageCheck()), a.StartReplication())
 	a.WarmUp()
 	return serveOn(ctx, srv, ln, stdout)
 }
@@ -450,21 +451,31 @@ func printBackupAudit(stdout io.Writer, r db.BackupReport) {
 }
 
 func runRestore(ctx context.Context, args []string, stdout io.Writer) error {
-	fs, dataFlag := newFlags("restore", "restore --from FILE [--key FILE] [--accept-damaged-audit --reason TEXT] [--data DIR]", stdout)
+	fs, dataFlag := newFlags("restore", "restore --from FILE [--key FILE] [--accept-damaged-audit --reason TEXT] [--data DIR]\n"+
+		"       folio restore --from-replica URL [--time T] [--key FILE] [--data DIR]", stdout)
 	from := fs.String("from", "", "the backup file to restore")
-	keyFile := fs.String("key", "", "the clinic's key file, when it is not beside the backup as FILE.key")
+	fromReplica := fs.String("from-replica", "", "the replica to restore: a folder, sftp://user@host[:port]/path?host-key=..., or s3://bucket/path[?endpoint=URL&region=R]\n(S3 keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
+	at := fs.String("time", "", "with --from-replica: the moment to restore, e.g. 2026-12-07T09:30:00Z or \"2026-12-07 09:30\" (this PC's time); default the latest")
+	keyFile := fs.String("key", "", "the clinic's key file, when it is not beside the backup as FILE.key (or in a folder replica)")
 	acceptDamaged := fs.Bool("accept-damaged-audit", false, "restore a backup whose audit trail does not verify (with --reason)")
 	reason := fs.String("reason", "", "why a damaged audit trail is accepted; recorded in the restored trail")
 	if err := parse(fs, args); err != nil {
 		return err
 	}
-	if *from == "" {
-		return &exitError{2, errors.New("restore: say which backup with --from FILE")}
+	if (*from == "") == (*fromReplica == "") {
+		return &exitError{2, errors.New("restore: say what to restore, with --from FILE or --from-replica URL (one of them)")}
+	}
+	if *at != "" && *fromReplica == "" {
+		return &exitError{2, errors.New("restore: --time goes with --from-replica")}
 	}
 	if *acceptDamaged != (strings.TrimSpace(*reason) != "") {
 		return &exitError{2, errors.New("restore: --accept-damaged-audit and --reason TEXT go together")}
 	}
+	opts := app.RestoreOptions{AcceptDamagedAudit: *acceptDamaged, Reason: *reason, KeyFile: *keyFile}
 	dataDir := resolveDataDir(*dataFlag)
+	if *fromReplica != "" {
+		return restoreFromReplica(ctx, dataDir, *fromReplica, *at, opts, stdout)
+	}
 	info, err := db.Verify(ctx, *from)
 	if err != nil {
 		return fmt.Errorf("%s cannot be restored, nothing was changed: %w", *from, err)
@@ -474,8 +485,7 @@ func runRestore(ctx context.Context, args []string, stdout io.Writer) error {
 		return err
 	}
 	defer unlock()
-	r, err := app.RestoreBackup(ctx, dataDir, *from, app.RestoreOptions{AcceptDamagedAudit: *acceptDamaged,
-		Reason: *reason, KeyFile: *keyFile}, app.Options{})
+	r, err := app.RestoreBackup(ctx, dataDir, *from, opts, app.Options{})
 	if err != nil {
 		return describe(err)
 	}
@@ -485,6 +495,58 @@ func runRestore(ctx context.Context, args []string, stdout io.Writer) error {
 	}
 	printRestoreAudit(stdout, r, dataDir)
 	return nil
+}
+
+// restoreFromReplica is folio restore --from-replica.
+func restoreFromReplica(ctx context.Context, dataDir, rawURL, rawTime string, opts app.RestoreOptions, stdout io.Writer) error {
+	target, err := replicate.ParseURL(rawURL)
+	if err != nil {
+		return &exitError{2, fmt.Errorf("restore: %w", err)}
+	}
+	if err := target.Check(); err != nil {
+		return &exitError{2, fmt.Errorf("restore: %s: %w", target, err)}
+	}
+	var at time.Time
+	if rawTime != "" {
+		if at, err = parseRestoreTime(rawTime); err != nil {
+			return &exitError{2, err}
+		}
+	}
+	unlock, err := lockDataDir(dataDir, true)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	started := time.Now()
+	r, err := app.RestoreReplica(ctx, dataDir, target, at, opts, app.Options{})
+	if err != nil {
+		return describe(fmt.Errorf("nothing was changed: %w", err))
+	}
+	what := "the replica " + target.String()
+	if !at.IsZero() {
+		what += " as it was at " + at.Local().Format("2006-01-02 15:04:05")
+	}
+	fmt.Fprintf(stdout, "Restored %s (%s: %d patients, %d users) into %s in %s; verified.\n", what,
+		r.Info.ClinicName, r.Info.Patients, r.Info.Users, dataDir, time.Since(started).Round(100*time.Millisecond))
+	if r.Files.KeptAs != "" {
+		fmt.Fprintf(stdout, "The database it replaced is kept as %s.\n", r.Files.KeptAs)
+	}
+	printRestoreAudit(stdout, r, dataDir)
+	return nil
+}
+
+// parseRestoreTime reads --time: RFC 3339, or a date and time on this PC's
+// clock.
+func parseRestoreTime(s string) (time.Time, error) {
+	if t, err := time.Parse(time.RFC3339, s); err == nil {
+		return t, nil
+	}
+	for _, layout := range []string{"2006-01-02 15:04:05", "2006-01-02 15:04", "2006-01-02T15:04:05", "2006-01-02T15:04"} {
+		if t, err := time.ParseInLocation(layout, s, time.Local); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("restore: --time %q is not a time; write e.g. 2026-12-07T09:30:00Z or \"2026-12-07 09:30\"", s)
 }
 
 // printRestoreAudit says what became of the restored clinic's audit trail

@@ -75,7 +75,7 @@ func serveLANUntilDone(ctx context.Context, dataDir, addr string, opts *lanFlags
 		return err
 	}
 	a.UseNetwork(app.NetworkHost, h.Running())
-	printLAN(stdout, h.Identity(), ca, dataDir, storageLine(a.RecordStorageCheck()))
+	printLAN(stdout, h.Identity(), ca, dataDir, storageLine(a.RecordStorageCheck())+a.StartReplication())
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}

@@ -65,6 +65,7 @@ type App struct {
 	network     networkState             // sharing with the clinic's other computers (network.go)
 	requests    requestPruning           // when old request ids were last pruned (request_ids.go)
 	reads       *groupaudit.Auditor      // writes the audit entries of reads, many to a commit (look)
+	replication replication              // the continuous replica (replication.go)
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening
@@ -180,7 +181,9 @@ func (a *App) Close() error {
 	a.export.stop()
 	a.reads.Close() // before the last checkpoint, which then covers its entries
 	a.stopCheckpoints()
-	return a.db.Close()
+	err := a.db.Close()
+	a.stopReplication() // after the database: see replication.go
+	return err
 }
 
 // DataDir is the folder holding the chart database and its backups.

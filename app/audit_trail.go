@@ -152,6 +152,9 @@ type RestoreOptions struct {
 	Reason             string
 	// KeyFile is the clinic's key file when it is not beside the backup.
 	KeyFile string
+	// Origin names where the backup came from, for the audit entry, when
+	// the file itself was only a step (a replica restored into a file).
+	Origin string
 }
 
 // RestoreReport is what a restore did.
@@ -240,7 +243,11 @@ func recordRestore(ctx context.Context, dataDir, from string, opts RestoreOption
 	if err != nil {
 		who = actor{username: "folio", workstation: a.hostname + " (command line)"}
 	}
-	detail := fmt.Sprintf("restored %s (%d patients, %d users)", from, info.Patients, info.Users)
+	origin := from
+	if opts.Origin != "" {
+		origin = opts.Origin
+	}
+	detail := fmt.Sprintf("restored %s (%d patients, %d users)", origin, info.Patients, info.Users)
 	if r.Files.KeptAs != "" {
 		detail += "; the database it replaced is kept as " + r.Files.KeptAs
 	}

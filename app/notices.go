@@ -102,8 +102,11 @@ var changeTopics = map[string][]string{
 	"settings.save": {feed.Settings},
 	// Sharing turned on or off: every admin's Clinic network screen.
 	"network.share": {feed.Settings},
-	"template.save": {feed.Settings},
-	"phrase.save":   {feed.Settings},
+	// The continuous replica set or stopped: every admin's Backups screen.
+	"replication.set":  {feed.Settings},
+	"replication.stop": {feed.Settings},
+	"template.save":    {feed.Settings},
+	"phrase.save":      {feed.Settings},
 }
 
 // readActions are the audit actions that change nothing another screen

@@ -166,6 +166,9 @@ var methodAccess = map[string]access{
 	"Admin.Backups":       adminOnly,
 
 	"Admin.StorageEncryption": adminOnly,
+	"Admin.Replication":       adminOnly,
+	"Admin.SetReplica":        adminOnly,
+	"Admin.StopReplica":       adminOnly,
 
 	"Admin.SetLicenceNumber": adminOnly,
 	"Admin.ClinicKey":        adminOnly,

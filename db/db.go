@@ -61,9 +61,10 @@ func (e *CorruptError) Error() string {
 // DB is an open chart database.
 type DB struct {
 	path   string
-	writer *sql.DB // exactly one connection: SQLite allows one writer at a time
-	reader *sql.DB // query_only connections for reads that need no audit write
-	wal    *walCheckpointer
+	writer *sql.DB          // exactly one connection: SQLite allows one writer at a time
+	reader *sql.DB          // query_only connections for reads that need no audit write
+	wal    *walCheckpointer // nil while Litestream checkpoints (HandOverCheckpoints)
+	walMu  sync.Mutex
 	wstmts *stmtCache
 	rstmts *stmtCache
 
@@ -320,7 +321,10 @@ func (d *DB) Close() error {
 	if d.captureID != 0 {
 		captures.Delete(d.captureID)
 	}
-	errs := []error{d.wal.close(), d.rstmts.close(), d.wstmts.close()}
+	d.walMu.Lock()
+	walErr := d.wal.close()
+	d.walMu.Unlock()
+	errs := []error{walErr, d.rstmts.close(), d.wstmts.close()}
 	if d.reader != nil {
 		errs = append(errs, d.reader.Close())
 	}

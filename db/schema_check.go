@@ -43,6 +43,9 @@ func referenceSchema(ctx context.Context, version int) (map[string]schemaObject,
 	return out, err
 }
 
+// schemaObjects are the database's tables, indexes, triggers and views, but
+// SQLite's own and the two tables Litestream makes in a database it
+// replicates (replicate.Start): they hold no chart data and guard nothing.
 func (t *Tx) schemaObjects() (map[string]schemaObject, error) {
 	objs, err := queryList(t, "schema", func(r scanner) (schemaObject, error) {
 		var o schemaObject
@@ -50,7 +53,8 @@ func (t *Tx) schemaObjects() (map[string]schemaObject, error) {
 		err := r.Scan(&o.kind, &o.name, &s)
 		o.sql = s.String
 		return o, err
-	}, `SELECT type, name, sql FROM main.sqlite_schema WHERE name NOT LIKE 'sqlite_%'`)
+	}, `SELECT type, name, sql FROM main.sqlite_schema
+		WHERE name NOT LIKE 'sqlite_%' AND name NOT GLOB '_litestream_*'`)
 	if err != nil {
 		return nil, err
 	}

@@ -1,6 +1,7 @@
 package db
 
 import (
+	"context"
 	"database/sql"
 	"fmt"
 	"sync"
@@ -85,4 +86,35 @@ func (c *walCheckpointer) close() error {
 		c.err = c.conn.Close()
 	})
 	return c.err
+}
+
+// HandOverCheckpoints gives the WAL's checkpoints to Litestream, which
+// replicates the database from its WAL and must decide when frames leave
+// it (its guidance for library use): Folio's checkpoints stop, and so do
+// the ones SQLite would run in the writer's commits. TakeBackCheckpoints
+// undoes it when replication stops.
+func (d *DB) HandOverCheckpoints(ctx context.Context) error {
+	d.walMu.Lock()
+	defer d.walMu.Unlock()
+	if _, err := d.writer.ExecContext(ctx, "PRAGMA wal_autocheckpoint(0)"); err != nil {
+		return fmt.Errorf("hand the checkpoints over: %w", err)
+	}
+	err := d.wal.close()
+	d.wal = nil
+	return err
+}
+
+// TakeBackCheckpoints is the reverse of HandOverCheckpoints.
+func (d *DB) TakeBackCheckpoints(ctx context.Context) error {
+	d.walMu.Lock()
+	defer d.walMu.Unlock()
+	if d.wal != nil {
+		return nil
+	}
+	if _, err := d.writer.ExecContext(ctx, "PRAGMA wal_autocheckpoint(1000)"); err != nil {
+		return fmt.Errorf("take the checkpoints back: %w", err)
+	}
+	var err error
+	d.wal, err = startCheckpointer(d.path)
+	return err
 }
