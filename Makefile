@@ -90,6 +90,7 @@ bench:
 	go test -run '^$$' -bench 'ExportReferral20Years|Import1000' -benchmem -benchtime 20x ./app/
 	go test -run '^$$' -bench 'ExportAll' -benchmem -benchtime 3x -timeout 20m ./app/
 	go test -run '^$$' -bench 'CheckAudit100k' -benchmem -benchtime 3x -timeout 30m ./app/
+	go test -run '^$$' -bench 'Replication100k' -benchtime 300x -timeout 30m ./app/
 	go test -run '^$$' -bench 'Check' -benchmem -benchtime 5x ./app/filecheck/
 	go test -run '^$$' -bench 'Parse|IPSDocument|Resources' -benchmem ./app/fhir/
 

@@ -63,6 +63,7 @@ func runClinicWindow(ctx context.Context, dataDir string) error {
 	a.WarmUp()
 	a.RecordStorageCheck()
 	a.StartReplication()
+	a.StartSchedule()
 	session := a.NewSession("")
 	services := a.Services(session)
 	auth := services[0].(*app.Auth)

@@ -319,6 +319,7 @@ func serveUntilDone(ctx context.Context, dataDir, addr string, stdout io.Writer)
 	srv.RegisterOnShutdown(face.StopStreams)
 	fmt.Fprintf(stdout, "Folio is serving on http://%s\nData folder: %s\n%s%sPress Ctrl+C to stop.\n", ln.Addr(), dataDir,
 		storageLine(a.RecordStorageCheck()), a.StartReplication())
+	a.StartSchedule()
 	a.WarmUp()
 	return serveOn(ctx, srv, ln, stdout)
 }

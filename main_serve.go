@@ -76,6 +76,7 @@ func serveLANUntilDone(ctx context.Context, dataDir, addr string, opts *lanFlags
 	}
 	a.UseNetwork(app.NetworkHost, h.Running())
 	printLAN(stdout, h.Identity(), ca, dataDir, storageLine(a.RecordStorageCheck())+a.StartReplication())
+	a.StartSchedule()
 	if f, ok := stdout.(*os.File); ok {
 		f.Sync()
 	}

@@ -66,6 +66,7 @@ type App struct {
 	requests    requestPruning           // when old request ids were last pruned (request_ids.go)
 	reads       *groupaudit.Auditor      // writes the audit entries of reads, many to a commit (look)
 	replication replication              // the continuous replica (replication.go)
+	schedule    schedule                 // the scheduled backups and restore drills (backup_schedule.go)
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening
@@ -178,6 +179,7 @@ func (a *App) loadSettings() error {
 // database.
 func (a *App) Close() error {
 	a.feed.Close()
+	a.stopSchedule()
 	a.export.stop()
 	a.reads.Close() // before the last checkpoint, which then covers its entries
 	a.stopCheckpoints()

@@ -105,6 +105,10 @@ var changeTopics = map[string][]string{
 	// The continuous replica set or stopped: every admin's Backups screen.
 	"replication.set":  {feed.Settings},
 	"replication.stop": {feed.Settings},
+	// The backup schedule set, a scheduled backup or restore drill done.
+	"backup.schedule":  {feed.Settings},
+	"backup.scheduled": {feed.Settings},
+	"backup.drill":     {feed.Settings},
 	"template.save":    {feed.Settings},
 	"phrase.save":      {feed.Settings},
 }

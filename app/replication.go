@@ -117,10 +117,13 @@ func (s *Admin) SetReplica(in ReplicaInput) (Replication, error) {
 // is kept in the audit trail.
 func (s *Admin) StopReplica(reason string) (Replication, error) {
 	reason = strings.TrimSpace(reason)
-	if reason == "" {
-		return Replication{}, &Error{Kind: Invalid, Message: "Please correct the marked field.", Fields: map[string]string{"reason": "Say why the clinic stops replicating"}}
+	prepare := func() error {
+		if reason == "" {
+			return &Error{Kind: Invalid, Message: "Please correct the marked field.", Fields: map[string]string{"reason": "Say why the clinic stops replicating"}}
+		}
+		return nil
 	}
-	err := s.app.act(s.session, permAdmin, func(o *op) error {
+	err := s.app.prepareAndAct(s.session, permAdmin, prepare, func(o *op) error {
 		saved, err := savedReplica(o.Tx)
 		if err != nil {
 			return err

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"folio/app"
+	"folio/db/replicate"
 	"folio/app/clinicca"
 	"folio/app/host"
 )
@@ -169,6 +170,8 @@ var methodAccess = map[string]access{
 	"Admin.Replication":       adminOnly,
 	"Admin.SetReplica":        adminOnly,
 	"Admin.StopReplica":       adminOnly,
+	"Admin.BackupSchedule":    adminOnly,
+	"Admin.SetBackupSchedule": adminOnly,
 
 	"Admin.SetLicenceNumber": adminOnly,
 	"Admin.ClinicKey":        adminOnly,
@@ -565,6 +568,16 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{app.Settings{ClinicName: clinicName, IdleMinutes: 10}}
 	case "Admin.Audit":
 		return []any{app.AuditFilter{Limit: 5}}
+	case "Admin.SetReplica":
+		return []any{app.ReplicaInput{Kind: replicate.Folder, Path: t.TempDir()}}
+	case "Admin.StopReplica":
+		// A replica to stop, saved by the admin of the fixture.
+		if _, err := f.ta.Admin.Admin.SetReplica(app.ReplicaInput{Kind: replicate.Folder, Path: t.TempDir()}); err != nil {
+			t.Fatal(err)
+		}
+		return []any{"the disk went off-site"}
+	case "Admin.SetBackupSchedule":
+		return []any{app.BackupScheduleInput{DailyTime: "18:00"}}
 	}
 	return nil
 }

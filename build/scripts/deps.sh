@@ -4,7 +4,8 @@
 #   deps.sh test      the above, plus Chromium, Xvfb, xdotool, ImageMagick and Tesseract for the tests,
 #                     iproute2 for the clinic-network tests on two network namespaces, and for the
 #                     browser's side of them certutil (libnss3-tools: the clinic's certificate put
-#                     in Chromium's NSS store) and openssl (an impostor host's self-signed certificate)
+#                     in Chromium's NSS store) and openssl (an impostor host's self-signed certificate),
+#                     and openssh-server (the SFTP replica's tests start sshd on loopback)
 # It installs nothing that is already there, so running it again is cheap.
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -14,7 +15,7 @@ what=${1:-desktop}
 
 packages=(libgtk-3-dev libwebkit2gtk-4.1-dev pkg-config gcc)
 if [ "$what" = test ]; then
-  packages+=(chromium xvfb xauth xdotool imagemagick tesseract-ocr fonts-dejavu-core iproute2 libnss3-tools openssl)
+  packages+=(chromium xvfb xauth xdotool imagemagick tesseract-ocr fonts-dejavu-core iproute2 libnss3-tools openssl openssh-server)
 fi
 
 missing=()

@@ -1,0 +1,62 @@
+package app
+
+import (
+	"fmt"
+	"testing"
+	"time"
+)
+
+// TestKeptBackups: a year and a half of daily backups keeps the newest of
+// each of the last 7 days, 4 weeks and 12 months: 7 + 3 + 11 more at most.
+func TestKeptBackups(t *testing.T) {
+	now := time.Date(2026, 12, 7, 19, 0, 0, 0, time.Local) // a Monday
+	times := map[string]time.Time{}
+	for d := range 540 {
+		at := now.AddDate(0, 0, -d).Add(-30 * time.Minute)
+		times[fmt.Sprintf("b%03d", d)] = at
+	}
+	// A second backup on the newest day: the older one of that day goes.
+	times["extra"] = now.Add(-3 * time.Hour)
+	keep := keptBackups(times, now)
+	for d := range 7 {
+		if !keep[fmt.Sprintf("b%03d", d)] {
+			t.Errorf("day -%d is not kept", d)
+		}
+	}
+	if keep["extra"] {
+		t.Error("the older of two backups of one day is kept")
+	}
+	// Weeks: the newest of each of the last 4 ISO weeks: today's (a
+	// Monday), and the Sundays that end the 3 weeks before it.
+	for _, d := range []int{1, 8, 15} {
+		if !keep[fmt.Sprintf("b%03d", d)] {
+			t.Errorf("the Sunday %d days ago is not kept", d)
+		}
+	}
+	for d := 9; d < 15; d++ { // the rest of a past week, unless it ends a month
+		if keep[fmt.Sprintf("b%03d", d)] && !isMonthEnd(times[fmt.Sprintf("b%03d", d)]) {
+			t.Errorf("day -%d is kept", d)
+		}
+	}
+	if keep["b030"] && !isMonthEnd(times["b030"]) {
+		t.Errorf("day -30 (%s) is kept", times["b030"].Format("2006-01-02"))
+	}
+	// Months: the newest of each of 12 months, the oldest about a year ago.
+	months := map[string]bool{}
+	for p, ok := range keep {
+		if ok {
+			months[times[p].Format("2006-01")] = true
+		}
+	}
+	if len(months) != 12 {
+		t.Errorf("backups kept from %d months, want 12: %v", len(months), months)
+	}
+	if n := len(keep); n > keepDaily+keepWeekly+keepMonthly || n < 12 {
+		t.Errorf("%d backups kept", n)
+	}
+	if keep["b400"] {
+		t.Error("a backup of 400 days ago is kept")
+	}
+}
+
+func isMonthEnd(t time.Time) bool { return t.AddDate(0, 0, 1).Month() != t.Month() }
