@@ -42,9 +42,13 @@ test: deps-test
 
 # FOLIO_NETNS_TESTS=1: the clinic-network test runs on two Linux network
 # namespaces (root and ip(8)); where they cannot be made it fails, saying so.
+# FOLIO_REPLICA_TRIALS=1: the replica's crash trials (kill the host, lose
+# its disk, restore, 20 times) measure the recovery point, so they run
+# alone, after the rest, on a machine no other test keeps busy.
 test-go: frontend/dist/index.html
 	go vet ./...
 	FOLIO_NETNS_TESTS=1 go test -count=1 -timeout 30m ./...
+	FOLIO_REPLICA_TRIALS=1 go test -count=1 -timeout 10m -run '^TestKilledHostComesBackFromItsReplica$$' .
 
 test-frontend: frontend/dist/index.html
 	cd frontend && npm run check && npm test

@@ -104,9 +104,19 @@ func runClinicWindow(ctx context.Context, dataDir string) error {
 			wailsruntime.WindowSetTitle(windowCtx, workstationTitle(c))
 			return nil
 		})
-	return wails.Run(windowOptions(title, api, append(services, files, joining), a.FormatError,
+	restart := restartWhenAsked(a)
+	err = wails.Run(windowOptions(title, api, append(services, files, joining), a.FormatError,
 		func(ctx context.Context) {
 			windowCtx, files.ctx = ctx, ctx
+			// A restore chosen on the screen: the window closes, and
+			// Folio opens again on the restored clinic.
+			go func() {
+				select {
+				case <-restart:
+					wailsruntime.Quit(ctx)
+				case <-ctx.Done():
+				}
+			}()
 			// The page hears what others change, as a browser does over
 			// GET /api/events; the forwarder ends with the window, or when
 			// it becomes a workstation.
@@ -115,6 +125,14 @@ func runClinicWindow(ctx context.Context, dataDir string) error {
 			})
 			go func() { <-ctx.Done(); stopNotices() }()
 		}))
+	select {
+	case <-restart:
+		if err == nil {
+			return &restartError{}
+		}
+	default:
+	}
+	return err
 }
 
 // runWorkstationWindow opens the window of a paired workstation: the same

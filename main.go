@@ -88,6 +88,9 @@ func main() {
 	if err == nil {
 		return
 	}
+	if re, ok := isRestart(err); ok {
+		err = startAgain(restartArgs(os.Args[1:], re.addr))
+	}
 	code := 1
 	var ee *exitError
 	if errors.As(err, &ee) {
@@ -216,6 +219,9 @@ func defaultDataDir() string {
 // openApp opens the data folder for a command that uses the chart, holding
 // the folder's lock so that a restore cannot pull the file away meanwhile.
 func openApp(ctx context.Context, dataDir string) (*app.App, func(), error) {
+	if err := applyPendingRestore(ctx, dataDir, os.Stderr); err != nil {
+		return nil, nil, err
+	}
 	unlock, err := lockDataDir(dataDir, false)
 	if err != nil {
 		return nil, nil, err
@@ -321,7 +327,25 @@ func serveUntilDone(ctx context.Context, dataDir, addr string, stdout io.Writer)
 		storageLine(a.RecordStorageCheck()), a.StartReplication())
 	a.StartSchedule()
 	a.WarmUp()
-	return serveOn(ctx, srv, ln, stdout)
+	restart := restartWhenAsked(a)
+	serveCtx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-restart:
+			cancel()
+		case <-serveCtx.Done():
+		}
+	}()
+	err = serveOn(serveCtx, srv, ln, stdout)
+	select {
+	case <-restart:
+		if err == nil {
+			return &restartError{addr: ln.Addr().String()}
+		}
+	default:
+	}
+	return err
 }
 
 // serveOn serves srv on ln until ctx ends, then shuts it down, giving the

@@ -81,11 +81,17 @@ func serveLANUntilDone(ctx context.Context, dataDir, addr string, opts *lanFlags
 		f.Sync()
 	}
 	a.WarmUp()
+	restart := restartWhenAsked(a)
 	select {
 	case <-h.Done():
 		return h.Err()
 	case <-ctx.Done():
 		return h.Stop()
+	case <-restart:
+		if err := h.Stop(); err != nil {
+			return err
+		}
+		return &restartError{}
 	}
 }
 

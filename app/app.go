@@ -67,6 +67,7 @@ type App struct {
 	reads       *groupaudit.Auditor      // writes the audit entries of reads, many to a commit (look)
 	replication replication              // the continuous replica (replication.go)
 	schedule    schedule                 // the scheduled backups and restore drills (backup_schedule.go)
+	staged      stagedRestores           // restores chosen on the screen, until confirmed (restore_screen.go)
 }
 
 // lazyICD10 is the ICD-10-CM list, indexed at its first search: opening

@@ -5,11 +5,12 @@ import (
 	"reflect"
 	"slices"
 	"testing"
+	"time"
 
 	"folio/app"
-	"folio/db/replicate"
 	"folio/app/clinicca"
 	"folio/app/host"
+	"folio/db/replicate"
 )
 
 // access says who may call a service method.
@@ -34,6 +35,10 @@ var methodAccess = map[string]access{
 	"Auth.Lock":   anyone,
 	"Auth.Unlock": anyone,
 	"Auth.Touch":  anyone,
+	// The first-run screen's restore: refused by the use-case itself once
+	// the PC holds a clinic (TestRestoreFromTheScreen).
+	"Auth.PrepareClinicRestore": anyone,
+	"Auth.RestoreClinicNow":     anyone,
 
 	"Patients.Register": demographics,
 	"Patients.Search":   demographics,
@@ -172,6 +177,9 @@ var methodAccess = map[string]access{
 	"Admin.StopReplica":       adminOnly,
 	"Admin.BackupSchedule":    adminOnly,
 	"Admin.SetBackupSchedule": adminOnly,
+	"Admin.RestoreChoices":    adminOnly,
+	"Admin.PrepareRestore":    adminOnly,
+	"Admin.RestoreNow":        adminOnly,
 
 	"Admin.SetLicenceNumber": adminOnly,
 	"Admin.ClinicKey":        adminOnly,
@@ -186,7 +194,7 @@ var methodAccess = map[string]access{
 
 // authOrder is the order Auth's methods are called in by the role table:
 // last, and Lock and Logout at the end, since they change the session.
-var authOrder = []string{"Status", "Touch", "Setup", "Login", "Unlock", "Lock", "Logout"}
+var authOrder = []string{"Status", "Touch", "Setup", "PrepareClinicRestore", "RestoreClinicNow", "Login", "Unlock", "Lock", "Logout"}
 
 const signedOut = "signed-out"
 
@@ -329,6 +337,18 @@ func (f *roleFixture) encounter(t *testing.T, signed bool) app.Encounter {
 		}
 	}
 	return e
+}
+
+// backup makes a backup for a method to restore.
+func (f *roleFixture) backup(t *testing.T) string {
+	t.Helper()
+	f.ta.Clock.Advance(time.Second) // backups are named by the time
+	path, err := f.ta.BackupNow()
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.ta.Clock.Advance(time.Second) // and the next one another
+	return path
 }
 
 // mergeable registers two fresh charts of one person for a method to merge.
@@ -578,6 +598,17 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{"the disk went off-site"}
 	case "Admin.SetBackupSchedule":
 		return []any{app.BackupScheduleInput{DailyTime: "18:00"}}
+	case "Admin.PrepareRestore":
+		return []any{app.RestoreSource{Backup: f.backup(t)}}
+	case "Admin.RestoreNow":
+		// A restore the fixture's admin prepared, on a Folio whose restart
+		// does nothing (the pending restore is left unapplied).
+		f.ta.OnRestart(func() {})
+		preview, err := f.ta.Admin.Admin.PrepareRestore(app.RestoreSource{Backup: f.backup(t)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []any{preview.ID}
 	}
 	return nil
 }
