@@ -116,9 +116,16 @@ func TestKilledHostAnsweredNoReadWithoutItsEntry(t *testing.T) {
 // TestReadAuditHost is the host of TestKilledHostAnsweredNoReadWithoutItsEntry,
 // run as a process of its own so that it can be killed.
 func TestReadAuditHost(t *testing.T) {
-	dir := os.Getenv("FOLIO_READ_AUDIT_HOST")
+	serveFromEnv(t, "FOLIO_READ_AUDIT_HOST", "TestKilledHostAnsweredNoReadWithoutItsEntry")
+}
+
+// serveFromEnv is the body of a test that is a host to be killed: it
+// serves the data folder named in env on a free port of 127.0.0.1 until
+// SIGTERM, and is skipped unless test (which sets env) runs it.
+func serveFromEnv(t *testing.T, env, test string) {
+	dir := os.Getenv(env)
 	if dir == "" {
-		t.Skip("run by TestKilledHostAnsweredNoReadWithoutItsEntry")
+		t.Skip("run by " + test)
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
 	defer stop()

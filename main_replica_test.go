@@ -2,14 +2,12 @@ package main
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"fmt"
 	"io"
 	"net/http"
 	"os"
 	"os/exec"
-	"os/signal"
 	"path/filepath"
 	"sort"
 	"strings"
@@ -204,15 +202,7 @@ func registered(c *apiClient, in map[string]string) (id string, ok bool) {
 // TestReplicaHost is the host of TestKilledHostComesBackFromItsReplica,
 // run as a process of its own so that it can be killed.
 func TestReplicaHost(t *testing.T) {
-	dir := os.Getenv("FOLIO_REPLICA_HOST")
-	if dir == "" {
-		t.Skip("run by TestKilledHostComesBackFromItsReplica")
-	}
-	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGTERM)
-	defer stop()
-	if err := run(ctx, []string{"serve", "--data", dir, "--addr", "127.0.0.1:0"}, strings.NewReader(""), os.Stdout); err != nil {
-		t.Fatal(err)
-	}
+	serveFromEnv(t, "FOLIO_REPLICA_HOST", "TestKilledHostComesBackFromItsReplica")
 }
 
 // TestRestoreFromReplicaRefuses: a bad address or time is refused with a
