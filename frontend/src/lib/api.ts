@@ -59,6 +59,8 @@ import type {
   ClinicExport,
   ClinicKey,
   StorageFinding,
+  Replication,
+  ReplicaTarget,
   ChartSummary,
   ChartDocument,
   DocumentFile,
@@ -790,6 +792,12 @@ export function createClient(
       storageEncryption: () => call<StorageFinding>('Admin', 'StorageEncryption'),
       startClinicExport: (dir: string) => call<ClinicExport>('Admin', 'StartClinicExport', dir),
       clinicExportStatus: () => call<ClinicExport>('Admin', 'ClinicExportStatus'),
+      /** replication says where the charts are replicated and how far the replica has got (no audit: cheap to poll). */
+      replication: () => call<Replication>('Admin', 'Replication'),
+      /** setReplica connects to the replica, saves it and starts replicating if none runs. */
+      setReplica: (target: ReplicaTarget) => write<Replication>('Admin', 'SetReplica', target),
+      /** stopReplica stops replicating at Folio's next start; reason goes to the audit trail. */
+      stopReplica: (reason: string) => write<Replication>('Admin', 'StopReplica', reason),
     },
     network: {
       status: () => call<NetworkStatus>('Network', 'Status'),

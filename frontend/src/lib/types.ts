@@ -368,6 +368,62 @@ export interface StorageFinding {
   advice: string;
 }
 
+/** Where the continuous replica is kept (Go's replicate.Target); the
+ * fields of the other kinds stay empty. */
+export type ReplicaKind = 'folder' | 'sftp' | 's3';
+
+export interface ReplicaTarget {
+  kind: ReplicaKind;
+  /** Folder: its whole path. SFTP and S3: the folder on the server or in the bucket. */
+  path: string;
+  // SFTP.
+  host?: string;
+  user?: string;
+  /** Never sent by Go; '' on save keeps the saved one. */
+  password?: string;
+  hostKey?: string;
+  keyFile?: string;
+  // S3.
+  endpoint?: string;
+  bucket?: string;
+  region?: string;
+  accessKey?: string;
+  /** Never sent by Go; '' on save keeps the saved one. */
+  secretKey?: string;
+}
+
+/** How the running replica is doing (Go's replicate.Status). */
+export interface ReplicaStatus {
+  target: ReplicaTarget;
+  /** RFC 3339. */
+  started: string;
+  /** When the replica last held everything (RFC 3339); absent until it first did. */
+  lastSync?: string;
+  /** How long the oldest write the replica lacks has waited; 0 when it holds everything. */
+  lagSeconds: number;
+  localTx: number;
+  replicaTx: number;
+  /** Bytes the replica takes; 0 until first measured (about a minute). */
+  size: number;
+  error?: string;
+  errorAt?: string;
+}
+
+/** The admin's view of the continuous replica (Admin.Replication). */
+export interface Replication {
+  running: ReplicaStatus | null;
+  /** The saved setting, without its secrets; null for none. */
+  saved: ReplicaTarget | null;
+  /** The saved setting differs from what runs: it takes effect at Folio's next start. */
+  atNextStart: boolean;
+  /** Why the saved replica is not running. */
+  failed?: string;
+  /** The replica is far behind, or not running: the admin is warned on every screen. */
+  behind: boolean;
+  /** The banner's sentence. */
+  warning?: string;
+}
+
 export interface AuditFilter {
   username: string;
   action: string;

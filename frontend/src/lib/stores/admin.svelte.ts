@@ -1,8 +1,14 @@
-// The admin's screens: accounts, clinic settings, the audit trail, backups.
+// The admin's screens: accounts, clinic settings, the audit trail, backups
+// and the continuous replica.
 
 import { api } from '../api';
-import type { AuditCheck, AuditEntry, AuditFilter, BackupFile, ClinicExport, ClinicKey, NewUser, Settings, StorageFinding, User } from '../types';
+import type {
+  AuditCheck, AuditEntry, AuditFilter, BackupFile, ClinicExport, ClinicKey, NewUser, ReplicaTarget, Replication, Settings,
+  StorageFinding, User,
+} from '../types';
 import { session } from './session.svelte';
+import { live } from './live.svelte';
+import { Shown } from '../live';
 import { Tickets } from '../tickets';
 
 export function blankSettings(): Settings {
@@ -26,12 +32,25 @@ class AdminStore {
   clinicKey = $state<ClinicKey | null>(null);
   storage = $state<StorageFinding | null>(null);
   clinicExport = $state<ClinicExport | null>(null);
+  /** Where the charts are replicated and how far the replica has got. */
+  replication = $state<Replication | null>(null);
   #reads = new Tickets();
+  #replicaShown = new Shown<'replica'>();
+  /** Counts the replica's saves and stops as they start and end: a read
+   * that overlapped one may show the replica as it was before it, so its
+   * answer counts for nothing (a later read says how it is now). */
+  #replicaWrites = 0;
+  #replicaWriting = 0;
   private exportPoll: ReturnType<typeof setTimeout> | undefined;
   private followingExport = false;
 
   constructor() {
     session.onSignOut(() => this.reset());
+    // Another admin set or stopped the replica: the Backups screen shows it.
+    live.on(['settings'], () => {
+      if (!this.#replicaShown.has('replica') || !session.user) return;
+      return this.loadReplication();
+    });
   }
 
   reset() {
@@ -44,6 +63,7 @@ class AdminStore {
     this.backups = [];
     this.clinicKey = null;
     this.storage = null;
+    this.replication = null;
     this.stopExportPoll();
     this.clinicExport = null;
   }
@@ -160,6 +180,69 @@ class AdminStore {
     const newest = this.#reads.take('storage');
     const found = await api.admin.storageEncryption();
     if (newest()) this.storage = found;
+  }
+
+  /** loadReplication reads how the replica stands; it answers what Go
+   * said, which replication shows unless a later read or a save overtook it. */
+  async loadReplication(): Promise<Replication> {
+    const newest = this.#reads.take('replication');
+    const writes = this.#replicaWrites;
+    const r = await api.admin.replication();
+    if (newest() && writes === this.#replicaWrites && !this.#replicaWriting) this.replication = r;
+    return r;
+  }
+
+  /**
+   * followReplication reads the replica's state every `every` ms (at once
+   * too, with atOnce) until the returned release: the Backups screen
+   * follows it closely, every admin screen now and then (the banner). The
+   * reads are the screen's own doing, so they keep no one signed in, and
+   * none is made while signed out or locked.
+   */
+  followReplication(every: number, atOnce = false): () => void {
+    let stopped = false;
+    let timer: ReturnType<typeof setTimeout> | undefined;
+    const tick = async () => {
+      if (stopped) return;
+      if (session.user?.role === 'admin' && !session.locked) {
+        await api.background(() => this.loadReplication()).catch(() => {});
+      }
+      if (!stopped) timer = setTimeout(tick, every);
+    };
+    timer = setTimeout(tick, atOnce ? 0 : every);
+    return () => {
+      stopped = true;
+      clearTimeout(timer);
+    };
+  }
+
+  /** showReplication marks the replica as on screen until the returned
+   * release: while it is, a change notice reads it again. */
+  showReplication(): () => void {
+    return this.#replicaShown.show('replica');
+  }
+
+  /** setReplica checks, saves and (when none runs) starts the replica. */
+  setReplica(t: ReplicaTarget): Promise<Replication> {
+    return this.#replicaWrite(() => api.admin.setReplica(t));
+  }
+
+  /** stopReplica stops replicating when Folio next starts. */
+  stopReplica(reason: string): Promise<Replication> {
+    return this.#replicaWrite(() => api.admin.stopReplica(reason));
+  }
+
+  async #replicaWrite(write: () => Promise<Replication>): Promise<Replication> {
+    this.#replicaWrites++;
+    this.#replicaWriting++;
+    try {
+      const r = await write();
+      this.replication = r;
+      return r;
+    } finally {
+      this.#replicaWriting--;
+      this.#replicaWrites++;
+    }
   }
 
   async backup(): Promise<BackupFile> {
