@@ -139,6 +139,9 @@ func (s *Admin) StopReplica(reason string) (Replication, error) {
 	if err != nil {
 		return Replication{}, err
 	}
+	s.app.replication.mu.Lock()
+	s.app.replication.failed = "" // what did not start is no longer asked for
+	s.app.replication.mu.Unlock()
 	return s.Replication()
 }
 
@@ -229,11 +232,12 @@ func (a *App) replicationView(saved *replicate.Target) Replication {
 	if rep := a.replication.running; rep != nil {
 		st := rep.Status()
 		out.Running = &st
-		out.AtNextStart = saved == nil || saved.Public() != rep.Target().Public()
+		// With the secrets: a new password also waits for the next start.
+		out.AtNextStart = saved == nil || *saved != rep.Target()
 		switch {
 		case st.Lag > replicaBehindWarning:
 			out.Behind = true
-			out.Warning = fmt.Sprintf("The replica (%s) is %s behind", rep.Target(), st.Lag.Round(time.Second))
+			out.Warning = fmt.Sprintf("The replica (%s) is %s behind", rep.Target(), inWords(st.Lag))
 			if st.Error != "" {
 				out.Warning += ": " + st.Error
 			}
@@ -243,6 +247,23 @@ func (a *App) replicationView(saved *replicate.Target) Replication {
 		out.Warning = fmt.Sprintf("Replication to %s is not running: %s", saved, out.Failed)
 	}
 	return out
+}
+
+// inWords says a duration as a person would: "45 s", "3 min", "2 h 5 min".
+func inWords(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return fmt.Sprintf("%d s", int(d.Seconds()))
+	case d < time.Hour:
+		return fmt.Sprintf("%d min", int(d.Minutes()))
+	case d < 48*time.Hour:
+		h, m := int(d.Hours()), int(d.Minutes())%60
+		if m == 0 {
+			return fmt.Sprintf("%d h", h)
+		}
+		return fmt.Sprintf("%d h %d min", h, m)
+	}
+	return fmt.Sprintf("%d days", int(d.Hours()/24))
 }
 
 func savedReplica(tx *db.Tx) (*replicate.Target, error) {

@@ -114,6 +114,9 @@ func Start(ctx context.Context, path string, t Target, log *slog.Logger) (*Repli
 	return rep, nil
 }
 
+// reachWithin bounds the check of a replica, which the admin waits for.
+var reachWithin = 10 * time.Second
+
 // Reach connects to the replica and lists what it holds: the admin learns
 // of a wrong password or a missing bucket when saving the setting, not
 // from a silent replica later.
@@ -122,7 +125,7 @@ func Reach(ctx context.Context, t Target) error {
 	if err != nil {
 		return err
 	}
-	ctx, cancel := context.WithTimeout(ctx, 20*time.Second)
+	ctx, cancel := context.WithTimeout(ctx, reachWithin)
 	defer cancel()
 	if err := client.Init(ctx); err != nil {
 		return fmt.Errorf("cannot reach %s: %w", t, err)
@@ -157,7 +160,7 @@ func (r *Replicator) watch() {
 			r.mu.Lock()
 			switch {
 			case err != nil:
-			case local.TXID != 0 && remote.TXID >= local.TXID:
+			case remote.TXID >= local.TXID:
 				r.lastSync, r.behind = now, time.Time{}
 				r.errs.clear()
 			case r.behind.IsZero():
