@@ -25,7 +25,7 @@ import (
 var browserWrites = map[string]bool{
 	"Admin.AddUser": true, "Chart.AddMedication": true, "Chart.OpenEncounter": true, "Chart.RecordVitals": true,
 	"Chart.SaveDraft": true, "Chart.SignNote": true, "Patients.Register": true, "Schedule.Advance": true,
-	"Schedule.Book": true, "Schedule.Move": true,
+	"Schedule.Book": true, "Schedule.Move": true, "Admin.SetReplica": true,
 }
 
 // client is one workstation's browser: its own connection to the host

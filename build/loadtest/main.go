@@ -68,6 +68,9 @@ type config struct {
 	// Keystroke is its script (keystroke.mjs).
 	Browser   bool   `json:"browser"`
 	Keystroke string `json:"-"`
+	// Replica streams the host's every change to a folder replica
+	// (Litestream) all day, as a clinic that set one would.
+	Replica bool `json:"replica"`
 }
 
 // configFrom reads the settings from the environment, with defaults for
@@ -109,6 +112,13 @@ func configFrom(getenv func(string) string) (config, error) {
 		cfg.Seed = n
 	}
 	num("LOADTEST_PATIENTS", &cfg.Patients)
+	if s := getenv("LOADTEST_REPLICA"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("LOADTEST_REPLICA=%q is not 1 or 0", s))
+		}
+		cfg.Replica = b
+	}
 	if s := getenv("LOADTEST_BROWSER"); s != "" {
 		b, err := strconv.ParseBool(s)
 		if err != nil {
@@ -196,6 +206,11 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		}
 	}()
 
+	if cfg.Replica {
+		if err := setReplica(ctx, h.endpoint, roots, filepath.Join(cfg.DataDir, "replica"), log); err != nil {
+			return nil, err
+		}
+	}
 	crew, w, err := prepareDay(ctx, cfg, h.endpoint, roots, clinic, newStats())
 	if err != nil {
 		return nil, err
