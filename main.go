@@ -25,6 +25,7 @@ import (
 
 	"folio/app"
 	"folio/app/atrest"
+	"folio/app/backupcrypt"
 	"folio/app/demo"
 	"folio/app/serve"
 	"folio/db"
@@ -137,7 +138,7 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 	case "backup":
 		return runBackup(ctx, args, stdout)
 	case "restore":
-		return runRestore(ctx, args, stdout)
+		return runRestore(ctx, args, stdin, stdout)
 	case "check":
 		return runCheck(ctx, args, stdout)
 	case "export":
@@ -475,8 +476,9 @@ func printBackupAudit(stdout io.Writer, r db.BackupReport) {
 	}
 }
 
-func runRestore(ctx context.Context, args []string, stdout io.Writer) error {
+func runRestore(ctx context.Context, args []string, stdin io.Reader, stdout io.Writer) error {
 	fs, dataFlag := newFlags("restore", "restore --from FILE [--key FILE] [--accept-damaged-audit --reason TEXT] [--data DIR]\n"+
+		"       folio restore --from FILE.db.age [--data DIR] < passphrase   (an encrypted copy of a scheduled backup)\n"+
 		"       folio restore --from-replica URL [--time T] [--key FILE] [--data DIR]", stdout)
 	from := fs.String("from", "", "the backup file to restore")
 	fromReplica := fs.String("from-replica", "", "the replica to restore: a folder, sftp://user@host[:port]/path?host-key=..., or s3://bucket/path[?endpoint=URL&region=R]\n(S3 keys from AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY)")
@@ -501,6 +503,28 @@ func runRestore(ctx context.Context, args []string, stdout io.Writer) error {
 	if *fromReplica != "" {
 		return restoreFromReplica(ctx, dataDir, *fromReplica, *at, opts, stdout)
 	}
+	origin := *from
+	if strings.HasSuffix(*from, backupcrypt.Suffix) {
+		passphrase, err := bufio.NewReader(stdin).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return fmt.Errorf("read the passphrase from standard input: %w", err)
+		}
+		if err := os.MkdirAll(dataDir, 0o700); err != nil {
+			return fmt.Errorf("create data folder: %w", err)
+		}
+		plain, keyFile, err := app.DecryptBackup(*from, strings.TrimRight(passphrase, "\r\n"), dataDir)
+		if err != nil {
+			return fmt.Errorf("%s cannot be restored, nothing was changed: %w", *from, err)
+		}
+		defer os.Remove(plain)
+		if keyFile != "" {
+			defer os.Remove(keyFile)
+			if opts.KeyFile == "" {
+				opts.KeyFile = keyFile
+			}
+		}
+		*from, opts.Origin = plain, "the encrypted backup "+origin
+	}
 	info, err := db.Verify(ctx, *from)
 	if err != nil {
 		return fmt.Errorf("%s cannot be restored, nothing was changed: %w", *from, err)
@@ -514,7 +538,7 @@ func runRestore(ctx context.Context, args []string, stdout io.Writer) error {
 	if err != nil {
 		return describe(err)
 	}
-	fmt.Fprintf(stdout, "Restored %s (%s: %d patients, %d users) into %s.\n", *from, info.ClinicName, info.Patients, info.Users, dataDir)
+	fmt.Fprintf(stdout, "Restored %s (%s: %d patients, %d users) into %s.\n", origin, info.ClinicName, info.Patients, info.Users, dataDir)
 	if r.Files.KeptAs != "" {
 		fmt.Fprintf(stdout, "The database it replaced is kept as %s.\n", r.Files.KeptAs)
 	}

@@ -13,6 +13,7 @@ import (
 	"sync"
 	"time"
 
+	"folio/app/backupcrypt"
 	"folio/db"
 	"folio/db/replicate"
 )
@@ -55,6 +56,12 @@ type BackupSchedule struct {
 	Last         *Run   `json:"last"`         // the last scheduled backup, nil before the first
 	LastDrill    *Run   `json:"lastDrill"`    // the last restore drill, nil before the first
 	Next         string `json:"next"`         // RFC 3339: when the next one is due
+	// Encrypted: the copies in the second folder are encrypted with the
+	// clinic's passphrase (backup_encryption.go), as ConfirmedBy set it at
+	// EncryptedSince.
+	Encrypted      bool   `json:"encrypted"`
+	EncryptedSince string `json:"encryptedSince,omitempty"`
+	ConfirmedBy    string `json:"confirmedBy,omitempty"`
 }
 
 // Run is the outcome of one scheduled backup or restore drill.
@@ -147,6 +154,13 @@ func readSchedule(tx *db.Tx, now time.Time) (BackupSchedule, error) {
 		return out, err
 	}
 	out.SecondFolder = v
+	enc, err := readEncryption(tx)
+	if err != nil {
+		return out, err
+	}
+	if enc != nil {
+		out.Encrypted, out.EncryptedSince, out.ConfirmedBy = true, enc.ConfirmedAt, enc.ConfirmedBy
+	}
 	for key, dst := range map[string]**Run{settingBackupLast: &out.Last, settingDrillLast: &out.LastDrill} {
 		raw, ok, err := tx.Setting(key)
 		if err != nil {
@@ -266,6 +280,13 @@ func (a *App) scheduledBackup(ctx context.Context, sched BackupSchedule) Run {
 	started := a.now()
 	run := Run{At: started.UTC().Format(time.RFC3339)}
 	err := func() error {
+		var enc *backupEncryption
+		if err := a.db.View(ctx, func(tx *db.Tx) (err error) {
+			enc, err = readEncryption(tx)
+			return err
+		}); err != nil {
+			return err
+		}
 		name := "folio-" + started.UTC().Format("20060102-150405.000") + scheduledSuffix
 		dir := BackupDir(a.dataDir)
 		if err := os.MkdirAll(dir, 0o700); err != nil {
@@ -285,7 +306,16 @@ func (a *App) scheduledBackup(ctx context.Context, sched BackupSchedule) Run {
 			return err
 		}
 		run.Detail = fmt.Sprintf("verified: %d patients, audit trail of %d entries", info.Patients, check.Entries)
-		if sched.SecondFolder != "" {
+		switch {
+		case sched.SecondFolder != "" && enc != nil:
+			second, err := encryptCopy(path, sched.SecondFolder, enc)
+			if err != nil {
+				return fmt.Errorf("the backup is in %s, but its encrypted copy to %s failed: %w", dir, sched.SecondFolder, err)
+			}
+			run.Second = second
+			run.Detail += "; the copy in the second folder is encrypted (read back whole)"
+			pruneScheduled(sched.SecondFolder, started)
+		case sched.SecondFolder != "":
 			second := filepath.Join(sched.SecondFolder, name)
 			if err := copyBackup(path, second); err != nil {
 				return fmt.Errorf("the backup is in %s, but its copy to %s failed: %w", dir, sched.SecondFolder, err)
@@ -370,19 +400,22 @@ func copyFileSynced(from, to string) error {
 // pruneScheduled removes the scheduled backups of dir that retention does
 // not keep (with their key files). Backups made by hand are not touched.
 func pruneScheduled(dir string, now time.Time) {
-	paths, _ := filepath.Glob(filepath.Join(dir, "folio-*"+scheduledSuffix))
-	times := map[string]time.Time{}
-	for _, p := range paths {
-		stamp := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(p), "folio-"), scheduledSuffix)
-		if t, err := time.Parse("20060102-150405.000", stamp); err == nil {
-			times[p] = t
+	for _, suffix := range []string{scheduledSuffix, scheduledSuffix + backupcrypt.Suffix} {
+		paths, _ := filepath.Glob(filepath.Join(dir, "folio-*"+suffix))
+		times := map[string]time.Time{}
+		for _, p := range paths {
+			stamp := strings.TrimSuffix(strings.TrimPrefix(filepath.Base(p), "folio-"), suffix)
+			if t, err := time.Parse("20060102-150405.000", stamp); err == nil {
+				times[p] = t
+			}
 		}
-	}
-	keep := keptBackups(times, now)
-	for p := range times {
-		if !keep[p] {
-			os.Remove(p)
-			os.Remove(p + ".key")
+		keep := keptBackups(times, now)
+		for p := range times {
+			if !keep[p] {
+				os.Remove(p)
+				// the key file: FILE.db.key beside FILE.db, FILE.db.key.age beside FILE.db.age
+				os.Remove(strings.TrimSuffix(p, backupcrypt.Suffix) + ".key" + strings.TrimPrefix(suffix, scheduledSuffix))
+			}
 		}
 	}
 }

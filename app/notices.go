@@ -106,11 +106,12 @@ var changeTopics = map[string][]string{
 	"replication.set":  {feed.Settings},
 	"replication.stop": {feed.Settings},
 	// The backup schedule set, a scheduled backup or restore drill done.
-	"backup.schedule":  {feed.Settings},
-	"backup.scheduled": {feed.Settings},
-	"backup.drill":     {feed.Settings},
-	"template.save":    {feed.Settings},
-	"phrase.save":      {feed.Settings},
+	"backup.schedule":   {feed.Settings},
+	"backup.scheduled":  {feed.Settings},
+	"backup.drill":      {feed.Settings},
+	"backup.encryption": {feed.Settings},
+	"template.save":     {feed.Settings},
+	"phrase.save":       {feed.Settings},
 }
 
 // readActions are the audit actions that change nothing another screen

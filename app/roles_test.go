@@ -171,15 +171,16 @@ var methodAccess = map[string]access{
 	"Admin.Backup":        adminOnly,
 	"Admin.Backups":       adminOnly,
 
-	"Admin.StorageEncryption": adminOnly,
-	"Admin.Replication":       adminOnly,
-	"Admin.SetReplica":        adminOnly,
-	"Admin.StopReplica":       adminOnly,
-	"Admin.BackupSchedule":    adminOnly,
-	"Admin.SetBackupSchedule": adminOnly,
-	"Admin.RestoreChoices":    adminOnly,
-	"Admin.PrepareRestore":    adminOnly,
-	"Admin.RestoreNow":        adminOnly,
+	"Admin.StorageEncryption":   adminOnly,
+	"Admin.Replication":         adminOnly,
+	"Admin.SetReplica":          adminOnly,
+	"Admin.StopReplica":         adminOnly,
+	"Admin.BackupSchedule":      adminOnly,
+	"Admin.SetBackupSchedule":   adminOnly,
+	"Admin.RestoreChoices":      adminOnly,
+	"Admin.SetBackupEncryption": adminOnly,
+	"Admin.PrepareRestore":      adminOnly,
+	"Admin.RestoreNow":          adminOnly,
 
 	"Admin.SetLicenceNumber": adminOnly,
 	"Admin.ClinicKey":        adminOnly,
@@ -600,6 +601,8 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{app.BackupScheduleInput{DailyTime: "18:00"}}
 	case "Admin.PrepareRestore":
 		return []any{app.RestoreSource{Backup: f.backup(t)}}
+	case "Admin.SetBackupEncryption":
+		return []any{app.BackupEncryptionInput{Passphrase: "a clinic passphrase", Repeat: "a clinic passphrase", Understood: true}}
 	case "Admin.RestoreNow":
 		// A restore the fixture's admin prepared, on a Folio whose restart
 		// does nothing (the pending restore is left unapplied).
