@@ -160,7 +160,9 @@ func (r *Replicator) watch() {
 			r.mu.Lock()
 			switch {
 			case err != nil:
-			case remote.TXID >= local.TXID:
+			// Not before Litestream has read the database once (local 0):
+			// "in sync" then would be a promise about nothing.
+			case local.TXID != 0 && remote.TXID >= local.TXID:
 				r.lastSync, r.behind = now, time.Time{}
 				r.errs.clear()
 			case r.behind.IsZero():
