@@ -571,7 +571,7 @@ func restoreFromReplica(ctx context.Context, dataDir, rawURL, rawTime string, op
 	if err != nil {
 		return describe(fmt.Errorf("nothing was changed: %w", err))
 	}
-	what := "the replica " + target.String()
+	what := "the replica in " + target.String()
 	if !at.IsZero() {
 		what += " as it was at " + at.Local().Format("2006-01-02 15:04:05")
 	}

@@ -482,9 +482,9 @@ func (a *App) restoreDrill(ctx context.Context) (Run, bool) {
 		var report RestoreReport
 		if saved != nil {
 			if err := a.SyncReplica(ctx); err == nil {
-				run.From = "the replica " + saved.String()
+				run.From = "the replica in " + saved.String()
 			} else {
-				run.From = "the replica " + saved.String() + " (not up to date: " + err.Error() + ")"
+				run.From = "the replica in " + saved.String() + " (not up to date: " + err.Error() + ")"
 			}
 			report, err = RestoreReplica(ctx, tmp, *saved, time.Time{}, RestoreOptions{KeyFile: filepath.Join(a.dataDir, db.KeyFileName)}, quiet)
 		} else {

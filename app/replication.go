@@ -346,7 +346,7 @@ func RestoreReplica(ctx context.Context, dataDir string, t replicate.Target, at 
 			opts.KeyFile = k
 		}
 	}
-	opts.Origin = "the replica " + t.String()
+	opts.Origin = "the replica in " + t.String()
 	if !at.IsZero() {
 		opts.Origin += " as it was at " + at.UTC().Format(time.RFC3339)
 	}

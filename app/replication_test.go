@@ -77,7 +77,7 @@ func TestReplicaBringsTheClinicBack(t *testing.T) {
 	if err != nil || len(check.Problems) > 0 {
 		t.Errorf("the restored audit trail: %v %v", err, check.Problems)
 	}
-	if last := back.lastAudit(t); last.Action != "backup.restore" || !strings.Contains(last.Detail, "the replica the folder "+replica) {
+	if last := back.lastAudit(t); last.Action != "backup.restore" || !strings.Contains(last.Detail, "the replica in the folder "+replica) {
 		t.Errorf("the last audit entry is %s %q", last.Action, last.Detail)
 	}
 	back = signInAll(t, back)

@@ -266,7 +266,7 @@ func (a *App) stageRestore(src RestoreSource, s *Session) (RestorePreview, error
 			}
 			return RestorePreview{}, errorf(Invalid, "%s", err.Error())
 		}
-		p.Origin = "the replica " + src.Target.String()
+		p.Origin = "the replica in " + src.Target.String()
 		if !at.IsZero() {
 			p.Origin += " as it was at " + at.Local().Format("2006-01-02 15:04:05")
 		}
