@@ -5,8 +5,10 @@ import (
 	"flag"
 	"fmt"
 	"io"
+	"net"
 	"os"
 	"path/filepath"
+	"strconv"
 	"time"
 
 	"folio/app"
@@ -90,6 +92,10 @@ func serveLANUntilDone(ctx context.Context, dataDir, addr string, opts *lanFlags
 	case <-restart:
 		if err := h.Stop(); err != nil {
 			return err
+		}
+		// A port the system picked (:0) is kept across the restart.
+		if hostPart, port, err := net.SplitHostPort(addr); err == nil && port == "0" {
+			return &restartError{addr: net.JoinHostPort(hostPart, strconv.Itoa(h.Port()))}
 		}
 		return &restartError{}
 	}

@@ -253,6 +253,11 @@ func recordRestore(ctx context.Context, dataDir, from string, opts RestoreOption
 	}
 	err = a.db.Update(ctx, func(tx *db.Tx) error {
 		o := &op{Tx: tx, app: a, actor: who, now: a.now()}
+		// The replica's moments before now belong to the clinic this
+		// restore replaced (restore_screen.go).
+		if err := tx.SetSetting(settingRestoredAt, o.now.UTC().Format(time.RFC3339)); err != nil {
+			return err
+		}
 		if !r.Damage {
 			return o.audit("backup.restore", "", "", detail)
 		}

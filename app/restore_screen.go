@@ -26,6 +26,11 @@ import (
 // (ApplyPendingRestore), exactly as `folio restore` does: verified, the
 // replaced database kept beside it, the restore in the audit trail.
 
+// settingRestoredAt is when the clinic was last restored: the replica's
+// moments before it are another timeline (the clinic the restore replaced),
+// whose audit trail diverges from this one's.
+const settingRestoredAt = "backup.restored_at"
+
 const (
 	stagedFileName  = "restore-staged.db"    // a replica restored, waiting for the restart
 	pendingFileName = "restore-pending.json" // what to restore at the next start
@@ -85,6 +90,7 @@ type pendingRestore struct {
 
 // stagedRestores holds the previews made, until one is confirmed.
 type stagedRestores struct {
+	preparing sync.Mutex // one preparation at a time: the staged file is one
 	mu        sync.Mutex
 	byID      map[string]pendingRestore
 	onRestart func()
@@ -101,9 +107,13 @@ func (a *App) OnRestart(fn func()) {
 // RestoreChoices lists the backups and the replica's span.
 func (s *Admin) RestoreChoices() (RestoreChoices, error) {
 	var saved *replicate.Target
+	var since time.Time
 	out := RestoreChoices{Backups: []BackupFile{}}
 	err := s.app.look(s.session, permAdmin, func(o *op) (err error) {
 		saved, err = savedReplica(o.Tx)
+		if err == nil {
+			since, err = restoredAt(o.Tx)
+		}
 		return err
 	})
 	if err != nil {
@@ -120,6 +130,9 @@ func (s *Admin) RestoreChoices() (RestoreChoices, error) {
 		if b, err := replicate.RestorePoints(ctx, *saved); err != nil {
 			out.ReplicaError = err.Error()
 		} else {
+			if since.After(b.First) && since.Before(b.Last) {
+				b.First = since
+			}
 			out.Replica = &ReplicaSpan{Target: saved.Public(), First: b.First.Format(time.RFC3339), Last: b.Last.Format(time.RFC3339)}
 		}
 	}
@@ -149,6 +162,18 @@ func (s *Admin) PrepareRestore(src RestoreSource) (RestorePreview, error) {
 				return errorf(Conflict, "No replica is set: choose a backup, or set a replica first.")
 			}
 			src.Target = saved
+			var since time.Time
+			if err := s.app.db.View(s.app.ctx, func(tx *db.Tx) (err error) {
+				since, err = restoredAt(tx)
+				return err
+			}); err != nil {
+				return err
+			}
+			if at, err := time.Parse(time.RFC3339, src.At); err == nil && at.Before(since) {
+				return &Error{Kind: Invalid, Message: "Please correct the marked field.", Fields: map[string]string{"at": fmt.Sprintf(
+					"Choose a moment after %s: before it, the replica holds the clinic as it was before that day's restore (folio restore --from-replica can still bring that back, into another data folder)",
+					since.Local().Format("2006-01-02 15:04:05"))}}
+			}
 		} else {
 			src.Target = nil
 		}
@@ -235,6 +260,15 @@ func (a *App) noClinicYet() error {
 	})
 }
 
+func restoredAt(tx *db.Tx) (time.Time, error) {
+	v, ok, err := tx.Setting(settingRestoredAt)
+	if err != nil || !ok {
+		return time.Time{}, err
+	}
+	t, _ := time.Parse(time.RFC3339, v)
+	return t, nil
+}
+
 func isListedBackup(dataDir, path string) bool {
 	for _, p := range listBackups(dataDir) {
 		if p == path {
@@ -247,6 +281,10 @@ func isListedBackup(dataDir, path string) bool {
 // stageRestore makes src ready to apply: a replica is restored into the
 // staged file; either is then verified as `folio restore` would.
 func (a *App) stageRestore(src RestoreSource, s *Session) (RestorePreview, error) {
+	if !a.staged.preparing.TryLock() {
+		return RestorePreview{}, errorf(Conflict, "Another restore is being prepared on this Folio (by another admin, or in another window): wait for it, then try again.")
+	}
+	defer a.staged.preparing.Unlock()
 	var at time.Time
 	if src.At != "" {
 		var err error

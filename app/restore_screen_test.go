@@ -122,6 +122,11 @@ func TestRestoreFromTheScreen(t *testing.T) {
 	if !found {
 		t.Error("the restore is not in the restored trail")
 	}
+	// The replica's moments before the restore are the replaced clinic's:
+	// the screen no longer offers them.
+	if _, err := back.Admin.Admin.PrepareRestore(app.RestoreSource{Replica: true, At: before.Format(time.RFC3339)}); !errors.As(err, &appErr) || appErr.Fields["at"] == "" {
+		t.Errorf("a moment before the restore: %v", err)
+	}
 }
 
 // TestFirstRunRestore: a new PC with no clinic restores one from its

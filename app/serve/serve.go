@@ -221,6 +221,9 @@ const maxBody = 8 << 20
 var anonymousCalls = map[string]bool{
 	"Auth/Status": true, "Auth/Login": true, "Auth/Setup": true, "Auth/Logout": true,
 	"Auth/Lock": true, "Auth/Unlock": true, "Auth/Touch": true,
+	// The first-run screen's restore (refused by Folio once the PC holds a
+	// clinic): a replica's address and keys, or a backup's path.
+	"Auth/PrepareClinicRestore": true, "Auth/RestoreClinicNow": true,
 }
 
 // maxAnonymousBody is the most an anonymous call may send: the first run's

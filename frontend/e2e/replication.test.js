@@ -199,7 +199,7 @@ test('a replica that does not start is said to the admin on every screen, not to
   assert.match(await banner.textContent(), new RegExp(`Replication to the folder ${usb} is not running`));
   await shot('banner');
   await banner.getByRole('link', { name: 'Open Backups' }).click();
-  await page.getByRole('heading', { name: 'Backups' }).waitFor();
+  await page.getByRole('heading', { name: 'Backups', exact: true }).waitFor();
   await page.getByTestId('replica-state').filter({ hasText: 'Not running' }).waitFor();
   assert.match(await page.getByTestId('replica-failed').textContent(), /There is no folder/);
   assert.equal(await page.getByTestId('replica-path').inputValue(), usb, 'the form shows the saved replica');

@@ -56,6 +56,11 @@ import type {
   AuditPage,
   AuthStatus,
   BackupFile,
+  BackupSchedule,
+  BackupScheduleInput,
+  RestoreChoices,
+  RestorePreview,
+  RestoreSource,
   ClinicExport,
   ClinicKey,
   StorageFinding,
@@ -151,7 +156,9 @@ export function wailsTransport(bindings: Bindings): Transport {
 const probeTimeout = 5000;
 const callTimeout = 30_000;
 const slowCalls = new Set(['Chart/AddDocument', 'Chart/StartImport', 'Chart/DocumentContent', 'Admin/Backup',
-  'Admin/StartClinicExport', 'Chart/ExportReferral', 'Chart/PatientCopy']);
+  'Admin/StartClinicExport', 'Chart/ExportReferral', 'Chart/PatientCopy',
+  // Preparing a restore from a replica restores the whole database first.
+  'Admin/PrepareRestore', 'Auth/PrepareClinicRestore']);
 
 export function timeoutFor(service: string, method: string): number {
   const name = `${service}/${method}`;
@@ -628,6 +635,10 @@ export function createClient(
       lock: () => call<void>('Auth', 'Lock'),
       unlock: (password: string) => call<User>('Auth', 'Unlock', password),
       touch: () => call<void>('Auth', 'Touch'),
+      /** prepareClinicRestore stages a clinic from a replica or a backup file, on a PC with no clinic yet. */
+      prepareClinicRestore: (src: RestoreSource) => call<RestorePreview>('Auth', 'PrepareClinicRestore', src),
+      /** restoreClinicNow restarts Folio on the prepared clinic (not a kept write: the host it would be sent to again is gone). */
+      restoreClinicNow: (id: string) => call<void>('Auth', 'RestoreClinicNow', id),
     },
     patients: {
       register: (p: PatientInput) => write<Patient>('Patients', 'Register', p),
@@ -798,6 +809,16 @@ export function createClient(
       setReplica: (target: ReplicaTarget) => write<Replication>('Admin', 'SetReplica', target),
       /** stopReplica stops replicating at Folio's next start; reason goes to the audit trail. */
       stopReplica: (reason: string) => write<Replication>('Admin', 'StopReplica', reason),
+      /** backupSchedule says when Folio backs up by itself and how the last backup and drill went. */
+      backupSchedule: () => call<BackupSchedule>('Admin', 'BackupSchedule'),
+      setBackupSchedule: (s: BackupScheduleInput) => write<BackupSchedule>('Admin', 'SetBackupSchedule', s),
+      /** restoreChoices lists the backups and the moments the replica can restore. */
+      restoreChoices: () => call<RestoreChoices>('Admin', 'RestoreChoices'),
+      /** prepareRestore stages a backup or a moment of the replica and says what it holds. */
+      prepareRestore: (src: RestoreSource) => call<RestorePreview>('Admin', 'PrepareRestore', src),
+      /** restoreNow restarts Folio on the prepared restore; everyone is signed out (not a kept write, as
+       * restoreClinicNow). */
+      restoreNow: (id: string) => call<void>('Admin', 'RestoreNow', id),
     },
     network: {
       status: () => call<NetworkStatus>('Network', 'Status'),

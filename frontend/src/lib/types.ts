@@ -464,6 +464,90 @@ export interface BackupFile {
   createdAt: string;
 }
 
+/** The outcome of one scheduled backup or restore drill (app/backup_schedule.go's Run). */
+export interface BackupRun {
+  /** RFC 3339. */
+  at: string;
+  ok: boolean;
+  /** The backup written (a drill: none). */
+  path?: string;
+  /** Its copy in the second folder. */
+  second?: string;
+  /** A drill: what was restored, in words. */
+  from?: string;
+  /** What was found, or why it failed, in words. */
+  detail: string;
+  seconds: number;
+}
+
+/** When Folio backs up by itself, where to, and how the last backup and
+ * restore drill went (Admin.BackupSchedule). */
+export interface BackupSchedule {
+  /** "HH:MM" on the host's clock. */
+  dailyTime: string;
+  /** '' for none. */
+  secondFolder: string;
+  last: BackupRun | null;
+  lastDrill: BackupRun | null;
+  /** RFC 3339: when the next scheduled backup is due. */
+  next: string;
+  /** The copies in the second folder are encrypted with the clinic's passphrase (Admin.SetBackupEncryption),
+   * since encryptedSince (RFC 3339), as confirmedBy set it. */
+  encrypted?: boolean;
+  encryptedSince?: string;
+  confirmedBy?: string;
+}
+
+export interface BackupScheduleInput {
+  dailyTime: string;
+  secondFolder: string;
+}
+
+/** What to restore (app/restore_screen.go's RestoreSource): a backup (its
+ * path), or the replica at its latest or at the moment at (RFC 3339). On
+ * the first-run screen target names the replica in full, and keyFile the
+ * clinic's key when it does not come with the backup or replica. */
+export interface RestoreSource {
+  backup?: string;
+  replica?: boolean;
+  at?: string;
+  target?: ReplicaTarget;
+  keyFile?: string;
+}
+
+/** What a prepared restore holds, for the person to confirm. */
+export interface RestorePreview {
+  id: string;
+  /** In words: "the backup …", "the replica … as it was at …". */
+  origin: string;
+  clinicName: string;
+  patients: number;
+  users: number;
+  /** RFC 3339: the newest audit entry, the last thing done ('' unknown). */
+  lastEntry: string;
+  /** Its audit trail does not verify (such a restore is refused on the screen). */
+  problems?: string[];
+  /** The clinic's key comes with it. */
+  keyFound: boolean;
+}
+
+/** A replica and the moments it can restore (RFC 3339). */
+export interface ReplicaSpan {
+  target: ReplicaTarget;
+  first: string;
+  last: string;
+}
+
+/** What the admin can restore from (Admin.RestoreChoices). */
+export interface RestoreChoices {
+  backups: BackupFile[];
+  /** null when no replica is set, or its span could not be read (replicaError). */
+  replica: ReplicaSpan | null;
+  replicaError?: string;
+  /** Why the last restore chosen on the screen did not apply. */
+  lastFailure?: string;
+}
+
 /** What a whole-clinic export wrote (app/export_all.go). */
 export interface ExportCounts {
   patients: number;

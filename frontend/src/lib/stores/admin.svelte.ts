@@ -1,10 +1,10 @@
 // The admin's screens: accounts, clinic settings, the audit trail, backups
-// and the continuous replica.
+// (made now or on a schedule), the continuous replica, and restoring.
 
 import { api } from '../api';
 import type {
-  AuditCheck, AuditEntry, AuditFilter, BackupFile, ClinicExport, ClinicKey, NewUser, ReplicaTarget, Replication, Settings,
-  StorageFinding, User,
+  AuditCheck, AuditEntry, AuditFilter, BackupFile, BackupSchedule, BackupScheduleInput, ClinicExport, ClinicKey, NewUser,
+  ReplicaTarget, Replication, RestoreChoices, RestorePreview, RestoreSource, Settings, StorageFinding, User,
 } from '../types';
 import { session } from './session.svelte';
 import { live } from './live.svelte';
@@ -34,7 +34,15 @@ class AdminStore {
   clinicExport = $state<ClinicExport | null>(null);
   /** Where the charts are replicated and how far the replica has got. */
   replication = $state<Replication | null>(null);
+  /** When Folio backs up by itself, and how the last backup and drill went. */
+  schedule = $state<BackupSchedule | null>(null);
+  /** What can be restored: the backups and the replica's span. */
+  restoreChoices = $state<RestoreChoices | null>(null);
+  /** The restore prepared, and the choice it was prepared for (see prepareRestore). */
+  restorePreview = $state<RestorePreview | null>(null);
+  restorePreviewFor = $state('');
   #reads = new Tickets();
+  #scheduleShown = new Shown<'schedule'>();
   #replicaShown = new Shown<'replica'>();
   /** Counts the replica's saves and stops as they start and end: a read
    * that overlapped one may show the replica as it was before it, so its
@@ -51,6 +59,11 @@ class AdminStore {
       if (!this.#replicaShown.has('replica') || !session.user) return;
       return this.loadReplication();
     });
+    // ...or the backup schedule.
+    live.on(['settings'], () => {
+      if (!this.#scheduleShown.has('schedule') || !session.user) return;
+      return this.loadSchedule();
+    });
   }
 
   reset() {
@@ -64,6 +77,10 @@ class AdminStore {
     this.clinicKey = null;
     this.storage = null;
     this.replication = null;
+    this.schedule = null;
+    this.restoreChoices = null;
+    this.restorePreview = null;
+    this.restorePreviewFor = '';
     this.stopExportPoll();
     this.clinicExport = null;
   }
@@ -248,7 +265,78 @@ class AdminStore {
   async backup(): Promise<BackupFile> {
     const b = await api.admin.backup();
     await this.loadBackups();
+    // The Restore panel lists it too; its list failing to read again is no failure of the backup.
+    if (this.restoreChoices) this.loadRestoreChoices().catch(() => {});
     return b;
+  }
+
+  /** loadSchedule reads the backup schedule (and answers it); a read that
+   * a later read or a save overtook is not shown. */
+  async loadSchedule(): Promise<BackupSchedule> {
+    const newest = this.#reads.take('schedule');
+    const s = await api.admin.backupSchedule();
+    if (newest()) this.schedule = s;
+    return s;
+  }
+
+  /** showSchedule marks the schedule as on screen until the returned
+   * release: while it is, another admin's change is read at once. */
+  showSchedule(): () => void {
+    return this.#scheduleShown.show('schedule');
+  }
+
+  async setSchedule(input: BackupScheduleInput): Promise<BackupSchedule> {
+    const s = await api.admin.setBackupSchedule(input);
+    this.#reads.take('schedule'); // a read started before the save says the old setting
+    this.schedule = s;
+    return s;
+  }
+
+  /** loadRestoreChoices lists what can be restored (reading the replica's
+   * span may take some seconds for one off site). */
+  async loadRestoreChoices() {
+    const newest = this.#reads.take('restoreChoices');
+    const c = await api.admin.restoreChoices();
+    if (newest()) this.restoreChoices = c;
+  }
+
+  /**
+   * prepareRestore stages src (for the choice named key) and shows what it
+   * holds. A replica is restored whole first: up to a minute. Only the
+   * newest preparation counts: one for a choice the admin has since
+   * changed (see dropRestorePreview) is not shown, nor is its failure.
+   * It answers whether the preview shown is this one.
+   */
+  async prepareRestore(src: RestoreSource, key: string): Promise<boolean> {
+    const newest = this.#reads.take('restorePreview');
+    this.restorePreview = null;
+    this.restorePreviewFor = '';
+    let p: RestorePreview;
+    try {
+      p = await api.admin.prepareRestore(src);
+    } catch (e) {
+      if (!newest()) return false;
+      throw e;
+    }
+    if (!newest()) return false;
+    this.restorePreview = p;
+    this.restorePreviewFor = key;
+    return true;
+  }
+
+  /** dropRestorePreview forgets the preview, and any still on its way: the
+   * admin chose something else. */
+  dropRestorePreview() {
+    this.#reads.take('restorePreview');
+    this.restorePreview = null;
+    this.restorePreviewFor = '';
+  }
+
+  /** restoreNow restarts Folio on the prepared restore: everyone is signed
+   * out, and this window waits for Folio to be back (see session.restarted). */
+  async restoreNow(id: string) {
+    await api.admin.restoreNow(id);
+    session.restarted(false);
   }
 }
 

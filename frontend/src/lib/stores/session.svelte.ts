@@ -1,11 +1,22 @@
 // Who is signed in at this window, whether the screen is locked, and the
 // idle timer that locks it. The Go side keeps the same state and refuses
-// calls from a locked or signed-out session; this store follows it.
+// calls from a locked or signed-out session; this store follows it. It
+// also follows Folio restarting on a restored clinic (from Admin > Backups
+// or the first-run screen): every session is gone then, and the window
+// waits for the host to answer again, then shows the sign-in screen.
 
 import { api } from '../api';
 import { drafts } from '../drafts';
 import type { FolioError } from '../errors';
-import type { SetupRequest, User } from '../types';
+import type { RestorePreview, RestoreSource, SetupRequest, User } from '../types';
+
+/** How often the host is asked whether it is back from a restart, and
+ * how long before the screen says it is taking long. */
+const restartPoll = 250;
+const restartSlow = 60_000;
+/** An old Folio that still answers after this long, with the clinic not
+ * restored, did not restart (or restarted without it). */
+const restartGiveUp = 20_000;
 
 /** How often activity is reported to Go, which keeps its own idle clock. */
 const touchEvery = 60_000;
@@ -24,6 +35,14 @@ class SessionStore {
   notice = $state('');
   /** The sign-in is sending what was kept while the host was away. */
   sendingKept = $state(false);
+  /** Folio is restarting on a restored clinic: 'waiting' for it, 'slow'
+   * when it takes long; '' otherwise. */
+  restarting = $state<'' | 'waiting' | 'slow'>('');
+  /** Why the first-run screen shows again after a restore (it did not apply). */
+  restoreNotice = $state('');
+  /** The clinic the first-run screen prepared to restore. */
+  clinicPreview = $state<RestorePreview | null>(null);
+  #clinicPrepares = 0;
 
   #lastActivity = Date.now();
   #lastTouch = 0;
@@ -39,7 +58,7 @@ class SessionStore {
     // The host back after it was lost: is this window still signed in
     // there? A host that was restarted has forgotten every session.
     api.host.onChange((s) => {
-      if (s === 'up' && this.user) this.#recheck().catch(() => {});
+      if (s === 'up' && this.user && !this.restarting) this.#recheck().catch(() => {});
     });
   }
 
@@ -67,6 +86,92 @@ class SessionStore {
     void api.host.signedIn(st.user && !st.locked ? st.user.id : '');
     this.ready = true;
     this.#watchIdle();
+  }
+
+  /**
+   * prepareClinicRestore stages a clinic for a PC with none yet (a replica
+   * is restored whole first: up to a minute) and shows what it holds. A
+   * preparation the person has since dropped (see dropClinicPreview) is not
+   * shown, nor is its failure; it answers whether this one is shown.
+   */
+  async prepareClinicRestore(src: RestoreSource): Promise<boolean> {
+    const mine = ++this.#clinicPrepares;
+    this.clinicPreview = null;
+    let p: RestorePreview;
+    try {
+      p = await api.auth.prepareClinicRestore(src);
+    } catch (e) {
+      if (mine !== this.#clinicPrepares) return false;
+      throw e;
+    }
+    if (mine !== this.#clinicPrepares) return false;
+    this.clinicPreview = p;
+    return true;
+  }
+
+  /** dropClinicPreview forgets the prepared clinic, and any still on its
+   * way: the person changed what to restore from. */
+  dropClinicPreview() {
+    this.#clinicPrepares++;
+    this.clinicPreview = null;
+  }
+
+  /** restoreClinicNow restarts Folio on the prepared clinic; the sign-in
+   * screen shows it once Folio is back. */
+  async restoreClinicNow(id: string) {
+    await api.auth.restoreClinicNow(id);
+    this.restarted(true);
+  }
+
+  /**
+   * restarted says Folio restarts on a restored clinic now (Go answered
+   * the restore, and restarts some 0.3 s later): the window shows so, and
+   * asks the host, every 250 ms, until it is a new Folio: the session gone
+   * (the admin's restore), the clinic there (the first run's), or it was
+   * seen gone and answers again. Then the sign-in screen shows, as the
+   * restored clinic's people sign in again.
+   */
+  restarted(firstRun: boolean) {
+    if (this.restarting) return;
+    this.restarting = 'waiting';
+    this.restoreNotice = '';
+    this.clinicPreview = null;
+    if (this.user) this.#signedOut('');
+    void this.#awaitRestart(firstRun);
+  }
+
+  async #awaitRestart(firstRun: boolean) {
+    const began = Date.now();
+    let gone = false;
+    for (;;) {
+      await new Promise((r) => setTimeout(r, restartPoll));
+      const waited = Date.now() - began;
+      if (waited > restartSlow && this.restarting === 'waiting') this.restarting = 'slow';
+      let st;
+      try {
+        st = await api.auth.status();
+      } catch {
+        gone = true; // not there, or not yet answering
+        continue;
+      }
+      const restored = firstRun ? !st.setupNeeded : !st.user;
+      if (!restored && !gone && waited < restartGiveUp) continue; // the old Folio, still closing
+      this.setupNeeded = st.setupNeeded;
+      this.clinicName = st.clinicName;
+      this.demo = !!st.demo;
+      this.idleMinutes = st.idleMinutes || 10;
+      this.user = null;
+      this.locked = false;
+      if (firstRun && st.setupNeeded) {
+        this.restoreNotice = 'Folio started again, but the clinic was not restored. Check the backup or replica and try again.';
+      } else {
+        this.notice = firstRun
+          ? 'The clinic is restored. Its people sign in with their own user names and passwords.'
+          : 'Folio has restarted to restore the clinic. Please sign in again.';
+      }
+      this.restarting = '';
+      return;
+    }
   }
 
   async setup(req: SetupRequest) {
