@@ -161,6 +161,25 @@ test('the admin sets when Folio backs up by itself and where the second copy goe
   await settled(page);
   await panel.screenshot({ path: join(artifacts, 'restore-schedule', 'schedule-panel.png') });
 
+  // The clinic's passphrase for the copies: refused without the admin's
+  // word that a lost one means lost backups, and when the two differ.
+  await page.getByTestId('encryption-open').click();
+  await page.getByTestId('encryption-passphrase').fill('hill clinic usb copies');
+  await page.getByTestId('encryption-repeat').fill('hill clinic usb copies');
+  await page.getByTestId('encryption-save').click();
+  await page.getByTestId('encryption').getByRole('alert').filter({ hasText: 'cannot be opened by anyone' }).waitFor();
+  await page.getByTestId('encryption-understood').check();
+  await page.getByTestId('encryption-repeat').fill('hill clinic usb copie');
+  await page.getByTestId('encryption-save').click();
+  await page.getByTestId('encryption').getByRole('alert').filter({ hasText: 'The two passphrases differ' }).waitFor();
+  await page.getByTestId('encryption-repeat').fill('hill clinic usb copies');
+  await settled(page);
+  await page.getByTestId('encryption').screenshot({ path: join(artifacts, 'restore-schedule', 'encryption-form.png') });
+  await page.getByTestId('encryption-save').click();
+  await page.getByTestId('encryption-done').waitFor();
+  await page.getByTestId('schedule-encrypted').filter({ hasText: 'Encrypted' }).waitFor();
+  assert.equal((await call(page, 'Admin', 'BackupSchedule')).confirmedBy, 'admin');
+
   // How a backup and a drill that ran are shown: Folio makes its first
   // two minutes after it starts, too long to wait for here, so the page is
   // given a schedule with one backup that went well and a drill that failed.
@@ -172,7 +191,7 @@ test('the admin sets when Folio backs up by itself and where the second copy goe
       last: { at: new Date(Date.now() - 4 * 3600_000).toISOString(), ok: true, path: '/data/backups/folio-1-scheduled.db',
         second: `${second}/folio-1-scheduled.db`, detail: 'verified: 412 patients, audit trail of 20311 entries', seconds: 3 },
       lastDrill: { at: new Date(Date.now() - 5 * 24 * 3600_000).toISOString(), ok: false,
-        from: `the replica the folder ${second}`, detail: 'the restored copy did not verify: database disk image is malformed',
+        from: `the replica in the folder ${second}`, detail: 'the restored copy did not verify: database disk image is malformed',
         seconds: 41 },
     }),
   }));

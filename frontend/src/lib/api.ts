@@ -58,6 +58,7 @@ import type {
   BackupFile,
   BackupSchedule,
   BackupScheduleInput,
+  BackupEncryptionInput,
   RestoreChoices,
   RestorePreview,
   RestoreSource,
@@ -157,6 +158,8 @@ const probeTimeout = 5000;
 const callTimeout = 30_000;
 const slowCalls = new Set(['Chart/AddDocument', 'Chart/StartImport', 'Chart/DocumentContent', 'Admin/Backup',
   'Admin/StartClinicExport', 'Chart/ExportReferral', 'Chart/PatientCopy',
+  // Saving a replica connects to it (up to 10 s), twice when it starts at once.
+  'Admin/SetReplica',
   // Preparing a restore from a replica restores the whole database first.
   'Admin/PrepareRestore', 'Auth/PrepareClinicRestore']);
 
@@ -812,6 +815,8 @@ export function createClient(
       /** backupSchedule says when Folio backs up by itself and how the last backup and drill went. */
       backupSchedule: () => call<BackupSchedule>('Admin', 'BackupSchedule'),
       setBackupSchedule: (s: BackupScheduleInput) => write<BackupSchedule>('Admin', 'SetBackupSchedule', s),
+      /** setBackupEncryption encrypts the second folder's copies with the clinic's passphrase (or stops). */
+      setBackupEncryption: (e: BackupEncryptionInput) => write<BackupSchedule>('Admin', 'SetBackupEncryption', e),
       /** restoreChoices lists the backups and the moments the replica can restore. */
       restoreChoices: () => call<RestoreChoices>('Admin', 'RestoreChoices'),
       /** prepareRestore stages a backup or a moment of the replica and says what it holds. */

@@ -503,6 +503,15 @@ export interface BackupScheduleInput {
   secondFolder: string;
 }
 
+/** The clinic's passphrase for the second folder's copies, typed twice, with
+ * the admin's word that a lost passphrase means lost backups; or off. */
+export interface BackupEncryptionInput {
+  passphrase: string;
+  repeat: string;
+  understood: boolean;
+  off: boolean;
+}
+
 /** What to restore (app/restore_screen.go's RestoreSource): a backup (its
  * path), or the replica at its latest or at the moment at (RFC 3339). On
  * the first-run screen target names the replica in full, and keyFile the

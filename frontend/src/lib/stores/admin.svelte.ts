@@ -3,7 +3,8 @@
 
 import { api } from '../api';
 import type {
-  AuditCheck, AuditEntry, AuditFilter, BackupFile, BackupSchedule, BackupScheduleInput, ClinicExport, ClinicKey, NewUser,
+  AuditCheck, AuditEntry, AuditFilter, BackupEncryptionInput, BackupFile, BackupSchedule, BackupScheduleInput,
+  ClinicExport, ClinicKey, NewUser,
   ReplicaTarget, Replication, RestoreChoices, RestorePreview, RestoreSource, Settings, StorageFinding, User,
 } from '../types';
 import { session } from './session.svelte';
@@ -288,6 +289,13 @@ class AdminStore {
   async setSchedule(input: BackupScheduleInput): Promise<BackupSchedule> {
     const s = await api.admin.setBackupSchedule(input);
     this.#reads.take('schedule'); // a read started before the save says the old setting
+    this.schedule = s;
+    return s;
+  }
+
+  async setEncryption(input: BackupEncryptionInput): Promise<BackupSchedule> {
+    const s = await api.admin.setBackupEncryption(input);
+    this.#reads.take('schedule');
     this.schedule = s;
     return s;
   }
