@@ -119,7 +119,7 @@ var changeTopics = map[string][]string{
 // until signed).
 var readActions = map[string]bool{
 	"allergy.list": true, "appointment.list": true, "appointment.open": true, "audit.verify": true,
-	"audit.view": true, "backup": true, "backup.restore": true, "chart.open": true, "chart.read": true, "clinic.demo": true,
+	"audit.view": true, "backup": true, "backup.restore": true, "backup.restore_preview": true, "backup.restore_requested": true, "chart.open": true, "chart.read": true, "clinic.demo": true,
 	"clinic_key.create": true, "disclosure.list": true, "document.damaged": true, "document.list": true,
 	"document.view": true, "encounter.read": true, "export.all": true, "immunization.list": true,
 	"import.list": true, "import.original": true, "import.read": true, "import.review": true,
