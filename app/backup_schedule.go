@@ -23,8 +23,8 @@ import (
 // time), verifies each backup (its file whole, its audit trail against its
 // checkpoints), copies it to a second folder when one is set, and keeps 7
 // daily, 4 weekly and 12 monthly ones: the newest of each day, week and
-// month. Backups made by hand are never removed. Once a month it also
-// rehearses the worst day, a restore drill: the replica (or, without one,
+// month. Backups made by hand are never removed. Once a month, in the hour
+// after the daily time, it also rehearses the worst day, a restore drill: the replica (or, without one,
 // the newest backup) is restored into a temporary folder and verified, and
 // the result kept for the admin to see.
 
@@ -180,10 +180,7 @@ func readSchedule(tx *db.Tx, now time.Time) (BackupSchedule, error) {
 // nextBackup is when the next scheduled backup is due: today's time if the
 // last one is older, else tomorrow's.
 func nextBackup(s BackupSchedule, now time.Time) time.Time {
-	hh, mm := 18, 30
-	fmt.Sscanf(s.DailyTime, "%d:%d", &hh, &mm)
-	local := now.Local()
-	today := time.Date(local.Year(), local.Month(), local.Day(), hh, mm, 0, 0, time.Local)
+	today := dailyAt(s, now)
 	if s.Last != nil {
 		if last, err := time.Parse(time.RFC3339, s.Last.At); err == nil && !last.Before(today) && s.Last.OK {
 			return today.AddDate(0, 0, 1)
@@ -197,6 +194,14 @@ func nextBackup(s BackupSchedule, now time.Time) time.Time {
 		return today
 	}
 	return today
+}
+
+// dailyAt is the day's backup time, on the host's clock, of now's day.
+func dailyAt(s BackupSchedule, now time.Time) time.Time {
+	hh, mm := 18, 30
+	fmt.Sscanf(s.DailyTime, "%d:%d", &hh, &mm)
+	local := now.Local()
+	return time.Date(local.Year(), local.Month(), local.Day(), hh, mm, 0, 0, time.Local)
 }
 
 func lastWithin(r *Run, d time.Duration, now time.Time) bool {
@@ -266,7 +271,12 @@ func (a *App) RunDueBackups(ctx context.Context) ([]Run, error) {
 	if next, _ := time.Parse(time.RFC3339, sched.Next); !a.now().Before(next) {
 		done = append(done, a.scheduledBackup(ctx, sched))
 	}
-	if sched.LastDrill == nil || !lastWithin(sched.LastDrill, drillEvery, a.now()) {
+	// The drill restores the whole clinic (some seconds of a core for
+	// 100,000 patients): only in the hour after the daily time, when the
+	// clinic has gone home, never as a morning's catch-up.
+	at := dailyAt(sched, a.now())
+	inQuietHour := !a.now().Before(at) && a.now().Before(at.Add(time.Hour))
+	if inQuietHour && (sched.LastDrill == nil || !lastWithin(sched.LastDrill, drillEvery, a.now())) {
 		if r, ok := a.restoreDrill(ctx); ok {
 			done = append(done, r)
 		}
