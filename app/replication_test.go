@@ -144,3 +144,66 @@ func TestReplicaSecretsStayOnTheHost(t *testing.T) {
 		t.Errorf("an unreachable replica was saved: %+v", view.Saved)
 	}
 }
+
+// TestReplicaGoesOnAfterARestore: after the clinic is restored to an
+// earlier moment of its replica (in its own data folder, as the screen
+// does), Folio replicates on to the same replica, whose latest state is
+// then the restored clinic and what came after, not the replaced one.
+func TestReplicaGoesOnAfterARestore(t *testing.T) {
+	ctx := context.Background()
+	ta := newTestApp(t)
+	replica := t.TempDir()
+	target := replicate.Target{Kind: replicate.Folder, Path: replica}
+	if _, err := ta.Admin.Admin.SetReplica(target); err != nil {
+		t.Fatal(err)
+	}
+	a := ta.register(t, samplePatient())
+	if err := ta.SyncReplica(ctx); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(1100 * time.Millisecond)
+	moment := time.Now()
+	time.Sleep(1100 * time.Millisecond)
+	b := samplePatient()
+	b.GivenNames = "Replaced Later"
+	replaced := ta.register(t, b)
+	if err := ta.SyncReplica(ctx); err != nil {
+		t.Fatal(err)
+	}
+	ta.Close()
+	if _, err := app.RestoreReplica(ctx, ta.Dir, target, moment, app.RestoreOptions{}, app.Options{Logger: quietLog}); err != nil {
+		t.Fatal(err)
+	}
+
+	back := signInAll(t, openTestApp(t, ta.Dir, newClock(testStart.Add(time.Hour))))
+	if line := back.StartReplication(); !strings.Contains(line, "copied to") {
+		t.Fatalf("after the restore: %q", line)
+	}
+	c := samplePatient()
+	c.GivenNames = "After The Restore"
+	after, err := back.FrontDesk.Patients.Register(c)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := back.SyncReplica(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if view, _ := back.Admin.Admin.Replication(); view.Running == nil || view.Running.Error != "" {
+		t.Errorf("the replica after the restore: %+v", view.Running)
+	}
+	back.Close()
+
+	again := t.TempDir()
+	if _, err := app.RestoreReplica(ctx, again, target, time.Time{}, app.RestoreOptions{}, app.Options{Logger: quietLog}); err != nil {
+		t.Fatal(err)
+	}
+	last := signInAll(t, openTestApp(t, again, newClock(testStart.Add(2*time.Hour))))
+	for _, tt := range []struct {
+		id   string
+		want bool
+	}{{a.ID, true}, {after.ID, true}, {replaced.ID, false}} {
+		if _, err := last.FrontDesk.Patients.Open(tt.id); (err == nil) != tt.want {
+			t.Errorf("patient %s in the replica's latest state: %v, want %v", tt.id, err == nil, tt.want)
+		}
+	}
+}
