@@ -366,45 +366,20 @@ func verifyBackup(ctx context.Context, dataDir, path string) (db.FileInfo, db.Au
 	return info, check, nil
 }
 
-// copyBackup copies a backup and its key file to dest (and dest.key),
-// through a temporary name, synced.
+// copyBackup copies a backup and its key file to dest (and dest.key), each
+// whole or not at all (db.CopyFile); the key first, so that a backup is
+// never there without it.
 func copyBackup(src, dest string) error {
 	for _, pair := range [][2]string{{src + ".key", dest + ".key"}, {src, dest}} {
 		if _, err := os.Stat(pair[0]); errors.Is(err, os.ErrNotExist) && strings.HasSuffix(pair[0], ".key") {
 			continue
 		}
-		if err := copyFileSynced(pair[0], pair[1]); err != nil {
+		os.Remove(pair[1]) // a copy left by an earlier try
+		if err := db.CopyFile(pair[0], pair[1]); err != nil {
 			return err
 		}
 	}
 	return nil
-}
-
-func copyFileSynced(from, to string) error {
-	data, err := os.ReadFile(from)
-	if err != nil {
-		return err
-	}
-	tmp := to + ".partial"
-	f, err := os.OpenFile(tmp, os.O_CREATE|os.O_TRUNC|os.O_WRONLY, 0o600)
-	if err != nil {
-		return err
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Sync(); err != nil {
-		f.Close()
-		os.Remove(tmp)
-		return err
-	}
-	if err := f.Close(); err != nil {
-		os.Remove(tmp)
-		return err
-	}
-	return os.Rename(tmp, to)
 }
 
 // pruneScheduled removes the scheduled backups of dir that retention does

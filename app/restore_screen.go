@@ -3,7 +3,6 @@ package app
 import (
 	"context"
 	"crypto/rand"
-	"database/sql"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
@@ -181,7 +180,7 @@ func (s *Admin) PrepareRestore(src RestoreSource) (RestorePreview, error) {
 			return &Error{Kind: Invalid, Message: "Please correct the marked field.", Fields: map[string]string{"backup": "Choose a backup from the list"}}
 		}
 		var err error
-		preview, err = s.app.stageRestore(src, s.session)
+		preview, err = s.app.stageRestore(src)
 		return err
 	}
 	err := s.app.prepareAndAct(s.session, permAdmin, prepare, func(o *op) error {
@@ -230,7 +229,7 @@ func (s *Auth) PrepareClinicRestore(src RestoreSource) (RestorePreview, error) {
 	} else if strings.TrimSpace(src.Backup) == "" {
 		return RestorePreview{}, &Error{Kind: Invalid, Message: "Please correct the marked field.", Fields: map[string]string{"backup": "Give the backup file's whole path, or choose a replica"}}
 	}
-	return s.app.stageRestore(src, s.session)
+	return s.app.stageRestore(src)
 }
 
 // RestoreClinicNow confirms the first-run screen's restore: Folio restarts
@@ -280,7 +279,7 @@ func isListedBackup(dataDir, path string) bool {
 
 // stageRestore makes src ready to apply: a replica is restored into the
 // staged file; either is then verified as `folio restore` would.
-func (a *App) stageRestore(src RestoreSource, s *Session) (RestorePreview, error) {
+func (a *App) stageRestore(src RestoreSource) (RestorePreview, error) {
 	if !a.staged.preparing.TryLock() {
 		return RestorePreview{}, errorf(Conflict, "Another restore is being prepared on this Folio (by another admin, or in another window): wait for it, then try again.")
 	}
@@ -331,7 +330,7 @@ func (a *App) stageRestore(src RestoreSource, s *Session) (RestorePreview, error
 	}
 	preview := RestorePreview{Origin: p.Origin, ClinicName: info.ClinicName, Patients: info.Patients, Users: info.Users,
 		Problems: check.Problems, KeyFound: fileExists(keyFile) || fileExists(filepath.Join(a.dataDir, db.KeyFileName)),
-		LastEntry: lastAuditEntry(a.ctx, p.File)}
+		LastEntry: info.LastEntry}
 	if len(check.Problems) > 0 {
 		return preview, &Error{Kind: Conflict, Message: fmt.Sprintf("%s cannot be restored from the screen: its audit trail does not verify (%s). An admin can still restore it with folio restore --accept-damaged-audit.",
 			p.Origin, strings.Join(check.Problems, "; "))}
@@ -347,20 +346,6 @@ func (a *App) stageRestore(src RestoreSource, s *Session) (RestorePreview, error
 	a.staged.byID[preview.ID] = p
 	a.staged.mu.Unlock()
 	return preview, nil
-}
-
-// lastAuditEntry is the time of the newest audit entry in the file at path.
-func lastAuditEntry(ctx context.Context, path string) string {
-	conn, err := sql.Open("sqlite", "file:"+path+"?mode=ro&_pragma=query_only(1)")
-	if err != nil {
-		return ""
-	}
-	defer conn.Close()
-	var at sql.NullString
-	if err := conn.QueryRowContext(ctx, `SELECT max(at) FROM audit`).Scan(&at); err != nil {
-		return ""
-	}
-	return at.String
 }
 
 func (a *App) takeStaged(id string) (pendingRestore, error) {

@@ -157,6 +157,7 @@ type FileInfo struct {
 	ClinicName string
 	Patients   int
 	Users      int
+	LastEntry  string // the time of the newest audit entry: the last thing done in it
 }
 
 // Verify opens the chart file at path read-only and checks that it is a
@@ -188,7 +189,8 @@ func Verify(ctx context.Context, path string) (FileInfo, error) {
 		return info, &NewerSchemaError{Path: path, FileSchema: info.Schema, KnownSchemas: SchemaVersion()}
 	}
 	err = conn.QueryRowContext(ctx, `SELECT coalesce((SELECT value FROM settings WHERE key = 'clinic.name'), ''),
-		(SELECT count(*) FROM patients), (SELECT count(*) FROM users)`).Scan(&info.ClinicName, &info.Patients, &info.Users)
+		(SELECT count(*) FROM patients), (SELECT count(*) FROM users), coalesce((SELECT max(at) FROM audit), '')`).
+		Scan(&info.ClinicName, &info.Patients, &info.Users, &info.LastEntry)
 	if err != nil {
 		return info, fmt.Errorf("%s is not a Folio chart database: %w", path, err)
 	}
@@ -407,6 +409,23 @@ func checkpoint(ctx context.Context, path string) error {
 	}
 	if busy != 0 {
 		return errors.New("the chart database is in use; close Folio first")
+	}
+	return nil
+}
+
+// CopyFile copies from to to (which must not exist yet) through a
+// temporary name, synced, so that to is whole or not there at all: a copy
+// of a backup to a second disk that a pulled cable or a power cut
+// interrupts leaves no half backup under a backup's name.
+func CopyFile(from, to string) error {
+	tmp := to + ".partial"
+	os.Remove(tmp)
+	if err := copyFile(from, tmp); err != nil {
+		return err
+	}
+	if err := os.Rename(tmp, to); err != nil {
+		os.Remove(tmp)
+		return fmt.Errorf("finish %s: %w", to, err)
 	}
 	return nil
 }
