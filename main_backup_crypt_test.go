@@ -20,12 +20,7 @@ func TestEncryptedBackupRestores(t *testing.T) {
 	mustFolio(t, "demo", "--patients", "4", "--data", dir)
 	second := t.TempDir()
 	const passphrase = "hill clinic off-site copies"
-	a := quietOpen(t, dir)
-	services := a.Services(a.NewSession("test"))
-	if _, err := services[0].(*app.Auth).Login("admin", "demo-admin-pass"); err != nil {
-		t.Fatal(err)
-	}
-	admin := services[4].(*app.Admin)
+	a, admin := demoAdmin(t, dir)
 	if _, err := admin.SetBackupSchedule(app.BackupScheduleInput{DailyTime: "18:30", SecondFolder: second}); err != nil {
 		t.Fatal(err)
 	}

@@ -95,15 +95,24 @@ func TestKilledHostComesBackFromItsReplica(t *testing.T) {
 // setReplica saves the replica setting as the clinic's admin would.
 func setReplica(t *testing.T, dir string, target replicate.Target) {
 	t.Helper()
-	a := quietOpen(t, dir)
+	a, admin := demoAdmin(t, dir)
 	defer a.Close()
+	if _, err := admin.SetReplica(target); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// demoAdmin opens the demo clinic in dir with its admin signed in; the
+// caller closes the App.
+func demoAdmin(t *testing.T, dir string) (*app.App, *app.Admin) {
+	t.Helper()
+	a := quietOpen(t, dir)
 	services := a.Services(a.NewSession("test"))
 	if _, err := services[0].(*app.Auth).Login("admin", "demo-admin-pass"); err != nil {
+		a.Close()
 		t.Fatal(err)
 	}
-	if _, err := services[4].(*app.Admin).SetReplica(target); err != nil {
-		t.Fatal(err)
-	}
+	return a, services[4].(*app.Admin)
 }
 
 // registerUntilKilled serves dir in a host process of its own, registers

@@ -463,7 +463,7 @@ func (a *App) restoreDrill(ctx context.Context) (Run, bool) {
 			return err
 		}
 		defer os.RemoveAll(tmp)
-		quiet := Options{Logger: a.log, Now: a.now}
+		opts := Options{Logger: a.log, Now: a.now}
 		var report RestoreReport
 		if saved != nil {
 			if err := a.SyncReplica(ctx); err == nil {
@@ -471,15 +471,15 @@ func (a *App) restoreDrill(ctx context.Context) (Run, bool) {
 			} else {
 				run.From = "the replica in " + saved.String() + " (not up to date: " + err.Error() + ")"
 			}
-			report, err = RestoreReplica(ctx, tmp, *saved, time.Time{}, RestoreOptions{KeyFile: filepath.Join(a.dataDir, db.KeyFileName)}, quiet)
+			report, err = RestoreReplica(ctx, tmp, *saved, time.Time{}, RestoreOptions{KeyFile: filepath.Join(a.dataDir, db.KeyFileName)}, opts)
 		} else {
 			run.From = "the backup " + latest
-			report, err = RestoreBackup(ctx, tmp, latest, RestoreOptions{}, quiet)
+			report, err = RestoreBackup(ctx, tmp, latest, RestoreOptions{}, opts)
 		}
 		if err != nil {
 			return err
 		}
-		drilled, err := Open(ctx, tmp, quiet)
+		drilled, err := Open(ctx, tmp, opts)
 		if err != nil {
 			return fmt.Errorf("the restored clinic did not open: %w", err)
 		}
