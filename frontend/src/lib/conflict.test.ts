@@ -72,6 +72,27 @@ describe('saveAsking', () => {
     expect(f.message).toBe(answerFirst);
   });
 
+  it('a change answered while the refusal was read again is not asked again', async () => {
+    for (const answer of ['theirs', 'mine'] as const) {
+      const edit = editing();
+      const f = new FormState();
+      const theirs = { value: { ...loaded, phone: '555-0111' }, meta: { version: 4, by: 'Dr Kim' } };
+      const ok = await saveAsking(f, edit, refused, async () => {
+        // Their change reaches the form live meanwhile, and the person answers it.
+        expect(edit.fill(theirs.value, theirs.meta)).toEqual(['phone']);
+        expect(edit.conflict?.changes.map((x) => x.path)).toEqual(['phone']);
+        if (answer === 'theirs') edit.useTheirs();
+        else edit.keepMine();
+        return theirs;
+      });
+      expect(ok).toBe(false);
+      expect(edit.conflict).toBeNull();
+      expect(f.message).toBe('');
+      expect(edit.value.phone).toBe(answer === 'theirs' ? '555-0111' : '555-0199');
+      expect(edit.version).toBe(4);
+    }
+  });
+
   it('says who removed a record and when', () => {
     expect(removedSentence('retracted this allergy', 'Dr Kim', '')).toBe('Dr Kim retracted this allergy: your change was not saved.');
     expect(removedSentence('cancelled this appointment', '', '')).toMatch(/^Someone else cancelled/);

@@ -39,6 +39,7 @@ export async function saveAsking<T extends object>(f: FormState, edit: Editable<
     return false;
   }
   const key = edit.key;
+  const answers = edit.answers;
   const version = edit.version;
   const sentBase = JSON.parse(JSON.stringify(edit.base)) as T;
   if (await f.submit(call)) return true;
@@ -49,6 +50,12 @@ export async function saveAsking<T extends object>(f: FormState, edit: Editable<
   try {
     const now = await current();
     if (edit.key !== key) return false; // the form moved on to another record meanwhile
+    if (edit.answers !== answers) {
+      // The person already answered this change (it reached the form live
+      // while the save was on its way): asking again would undo that.
+      f.message = '';
+      return false;
+    }
     if (now.removed) {
       edit.removed(now.removed);
     } else if (now.meta.version === version && !now.moved) {

@@ -92,6 +92,7 @@ export class Editable<T extends object> {
   #omit: (keyof T)[];
   #eq: Equal = strict;
   #seq = 0;
+  #answers = 0;
 
   /** Whether the person changed anything from the record as loaded. */
   dirty = $derived(!same(this.value, this.#base, this.#eq));
@@ -292,6 +293,7 @@ export class Editable<T extends object> {
     const mine = mineFrom(this.#edBase, this.#base, $state.snapshot(this.value), this.#eq);
     this.value = mergeChoosing(this.#edBase, mine, this.#base, $state.snapshot(c.choices), this.#eq) as T;
     this.conflict = null;
+    this.#answers++;
   }
 
   /** useTheirs ends a conflict by dropping the person's changes: the
@@ -343,7 +345,15 @@ export class Editable<T extends object> {
   discard() {
     this.conflict = null;
     this.value = copy(this.#base);
+    this.#answers++;
     this.#forget();
+  }
+
+  /** answers counts the person's answers to this form's changes (Keep
+   * mine, Use theirs, discard): a save's refusal read again after one came
+   * is no longer the person's question (see saveAsking). */
+  get answers(): number {
+    return this.#answers;
   }
 
   /** changed is dirty computed now: a save kept while the host was away
