@@ -80,6 +80,7 @@ test-e2e-chaos: serve-bin
 test-desktop: deps-test build
 	./build/scripts/desktop-smoke.sh $(ARTIFACTS)/desktop
 	./build/scripts/desktop-workstation-smoke.sh $(ARTIFACTS)/desktop
+	./build/scripts/desktop-restore-smoke.sh $(ARTIFACTS)/desktop
 
 ## bench: the speed figures, on a generated clinic of 100,000 patients and a patient with 20 years of history
 # (./app/ does not embed the frontend, so this builds none). Startup takes
