@@ -67,6 +67,9 @@ Usage:
   folio import FILE (--patient MRN | --new) [--passphrase-file F] [--as USER]
                                           a Folio archive or FHIR bundle into one chart, every
                                           suggestion accepted, with a report
+  folio due --csv [--as-of DATE] [--rule ID] [--all]
+                                          who is due for what (care rules), as CSV
+  folio due --rules                       the care rules and their sources
   folio version                           print the version
 
 Every command takes --data DIR (or the FOLIO_DATA environment variable) to
@@ -145,6 +148,8 @@ func runCommand(ctx context.Context, args []string, stdin io.Reader, stdout io.W
 		return runExport(ctx, args, stdout)
 	case "import":
 		return runImport(ctx, args, stdout)
+	case "due":
+		return runDue(ctx, args, stdout)
 	case "version":
 		fmt.Fprintf(stdout, "folio %s (database schema %d, %s/%s)\n", version, db.SchemaVersion(), runtime.GOOS, runtime.GOARCH)
 		return nil

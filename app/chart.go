@@ -2,9 +2,11 @@ package app
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"time"
 
+	"folio/app/care"
 	"folio/db"
 )
 
@@ -52,13 +54,24 @@ const renewalWeeks = 3
 const recentEncounters = 5
 
 // DueItem is one thing a patient's chart is waiting for. Kind says what it
-// is (note, renewal, immunization, lab_order, lab_review); RecordID is the
+// is (note, renewal, immunization, care, lab_order, lab_review); RecordID is the
 // record to open for it (an encounter, a medication, ...), "" when none.
 type DueItem struct {
 	Kind     string `json:"kind"`
 	Text     string `json:"text"`
 	Since    string `json:"since"` // YYYY-MM-DD or RFC 3339; "" when it has no date
 	RecordID string `json:"recordId"`
+	// Rule is the care rule due (app/care), for kinds care and immunization.
+	Rule string `json:"rule,omitempty"`
+}
+
+// careDueKind is the Due box's kind of a care rule: a vaccine's leads to
+// the immunizations panel, the others to the care panel.
+func careDueKind(ruleKind string) string {
+	if ruleKind == "immunization" {
+		return "immunization"
+	}
+	return "care"
 }
 
 // Summary opens a patient's clinical chart. A chart merged into another
@@ -134,7 +147,8 @@ func (o *op) summarizeLists(patientID string, out *ChartSummary) error {
 
 // summarizeDue adds what the chart is waiting for besides renewals (added
 // with the medications): unsigned visit notes first, lab results to review,
-// tests ordered and not yet resulted, then this season's influenza vaccine.
+// tests ordered and not yet resulted, then the care rules the patient is
+// due for (app/care), the longest overdue first.
 func (o *op) summarizeDue(p db.Patient, out *ChartSummary) error {
 	unsigned, err := o.UnsignedEncounters(p.ID)
 	if err != nil {
@@ -163,44 +177,23 @@ func (o *op) summarizeDue(p db.Patient, out *ChartSummary) error {
 				Since: instant(lo.OrderedAt), RecordID: lo.ID})
 		}
 	}
-	flu, err := o.influenzaDue(p)
+	gaps, err := o.careResults(p)
 	if err != nil {
 		return err
 	}
-	if flu != nil {
-		due = append(due, *flu)
+	// The follow-up of the patient's conditions first, then vaccines, then
+	// screenings: a never-done screening due since the patient turned 45
+	// must not push this season's vaccine out of sight.
+	rank := map[string]int{"chronic": 0, "immunization": 1, "screening": 2}
+	sort.SliceStable(gaps, func(i, j int) bool { return rank[gaps[i].Rule.Kind] < rank[gaps[j].Rule.Kind] })
+	for _, g := range gaps {
+		if g.Status == care.Due {
+			due = append(due, DueItem{Kind: careDueKind(g.Rule.Kind), Text: careDueText(g), Since: g.DueOn, Rule: g.Rule.ID})
+		}
 	}
 	// (An empty list, not nil: the UI reads it as a list.)
 	out.Due = append(append([]DueItem{}, due...), out.Due...)
 	return nil
-}
-
-// influenzaDue says the patient is due this season's influenza vaccine:
-// everyone from 6 months of age, once a season (CDC ACIP, annual
-// recommendations). The northern-hemisphere season's vaccine is given from
-// August; a dose recorded since then, here or elsewhere, is this season's.
-func (o *op) influenzaDue(p db.Patient) (*DueItem, error) {
-	born, err := time.Parse("2006-01-02", p.BirthDate)
-	if err != nil || o.now.Before(born.AddDate(0, 6, 0)) {
-		return nil, nil
-	}
-	year := o.now.Year()
-	if o.now.Month() < time.August {
-		year--
-	}
-	seasonStart := fmt.Sprintf("%d-08-01", year)
-	doses, err := o.Immunizations(p.ID)
-	if err != nil {
-		return nil, err
-	}
-	for _, d := range doses {
-		if d.Status == db.ImmCompleted && d.OccurredOn >= seasonStart &&
-			strings.HasPrefix(strings.ToLower(d.Vaccine), "influenza") {
-			return nil, nil
-		}
-	}
-	return &DueItem{Kind: "immunization", Since: seasonStart,
-		Text: fmt.Sprintf("Influenza vaccine for the %d–%02d season", year, (year+1)%100)}, nil
 }
 
 // allergyDisplay is an allergy in one line: "Penicillin: hives (severe)".

@@ -145,7 +145,7 @@ func BenchmarkChartSummary20Years(b *testing.B) {
 	sum, err := ta.Clinician.Chart.Summary(p.ID)
 	if err != nil || len(sum.Medications) != 12 || len(sum.Problems) != historyProblems/4 ||
 		len(sum.Allergies) != historyAllergies || sum.LastVitals == nil || len(sum.RecentEncounters) != 5 ||
-		len(sum.Due) != 3 {
+		len(followed(sum)) != 3 {
 		b.Fatalf("summary: %d medications, %d problems, %d allergies, %d visits, due %+v, %v", len(sum.Medications),
 			len(sum.Problems), len(sum.Allergies), len(sum.RecentEncounters), sum.Due, err)
 	}
@@ -194,4 +194,13 @@ var summaryFloorQueries = []string{
 	`SELECT count(*), min(entered_at) FROM lab_results WHERE patient_id = ?1 AND reviewed_at = '' AND status = 'final'`,
 	`SELECT * FROM lab_orders WHERE patient_id = ?1 AND status = 'ordered'`,
 	`SELECT * FROM immunizations WHERE patient_id = ?1`,
+	// The care rules' facts (care_gaps.go).
+	`SELECT loinc, max(observed_at), value_num FROM lab_results WHERE patient_id = ?1 AND status = 'final'
+		AND loinc IN ('4548-4', '4549-2', '17856-6', '2093-3', '13457-7', '9318-7', '3016-3', '6301-6', '2160-0', '2823-3')
+		GROUP BY loinc`,
+	`SELECT taken_at, systolic, diastolic FROM vitals WHERE patient_id = ?1 AND status = 'final' AND systolic IS NOT NULL
+		ORDER BY taken_at DESC LIMIT 1`,
+	`SELECT weight_kg, taken_at FROM vitals WHERE patient_id = ?1 AND status = 'final' AND weight_kg IS NOT NULL
+		ORDER BY taken_at DESC LIMIT 1`,
+	`SELECT * FROM care_records WHERE patient_id = ?1`,
 }

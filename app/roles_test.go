@@ -106,6 +106,11 @@ var methodAccess = map[string]access{
 	"Chart.RecordImmunization":  clinical,
 	"Chart.RetractImmunization": clinical,
 
+	"Chart.CareGaps":    clinical,
+	"Chart.CareRecords": clinical,
+	"Chart.RecordCare":  clinical,
+	"Chart.RetractCare": clinical,
+
 	"Chart.StartImport":             clinical,
 	"Chart.ImportReview":            clinical,
 	"Chart.ImportsInReview":         clinical,
@@ -177,6 +182,8 @@ var methodAccess = map[string]access{
 	"Admin.StopReplica":         adminOnly,
 	"Admin.BackupSchedule":      adminOnly,
 	"Admin.SetBackupSchedule":   adminOnly,
+	"Admin.CareRules":           adminOnly,
+	"Admin.SetCareRule":         adminOnly,
 	"Admin.RestoreChoices":      adminOnly,
 	"Admin.SetBackupEncryption": adminOnly,
 	"Admin.PrepareRestore":      adminOnly,
@@ -482,8 +489,15 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{f.patient.ID}
 	case "Chart.SearchVaccines":
 		return []any{"tdap", 10}
-	case "Chart.Immunizations":
+	case "Chart.Immunizations", "Chart.CareGaps", "Chart.CareRecords":
 		return []any{f.patient.ID}
+	case "Admin.SetCareRule":
+		return []any{app.CareRuleInput{RuleID: "lipid-screening", EveryMonths: 48, Reason: "clinic policy"}}
+	case "Chart.RecordCare":
+		return []any{f.patient.ID, sampleColonoscopy()}
+	case "Chart.RetractCare":
+		c := f.careRecord(t)
+		return []any{c.ID, "wrong patient", c.Version}
 	case "Chart.ReferralPreview", "Chart.PatientCopy", "Chart.Disclosures":
 		return []any{f.patient.ID}
 	case "Chart.ExportReferral":

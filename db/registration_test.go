@@ -276,6 +276,7 @@ func TestEveryPatientTableIsMerged(t *testing.T) {
 		"lab_results":         "moved to the survivor by MergePatients; the order each answers moves with it",
 		"disclosures":         "moved to the survivor by MergePatients; each keeps the MRN its file named",
 		"imports":             "moved to the survivor by MergePatients; their items follow them",
+		"care_records":        "moved to the survivor by MergePatients",
 
 		"call_list":            "derived from the appointments: schema 23's triggers make a patient's lines again when MergePatients moves them",
 		"patient_external_ids": "copied to the survivor by MergePatients; the merged chart keeps its own, as received",

@@ -40,6 +40,11 @@ import type {
   Drug,
   Immunization,
   ImmunizationInput,
+  CareGap,
+  CareRecord,
+  CareRecordInput,
+  CareRuleInput,
+  CareRuleSetting,
   Vaccine,
   Medication,
   MedicationInput,
@@ -768,6 +773,11 @@ export function createClient(
         write<Immunization>('Chart', 'RecordImmunization', patientId, i),
       retractImmunization: (id: string, reason: string, version: number) =>
         write<Immunization>('Chart', 'RetractImmunization', id, reason, version),
+      careGaps: (patientId: string) => call<CareGap[]>('Chart', 'CareGaps', patientId),
+      careRecords: (patientId: string) => call<CareRecord[]>('Chart', 'CareRecords', patientId),
+      recordCare: (patientId: string, c: CareRecordInput) => write<CareRecord>('Chart', 'RecordCare', patientId, c),
+      retractCare: (id: string, reason: string, version: number) =>
+        write<CareRecord>('Chart', 'RetractCare', id, reason, version),
       referralPreview: (patientId: string) => call<ReferralPreview>('Chart', 'ReferralPreview', patientId),
       exportReferral: (patientId: string, r: ReferralRequest) =>
         call<ExportedFile>('Chart', 'ExportReferral', patientId, r),
@@ -814,6 +824,8 @@ export function createClient(
       stopReplica: (reason: string) => write<Replication>('Admin', 'StopReplica', reason),
       /** backupSchedule says when Folio backs up by itself and how the last backup and drill went. */
       backupSchedule: () => call<BackupSchedule>('Admin', 'BackupSchedule'),
+      careRules: () => call<CareRuleSetting[]>('Admin', 'CareRules'),
+      setCareRule: (r: CareRuleInput) => write<CareRuleSetting[]>('Admin', 'SetCareRule', r),
       setBackupSchedule: (s: BackupScheduleInput) => write<BackupSchedule>('Admin', 'SetBackupSchedule', s),
       /** setBackupEncryption encrypts the second folder's copies with the clinic's passphrase (or stops). */
       setBackupEncryption: (e: BackupEncryptionInput) => write<BackupSchedule>('Admin', 'SetBackupEncryption', e),

@@ -159,6 +159,8 @@ export interface DueItem {
   text: string;
   since: string;
   recordId: string;
+  /** The care rule due, for kinds care and immunization. */
+  rule?: string;
 }
 
 // The clinical chart (app/encounters.go, app/problems.go, app/allergies.go).
@@ -985,6 +987,80 @@ export interface Immunization extends ImmunizationInput {
   version: number;
   createdAt: string;
   updatedAt: string;
+}
+
+// Care gaps (app/care_gaps.go): where a patient stands with each care rule.
+
+/** A care rule's kind, and where the patient stands with it. */
+export type CareKind = 'screening' | 'immunization' | 'chronic';
+export type CareStatus = 'due' | 'up_to_date' | 'excluded' | 'declined';
+
+/** One way of meeting a rule that can be recorded as done. */
+export interface CareWay {
+  name: string;
+  codeSystem: string;
+  code: string;
+}
+
+/** CareGap is where the patient stands with one care rule. */
+export interface CareGap {
+  ruleId: string;
+  title: string;
+  kind: CareKind;
+  source: string;
+  status: CareStatus;
+  /** When it is, was or will be due ('' when excluded). */
+  dueOn: string;
+  lastDone: string;
+  lastHow: string;
+  /** What excludes the patient, or when they declined. */
+  why: string;
+  ways: CareWay[];
+}
+
+/** The form recording a screening done, a refusal or an exclusion. */
+export interface CareRecordInput {
+  kind: 'done' | 'declined' | 'excluded';
+  ruleId: string;
+  codeSystem: string;
+  code: string;
+  display: string;
+  performedOn: string;
+  result: string;
+  source: 'here' | 'elsewhere' | '';
+  performer: string;
+  note: string;
+}
+
+export interface CareRecord extends Omit<CareRecordInput, 'source'> {
+  id: string;
+  patientId: string;
+  source: 'here' | 'elsewhere' | 'imported';
+  ruleTitle: string;
+  status: 'active' | 'entered_in_error';
+  retractReason: string;
+  version: number;
+  createdAt: string;
+}
+
+/** A care rule as the clinic runs it (Admin.CareRules). */
+export interface CareRuleSetting {
+  ruleId: string;
+  title: string;
+  kind: CareKind;
+  source: string;
+  off: boolean;
+  /** The ways with their own intervals in months, in words, or 'once', or 'each season'. */
+  intervals: string;
+  /** The clinic's interval for all its ways; 0: the rule's own. */
+  everyMonths: number;
+}
+
+export interface CareRuleInput {
+  ruleId: string;
+  off: boolean;
+  everyMonths: number;
+  reason: string;
 }
 
 /** The kinds of document a chart holds (Go: db.DocumentKinds). */

@@ -4,7 +4,7 @@
 import { api } from '../api';
 import type {
   AuditCheck, AuditEntry, AuditFilter, BackupEncryptionInput, BackupFile, BackupSchedule, BackupScheduleInput,
-  ClinicExport, ClinicKey, NewUser,
+  CareRuleInput, CareRuleSetting, ClinicExport, ClinicKey, NewUser,
   ReplicaTarget, Replication, RestoreChoices, RestorePreview, RestoreSource, Settings, StorageFinding, User,
 } from '../types';
 import { session } from './session.svelte';
@@ -42,6 +42,8 @@ class AdminStore {
   /** The restore prepared, and the choice it was prepared for (see prepareRestore). */
   restorePreview = $state<RestorePreview | null>(null);
   restorePreviewFor = $state('');
+  /** The care rules and how the clinic runs each. */
+  careRules = $state<CareRuleSetting[]>([]);
   #reads = new Tickets();
   #scheduleShown = new Shown<'schedule'>();
   #replicaShown = new Shown<'replica'>();
@@ -122,6 +124,14 @@ class AdminStore {
   /** loadClinicKey shows the clinic's signing key; the first look makes it. */
   async loadClinicKey() {
     this.clinicKey = await api.admin.clinicKey();
+  }
+
+  async loadCareRules() {
+    this.careRules = await api.admin.careRules();
+  }
+
+  async setCareRule(input: CareRuleInput) {
+    this.careRules = await api.admin.setCareRule(input);
   }
 
   async saveSettings(s: Settings) {
