@@ -299,15 +299,23 @@ func codeSystemOf(code string) string {
 	return systemSNOMED
 }
 
+// careLists are a chart's active problems and medications when the caller
+// has read them already (the chart summary); read says so.
+type careLists struct {
+	problems    []db.Problem
+	medications []db.Medication
+	read        bool
+}
+
 // careResults evaluates every care rule on the patient's chart now.
 func (o *op) careResults(p db.Patient) ([]care.Result, error) {
-	return o.careResultsOn(p, o.now.In(time.Local))
+	return o.careResultsOn(p, careLists{}, o.now.In(time.Local))
 }
 
 // careResultsOn evaluates every care rule on the patient's chart as of day
-// asOf (the chart as it is now).
-func (o *op) careResultsOn(p db.Patient, asOf time.Time) ([]care.Result, error) {
-	f, err := o.careFacts(p)
+// asOf (the chart as it is now), with its lists if read already.
+func (o *op) careResultsOn(p db.Patient, lists careLists, asOf time.Time) ([]care.Result, error) {
+	f, err := o.careFacts(p, lists)
 	if err != nil {
 		return nil, err
 	}
@@ -341,13 +349,18 @@ var careLOINCs = func() []string {
 }()
 
 // careFacts gathers what the rules read from the patient's chart.
-func (o *op) careFacts(p db.Patient) (care.Facts, error) {
+func (o *op) careFacts(p db.Patient, lists careLists) (care.Facts, error) {
 	f := care.Facts{BirthDate: p.BirthDate, Sex: p.Sex, Declined: map[string]string{}, Excluded: map[string]string{}}
-	problems, err := o.ActiveProblems(p.ID)
-	if err != nil {
-		return f, err
+	if !lists.read {
+		var err error
+		if lists.problems, err = o.ActiveProblems(p.ID); err != nil {
+			return f, err
+		}
+		if lists.medications, err = o.ActiveMedications(p.ID); err != nil {
+			return f, err
+		}
 	}
-	for _, pr := range problems {
+	for _, pr := range lists.problems {
 		cp := care.Problem{ICD10: pr.ICD10}
 		for _, c := range pr.Codes {
 			switch {
@@ -359,11 +372,7 @@ func (o *op) careFacts(p db.Patient) (care.Facts, error) {
 		}
 		f.Problems = append(f.Problems, cp)
 	}
-	meds, err := o.ActiveMedications(p.ID)
-	if err != nil {
-		return f, err
-	}
-	for _, m := range meds {
+	for _, m := range lists.medications {
 		d, _ := o.app.medicationDrug(m)
 		f.Meds = append(f.Meds, care.Med{Generic: d.Generic, Classes: d.Classes})
 	}

@@ -69,7 +69,7 @@ func (a *App) DueList(ctx context.Context, req DueListRequest, each func(DueRow)
 			}
 			for _, p := range patients {
 				after, n = p.ID, n+1
-				results, err := o.careResultsOn(p, asOf)
+				results, err := o.careResultsOn(p, careLists{}, asOf)
 				if err != nil {
 					return fmt.Errorf("care rules of MRN %s: %w", p.MRN, err)
 				}

@@ -90,7 +90,8 @@ func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 		view.RedirectedFrom = from
 		out = ChartSummary{Patient: view, Age: Age(p.BirthDate, o.now),
 			Problems: []ChartEntry{}, Allergies: []ChartEntry{}, Medications: []ChartEntry{}, Due: []DueItem{}}
-		if err := o.summarizeLists(p.ID, &out); err != nil {
+		lists, err := o.summarizeLists(p.ID, &out)
+		if err != nil {
 			return err
 		}
 		if err := o.summarizeVitals(p, &out); err != nil {
@@ -99,7 +100,7 @@ func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 		if out.RecentEncounters, err = o.encounterSummaries(p.ID, recentEncounters); err != nil {
 			return err
 		}
-		if err := o.summarizeDue(p, &out); err != nil {
+		if err := o.summarizeDue(p, lists, &out); err != nil {
 			return err
 		}
 		return o.audit("chart.open", p.ID, "patient/"+p.ID, "summary")
@@ -107,19 +108,22 @@ func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 	return answer(out, err)
 }
 
-// summarizeLists fills the summary's active problems, allergies and medications.
-func (o *op) summarizeLists(patientID string, out *ChartSummary) error {
+// summarizeLists fills the summary's active problems, allergies and
+// medications, and answers the problems and medications read, which the
+// care rules read too.
+func (o *op) summarizeLists(patientID string, out *ChartSummary) (careLists, error) {
 	renewalAfter := o.now.AddDate(0, 0, -renewalWeeks*7).Format("2006-01-02")
+	var lists careLists
 	problems, err := o.ActiveProblems(patientID)
 	if err != nil {
-		return err
+		return lists, err
 	}
 	for _, p := range problems {
 		out.Problems = append(out.Problems, ChartEntry{ID: p.ID, Display: strings.TrimSpace(p.ICD10 + " " + p.Title), Status: p.Status, Since: p.Onset})
 	}
 	allergies, err := o.ActiveAllergies(patientID)
 	if err != nil {
-		return err
+		return lists, err
 	}
 	for _, a := range allergies {
 		_, check := o.app.allergySubstance(a)
@@ -128,7 +132,7 @@ func (o *op) summarizeLists(patientID string, out *ChartSummary) error {
 	}
 	medications, err := o.ActiveMedications(patientID)
 	if err != nil {
-		return err
+		return lists, err
 	}
 	for _, m := range medications {
 		_, check := o.app.medicationDrug(m)
@@ -142,14 +146,14 @@ func (o *op) summarizeLists(patientID string, out *ChartSummary) error {
 		}
 	}
 	_, out.NoKnownAllergies, err = o.CurrentNoKnownAllergies(patientID)
-	return err
+	return careLists{problems: problems, medications: medications, read: true}, err
 }
 
 // summarizeDue adds what the chart is waiting for besides renewals (added
 // with the medications): unsigned visit notes first, lab results to review,
 // tests ordered and not yet resulted, then the care rules the patient is
 // due for (app/care), the longest overdue first.
-func (o *op) summarizeDue(p db.Patient, out *ChartSummary) error {
+func (o *op) summarizeDue(p db.Patient, lists careLists, out *ChartSummary) error {
 	unsigned, err := o.UnsignedEncounters(p.ID)
 	if err != nil {
 		return err
@@ -167,17 +171,15 @@ func (o *op) summarizeDue(p db.Patient, out *ChartSummary) error {
 		due = append(due, DueItem{Kind: "lab_review", Since: instant(since),
 			Text: fmt.Sprintf("Lab results to review: %d", unreviewed)})
 	}
-	orders, err := o.LabOrders(p.ID)
+	orders, err := o.OpenLabOrders(p.ID)
 	if err != nil {
 		return err
 	}
 	for _, lo := range orders {
-		if lo.Status == db.LabOrdered {
-			due = append(due, DueItem{Kind: "lab_order", Text: lo.TestName + ": ordered, no result yet",
-				Since: instant(lo.OrderedAt), RecordID: lo.ID})
-		}
+		due = append(due, DueItem{Kind: "lab_order", Text: lo.TestName + ": ordered, no result yet",
+			Since: instant(lo.OrderedAt), RecordID: lo.ID})
 	}
-	gaps, err := o.careResults(p)
+	gaps, err := o.careResultsOn(p, lists, o.now.In(time.Local))
 	if err != nil {
 		return err
 	}

@@ -82,6 +82,13 @@ func (t *Tx) LabOrders(patientID string) ([]LabOrder, error) {
 		WHERE o.patient_id = ? ORDER BY o.ordered_at DESC, o.id DESC`, patientID)
 }
 
+// OpenLabOrders lists a patient's tests ordered and not yet resulted (nor
+// cancelled), newest first.
+func (t *Tx) OpenLabOrders(patientID string) ([]LabOrder, error) {
+	return queryList(t, "lab orders", scanLabOrder, `SELECT `+labOrderColumns+` FROM lab_orders o
+		WHERE o.patient_id = ? AND o.status = 'ordered' ORDER BY o.ordered_at DESC, o.id DESC`, patientID)
+}
+
 // UpdateLabOrder replaces an order with o (its status, reason and note),
 // keeping the version it replaces in revisions; ErrConflict if o.Version is
 // not the stored one.

@@ -50,3 +50,10 @@ WHEN NOT EXISTS (
 BEGIN
     SELECT RAISE(ABORT, 'care record update without a kept revision');
 END;
+
+-- The chart's Due box, which now also asks the care rules, stays within its
+-- budget (5 ms for a patient of 20 years): a patient's results waiting for
+-- review, and tests ordered and not yet resulted, are found by index rather
+-- than by reading all of the patient's results and orders.
+CREATE INDEX lab_results_unreviewed_patient ON lab_results (patient_id) WHERE reviewed_at = '' AND status = 'final';
+CREATE INDEX lab_orders_open ON lab_orders (patient_id) WHERE status = 'ordered';
