@@ -67,6 +67,7 @@ type App struct {
 	reads       *groupaudit.Auditor      // writes the audit entries of reads, many to a commit (look)
 	replication replication              // the continuous replica (replication.go)
 	schedule    schedule                 // the scheduled backups and restore drills (backup_schedule.go)
+	careList    sync.Mutex               // one making of the whole due list at a time (care_list.go)
 	staged      stagedRestores           // restores chosen on the screen, until confirmed (restore_screen.go)
 }
 

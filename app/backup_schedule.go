@@ -211,18 +211,21 @@ func lastWithin(r *Run, d time.Duration, now time.Time) bool {
 
 // schedule runs the scheduled backups and drills while Folio serves.
 type schedule struct {
-	once sync.Once
-	stop chan struct{}
-	done chan struct{}
+	once     sync.Once
+	stop     chan struct{}
+	done     chan struct{}
+	careDone chan struct{} // the due list's keeper (care_list.go)
 	mu   sync.Mutex // one scheduled backup or drill at a time
 }
 
-// StartSchedule starts the scheduled backups and restore drills; the
-// window and serve call it once Folio serves the clinic.
+// StartSchedule starts the scheduled backups and restore drills, and the
+// keeper of the due list; the window and serve call it once Folio serves
+// the clinic.
 func (a *App) StartSchedule() {
 	a.schedule.once.Do(func() {
-		a.schedule.stop, a.schedule.done = make(chan struct{}), make(chan struct{})
+		a.schedule.stop, a.schedule.done, a.schedule.careDone = make(chan struct{}), make(chan struct{}), make(chan struct{})
 		go a.runSchedule()
+		go a.keepCareList()
 	})
 }
 
@@ -236,6 +239,7 @@ func (a *App) stopSchedule() {
 		close(a.schedule.stop)
 	}
 	<-a.schedule.done
+	<-a.schedule.careDone
 }
 
 func (a *App) runSchedule() {

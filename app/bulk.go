@@ -30,6 +30,7 @@ func (a *App) RegisterPatients(username string, patients iter.Seq[PatientInput])
 			return nil
 		}
 		err := a.actAs(who, func(o *op) error {
+			o.bulk = true
 			photos := make([]photo, len(batch))
 			for i := range batch {
 				// check tidies the form in place: what is stored is what passed.

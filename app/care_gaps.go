@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"encoding/json"
 	"fmt"
 	"sort"
@@ -251,12 +252,20 @@ func (in *CareRecordInput) checkDone(rule *care.Rule, fields fieldErrors) {
 		}
 		return
 	}
-	for _, w := range careWays(rule) {
-		if w.Code == in.Code && w.CodeSystem == in.CodeSystem {
-			if in.Display == "" {
-				in.Display = w.Name
+	// Any code of any of the rule's ways will do (a CPT code as well as the
+	// SNOMED CT concept the screen offers).
+	for _, w := range rule.DoneBy {
+		for _, c := range w.Procedure {
+			if c == in.Code && codeSystemOf(c) == in.CodeSystem {
+				in.Display = cmp.Or(in.Display, w.Name)
+				return
 			}
-			return
+		}
+		for _, c := range w.Lab {
+			if c == in.Code && in.CodeSystem == systemLOINC {
+				in.Display = cmp.Or(in.Display, w.Name)
+				return
+			}
 		}
 	}
 	fields.add("code", fmt.Sprintf("That does not meet %s: choose one of its ways.", strings.ToLower(rule.Title)))

@@ -65,6 +65,7 @@ var changeTopics = map[string][]string{
 	"immunization.record":  {feed.Chart, feed.Lists},
 	"immunization.retract": {feed.Chart, feed.Lists},
 	"care.record":          {feed.Chart, feed.Lists},
+	"care.outreach":        {feed.Lists},
 	"care.retract":         {feed.Chart, feed.Lists},
 	"immunization.import":  {feed.Chart, feed.Lists},
 
@@ -126,7 +127,7 @@ var readActions = map[string]bool{
 	"allergy.list": true, "appointment.list": true, "appointment.open": true, "audit.verify": true,
 	"audit.view": true, "backup": true, "backup.restore": true, "backup.restore_preview": true, "backup.restore_requested": true, "chart.open": true, "chart.read": true, "clinic.demo": true,
 	"clinic_key.create": true, "disclosure.list": true, "document.damaged": true, "document.list": true,
-	"document.view": true, "encounter.read": true, "export.all": true, "immunization.list": true, "care.list": true, "care.records": true, "care.due_list": true,
+	"document.view": true, "encounter.read": true, "export.all": true, "immunization.list": true, "care.list": true, "care.records": true, "care.due_list": true, "care.recalls": true, "care.recalls.export": true,
 	"import.list": true, "import.original": true, "import.read": true, "import.review": true,
 	"import.sources": true, "lab.chart": true, "lab.orders": true, "lab.results": true,
 	"lab.review_list": true, "login": true, "login.failed": true, "logout": true,

@@ -164,6 +164,9 @@ var methodAccess = map[string]access{
 	"Schedule.CallList":            scheduling,
 	"Schedule.DayListCSV":          scheduling,
 	"Schedule.CallListCSV":         scheduling,
+	"Schedule.Recalls":             scheduling,
+	"Schedule.RecallsCSV":          scheduling,
+	"Schedule.RecordOutreach":      scheduling,
 
 	"Admin.Users":         adminOnly,
 	"Admin.AddUser":       adminOnly,
@@ -395,6 +398,10 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 	f.n++
 	today := f.ta.Clock.Now().Format("2006-01-02")
 	switch method {
+	case "Schedule.Recalls", "Schedule.RecallsCSV":
+		return []any{app.RecallFilter{RuleIDs: []string{"influenza-vaccine"}}}
+	case "Schedule.RecordOutreach":
+		return []any{app.OutreachInput{PatientID: f.patient.ID, RuleID: "influenza-vaccine", Outcome: "left_message"}}
 	case "Schedule.SaveType":
 		return []any{app.AppointmentType{Name: fmt.Sprintf("Type %d", f.n), Minutes: 20, Colour: "#123456"}}
 	case "Schedule.SaveHours":

@@ -249,6 +249,9 @@ type op struct {
 	// are kept in reads, for the group auditor to write once fn is done.
 	reading bool
 	reads   []db.AuditEntry
+	// bulk is set by a bulk registration: the due list is made whole
+	// afterwards (care_list.go) rather than a patient at a time.
+	bulk bool
 }
 
 func (o *op) audit(action, patientID, record, detail string) error {
@@ -358,6 +361,10 @@ func (a *App) actAs(who actor, fn func(o *op) error) error {
 		}
 		o := &op{Tx: tx, app: a, actor: who, now: a.now()}
 		if err := once.run(o, fn); err != nil {
+			return err
+		}
+		// The due list follows the charts in the same transaction.
+		if err := o.refreshTouchedCare(); err != nil {
 			return err
 		}
 		notices = o.notices

@@ -90,6 +90,11 @@ type Sooner struct {
 	EveryMonths    int     `json:"everyMonths"`
 }
 
+// RulesData is rules.json as embedded: what the rules in force are.
+func RulesData() []byte {
+	return rulesJSON
+}
+
 // Rules are the rules Folio knows, in rules.json's order.
 func Rules() []Rule {
 	return rules
@@ -226,6 +231,8 @@ type Result struct {
 	LastDone, LastHow string
 	// Why: what excludes the patient, or when they declined.
 	Why string
+	// DeclinedUntil: the day a refusal stops holding ("" none holds).
+	DeclinedUntil string
 }
 
 // Evaluate answers each rule that applies to the patient on asOf (the rules
@@ -279,6 +286,7 @@ func Evaluate(rs []Rule, f Facts, asOf time.Time) []Result {
 			}
 			if on, err := time.Parse("2006-01-02", d); err == nil && on.AddDate(0, months, 0).Format("2006-01-02") > day {
 				res.Status, res.Why = Declined, "declined on "+d
+				res.DeclinedUntil = on.AddDate(0, months, 0).Format("2006-01-02")
 			}
 		}
 		out = append(out, res)

@@ -57,3 +57,59 @@ END;
 -- than by reading all of the patient's results and orders.
 CREATE INDEX lab_results_unreviewed_patient ON lab_results (patient_id) WHERE reviewed_at = '' AND status = 'final';
 CREATE INDEX lab_orders_open ON lab_orders (patient_id) WHERE status = 'ordered';
+
+-- The clinic's due list (the desk's Recalls), kept as the charts change:
+-- one row per patient and care rule that applies to them and does not
+-- exclude them, with when it is due. It is derived from the charts by the
+-- care rules (app/care) and made again whenever a chart changes, once a
+-- day, and when the clinic changes a rule: not clinical data, rewritten
+-- freely. A rule is due on a day when due_on is on or before it and the
+-- patient's refusal does not hold (declined_until after it).
+CREATE TABLE care_due (
+    patient_id     TEXT NOT NULL REFERENCES patients(id),
+    rule_id        TEXT NOT NULL,
+    due_on         TEXT NOT NULL,              -- YYYY-MM-DD; 9999-12-31 done for good
+    last_done      TEXT NOT NULL DEFAULT '',
+    last_how       TEXT NOT NULL DEFAULT '',
+    declined_until TEXT NOT NULL DEFAULT '',
+    -- The desk's latest work on it (care_outreach), kept here so that the
+    -- list reads one table: its outcome, when, by whom, its note, and the
+    -- day the row comes back after a snooze or a booking.
+    outreach       TEXT NOT NULL DEFAULT '',
+    outreach_at    TEXT NOT NULL DEFAULT '',
+    outreach_by    TEXT NOT NULL DEFAULT '',
+    outreach_note  TEXT NOT NULL DEFAULT '',
+    snooze_until   TEXT NOT NULL DEFAULT '',
+    PRIMARY KEY (patient_id, rule_id)
+) STRICT, WITHOUT ROWID;
+
+CREATE INDEX care_due_by_day ON care_due (due_on, rule_id);
+
+-- The desk's work on a due rule: a call (reached, a message left, no
+-- answer), a letter printed, a refusal, a booking, or a snooze until a
+-- date. Kept, never changed: the latest says where the desk stands.
+CREATE TABLE care_outreach (
+    id           TEXT PRIMARY KEY,
+    patient_id   TEXT NOT NULL REFERENCES patients(id),
+    rule_id      TEXT NOT NULL,
+    outcome      TEXT NOT NULL CHECK (outcome IN ('reached', 'left_message', 'no_answer', 'letter', 'declined',
+                     'booked', 'snoozed')),
+    note         TEXT NOT NULL DEFAULT '',
+    snooze_until TEXT NOT NULL DEFAULT '',     -- YYYY-MM-DD: the row stays off the list until then
+    created_at   TEXT NOT NULL,
+    created_by   TEXT NOT NULL REFERENCES users(id),
+    CHECK (outcome <> 'snoozed' OR snooze_until <> '')
+) STRICT;
+
+CREATE INDEX care_outreach_patient ON care_outreach (patient_id, rule_id, created_at);
+
+CREATE TRIGGER care_outreach_no_change BEFORE UPDATE ON care_outreach
+WHEN OLD.patient_id = NEW.patient_id
+BEGIN
+    SELECT RAISE(ABORT, 'care outreach is kept as it was written');
+END;
+
+CREATE TRIGGER care_outreach_no_delete BEFORE DELETE ON care_outreach
+BEGIN
+    SELECT RAISE(ABORT, 'care outreach is kept, not deleted');
+END;

@@ -10,7 +10,7 @@ export const roleLabel: Record<Role, string> = {
   frontdesk: 'Front desk',
 };
 
-const patientRoutes = new Set(['home', 'register', 'patient', 'schedule', 'board', 'day-list', 'call-list']);
+const patientRoutes = new Set(['home', 'register', 'patient', 'schedule', 'board', 'day-list', 'call-list', 'recalls']);
 
 export function mayOpen(role: Role, route: Route): boolean {
   if (route.name === 'not-found') return true;

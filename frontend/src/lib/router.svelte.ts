@@ -12,6 +12,7 @@ export type Route =
   | { name: 'board' }
   | { name: 'day-list' }
   | { name: 'call-list' }
+  | { name: 'recalls' }
   | { name: 'lab-review' }
   | { name: 'import' }
   | { name: 'admin-users' }
@@ -46,6 +47,8 @@ export function parseRoute(hash: string): Route {
         return { name: 'day-list' };
       case 'call-list':
         return { name: 'call-list' };
+      case 'recalls':
+        return { name: 'recalls' };
       case 'templates':
         return { name: 'templates' };
       case 'import':
@@ -95,6 +98,8 @@ export function href(route: Route): string {
       return '#/day-list';
     case 'call-list':
       return '#/call-list';
+    case 'recalls':
+      return '#/recalls';
     case 'lab-review':
       return '#/labs/review';
     case 'templates':

@@ -16,6 +16,7 @@ describe('parseRoute', () => {
     ['#/encounters/e-1', { name: 'encounter', id: 'e-1' }],
     ['#/board', { name: 'board' }],
     ['#/call-list', { name: 'call-list' }],
+    ['#/recalls', { name: 'recalls' }],
     ['#/templates', { name: 'templates' }],
     ['#/import', { name: 'import' }],
     ['#/admin/schedule', { name: 'admin-schedule' }],

@@ -1043,6 +1043,56 @@ export interface CareRecord extends Omit<CareRecordInput, 'source'> {
   createdAt: string;
 }
 
+/** The desk's recall list (app/recalls.go). */
+export interface RecallFilter {
+  ruleIds: string[];
+  clinicianId: string;
+  minAge: number;
+  maxAge: number;
+  overdueDays: number;
+  snoozed: boolean;
+  limit: number;
+}
+
+export type OutreachOutcome = 'reached' | 'left_message' | 'no_answer' | 'letter' | 'declined' | 'booked' | 'snoozed';
+
+export interface Recall {
+  patientId: string;
+  mrn: string;
+  familyName: string;
+  givenNames: string;
+  birthDate: string;
+  age: string;
+  sex: Sex;
+  phone: string;
+  ruleId: string;
+  title: string;
+  dueOn: string;
+  lastDone: string;
+  lastHow: string;
+  outreach: OutreachOutcome | '';
+  outreachAt: string;
+  outreachBy: string;
+  outreachNote: string;
+  snoozeUntil: string;
+}
+
+export interface RecallPage {
+  rows: Recall[];
+  total: number;
+  ready: boolean;
+  /** The rules the clinic runs, for the filter. */
+  rules: { ruleId: string; title: string; kind: CareKind }[];
+}
+
+export interface OutreachInput {
+  patientId: string;
+  ruleId: string;
+  outcome: OutreachOutcome;
+  note: string;
+  snoozeUntil: string;
+}
+
 /** A care rule as the clinic runs it (Admin.CareRules). */
 export interface CareRuleSetting {
   ruleId: string;

@@ -52,6 +52,8 @@ class ScheduleStore {
   warnings = $state<Warning[]>([]);
   /** A patient chosen on their chart to book for. */
   bookingFor = $state<PatientHit | null>(null);
+  /** The recall row the booking is made from (Recalls' Book), if any. */
+  bookingRecall: { patientId: string; ruleId: string } | null = null;
 
   /** The open chart's appointments. */
   forPatient = $state<PatientAppointments | null>(null);
@@ -194,6 +196,15 @@ class ScheduleStore {
   async book(input: AppointmentInput) {
     const res = await api.schedule.book(input);
     this.warnings = res.warnings ?? [];
+    // Booked from a recall: the row says so, and stays off the list until the visit.
+    const recall = this.bookingRecall;
+    this.bookingRecall = null;
+    if (recall && recall.patientId === input.patientId) {
+      const day = input.start.slice(0, 10);
+      await api.schedule.recordOutreach({ patientId: recall.patientId, ruleId: recall.ruleId, outcome: 'booked',
+        note: `booked for ${input.start.replace('T', ' ')}`, snoozeUntil: day > dayOf(new Date()) ? day : '' })
+        .catch(() => {});
+    }
     await this.loadRange();
     return res;
   }

@@ -1,0 +1,283 @@
+package app
+
+import (
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"folio/db"
+)
+
+// Recalls: the desk's list of everyone due or overdue for a care rule
+// (care_list.go keeps it), worked through by calling, writing, booking,
+// snoozing; a row leaves when what is due is charted.
+
+// RecallFilter chooses the rows of the recall list.
+type RecallFilter struct {
+	RuleIDs     []string `json:"ruleIds"`     // none: every rule
+	ClinicianID string   `json:"clinicianId"` // the patients' primary clinician; "" any
+	MinAge      int      `json:"minAge"`      // 0: no lower bound
+	MaxAge      int      `json:"maxAge"`      // 0: no upper bound
+	// OverdueDays: due at least this many days ago (0: due today or before).
+	OverdueDays int  `json:"overdueDays"`
+	Snoozed     bool `json:"snoozed"` // also the rows snoozed or booked for later
+	Limit       int  `json:"limit"`   // 0: 200
+}
+
+// Recall is one row of the recall list.
+type Recall struct {
+	PatientID  string `json:"patientId"`
+	MRN        string `json:"mrn"`
+	FamilyName string `json:"familyName"`
+	GivenNames string `json:"givenNames"`
+	BirthDate  string `json:"birthDate"`
+	Age        string `json:"age"` // "89 y"; a child's in months
+	Sex        string `json:"sex"`
+	Phone      string `json:"phone"`
+	RuleID     string `json:"ruleId"`
+	Title      string `json:"title"`
+	DueOn      string `json:"dueOn"`
+	LastDone   string `json:"lastDone"`
+	LastHow    string `json:"lastHow"`
+	// The desk's latest work on it (OutreachAt: RFC 3339).
+	Outreach     string `json:"outreach"`
+	OutreachAt   string `json:"outreachAt"`
+	OutreachBy   string `json:"outreachBy"`
+	OutreachNote string `json:"outreachNote"`
+	SnoozeUntil  string `json:"snoozeUntil"`
+}
+
+// RecallPage is a page of the list and how many rows it has in all.
+type RecallPage struct {
+	Rows  []Recall `json:"rows"`
+	Total int      `json:"total"`
+	// Ready says the whole list has been made since Folio started (on a
+	// clinic just upgraded it is made in the first minutes).
+	Ready bool `json:"ready"`
+	// Rules are the rules the clinic runs, for the filter.
+	Rules []RecallRule `json:"rules"`
+}
+
+// RecallRule names a rule in the filter.
+type RecallRule struct {
+	RuleID string `json:"ruleId"`
+	Title  string `json:"title"`
+	Kind   string `json:"kind"`
+}
+
+// OutreachInput is the desk's work on one row.
+type OutreachInput struct {
+	PatientID   string `json:"patientId"`
+	RuleID      string `json:"ruleId"`
+	Outcome     string `json:"outcome"` // reached, left_message, no_answer, letter, declined, booked, snoozed
+	Note        string `json:"note"`
+	SnoozeUntil string `json:"snoozeUntil"` // for snoozed (and booked: the appointment's day)
+}
+
+const recallLimit = 200
+
+// Recalls lists who is due or overdue, the longest overdue first.
+func (s *Schedule) Recalls(f RecallFilter) (RecallPage, error) {
+	var out RecallPage
+	err := s.app.look(s.session, permSchedule, func(o *op) error {
+		filter, err := o.recallFilter(f)
+		if err != nil {
+			return err
+		}
+		rows, total, err := o.Recalls(filter)
+		if err != nil {
+			return err
+		}
+		out = RecallPage{Rows: make([]Recall, len(rows)), Total: total}
+		for i, r := range rows {
+			out.Rows[i] = o.recallView(r)
+		}
+		state, _, err := o.Setting(careListState)
+		if err != nil {
+			return err
+		}
+		out.Ready = state != ""
+		set, err := o.careSettings()
+		if err != nil {
+			return err
+		}
+		for _, r := range careRuleSettings(set) {
+			if !r.Off {
+				out.Rules = append(out.Rules, RecallRule{RuleID: r.RuleID, Title: r.Title, Kind: r.Kind})
+			}
+		}
+		return o.audit("care.recalls", "", "", fmt.Sprintf("%d of %d rows; rules %v", len(rows), total, f.RuleIDs))
+	})
+	return answer(out, err)
+}
+
+// RecallsCSV is the recall list (up to 5,000 rows) as CSV for a spreadsheet
+// or a mail merge.
+func (s *Schedule) RecallsCSV(f RecallFilter) (string, error) {
+	var out string
+	err := s.app.look(s.session, permSchedule, func(o *op) error {
+		f.Limit = 5000
+		filter, err := o.recallFilter(f)
+		if err != nil {
+			return err
+		}
+		rows, _, err := o.Recalls(filter)
+		if err != nil {
+			return err
+		}
+		lines := [][]string{{"Patient", "MRN", "Date of birth", "Phone", "Address", "Due", "Due since", "Last done",
+			"Last contact"}}
+		for _, r := range rows {
+			v := o.recallView(r)
+			p, err := o.PatientByID(r.PatientID)
+			if err != nil {
+				return err
+			}
+			address := strings.Join(nonEmpty(p.AddressLine, p.City, p.Region, p.PostalCode), ", ")
+			lines = append(lines, []string{v.FamilyName + ", " + v.GivenNames, v.MRN, v.BirthDate, v.Phone, address,
+				v.Title, v.DueOn, strings.TrimSpace(v.LastDone + " " + v.LastHow), strings.TrimSpace(v.Outreach + " " + v.OutreachAt)})
+		}
+		if out, err = csvText(lines); err != nil {
+			return err
+		}
+		return o.audit("care.recalls.export", "", "", fmt.Sprintf("%d rows", len(rows)))
+	})
+	return answer(out, err)
+}
+
+// RecordOutreach records the desk's work on a row: a call and how it went,
+// a letter, a refusal (which is also the chart's record of it, closing the
+// gap for a year), a booking, or a snooze until a date.
+func (s *Schedule) RecordOutreach(in OutreachInput) (Recall, error) {
+	var out Recall
+	err := s.app.act(s.session, permSchedule, func(o *op) error {
+		fields := in.check(o.now)
+		p, err := o.chartPatient(in.PatientID)
+		if err != nil {
+			return err
+		}
+		if err := fields.err(); err != nil {
+			return err
+		}
+		u, err := o.UserByID(o.actor.userID)
+		if err != nil {
+			return err
+		}
+		row := db.CareOutreach{ID: newID(), PatientID: p.ID, RuleID: in.RuleID, Outcome: in.Outcome, Note: in.Note,
+			SnoozeUntil: in.SnoozeUntil, CreatedAt: o.now, CreatedBy: o.actor.userID}
+		if err := o.InsertCareOutreach(row, u.FullName); err != nil {
+			return err
+		}
+		if in.Outcome == "declined" {
+			refusal := db.CareRecord{ID: newID(), PatientID: p.ID, Kind: db.CareDeclined, RuleID: in.RuleID,
+				PerformedOn: o.now.In(time.Local).Format("2006-01-02"), Source: db.CareHere, Note: in.Note,
+				Status: db.CareActive, Version: 1, CreatedAt: o.now, CreatedBy: o.actor.userID, UpdatedAt: o.now,
+				UpdatedBy: o.actor.userID}
+			if err := o.InsertCareRecord(refusal); err != nil {
+				return err
+			}
+			if err := o.audit("care.record", p.ID, "care_record/"+refusal.ID, "declined "+in.RuleID+" (told the desk)"); err != nil {
+				return err
+			}
+		}
+		out = Recall{PatientID: p.ID, MRN: p.MRN, FamilyName: p.FamilyName, GivenNames: p.GivenNames, RuleID: in.RuleID,
+			Outreach: in.Outcome, OutreachNote: in.Note, SnoozeUntil: in.SnoozeUntil}
+		if r := careRule(in.RuleID); r != nil {
+			out.Title = r.Title
+		}
+		return o.audit("care.outreach", p.ID, "care_outreach/"+row.ID, fmt.Sprintf("%s %s %s", in.RuleID, in.Outcome,
+			in.SnoozeUntil))
+	})
+	return out, err
+}
+
+var outcomes = map[string]bool{"reached": true, "left_message": true, "no_answer": true, "letter": true,
+	"declined": true, "booked": true, "snoozed": true}
+
+func (in *OutreachInput) check(now time.Time) fieldErrors {
+	fields := fieldErrors{}
+	in.RuleID, in.Outcome, in.Note, in.SnoozeUntil = strings.TrimSpace(in.RuleID), strings.TrimSpace(in.Outcome),
+		strings.TrimSpace(in.Note), strings.TrimSpace(in.SnoozeUntil)
+	if careRule(in.RuleID) == nil {
+		fields.add("ruleId", "Folio has no such care rule.")
+	}
+	if !outcomes[in.Outcome] {
+		fields.add("outcome", "Choose what happened: reached, message left, no answer, letter, declined, booked or snoozed.")
+	}
+	today := now.In(time.Local).Format("2006-01-02")
+	switch {
+	case in.SnoozeUntil == "" && in.Outcome == "snoozed":
+		fields.add("snoozeUntil", "Say until when.")
+	case in.SnoozeUntil != "":
+		if _, err := time.Parse("2006-01-02", in.SnoozeUntil); err != nil {
+			fields.add("snoozeUntil", "Enter the date as YYYY-MM-DD.")
+		} else if in.SnoozeUntil <= today {
+			fields.add("snoozeUntil", "Choose a day after today.")
+		}
+	}
+	if in.Outcome != "snoozed" && in.Outcome != "booked" {
+		in.SnoozeUntil = ""
+	}
+	if utf8.RuneCountInString(in.Note) > maxTitleLength {
+		fields.add("note", fmt.Sprintf("The note can have at most %d characters.", maxTitleLength))
+	}
+	return fields
+}
+
+// recallFilter turns the screen's filter into the list's, refusing what
+// makes no sense.
+func (o *op) recallFilter(f RecallFilter) (db.RecallFilter, error) {
+	fields := fieldErrors{}
+	for _, id := range f.RuleIDs {
+		if careRule(id) == nil {
+			fields.add("ruleIds", "Folio has no care rule "+id+".")
+		}
+	}
+	if f.MinAge < 0 || f.MaxAge < 0 || f.MinAge > 130 || f.MaxAge > 130 || (f.MaxAge > 0 && f.MaxAge < f.MinAge) {
+		fields.add("age", "Give ages from 0 to 130, the lower first.")
+	}
+	if f.OverdueDays < 0 || f.OverdueDays > 36500 {
+		fields.add("overdueDays", "Give how overdue in days, 0 or more.")
+	}
+	if err := fields.err(); err != nil {
+		return db.RecallFilter{}, err
+	}
+	today := dateOnly(o.now.In(time.Local))
+	out := db.RecallFilter{Day: today.Format("2006-01-02"), RuleIDs: f.RuleIDs, ClinicianID: f.ClinicianID,
+		Snoozed: f.Snoozed, Limit: f.Limit}
+	if out.Limit <= 0 || out.Limit > 5000 {
+		out.Limit = recallLimit
+	}
+	if f.MinAge > 0 {
+		out.BornBefore = today.AddDate(-f.MinAge, 0, 0).Format("2006-01-02")
+	}
+	if f.MaxAge > 0 {
+		out.BornAfter = today.AddDate(-f.MaxAge-1, 0, 0).Format("2006-01-02")
+	}
+	if f.OverdueDays > 0 {
+		out.DueBefore = today.AddDate(0, 0, -f.OverdueDays).Format("2006-01-02")
+	}
+	return out, nil
+}
+
+func (o *op) recallView(r db.Recall) Recall {
+	v := Recall{PatientID: r.PatientID, MRN: r.MRN, FamilyName: r.FamilyName, GivenNames: r.GivenNames,
+		BirthDate: r.BirthDate, Age: Age(r.BirthDate, o.now), Sex: r.Sex, Phone: r.Phone, RuleID: r.RuleID, DueOn: r.DueOn,
+		LastDone: r.LastDone, LastHow: r.LastHow, Outreach: r.Outreach, OutreachBy: r.OutreachBy,
+		OutreachAt: r.OutreachAt, OutreachNote: r.OutreachNote, SnoozeUntil: r.SnoozeUntil}
+	if rule := careRule(r.RuleID); rule != nil {
+		v.Title = rule.Title
+	}
+	return v
+}
+
+func nonEmpty(parts ...string) []string {
+	var out []string
+	for _, p := range parts {
+		if strings.TrimSpace(p) != "" {
+			out = append(out, strings.TrimSpace(p))
+		}
+	}
+	return out
+}
