@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"time"
 
@@ -116,10 +118,9 @@ func (a *App) DueList(ctx context.Context, req DueListRequest, each func(DueRow)
 // whole list again once a day (ages pass thresholds, intervals run out into
 // a new season) and when the rules or the clinic's settings of them change.
 
-// careListBatch is how many charts one transaction of the whole list's
-// making takes: short, so that a clinic's writes wait at most a few
-// milliseconds behind it.
-const careListBatch = 100
+// careWriteBatch is how many patients' rows one write of the whole list's
+// making takes.
+const careWriteBatch = 40
 
 // careListState is the setting saying which day and which rules the whole
 // list was last made for.
@@ -134,22 +135,33 @@ func (o *op) refreshCareDue(patientID string) error {
 	if err != nil {
 		return err
 	}
+	rows, err := o.careDueRows(p)
+	if err != nil {
+		return err
+	}
+	return o.ReplaceCareDue(p.ID, rows)
+}
+
+// careDueRows are the patient's rows of the due list as the rules say now,
+// in rule id order: every rule that applies and does not exclude them.
+func (o *op) careDueRows(p db.Patient) ([]db.CareDue, error) {
 	if p.Status != db.PatientActive {
-		return o.ReplaceCareDue(p.ID, nil)
+		return nil, nil
 	}
 	results, err := o.careResultsOn(p, careLists{}, o.now.In(time.Local))
 	if err != nil {
-		return fmt.Errorf("care rules of MRN %s: %w", p.MRN, err)
+		return nil, fmt.Errorf("care rules of MRN %s: %w", p.MRN, err)
 	}
 	var rows []db.CareDue
 	for _, r := range results {
 		if r.Status == care.Excluded || r.DueOn == "" {
 			continue
 		}
-		rows = append(rows, db.CareDue{RuleID: r.Rule.ID, DueOn: r.DueOn, LastDone: r.LastDone, LastHow: r.LastHow,
-			DeclinedUntil: r.DeclinedUntil})
+		rows = append(rows, db.CareDue{PatientID: p.ID, RuleID: r.Rule.ID, DueOn: r.DueOn, LastDone: r.LastDone,
+			LastHow: r.LastHow, DeclinedUntil: r.DeclinedUntil})
 	}
-	return o.ReplaceCareDue(p.ID, rows)
+	slices.SortFunc(rows, func(a, b db.CareDue) int { return strings.Compare(a.RuleID, b.RuleID) })
+	return rows, nil
 }
 
 // refreshTouchedCare makes the due list's rows again for every patient
@@ -185,7 +197,10 @@ func (o *op) careListFingerprint() (string, error) {
 
 // RefreshCareList makes the whole due list again unless it was made today
 // with the rules and settings in force (force: even so). It answers how
-// many charts it read.
+// many charts it read. Each batch of charts is read in a snapshot, which
+// never holds up the clinic's writes; only the patients whose rows differ
+// are written, in a short transaction, and a patient whose rows a chart
+// change wrote meanwhile is left as that change made them.
 func (a *App) RefreshCareList(ctx context.Context, force bool) (int, error) {
 	a.careList.Lock()
 	defer a.careList.Unlock()
@@ -210,25 +225,67 @@ func (a *App) RefreshCareList(ctx context.Context, force bool) (int, error) {
 		if err := ctx.Err(); err != nil {
 			return n, err
 		}
+		type change struct{ was, now []db.CareDue }
+		changes := map[string]change{}
 		var got int
-		err := a.db.Update(ctx, func(tx *db.Tx) error {
-			got = 0
-			o := &op{Tx: tx, app: a, now: a.now()}
-			patients, err := tx.ActivePatientsAfter(after, careListBatch)
+		err := a.db.View(ctx, func(tx *db.Tx) error {
+			clear(changes)
+			o := &op{Tx: tx, app: a, now: a.now(), reading: true}
+			patients, err := tx.ActivePatientsAfter(after, dueBatch)
+			if err != nil || len(patients) == 0 {
+				got = 0
+				return err
+			}
+			got = len(patients)
+			kept, err := tx.CareDueBetween(patients[0].ID, patients[len(patients)-1].ID)
 			if err != nil {
 				return err
 			}
 			for _, p := range patients {
-				after, got = p.ID, got+1
-				if err := o.refreshCareDue(p.ID); err != nil {
+				rows, err := o.careDueRows(p)
+				if err != nil {
 					return err
 				}
+				if !sameCareDue(kept[p.ID], rows) {
+					changes[p.ID] = change{was: kept[p.ID], now: rows}
+				}
 			}
-			if len(patients) == 0 {
-				return tx.SetSetting(careListState, want)
-			}
+			after = patients[len(patients)-1].ID
 			return nil
 		})
+		if err != nil {
+			return n, err
+		}
+		// The changed patients are written a few at a time, so that a
+		// clinic's writes wait at most a few milliseconds behind the list
+		// (the first making of it, on an upgraded clinic, writes them all).
+		ids := slices.Sorted(maps.Keys(changes))
+		for len(ids) > 0 || got == 0 {
+			chunk := ids[:min(len(ids), careWriteBatch)]
+			ids = ids[len(chunk):]
+			err = a.db.Update(ctx, func(tx *db.Tx) error {
+				for _, id := range chunk {
+					c := changes[id]
+					now, err := tx.CareDueFor(id)
+					if err != nil {
+						return err
+					}
+					if !sameCareDue(now, c.was) {
+						continue // a chart change made them meanwhile, from newer data
+					}
+					if err := tx.ReplaceCareDue(id, c.now); err != nil {
+						return err
+					}
+				}
+				if got == 0 {
+					return tx.SetSetting(careListState, want)
+				}
+				return nil
+			})
+			if err != nil || got == 0 {
+				break
+			}
+		}
 		if err != nil {
 			return n, err
 		}
@@ -237,6 +294,15 @@ func (a *App) RefreshCareList(ctx context.Context, force bool) (int, error) {
 		}
 		n += got
 	}
+}
+
+// sameCareDue says whether two lists of a patient's rows, in rule order,
+// say the same.
+func sameCareDue(a, b []db.CareDue) bool {
+	return slices.EqualFunc(a, b, func(x, y db.CareDue) bool {
+		return x.RuleID == y.RuleID && x.DueOn == y.DueOn && x.LastDone == y.LastDone && x.LastHow == y.LastHow &&
+			x.DeclinedUntil == y.DeclinedUntil
+	})
 }
 
 // keepCareList makes the due list when Folio starts serving, and again

@@ -141,8 +141,12 @@ type Recall struct {
 	Outreach, OutreachAt, OutreachBy, OutreachNote, SnoozeUntil string
 }
 
+// RecallCountCap is as far as Recalls counts: a total above it is given
+// as RecallCountCap+1.
+const RecallCountCap = 10000
+
 // Recalls lists the due list's rows due on f.Day, the longest overdue
-// first, with the total before the limit.
+// first, with the total before the limit (up to RecallCountCap+1).
 func (t *Tx) Recalls(f RecallFilter) ([]Recall, int, error) {
 	where := []string{"d.due_on <= ?", "d.declined_until <= ?"}
 	args := []any{f.Day, f.Day}
@@ -177,17 +181,20 @@ func (t *Tx) Recalls(f RecallFilter) ([]Recall, int, error) {
 		}
 	}
 	cond := " WHERE " + strings.Join(where, " AND ")
+	// The count stops past countCap: "more than 10,000" is all a desk needs,
+	// and an exact count of a whole clinic's list reads all of it.
 	var total int
-	if err := t.queryRow(`SELECT count(*) FROM care_due d`+join+cond, args...).Scan(&total); err != nil {
+	if err := t.queryRow(`SELECT count(*) FROM (SELECT 1 FROM care_due d`+join+cond+` LIMIT ?)`,
+		append(args, RecallCountCap+1)...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count the recall list: %w", err)
 	}
-	// The page: the rows in due order first, then their patients.
+	// The page: the rows in the index's due order first, then their patients.
 	rows, err := t.query(`SELECT p.id, p.mrn, p.family_name, p.given_names, p.birth_date, p.sex, p.phone,
 		coalesce(p.primary_clinician_id, ''), d.rule_id, d.due_on, d.last_done, d.last_how,
 		d.outreach, d.outreach_at, d.outreach_by, d.outreach_note, d.snooze_until
-		FROM (SELECT d.* FROM care_due d`+join+cond+` ORDER BY d.due_on, d.patient_id, d.rule_id LIMIT ?) d
+		FROM (SELECT d.* FROM care_due d`+join+cond+` ORDER BY d.due_on, d.rule_id, d.patient_id LIMIT ?) d
 		JOIN patients p ON p.id = d.patient_id
-		ORDER BY d.due_on, d.patient_id, d.rule_id`, append(args, f.Limit)...)
+		ORDER BY d.due_on, d.rule_id, d.patient_id`, append(args, f.Limit)...)
 	if err != nil {
 		return nil, 0, fmt.Errorf("read the recall list: %w", err)
 	}
@@ -203,6 +210,27 @@ func (t *Tx) Recalls(f RecallFilter) ([]Recall, int, error) {
 		out = append(out, r)
 	}
 	return out, total, rows.Err()
+}
+
+// CareDueBetween reads the due list's rows of the patients whose ids are
+// from first to last, by patient (the making of the whole list compares
+// them with what the rules say now).
+func (t *Tx) CareDueBetween(first, last string) (map[string][]CareDue, error) {
+	rows, err := t.query(`SELECT patient_id, rule_id, due_on, last_done, last_how, declined_until FROM care_due
+		WHERE patient_id BETWEEN ? AND ? ORDER BY patient_id, rule_id`, first, last)
+	if err != nil {
+		return nil, fmt.Errorf("read the due list: %w", err)
+	}
+	defer rows.Close()
+	out := map[string][]CareDue{}
+	for rows.Next() {
+		var c CareDue
+		if err := rows.Scan(&c.PatientID, &c.RuleID, &c.DueOn, &c.LastDone, &c.LastHow, &c.DeclinedUntil); err != nil {
+			return nil, fmt.Errorf("read the due list: %w", err)
+		}
+		out[c.PatientID] = append(out[c.PatientID], c)
+	}
+	return out, rows.Err()
 }
 
 // CareDueFor reads a patient's rows of the due list (tests, checks).

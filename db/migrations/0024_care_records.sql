@@ -83,7 +83,10 @@ CREATE TABLE care_due (
     PRIMARY KEY (patient_id, rule_id)
 ) STRICT, WITHOUT ROWID;
 
-CREATE INDEX care_due_by_day ON care_due (due_on, rule_id);
+-- The list in due order, with what its filter reads (a page and its count
+-- are read from the index alone); and one rule's rows in due order.
+CREATE INDEX care_due_by_day ON care_due (due_on, rule_id, declined_until, snooze_until);
+CREATE INDEX care_due_by_rule ON care_due (rule_id, due_on, declined_until, snooze_until);
 
 -- The desk's work on a due rule: a call (reached, a message left, no
 -- answer), a letter printed, a refusal, a booking, or a snooze until a
