@@ -152,9 +152,10 @@ func registerUntilKilled(t *testing.T, dir string, trial int) (map[string]time.T
 			defer wg.Done()
 			for i := 0; ; i++ {
 				in := map[string]string{"familyName": fmt.Sprintf("Trial%d", trial), "givenNames": fmt.Sprintf("Desk%d Write%d", desk, i),
-					// A birth date of each write's own: two writes alike in name
-					// and birth date would be refused as likely one person.
-					"birthDate": time.Date(1930, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, desk*20000+i).Format("2006-01-02"),
+					// A birth date of each write's own, across trials too: two
+					// writes alike in name and birth date would be refused as
+					// likely one person.
+					"birthDate": time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, trial*2000+desk*1000+i).Format("2006-01-02"),
 					"sex":       "female"}
 				id, ok := registered(c, in)
 				if !ok {
