@@ -152,7 +152,11 @@ func registerUntilKilled(t *testing.T, dir string, trial int) (map[string]time.T
 			defer wg.Done()
 			for i := 0; ; i++ {
 				in := map[string]string{"familyName": fmt.Sprintf("Trial%d", trial), "givenNames": fmt.Sprintf("Desk%d Write%d", desk, i),
-					"birthDate": fmt.Sprintf("19%02d-%02d-%02d", 30+i%60, 1+i%12, 1+i%28), "sex": "female"}
+					// A birth date of each write's own, across trials too: two
+					// writes alike in name and birth date would be refused as
+					// likely one person.
+					"birthDate": time.Date(1900, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, trial*2000+desk*1000+i).Format("2006-01-02"),
+					"sex":       "female"}
 				id, ok := registered(c, in)
 				if !ok {
 					return // the host is gone

@@ -70,6 +70,64 @@ func (s *Patients) LikelyDuplicates(in PatientInput) ([]DuplicateMatch, error) {
 	return answer(out, err)
 }
 
+// confirmScore is how likely a match must be for registering to stop and
+// ask: the same or a similar name with the same birth date, the same
+// member id with the same insurer, or a phone number or member id with the
+// birth date or the name agreeing too (twins share a phone and a birthday:
+// the desk confirms they are two). A phone number alone (a household's
+// shared line) or a member id alone, its insurer not given, is only shown
+// beside the form: a question asked for every child of a family would
+// teach the desk to click through it.
+const confirmScore = 50
+
+// refuseLikelyDuplicates refuses to register in while a chart in use is
+// likely the same person and is not among differentFrom, the charts the
+// person confirmed to be someone else: the error (kind conflict) carries
+// every likely duplicate, for the form to show. It answers the MRNs of
+// the likely duplicates that were confirmed.
+func (o *op) refuseLikelyDuplicates(in PatientInput, differentFrom []string) ([]string, error) {
+	q := duplicateQuery(in)
+	if q.empty() {
+		return nil, nil
+	}
+	found, err := o.likelyDuplicates(q)
+	if err != nil {
+		return nil, err
+	}
+	var likely []DuplicateMatch
+	var confirmed []string
+	unconfirmed := 0
+	for _, m := range found {
+		if m.Score < confirmScore {
+			continue
+		}
+		likely = append(likely, m)
+		if slices.Contains(differentFrom, m.Patient.ID) {
+			confirmed = append(confirmed, m.Patient.MRN)
+		} else {
+			unconfirmed++
+		}
+	}
+	if unconfirmed == 0 {
+		return confirmed, nil
+	}
+	return nil, duplicateError(likely)
+}
+
+// duplicateError tells the desk, in its words, which charts stopped a
+// registration.
+func duplicateError(likely []DuplicateMatch) *Error {
+	p := likely[0].Patient
+	msg := fmt.Sprintf("This patient may already have a chart: %s, %s, born %s, MRN %s. "+
+		"Open that chart, or confirm that this is a different person.",
+		strings.ToUpper(p.FamilyName), p.GivenNames, p.BirthDate, p.MRN)
+	if len(likely) > 1 {
+		msg = fmt.Sprintf("This patient may already have a chart: %d charts look like the same person. "+
+			"Open the right one, or confirm that this is a different person.", len(likely))
+	}
+	return &Error{Kind: Conflict, Message: msg, Duplicates: likely}
+}
+
 // dupQuery is what a registration form is checked by.
 type dupQuery struct {
 	family, given, preferred string   // folded

@@ -178,17 +178,104 @@ func TestLikelyDuplicatesOfAnEmptyForm(t *testing.T) {
 	}
 }
 
-// TestRegisterDoesNotRefuseDuplicates: the warning is the form's; a second
-// chart for a same-named patient can still be made.
-func TestRegisterDoesNotRefuseDuplicates(t *testing.T) {
+// TestRegisterRefusesALikelyDuplicate: a chart that is likely the same
+// person stops the registration, naming the charts, and nothing is
+// written; confirmed a different person from exactly those charts, the
+// patient is registered and the audit entry names them. A phone number
+// alone (a household's line) does not stop it.
+func TestRegisterRefusesALikelyDuplicate(t *testing.T) {
+	form := func(family, given, birth, phone string) app.PatientInput {
+		return app.PatientInput{FamilyName: family, GivenNames: given, BirthDate: birth, Sex: "female", Phone: phone}
+	}
+	tests := []struct {
+		name string
+		in   app.PatientInput
+		want []string // chart keys of duplicateClinic the refusal names; none: registered at once
+	}{
+		{"same name and birth date", form("Rivera", "Ana Sofia", "1984-06-21", ""), []string{"rivera"}},
+		{"a typo in the name, same birth date", form("Rievra", "Ana", "1984-06-21", ""), []string{"rivera"}},
+		{"a twin: same phone and birth date", form("Rivera", "Lucía", "1984-06-21", "555-201-3344"), []string{"rivera"}},
+		{"same member id with the same insurer", func() app.PatientInput {
+			in := form("Okafor", "Chidi", "1992-03-03", "")
+			in.InsurancePayer, in.InsuranceMemberID = "ACME health", "XG4471002"
+			return in
+		}(), []string{"okafor"}},
+		{"the household's phone alone", form("Okafor", "Adaeze", "2015-08-08", "217 555 0142"), nil},
+		{"nobody alike", form("Moreau", "Lina", "1970-05-06", "555-909-1000"), nil},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			ta := newTestApp(t)
+			charts := duplicateClinic(t, ta)
+			before := ta.counts(t)
+			p, err := ta.FrontDesk.Patients.Register(tt.in)
+			if len(tt.want) == 0 {
+				if err != nil {
+					t.Fatalf("refused: %v", err)
+				}
+				if e := ta.lastAudit(t); e.Action != "patient.register" || e.Detail != "MRN "+p.MRN {
+					t.Errorf("audit %+v", e)
+				}
+				return
+			}
+			e := wantKind(t, err, app.Conflict)
+			var got []string
+			for _, d := range e.Duplicates {
+				got = append(got, d.Patient.ID)
+			}
+			var want, mrns []string
+			for _, key := range tt.want {
+				want, mrns = append(want, charts[key].ID), append(mrns, charts[key].MRN)
+			}
+			if !slices.Equal(got, want) || !strings.Contains(e.Message, mrns[0]) {
+				t.Fatalf("refused naming %v (%q), want %v", got, e.Message, want)
+			}
+			if after := ta.counts(t); after != before {
+				t.Errorf("a refused registration wrote: %+v -> %+v", before, after)
+			}
+
+			// Confirming none of them, or another chart, is not confirming.
+			_, err = ta.FrontDesk.Patients.RegisterDifferentPerson(tt.in, nil)
+			wantKind(t, err, app.Invalid)
+			_, err = ta.FrontDesk.Patients.RegisterDifferentPerson(tt.in, []string{charts["li"].ID})
+			wantKind(t, err, app.Conflict)
+			if after := ta.counts(t); after != before {
+				t.Errorf("an unconfirmed registration wrote: %+v -> %+v", before, after)
+			}
+
+			p, err = ta.FrontDesk.Patients.RegisterDifferentPerson(tt.in, want)
+			if err != nil || p.MRN == "" {
+				t.Fatalf("confirmed a different person: %+v, %v", p, err)
+			}
+			if e := ta.lastAudit(t); e.Action != "patient.register" ||
+				e.Detail != "MRN "+p.MRN+"; confirmed a different person from MRN "+strings.Join(mrns, ", MRN ") {
+				t.Errorf("audit %+v", e)
+			}
+		})
+	}
+}
+
+// TestRegisterRefusesADuplicateRegisteredMeanwhile: the desk confirmed the
+// charts it was shown; a chart of the same person registered meanwhile at
+// another desk stops the registration again, and is named.
+func TestRegisterRefusesADuplicateRegisteredMeanwhile(t *testing.T) {
 	ta := newTestApp(t)
 	first := ta.register(t, samplePatient())
-	second := ta.register(t, samplePatient())
-	got, err := ta.FrontDesk.Patients.LikelyDuplicates(samplePatient())
-	if err != nil || len(got) != 2 {
-		t.Fatalf("after registering twice: %+v, %v", got, err)
+	_, err := ta.FrontDesk.Patients.Register(samplePatient())
+	shown := wantKind(t, err, app.Conflict).Duplicates
+	if len(shown) != 1 || shown[0].Patient.ID != first.ID {
+		t.Fatalf("shown %+v", shown)
 	}
-	if first.MRN == second.MRN {
-		t.Error("same MRN twice")
+	other := ta.signIn(t, frontDeskUsername, frontDeskPassword, "desk-2")
+	meanwhile, err := other.Patients.RegisterDifferentPerson(samplePatient(), []string{first.ID})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = ta.FrontDesk.Patients.RegisterDifferentPerson(samplePatient(), []string{first.ID})
+	e := wantKind(t, err, app.Conflict)
+	if len(e.Duplicates) != 2 || !slices.ContainsFunc(e.Duplicates, func(d app.DuplicateMatch) bool {
+		return d.Patient.ID == meanwhile.ID
+	}) || !strings.Contains(e.Message, "2 charts") {
+		t.Errorf("refused with %+v (%q), want both charts", e.Duplicates, e.Message)
 	}
 }

@@ -34,6 +34,9 @@ type Error struct {
 	// Alerts are the interaction and allergy alerts that refused a
 	// medication (kind conflict): each needs an override with a reason.
 	Alerts []Alert `json:"alerts,omitempty"`
+	// Duplicates are the charts that refused a registration (kind
+	// conflict) as likely the same person: see RegisterDifferentPerson.
+	Duplicates []DuplicateMatch `json:"duplicates,omitempty"`
 }
 
 func (e *Error) Error() string { return e.Message }

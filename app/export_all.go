@@ -105,8 +105,10 @@ func (a *App) exportAll(ctx context.Context, who actor, request, dir string,
 	}
 	var clinic fhir.Clinic
 	var total int
+	var zone *time.Location // the clinic's: appointments are booked on its clock
 	people := exportPeople{}
 	err := a.actAs(who, func(o *op) error {
+		zone = o.now.Location()
 		signer, err := o.clinicSigner()
 		if err != nil {
 			return err
@@ -129,7 +131,7 @@ func (a *App) exportAll(ctx context.Context, who actor, request, dir string,
 	}
 	files := &ndjsonFiles{dir: dir}
 	docs := &documentFiles{dir: dir}
-	counts, err := a.writeBulk(ctx, files, docs, clinic, people, total, progress)
+	counts, err := a.writeBulk(ctx, files, docs, exportContext{clinic, people, zone}, total, progress)
 	if closeErr := files.close(); err == nil {
 		err = closeErr
 	}
@@ -178,10 +180,18 @@ func (a *App) exportFailed(who actor, err error) error {
 	return damaged.userError()
 }
 
-// writeBulk streams the charts into files: one goroutine reads the next
-// batch while this one writes the last.
-func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, docs *documentFiles, clinic fhir.Clinic,
-	people exportPeople, total int, progress func(done, total int)) (ExportCounts, error) {
+// exportContext is what every chart of a whole-clinic export is written
+// with: the clinic, its people, and its time zone.
+type exportContext struct {
+	clinic fhir.Clinic
+	people exportPeople
+	zone   *time.Location
+}
+
+// writeBulk streams the charts into files, after every clinician: one
+// goroutine reads the next batch while this one writes the last.
+func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, docs *documentFiles, ec exportContext,
+	total int, progress func(done, total int)) (ExportCounts, error) {
 	var reading sync.WaitGroup
 	defer reading.Wait() // the reader writes document files: it is done before anyone removes them
 	ctx, cancel := context.WithCancel(ctx)
@@ -227,6 +237,9 @@ func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, docs *documentF
 		}
 	}()
 	out := fhir.NewNDJSON(files.open)
+	if err := out.AddPractitioners(ec.people.clinicians()); err != nil {
+		return ExportCounts{}, err
+	}
 	done := 0
 	for r := range batches {
 		if r.err != nil {
@@ -235,7 +248,7 @@ func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, docs *documentF
 		if err := ctx.Err(); err != nil {
 			return ExportCounts{}, err
 		}
-		for _, rec := range batchRecords(r.batch, r.kept, clinic, people, r.files) {
+		for _, rec := range batchRecords(r.batch, r.kept, ec, r.files) {
 			if err := out.Add(rec); err != nil {
 				return ExportCounts{}, err
 			}
@@ -269,11 +282,12 @@ func readBatchKept(tx *db.Tx, b db.ExportBatch) (batchKept, error) {
 
 // batchRecords splits a batch into one record per chart. Each list of the
 // batch is in patient order, so one pass with a cursor per list does it.
-func batchRecords(b db.ExportBatch, kept batchKept, clinic fhir.Clinic, people exportPeople, files map[string]exportedFile) []fhir.Record {
+func batchRecords(b db.ExportBatch, kept batchKept, ec exportContext, files map[string]exportedFile) []fhir.Record {
+	people := ec.people
 	out := make([]fhir.Record, len(b.Patients))
-	var ip, ia, im, ii, il, iv, ie, id int
+	var ip, ia, im, ii, il, iv, ie, id, ap int
 	for k, p := range b.Patients {
-		rec := fhir.Record{Patient: fhirPatient(p, kept.externalIDs[p.ID]), Clinic: clinic,
+		rec := fhir.Record{Patient: fhirPatient(p, kept.externalIDs[p.ID]), Clinic: ec.clinic,
 			NoKnownAllergies: b.NoKnownAllergies[p.ID]}
 		// Rows of merged charts in the id range have no place here: skip
 		// any row whose patient comes before this one.
@@ -315,6 +329,11 @@ func batchRecords(b db.ExportBatch, kept batchKept, clinic fhir.Clinic, people e
 		for ; id < len(b.Documents) && b.Documents[id].PatientID <= p.ID; id++ {
 			if d := b.Documents[id]; d.PatientID == p.ID {
 				rec.Documents = append(rec.Documents, fhirDocument(d, files[d.ID], people))
+			}
+		}
+		for ; ap < len(b.Appointments) && b.Appointments[ap].PatientID <= p.ID; ap++ {
+			if a := b.Appointments[ap]; a.PatientID == p.ID {
+				rec.Appointments = append(rec.Appointments, fhirAppointment(a, people, ec.zone))
 			}
 		}
 		out[k] = rec
@@ -412,9 +431,10 @@ func writeExportSummary(dir, request string, counts ExportCounts, clinic fhir.Cl
 			Patients: counts.Patients, Seconds: counts.Seconds,
 			Included: "patients, problems, allergies, medications, immunizations, lab results, vital signs, " +
 				"visits (Encounter, with their diagnoses) and their notes (DocumentReference, the note as text with " +
-				"its addenda), and the chart's documents (DocumentReference; the files in documents/); retracted " +
+				"its addenda), the chart's documents (DocumentReference; the files in documents/), appointments " +
+				"(Appointment: booked, kept, missed and cancelled) and every clinician (Practitioner); retracted " +
 				"items with status entered-in-error. Not included: the earlier drafts of notes and the earlier " +
-				"versions of edited items (Folio's revisions), patient photos, appointments, lab orders, the reasons " +
+				"versions of edited items (Folio's revisions), patient photos, lab orders, the reasons " +
 				"given for overriding medication alerts, disclosures and the audit trail",
 			AuditCheckpoint: checkpoint}}
 	for _, t := range fhir.BulkTypes {

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"crypto/sha1"
 	"crypto/sha256"
 	"encoding/base64"
@@ -9,7 +10,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
+	"time"
 
 	"folio/app/fhir"
 	"folio/db"
@@ -158,6 +161,39 @@ func (p exportPeople) author(id string) fhir.Author {
 		return fhir.Author{ID: id}
 	}
 	return fhir.Author{ID: u.ID, Name: u.FullName, LicenceNumber: u.LicenceNumber}
+}
+
+// clinicians are every clinician's account, disabled ones too (their
+// visits and bookings stay in the charts), by name.
+func (p exportPeople) clinicians() []fhir.Author {
+	var out []fhir.Author
+	for id, u := range p {
+		if u.Role == RoleClinician {
+			out = append(out, p.author(id))
+		}
+	}
+	slices.SortFunc(out, func(a, b fhir.Author) int {
+		return cmp.Or(strings.Compare(a.Name, b.Name), strings.Compare(a.ID, b.ID))
+	})
+	return out
+}
+
+// fhirAppointment is a booking, its times on the clinic's clock made
+// instants with the clinic's offset that day.
+func fhirAppointment(a db.AppointmentRow, people exportPeople, zone *time.Location) fhir.Appointment {
+	return fhir.Appointment{ID: a.ID, Status: a.Status, Start: wallInstant(a.Start, zone), End: wallInstant(a.End, zone),
+		Type: a.TypeName, Clinician: people.author(a.ClinicianID), Reason: a.Reason, Note: a.Note}
+}
+
+// wallInstant is a time on the clinic's clock ("2026-03-10T09:15") as an
+// RFC 3339 instant; one that does not read so is left as it is, for the
+// FHIR mapping to refuse, naming the appointment.
+func wallInstant(wall string, zone *time.Location) string {
+	t, err := time.ParseInLocation(wallLayout, wall, zone)
+	if err != nil {
+		return wall
+	}
+	return t.Format(time.RFC3339)
 }
 
 func (p exportPeople) name(id string) string {

@@ -13,6 +13,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"folio/app"
 	"folio/db"
@@ -339,4 +340,109 @@ func validateFHIR(t *testing.T, files ...string) (string, bool) {
 	}
 	t.Log(strings.TrimSpace(string(out)))
 	return string(out), err == nil
+}
+
+// TestExportAllCarriesAppointmentsAndEveryClinician: every booking leaves
+// as a FHIR Appointment (its status in FHIR's words, the patient and the
+// clinician, the times with the clinic's offset, the visit type, why it
+// was cancelled or missed), and every clinician as a Practitioner,
+// disabled or never booked, not only those a chart names; the set passes
+// the external validator.
+func TestExportAllCarriesAppointmentsAndEveryClinician(t *testing.T) {
+	ta := newTestApp(t)
+	// A clinic six hours east of UTC: 15:00 on its clock.
+	ta.Clock.Set(testStart.In(time.FixedZone("UTC+6", 6*3600)))
+	kaur := ta.addUser(t, "drkaur", app.RoleClinician, "kaur-password-1")
+	idle := ta.addUser(t, "dridle", app.RoleClinician, "idle-password-1")
+	gone := ta.addUser(t, "drgone", app.RoleClinician, "gone-password-1")
+	ta.addUser(t, "desk2", app.RoleFrontDesk, "desk2-password-1") // no clinician: no Practitioner
+	patient := ta.register(t, samplePatient())
+	book := func(clinician app.User, start string) app.Appointment {
+		t.Helper()
+		res, err := ta.FrontDesk.Schedule.Book(app.AppointmentInput{PatientID: patient.ID, ClinicianID: clinician.ID,
+			TypeID: consultationType, Start: start, Note: "booked at " + start})
+		if err != nil {
+			t.Fatalf("book %s: %v", start, err)
+		}
+		return res.Appointments[0]
+	}
+	must := func(a app.Appointment, err error) app.Appointment {
+		t.Helper()
+		if err != nil {
+			t.Fatal(err)
+		}
+		return a
+	}
+	missed := book(kaur, "2026-03-10T08:00")
+	must(ta.FrontDesk.Schedule.NoShow(missed.ID, "Did not attend, no call", missed.Version))
+	seen := book(ta.Clinician.User, "2026-03-10T09:00")
+	for _, step := range []string{"arrived", "in_room", "with_clinician", "done"} {
+		seen = must(ta.FrontDesk.Schedule.Advance(seen.ID, step, seen.Version))
+	}
+	called := book(gone, "2026-03-10T10:00")
+	if _, err := ta.FrontDesk.Schedule.Cancel(called.ID, "Patient called to cancel", "", called.Version); err != nil {
+		t.Fatal(err)
+	}
+	later := book(kaur, "2026-03-12T14:00")
+	if _, err := ta.Admin.Admin.SetUserActive(gone.ID, false); err != nil {
+		t.Fatal(err)
+	}
+
+	dir := filepath.Join(t.TempDir(), "export")
+	counts, err := ta.ExportAll(context.Background(), dir, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	practitioners := byFolioID(ndjsonLines(t, filepath.Join(dir, "Practitioner.ndjson")))
+	clinicians := []app.User{ta.Clinician.User, kaur, idle, gone}
+	if len(practitioners) != len(clinicians) || counts.Resources["Practitioner"] != len(clinicians) {
+		t.Errorf("%d practitioners, counted %d; want the %d clinicians", len(practitioners),
+			counts.Resources["Practitioner"], len(clinicians))
+	}
+	for _, c := range clinicians {
+		if p := practitioners[c.ID]; get(p, "name", 0, "text") != c.FullName {
+			t.Errorf("clinician %s: practitioner %v", c.Username, p)
+		}
+	}
+	appointments := byFolioID(ndjsonLines(t, filepath.Join(dir, "Appointment.ndjson")))
+	if len(appointments) != 4 || counts.Resources["Appointment"] != 4 {
+		t.Fatalf("%d appointments, counted %d", len(appointments), counts.Resources["Appointment"])
+	}
+	patientRef := "Patient/" + get(ndjsonLines(t, filepath.Join(dir, "Patient.ndjson"))[0], "id").(string)
+	tests := []struct {
+		name       string
+		a          app.Appointment
+		clinician  app.User
+		status     string
+		start, end string
+		reason     any
+	}{
+		{"missed", missed, kaur, "noshow", "2026-03-10T08:00:00+06:00", "2026-03-10T08:15:00+06:00", "Did not attend, no call"},
+		{"seen", seen, ta.Clinician.User, "fulfilled", "2026-03-10T09:00:00+06:00", "2026-03-10T09:15:00+06:00", nil},
+		{"cancelled", called, gone, "cancelled", "2026-03-10T10:00:00+06:00", "2026-03-10T10:15:00+06:00", "Patient called to cancel"},
+		{"booked", later, kaur, "booked", "2026-03-12T14:00:00+06:00", "2026-03-12T14:15:00+06:00", nil},
+	}
+	for _, tt := range tests {
+		a := appointments[tt.a.ID]
+		if get(a, "status") != tt.status || get(a, "start") != tt.start || get(a, "end") != tt.end ||
+			get(a, "cancelationReason", "text") != tt.reason || get(a, "appointmentType", "text") != "Consultation" ||
+			get(a, "serviceType", 0, "text") != "Consultation" || get(a, "comment") != "booked at "+tt.a.Start {
+			t.Errorf("%s: %v", tt.name, a)
+		}
+		practitioner := "Practitioner/" + get(practitioners[tt.clinician.ID], "id").(string)
+		if get(a, "participant", 0, "actor", "reference") != patientRef ||
+			get(a, "participant", 1, "actor", "reference") != practitioner ||
+			get(a, "participant", 1, "actor", "display") != tt.clinician.FullName {
+			t.Errorf("%s: participants %v", tt.name, get(a, "participant"))
+		}
+	}
+
+	data, _ := os.ReadFile(filepath.Join(dir, "export.json"))
+	if !strings.Contains(string(data), `"type": "Appointment"`) || !strings.Contains(string(data), "appointments (Appointment") {
+		t.Errorf("export.json: %s", data)
+	}
+	files, _ := filepath.Glob(filepath.Join(dir, "*.ndjson"))
+	if report, ok := validateFHIR(t, files...); !ok {
+		t.Fatalf("the external validator refused the export:\n%s", report)
+	}
 }

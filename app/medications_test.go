@@ -16,7 +16,7 @@ func sampleMedication(drug string) app.MedicationInput {
 
 func (f *roleFixture) medication(t *testing.T) app.Medication {
 	t.Helper()
-	p, err := f.registry.Register(samplePatient()) // a patient of its own: the same drug twice raises an alert
+	p, err := registerAnyway(f.registry, samplePatient()) // a patient of its own: the same drug twice raises an alert
 	if err != nil {
 		t.Fatal(err)
 	}

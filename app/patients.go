@@ -288,16 +288,47 @@ func birthDateProblem(s string, now time.Time) string {
 }
 
 // Register creates a chart for a new patient and gives it the next MRN.
-// It never refuses a likely duplicate: the form calls LikelyDuplicates
-// before saving and lets the person open the existing chart instead.
+// A likely duplicate of a chart in use is refused (kind conflict, the
+// charts in Error.Duplicates): the person opens the existing chart instead,
+// or confirms that this is a different person with RegisterDifferentPerson.
 func (s *Patients) Register(in PatientInput) (Patient, error) {
+	return s.register(in, nil)
+}
+
+// RegisterDifferentPerson is Register once the person has confirmed that
+// the patient is none of the likely duplicates they were shown:
+// differentFrom are those charts' ids. A likely duplicate not among them
+// (a chart registered meanwhile, at another desk) still refuses, so
+// nobody confirms what they did not see. The audit entry names the charts
+// confirmed to be someone else.
+func (s *Patients) RegisterDifferentPerson(in PatientInput, differentFrom []string) (Patient, error) {
+	if differentFrom == nil {
+		differentFrom = []string{} // nil is Register's: no confirmation at all
+	}
+	return s.register(in, differentFrom)
+}
+
+// register is Register when differentFrom is nil, else
+// RegisterDifferentPerson.
+func (s *Patients) register(in PatientInput, differentFrom []string) (Patient, error) {
 	var out Patient
 	err := s.app.act(s.session, permDemographics, func(o *op) error {
+		switch {
+		case differentFrom == nil:
+		case len(differentFrom) == 0:
+			return errorf(Invalid, "Say which charts this patient is not: the likely duplicates shown.")
+		case len(differentFrom) > maxDuplicates:
+			return errorf(Invalid, "At most %d charts can be confirmed to be someone else.", maxDuplicates)
+		}
 		ph, fields := in.check(o.now)
 		if err := o.checkPrimaryClinician(fields, in.PrimaryClinicianID); err != nil {
 			return err
 		}
 		if err := fields.err(); err != nil {
+			return err
+		}
+		confirmed, err := o.refuseLikelyDuplicates(in, differentFrom)
+		if err != nil {
 			return err
 		}
 		seq, err := o.NextSequence("mrn", 1)
@@ -312,7 +343,11 @@ func (s *Patients) Register(in PatientInput) (Patient, error) {
 		if out.UpdatedByName, err = o.userFullName(p.UpdatedBy); err != nil {
 			return err
 		}
-		return o.audit("patient.register", p.ID, "patient/"+p.ID, "MRN "+p.MRN)
+		detail := "MRN " + p.MRN
+		if len(confirmed) > 0 {
+			detail += "; confirmed a different person from MRN " + strings.Join(confirmed, ", MRN ")
+		}
+		return o.audit("patient.register", p.ID, "patient/"+p.ID, detail)
 	})
 	return out, err
 }

@@ -31,7 +31,7 @@ func TestRegister(t *testing.T) {
 		t.Errorf("second patient: MRN %s, id %s", second.MRN, second.ID)
 	}
 	// Clinicians register too.
-	third, err := ta.Clinician.Patients.Register(samplePatient())
+	third, err := registerAnyway(ta.Clinician.Patients, samplePatient())
 	if err != nil || third.MRN != app.MRN(3) {
 		t.Fatalf("clinician registers: %+v, %v", third, err)
 	}
@@ -134,7 +134,7 @@ func TestBirthDateIsTheClinicsDay(t *testing.T) {
 			desk := ta.signIn(t, frontDeskUsername, frontDeskPassword, "desk-1")
 			in := samplePatient()
 			in.BirthDate = tt.birth
-			_, err := desk.Patients.Register(in)
+			_, err := registerAnyway(desk.Patients, in)
 			if tt.allowed && err != nil {
 				t.Errorf("born %s, now %s: %v", tt.birth, tt.now, err)
 			}

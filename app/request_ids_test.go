@@ -100,7 +100,7 @@ func TestWriteOncePerRequestID(t *testing.T) {
 	desk := ta.FrontDesk.Session.ForCall(app.Call{Name: "Patients/Register", RequestID: "req-1"})
 	in := samplePatient()
 	in.FamilyName = "Okafor"
-	if _, err := ta.callerAt(desk).Patients.Register(in); err != nil {
+	if _, err := registerAnyway(ta.callerAt(desk).Patients, in); err != nil {
 		t.Errorf("another person's write with the same id: %v", err)
 	}
 	if c := ta.counts(t); c.Patients != 2 {
@@ -118,7 +118,7 @@ func TestRequestIDsLeaveTheCheckClean(t *testing.T) {
 		handle := ta.FrontDesk.Session.ForCall(app.Call{Name: "Patients/Register", RequestID: id})
 		in := samplePatient()
 		in.FamilyName = family
-		if _, err := ta.callerAt(handle).Patients.Register(in); err != nil {
+		if _, err := registerAnyway(ta.callerAt(handle).Patients, in); err != nil {
 			t.Fatal(err)
 		}
 		if err := ta.KeepAnswer(handle, 200, []byte(`{"familyName":"`+family+`"}`)); err != nil {

@@ -52,6 +52,10 @@ var methodAccess = map[string]access{
 	"Patients.Merge":            adminOnly,
 	"Patients.Merges":           adminOnly,
 
+	// Registering a likely duplicate, confirmed a different person: the
+	// same people as registering.
+	"Patients.RegisterDifferentPerson": demographics,
+
 	"Chart.Summary":                clinical,
 	"Chart.SearchICD10":            clinical,
 	"Chart.BillableICD10":          clinical,
@@ -366,10 +370,10 @@ func (f *roleFixture) backup(t *testing.T) string {
 func (f *roleFixture) mergeable(t *testing.T) (survivor, duplicate app.Patient) {
 	t.Helper()
 	var err error
-	if survivor, err = f.registry.Register(samplePatient()); err != nil {
+	if survivor, err = registerAnyway(f.registry, samplePatient()); err != nil {
 		t.Fatal(err)
 	}
-	if duplicate, err = f.registry.Register(samplePatient()); err != nil {
+	if duplicate, err = registerAnyway(f.registry, samplePatient()); err != nil {
 		t.Fatal(err)
 	}
 	return survivor, duplicate
@@ -574,13 +578,27 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 	case "Admin.SetLicenceNumber":
 		return []any{f.clinician.ID, "MD-12345"}
 	case "Chart.RecordNoKnownAllergies":
-		p, err := f.registry.Register(samplePatient())
+		p, err := registerAnyway(f.registry, samplePatient())
 		if err != nil {
 			t.Fatal(err)
 		}
 		return []any{p.ID}
 	case "Patients.Register":
-		return []any{samplePatient()}
+		// Someone new each time: a likely duplicate is refused.
+		in := samplePatient()
+		in.FamilyName, in.Phone = "Newcomer", ""
+		in.BirthDate = time.Date(1940, 1, 1, 0, 0, 0, 0, time.UTC).AddDate(0, 0, f.n).Format("2006-01-02")
+		return []any{in}
+	case "Patients.RegisterDifferentPerson":
+		likely, err := f.registry.LikelyDuplicates(samplePatient())
+		if err != nil || len(likely) == 0 {
+			t.Fatalf("the sample patient's likely duplicates: %+v, %v", likely, err)
+		}
+		var ids []string
+		for _, m := range likely {
+			ids = append(ids, m.Patient.ID)
+		}
+		return []any{samplePatient(), ids}
 	case "Patients.Search":
 		return []any{"Rivera", 10}
 	case "Patients.Recent":

@@ -49,18 +49,80 @@ var (
 	// slashed is a date being typed: a slash is in no name or phone number.
 	slashed  = regexp.MustCompile(`^[\d/]*/[\d/]*$`)
 	phoneish = regexp.MustCompile(`^[+(]?\d[\d ().\-]*$`)
+	// yearFirstDate is a date written year first with slashes or dots,
+	// 1976/07/17 or 1976.7.17: year, month, day, as ISO, in every clinic.
+	yearFirstDate = regexp.MustCompile(`^(\d{4})([/.])(\d{1,2})([/.])(\d{1,2})$`)
 )
 
+// monthNames are the English month names and their abbreviations, longest
+// first where one begins another, as a date typed in words has them.
+const monthNames = `(january|february|march|april|may|june|july|august|september|october|november|december|` +
+	`jan|feb|mar|apr|jun|jul|aug|sept|sep|oct|nov|dec)\.?`
+
+var (
+	// dayMonthYear is "17 July 1976", "17th of Jul, 1976" or "17-Jul-1976".
+	dayMonthYear = regexp.MustCompile(`(?i)\b(\d{1,2})(?:st|nd|rd|th)?(?:\s+of)?[\s\-]+` + monthNames +
+		`[\s\-,]+(\d{4})\b`)
+	// monthDayYear is "July 17 1976", "Jul 17, 1976" or "Jul-17-1976".
+	monthDayYear = regexp.MustCompile(`(?i)\b` + monthNames + `[\s\-]+(\d{1,2})(?:st|nd|rd|th)?[\s\-,]+(\d{4})\b`)
+)
+
+// monthNumber is the number of a month's name or abbreviation.
+func monthNumber(name string) string {
+	name = strings.ToLower(strings.TrimSuffix(name, "."))
+	for i, m := range []string{"jan", "feb", "mar", "apr", "may", "jun", "jul", "aug", "sep", "oct", "nov", "dec"} {
+		if strings.HasPrefix(name, m) {
+			return strconv.Itoa(i + 1)
+		}
+	}
+	return ""
+}
+
+// wordDates takes the dates written with the month's name out of text
+// ("July 17 1976", "17 July 1976", "Jul 17, 1976"), which the words
+// around them (a comma inside one, the name a word of its own) would
+// otherwise split: it answers them as YYYYMMDD, with ok false for one that
+// names no day (31 June 1976), and the text left.
+func wordDates(text string) (dates []string, ok bool, rest string) {
+	ok = true
+	take := func(re *regexp.Regexp, year, month, day int) {
+		text = re.ReplaceAllStringFunc(text, func(match string) string {
+			g := re.FindStringSubmatch(match)
+			date, valid := toDate(g[year], monthNumber(g[month]), g[day])
+			if valid {
+				dates = append(dates, date)
+			} else {
+				ok = false
+			}
+			return "," // a date ends the number before it
+		})
+	}
+	take(dayMonthYear, 3, 2, 1)
+	take(monthDayYear, 3, 1, 2)
+	return dates, ok, text
+}
+
 // ParseSearch reads a search box's text. Dates are understood as
-// 1980-03-04, or as two numbers and a four-digit year separated by slashes,
-// dots or dashes (3/4/1980, 04.03.1980, 3-4-1980) in the clinic's order,
-// or the other way round when only that makes a date (25/12/1980 in a
-// month-first clinic). Eight digits typed together (03041980) may also be
-// such a date, and then find both that birth date and the digits. Numbers
-// written in groups, as phone numbers are ("555 300 4000", "+44 20 7946
-// 0958"), are read as one number; a comma ends a group.
+// 1980-03-04, 1980/03/04 or 1980.3.4 (year, month, day), as two numbers
+// and a four-digit year separated by slashes, dots or dashes (3/4/1980,
+// 04.03.1980, 3-4-1980) in the clinic's order, or the other way round when
+// only that makes a date (25/12/1980 in a month-first clinic), and with
+// the month's English name or abbreviation, day first or month first
+// ("4 March 1980", "March 4 1980", "Mar 4, 1980", "4-Mar-1980"). Eight
+// digits typed together (03041980) may also be such a date, and then find
+// both that birth date and the digits. Numbers written in groups, as phone
+// numbers are ("555 300 4000", "+44 20 7946 0958"), are read as one
+// number; a comma ends a group.
 func ParseSearch(text string, order DateOrder) SearchQuery {
 	q := SearchQuery{nameOnly: true}
+	dates, ok, text := wordDates(text)
+	for _, date := range dates {
+		q.add(db.SearchTerm{Words: []string{date}})
+	}
+	if !ok {
+		q.Unfinished = true // 31 June 1976 is no date, and nothing else either
+		q.nameOnly = false
+	}
 	for _, part := range strings.Split(text, ",") {
 		number := "" // the digits of the number being read, group by group
 		for _, word := range strings.Fields(part) {
@@ -123,6 +185,13 @@ func readDate(word string, order DateOrder) (string, dateKind) {
 			return date, wholeDate
 		}
 		return "", notADate
+	}
+	if g := yearFirstDate.FindStringSubmatch(word); g != nil && g[2] == g[4] {
+		if date, ok := toDate(g[1], g[3], g[5]); ok {
+			return date, wholeDate
+		}
+		// No date: with slashes nothing else either (below), with dots
+		// perhaps a phone number.
 	}
 	if g := numericDate.FindStringSubmatch(word); g != nil && g[2] == g[4] && dayAndMonth(g[1], g[3]) {
 		if len(g[5]) != 4 {

@@ -88,6 +88,73 @@ func TestParseSearch(t *testing.T) {
 	}
 }
 
+// TestSearchBirthDateForms: a birth date is found however the desk types
+// it: year first with slashes or dots, day or month first (the clinic's
+// order, or the one that makes a date), and with the month in words; a
+// date that names no day finds nobody, and numbers that are no date stay
+// numbers.
+func TestSearchBirthDateForms(t *testing.T) {
+	const mdy, dmy = app.MonthFirst, app.DayFirst
+	tests := []struct {
+		text       string
+		order      app.DateOrder
+		want       []string // each term as its full-text query
+		unfinished bool
+	}{
+		{"1976/07/17", mdy, []string{"19760717"}, false},
+		{"1976/7/17", dmy, []string{"19760717"}, false},
+		{"1976.07.17", dmy, []string{"19760717"}, false},
+		{"1976-07-17", dmy, []string{"19760717"}, false},
+		{"17/07/1976", mdy, []string{"19760717"}, false}, // no 17th month: day first
+		{"17/07/1976", dmy, []string{"19760717"}, false},
+		{"07/17/1976", dmy, []string{"19760717"}, false},
+		{"07/08/1976", mdy, []string{"19760708"}, false}, // either: the clinic's order
+		{"07/08/1976", dmy, []string{"19760807"}, false},
+		{"July 17 1976", dmy, []string{"19760717"}, false},
+		{"july 17, 1976", mdy, []string{"19760717"}, false},
+		{"17 July 1976", mdy, []string{"19760717"}, false},
+		{"17 July, 1976", mdy, []string{"19760717"}, false},
+		{"Jul 17, 1976", mdy, []string{"19760717"}, false},
+		{"Jul. 17 1976", mdy, []string{"19760717"}, false},
+		{"17th of July 1976", mdy, []string{"19760717"}, false},
+		{"17-Jul-1976", dmy, []string{"19760717"}, false},
+		{"Sept 3 1976", mdy, []string{"19760903"}, false},
+		{"3 sep 1976", mdy, []string{"19760903"}, false},
+		{"MAY 1 1950", mdy, []string{"19500501"}, false},
+		{"rivera Jul 17, 1976", mdy, []string{"19760717", "rivera*"}, false},
+		{"Jul 17, 1976 rivera", mdy, []string{"19760717", "rivera*"}, false},
+		{"June 31 1976", mdy, nil, true}, // no such day
+		{"1976/02/30", mdy, nil, true},
+		{"1976/07/", mdy, nil, true}, // still being typed
+		// Not dates: a name that is a month, numbers with dots.
+		{"May Chen", mdy, []string{"may*", "chen*"}, false},
+		{"july 17", mdy, []string{"july*", "17*"}, false},
+		{"2013.34.44", mdy, []string{"20133444*"}, false},
+	}
+	for _, tt := range tests {
+		q := app.ParseSearch(tt.text, tt.order)
+		var got []string
+		for _, term := range q.Terms {
+			got = append(got, term.String())
+		}
+		if !slices.Equal(got, tt.want) || q.Unfinished != tt.unfinished {
+			t.Errorf("ParseSearch(%q, %s) = %q, unfinished %v; want %q, %v", tt.text, tt.order, got, q.Unfinished,
+				tt.want, tt.unfinished)
+		}
+	}
+
+	// And through the search itself, in a month-first clinic.
+	ta := newTestApp(t)
+	p := ta.register(t, app.PatientInput{FamilyName: "Kowalski", GivenNames: "Marta", BirthDate: "1976-07-17", Sex: "female"})
+	ta.register(t, app.PatientInput{FamilyName: "Kowalski", GivenNames: "Jan", BirthDate: "1976-07-18", Sex: "male"})
+	for _, query := range []string{"1976/07/17", "17/07/1976", "1976-07-17", "July 17 1976", "17 July 1976",
+		"Jul 17, 1976", "kowalski 17 Jul 1976"} {
+		if got := searchNames(t, ta.FrontDesk, query); got != p.FamilyName {
+			t.Errorf("Search(%q) found %q, want only %s", query, got, p.FamilyName)
+		}
+	}
+}
+
 // searchClinic registers a few patients whose names, dates and phones
 // overlap in the ways a real list does.
 func searchClinic(t *testing.T, ta *testApp) map[string]app.Patient {

@@ -24,6 +24,9 @@ type ExportBatch struct {
 	Addenda          map[string][]AddendumLine // note id → its addenda, oldest first
 	Diagnoses        map[string][]Diagnosis    // encounter id → its diagnoses in force, by rank
 	Documents        []Document                // without their files: ExportDocumentFiles copies those
+	// Appointments are the charts' bookings, kept, missed and cancelled,
+	// by patient and start, with their clinicians' and types' names.
+	Appointments []AppointmentRow
 }
 
 // ExportVisit is an encounter with its note, as a whole-clinic export
@@ -80,6 +83,12 @@ func (t *Tx) ExportBatch(afterID string, limit int) (ExportBatch, error) {
 	}
 	b.Documents, err = queryList(t, "documents", scanDocument, `SELECT `+documentColumns+` FROM documents
 		WHERE patient_id BETWEEN ? AND ? ORDER BY patient_id, document_date, added_at, id`, first, last)
+	if err != nil {
+		return b, err
+	}
+	// appointments_patient_start serves the range in this order.
+	b.Appointments, err = t.appointmentRows("appointments for the export", appointmentRowFrom+`
+		WHERE a.patient_id BETWEEN ? AND ? ORDER BY a.patient_id, a.starts_at, a.id`, first, last)
 	return b, err
 }
 

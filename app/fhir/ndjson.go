@@ -14,7 +14,7 @@ import (
 // BulkTypes are the resource types of a whole-clinic export, as FHIR Bulk
 // Data writes them: one NDJSON file each, named "<type>.ndjson".
 var BulkTypes = []string{"Organization", "Practitioner", "Patient", "Condition", "AllergyIntolerance",
-	"MedicationStatement", "Immunization", "Observation", "Encounter", "DocumentReference"}
+	"MedicationStatement", "Immunization", "Observation", "Encounter", "DocumentReference", "Appointment"}
 
 const (
 	bulkOrganization = iota
@@ -27,6 +27,7 @@ const (
 	bulkObservation
 	bulkEncounter
 	bulkDocumentReference
+	bulkAppointment
 	bulkTypeCount
 )
 
@@ -190,6 +191,32 @@ func (n *NDJSON) Add(rec Record) error {
 	}
 	if err := n.addVisits(m, &rec); err != nil {
 		return fmt.Errorf("patient %s: %w", rec.Patient.MRN, err)
+	}
+	for i := range rec.Appointments {
+		a := &rec.Appointments[i]
+		if err := n.writePractitioner(a.Clinician); err != nil {
+			return err
+		}
+		r, err := m.appointment(a)
+		if err == nil {
+			err = n.write(bulkAppointment, &r)
+		}
+		if err != nil {
+			return fmt.Errorf("patient %s: %w", rec.Patient.MRN, err)
+		}
+	}
+	return nil
+}
+
+// AddPractitioners writes a Practitioner for each of people not written
+// yet. A whole-clinic export writes every clinician so, whether or not a
+// chart names them: the system the clinic moves to needs its whole roster,
+// not only those who happen to have signed a note.
+func (n *NDJSON) AddPractitioners(people []Author) error {
+	for _, a := range people {
+		if err := n.writePractitioner(a); err != nil {
+			return err
+		}
 	}
 	return nil
 }

@@ -34,6 +34,9 @@ type Record struct {
 	// document (IPS) leaves them out.
 	Visits    []Visit
 	Documents []Document
+	// Appointments are the patient's bookings, kept, missed and
+	// cancelled: written by the bulk export only.
+	Appointments []Appointment
 
 	// NoKnownAllergies is the clinician's recorded "no known allergies"
 	// statement; it is said only when Allergies holds no active allergy.
@@ -333,6 +336,19 @@ type Document struct {
 	RetractReason string
 	AddedAt       string // RFC 3339
 	AddedBy       Author
+}
+
+// Appointment is a booking on the clinic's calendar. The clinician is
+// written as a Practitioner, once.
+type Appointment struct {
+	ID        string // Folio's appointment id
+	Status    string // Folio's: booked, arrived, in_room, with_clinician, done, no_show or cancelled
+	Start     string // RFC 3339, in the clinic's time zone
+	End       string // RFC 3339
+	Type      string // the visit type's name, e.g. "Consultation"
+	Clinician Author
+	Reason    string // why it was cancelled or missed; "" otherwise
+	Note      string // the desk's note on the booking
 }
 
 // Author is the clinician who composed the summary.

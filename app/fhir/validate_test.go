@@ -90,8 +90,12 @@ func variedRecords() map[string]Record {
 	visits := withVisits(fullRecord())
 	visits.Patient.ID = "0193a0c4-0000-7000-8000-000000000006"
 
+	appointments := withAppointments(fullRecord())
+	appointments.Patient.ID = "0193a0c4-0000-7000-8000-000000000008"
+
 	out := map[string]Record{"full": fullRecord(), "empty": emptyRecord(), "partial-dates": partial,
-		"text-results": text, "unicode": unicode, "visits": visits, "received": receivedRecord()}
+		"text-results": text, "unicode": unicode, "visits": visits, "received": receivedRecord(),
+		"appointments": appointments}
 	for name, rec := range out {
 		out[name] = ownItems(rec, name)
 	}

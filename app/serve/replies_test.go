@@ -246,8 +246,9 @@ func TestRepeatAfterRestart(t *testing.T) {
 
 // TestRequestIDsPruned: the ids a host keeps are pruned after a day, at
 // the first write with an id after the host starts and hourly after; a
-// write sent again after that is made again (the screen that kept it has
-// long been closed).
+// write sent again after that runs again (the screen that kept it has
+// long been closed): a registration sent again is then refused as a
+// likely duplicate of the chart it made, rather than made twice.
 func TestRequestIDsPruned(t *testing.T) {
 	s := newServer(t)
 	desk := s.signIn(t, "desk", frontDeskPassword)
@@ -273,13 +274,16 @@ func TestRequestIDsPruned(t *testing.T) {
 	s.restart(t)
 	desk = s.signIn(t, "desk", frontDeskPassword)
 	other := patientForm
-	other.FamilyName = "Okafor"
+	other.FamilyName, other.BirthDate, other.Phone = "Okafor", "1990-01-02", "555-100-2000"
 	desk.callWithID("9a8b7c6d-0000-4000-8000-000000000002", "Patients", "Register", other)
 	if n := kept(); n != 1 {
 		t.Errorf("%d request ids kept after a day and a write, want 1 (the new one)", n)
 	}
-	desk.callWithID(id, "Patients", "Register", patientForm)
-	if n := registered(); n != 3 {
-		t.Errorf("%d patients, want 3: the pruned id's save is made again", n)
+	resp, body := desk.callWithID(id, "Patients", "Register", patientForm)
+	if e := wantError(t, resp, body, http.StatusConflict, app.Conflict); len(e.Duplicates) != 1 {
+		t.Errorf("the pruned id's save ran again: duplicates %+v, want the chart it made", e.Duplicates)
+	}
+	if n := registered(); n != 2 {
+		t.Errorf("%d patients, want 2", n)
 	}
 }

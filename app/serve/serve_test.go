@@ -563,6 +563,13 @@ func TestErrorKindsMapToStatus(t *testing.T) {
 		resp, body := desk.call("Patients", "Correct", p.ID, again, "moved again", p.Version) // stale version
 		wantError(t, resp, body, http.StatusConflict, app.Conflict)
 	})
+	t.Run("a likely duplicate 409 with the charts it looks like", func(t *testing.T) {
+		resp, body := desk.call("Patients", "Register", patientForm)
+		e := wantError(t, resp, body, http.StatusConflict, app.Conflict)
+		if len(e.Duplicates) != 1 || e.Duplicates[0].Patient.MRN != p.MRN || !strings.Contains(e.Message, p.MRN) {
+			t.Errorf("duplicates %+v, message %q", e.Duplicates, e.Message)
+		}
+	})
 	t.Run("internal 500 says nothing of the inside", func(t *testing.T) {
 		admin.mustCall(nil, "Admin", "Backup")
 		resp, body := admin.call("Admin", "Backup") // same clock: same file name

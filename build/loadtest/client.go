@@ -24,7 +24,8 @@ import (
 // clinic's browsers do (TestBrowserWritesAreTheUIs keeps the list true).
 var browserWrites = map[string]bool{
 	"Admin.AddUser": true, "Chart.AddMedication": true, "Chart.OpenEncounter": true, "Chart.RecordVitals": true,
-	"Chart.SaveDraft": true, "Chart.SignNote": true, "Patients.Register": true, "Schedule.Advance": true,
+	"Chart.SaveDraft": true, "Chart.SignNote": true, "Patients.Register": true,
+	"Patients.RegisterDifferentPerson": true, "Schedule.Advance": true,
 	"Schedule.Book": true, "Schedule.Move": true, "Admin.SetReplica": true,
 }
 

@@ -191,12 +191,23 @@ func (d *desk) register(ctx context.Context) {
 	if !d.pause(5*time.Second, 20*time.Second) { // typing the form
 		return
 	}
-	d.c.call(ctx, nil, "Patients", "LikelyDuplicates", in)
+	var likely []app.DuplicateMatch
+	d.c.call(ctx, &likely, "Patients", "LikelyDuplicates", in)
 	if !d.pause(2*time.Second, 8*time.Second) {
 		return
 	}
 	var p app.Patient
-	if err := d.c.call(ctx, &p, "Patients", "Register", in); err != nil {
+	register := func() error { return d.c.call(ctx, &p, "Patients", "Register", in) }
+	if len(likely) > 0 {
+		// The load's names, birth dates and phones repeat by chance: the
+		// desk looks at the charts shown and says this is someone else.
+		var ids []string
+		for _, m := range likely {
+			ids = append(ids, m.Patient.ID)
+		}
+		register = func() error { return d.c.call(ctx, &p, "Patients", "RegisterDifferentPerson", in, ids) }
+	}
+	if err := register(); err != nil {
 		return
 	}
 	d.w.ledger.registered(p, in)

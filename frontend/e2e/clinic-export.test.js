@@ -1,5 +1,6 @@
 // Export the clinic from the admin's screen: a demo clinic of 300 patients
-// (3 with a clinical history), the admin opens Export clinic, starts the
+// (3 with a clinical history) and its ten clinicians' calendars (500
+// appointments), the admin opens Export clinic, starts the
 // export into the default folder, follows its progress and sees the counts.
 // The files are then read here, in Node: they are in the data folder, each
 // line is a resource, the counts match, and the set passes the external
@@ -16,6 +17,8 @@ import { artifacts, launchBrowser, shooter, signIn, startFolio, test } from './h
 // FOLIO_EXPORT_PATIENTS=100000 times a large clinic through the screen
 // (the demo takes minutes to make it; the validator is left out then).
 const patients = Number(process.env.FOLIO_EXPORT_PATIENTS ?? 300);
+const appointments = 500;
+const clinicians = 10; // the demo's, when it has appointments
 const shown = (n) => n.toLocaleString('en-US'); // as the screen writes counts
 let folio;
 let chromium;
@@ -23,7 +26,7 @@ let chromium;
 before(async () => {
   folio = await startFolio({
     prepare(cli) {
-      const r = cli(['demo', '--patients', String(patients), '--charts', '3']);
+      const r = cli(['demo', '--patients', String(patients), '--charts', '3', '--appointments', String(appointments)]);
       if (r.status !== 0) throw new Error(`folio demo failed: ${r.stderr}`);
     },
   });
@@ -98,9 +101,12 @@ test('the admin exports the whole clinic as FHIR NDJSON from the screen', async 
 
   const counts = page.getByTestId('export-counts');
   assert.equal((await counts.locator('tr[data-type="Patient"] td.num').textContent()).trim(), shown(patients));
-  for (const type of ['Condition', 'AllergyIntolerance', 'MedicationStatement', 'Observation']) {
+  for (const type of ['Condition', 'AllergyIntolerance', 'MedicationStatement', 'Observation', 'Appointment']) {
     assert.equal(await counts.locator(`tr[data-type="${type}"]`).count(), 1, `${type} is counted`);
   }
+  // Every appointment, and every clinician, not only the one who charted.
+  assert.equal((await counts.locator('tr[data-type="Appointment"] td.num').textContent()).trim(), shown(appointments));
+  assert.equal((await counts.locator('tr[data-type="Practitioner"] td.num').textContent()).trim(), shown(clinicians));
   await page.getByTestId('export-included').waitFor();
   const dir = (await page.getByTestId('export-dir').textContent()).trim();
   // The default folder offered, or the next minute's if the minute turned
@@ -122,6 +128,18 @@ test('the admin exports the whole clinic as FHIR NDJSON from the screen', async 
     const shown = await counts.locator(`tr[data-type="${type}"] td.num`).textContent();
     assert.equal(shown.trim().replace(/\D/g, ''), String(lines.length), `${name}: shown ${shown}, lines ${lines.length}`);
     assert.equal(summary.output.find((o) => o.type === type)?.count, lines.length, `${name} in export.json`);
+  }
+  // The demo's next four weeks (the past's kept and missed visits are the
+  // Go tests'): booked and cancelled, each with its patient and clinician.
+  const booked = readFileSync(join(dir, 'Appointment.ndjson'), 'utf8').trim().split('\n').map((l) => JSON.parse(l));
+  const statuses = new Set(booked.map((a) => a.status));
+  for (const status of ['booked', 'cancelled']) assert.ok(statuses.has(status), `an appointment ${status}`);
+  assert.ok(booked.filter((a) => a.status === 'cancelled').every((a) => a.cancelationReason?.text), 'cancelled, with the reason');
+  const practitionerIds = new Set(readFileSync(join(dir, 'Practitioner.ndjson'), 'utf8').trim().split('\n')
+    .map((l) => `Practitioner/${JSON.parse(l).id}`));
+  for (const a of booked) {
+    assert.ok(a.participant[0].actor.reference.startsWith('Patient/'), `appointment ${a.id} names its patient`);
+    assert.ok(practitionerIds.has(a.participant[1].actor.reference), `appointment ${a.id} names a clinician of the export`);
   }
   if (patients <= 1000) console.log(`# ${validate(ndjson.map((n) => join(dir, n))).trim()}`);
 

@@ -283,3 +283,48 @@ test('check a patient in through to done; the day list prints; the call list has
   await shot('call-list');
   await ctx.close();
 });
+
+test('the day list opens on the whole clinic, every clinician\'s appointments; one clinician is a choice away', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '7-day-list-clinic');
+  await page.goto(folio.url);
+  await signIn(page, 'admin', adminPassword);
+  await page.getByRole('heading', { name: 'Users' }).waitFor();
+  await call(page, 'Admin', 'AddUser', { username: 'drokafor', fullName: 'Dr Okafor', role: 'clinician', password: drPassword });
+  await page.getByRole('button', { name: 'Sign out' }).click();
+
+  await signIn(page, 'desk', deskPassword);
+  await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
+  const ama = await call(page, 'Patients', 'Register', {
+    familyName: 'Quansah', givenNames: 'Ama', birthDate: '1969-02-12', sex: 'female', phone: '555-300-7070',
+  });
+  const clinicians = await call(page, 'Schedule', 'Clinicians');
+  const lee = clinicians.find((c) => c.fullName === 'Dr Lee');
+  const okafor = clinicians.find((c) => c.fullName === 'Dr Okafor');
+  const types = await call(page, 'Schedule', 'Types');
+  await call(page, 'Schedule', 'Book', {
+    patientId: ama.id, clinicianId: okafor.id, typeId: types[0].id, start: `${today}T15:00`, end: '',
+    note: 'with Dr Okafor', recurrence: { every: '', count: 0 },
+  });
+  await call(page, 'Schedule', 'Book', {
+    patientId: ama.id, clinicianId: lee.id, typeId: types[0].id, start: `${today}T16:00`, end: '',
+    note: 'with Dr Lee', recurrence: { every: '', count: 0 },
+  });
+
+  await page.getByRole('link', { name: 'Day list' }).click();
+  const dayList = page.getByTestId('day-list');
+  await dayList.getByText('with Dr Okafor').waitFor();
+  await dayList.getByText('with Dr Lee').waitFor();
+  assert.equal(await page.getByLabel('Clinician').inputValue(), '', 'the whole clinic is chosen');
+  assert.match(await dayList.getByRole('heading', { level: 1 }).textContent(), /^Whole clinic · /);
+  await dayList.getByRole('columnheader', { name: 'Clinician' }).waitFor();
+  await shot('whole-clinic');
+
+  await page.getByLabel('Clinician').selectOption({ label: 'Dr Okafor' });
+  await dayList.getByRole('heading', { name: /^Dr Okafor · / }).waitFor();
+  await dayList.getByText('with Dr Lee').waitFor({ state: 'detached' });
+  assert.equal(await dayList.getByText('with Dr Okafor').count(), 1);
+  await shot('one-clinician');
+  await ctx.close();
+});

@@ -654,6 +654,10 @@ export function createClient(
     },
     patients: {
       register: (p: PatientInput) => write<Patient>('Patients', 'Register', p),
+      /** registerDifferentPerson registers p although it looks like the charts
+       * differentFrom (ids), which the person confirmed are someone else. */
+      registerDifferentPerson: (p: PatientInput, differentFrom: string[]) =>
+        write<Patient>('Patients', 'RegisterDifferentPerson', p, differentFrom),
       search: (query: string, limit = 20) => call<PatientHit[]>('Patients', 'Search', query, limit),
       recent: (limit = 10) => call<PatientHit[]>('Patients', 'Recent', limit),
       open: (id: string) => call<Patient>('Patients', 'Open', id),

@@ -24,6 +24,12 @@ describe('toFolioError', () => {
     expect(toFolioError({ kind: 'conflict', message: 'm', alerts }).alerts).toEqual(alerts);
   });
 
+  it('keeps the likely duplicates that stopped a registration', () => {
+    const duplicates = [{ patient: { id: 'p1', mrn: '0000018' }, score: 70, reasons: [], matchedOn: [] }];
+    expect(toFolioError({ kind: 'conflict', message: 'm', duplicates }).duplicates).toEqual(duplicates);
+    expect(toFolioError({ kind: 'conflict', message: 'm' }).duplicates).toEqual([]);
+  });
+
   it('keeps field messages', () => {
     expect(toFolioError({ kind: 'invalid', message: 'm', fields: { sex: 'Choose.' } }).fields).toEqual({ sex: 'Choose.' });
   });

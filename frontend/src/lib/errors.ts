@@ -16,13 +16,17 @@ export class FolioError extends Error {
   fields: Record<string, string>;
   /** The interaction or allergy alerts that stopped a prescription. */
   alerts: unknown[];
+  /** The charts that stopped a registration as likely the same person. */
+  duplicates: unknown[];
 
-  constructor(kind: ErrorKind, message: string, fields: Record<string, string> = {}, alerts: unknown[] = []) {
+  constructor(kind: ErrorKind, message: string, fields: Record<string, string> = {}, alerts: unknown[] = [],
+    duplicates: unknown[] = []) {
     super(message);
     this.name = 'FolioError';
     this.kind = kind;
     this.fields = fields;
     this.alerts = alerts;
+    this.duplicates = duplicates;
   }
 }
 
@@ -46,10 +50,11 @@ export function toFolioError(raw: unknown): FolioError {
     }
   }
   if (v && typeof v === 'object' && 'kind' in v && 'message' in v) {
-    const o = v as { kind: unknown; message: unknown; fields?: unknown; alerts?: unknown };
+    const o = v as { kind: unknown; message: unknown; fields?: unknown; alerts?: unknown; duplicates?: unknown };
     const kind = kinds.includes(o.kind as ErrorKind) ? (o.kind as ErrorKind) : 'internal';
     const fields = o.fields && typeof o.fields === 'object' ? (o.fields as Record<string, string>) : {};
-    return new FolioError(kind, String(o.message), fields, Array.isArray(o.alerts) ? o.alerts : []);
+    return new FolioError(kind, String(o.message), fields, Array.isArray(o.alerts) ? o.alerts : [],
+      Array.isArray(o.duplicates) ? o.duplicates : []);
   }
   if (v instanceof TypeError) {
     return new FolioError('unreachable', unreachableMessage);

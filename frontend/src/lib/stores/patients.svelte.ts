@@ -132,10 +132,25 @@ class PatientsStore {
     this.recent = await api.patients.recent(maxRecent);
   }
 
-  async register(input: PatientInput): Promise<Patient> {
-    const p = await api.patients.register(input);
+  /** register registers input; a likely duplicate of a chart is refused
+   * (a conflict whose duplicates name the charts) unless differentFrom
+   * holds the ids of the charts the person confirmed are someone else. */
+  async register(input: PatientInput, differentFrom: string[] = []): Promise<Patient> {
+    const p = differentFrom.length
+      ? await api.patients.registerDifferentPerson(input, differentFrom)
+      : await api.patients.register(input);
     this.#opened(p);
     return p;
+  }
+
+  /** clearSearch empties the search box: a chart was opened from it. */
+  clearSearch() {
+    this.#searchSeq++; // an answer still on its way is for a search no longer shown
+    this.query = '';
+    this.results = [];
+    this.searchError = '';
+    this.searching = false;
+    this.selected = 0;
   }
 
   // The chart asked for last: an answer for one asked for before is dropped.
