@@ -33,6 +33,8 @@ before(async () => {
     ['drlee', 'Dr Lee', 'clinician'],
     ['drkim', 'Dr Kim', 'clinician'],
     ['drpatel', 'Dr Patel', 'clinician'],
+    // Ten clinicians in all: the whole clinic's day has narrow columns.
+    ...['Abara', 'Bauer', 'Chen', 'Diaz', 'Eriksen', 'Fofana', 'Gupta'].map((n) => [`dr${n.toLowerCase()}`, `Dr ${n}`, 'clinician']),
   ]) {
     await call(page, 'Admin', 'AddUser', { username, fullName, role, password: deskPassword });
   }
@@ -88,6 +90,7 @@ test("a 15-minute appointment shows its patient's name, with the visit type and 
   const name = event.locator('.who');
   const nameBox = await name.boundingBox();
   assert.ok(box.height < 40, `a 15-minute box is short: ${box.height}px`);
+  assert.ok(box.width < 200, `in a narrow column: ${box.width}px`);
   // The name's line lies inside the box, not cut off below the time.
   assert.ok(nameBox.y >= box.y - 1 && nameBox.y + nameBox.height <= box.y + box.height + 1,
     `the name is inside its box: ${JSON.stringify({ box, nameBox })}`);
