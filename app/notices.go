@@ -23,6 +23,7 @@ var changeTopics = map[string][]string{
 
 	"appointment.book":        {feed.Schedule},
 	"appointment.move":        {feed.Schedule},
+	"appointment.reschedule":  {feed.Schedule},
 	"appointment.cancel":      {feed.Schedule},
 	"appointment.no_show":     {feed.Schedule},
 	"appointment.advance":     {feed.Schedule},

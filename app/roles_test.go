@@ -157,6 +157,8 @@ var methodAccess = map[string]access{
 	"Schedule.SaveAvailability":    adminOnly,
 	"Schedule.Book":                scheduling,
 	"Schedule.Move":                scheduling,
+	"Schedule.Reschedule":          scheduling,
+	"Schedule.NextFreeSlot":        scheduling,
 	"Schedule.Cancel":              scheduling,
 	"Schedule.NoShow":              scheduling,
 	"Schedule.Advance":             scheduling,
@@ -420,6 +422,12 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 	case "Schedule.Move":
 		a := f.appointment(t, "10:30")
 		return []any{app.MoveInput{ID: a.ID, Start: today + "T11:00", End: today + "T11:20", Version: a.Version}}
+	case "Schedule.Reschedule":
+		a := f.appointment(t, "10:30")
+		return []any{app.RescheduleInput{ID: a.ID, Start: today + "T11:00", ClinicianID: f.clinician.ID,
+			TypeID: consultationType, Note: "moved by phone", Version: a.Version}}
+	case "Schedule.NextFreeSlot":
+		return []any{f.clinician.ID, consultationType, today}
 	case "Schedule.Cancel":
 		a := f.appointment(t, "10:30")
 		return []any{a.ID, "patient called", "one", a.Version}

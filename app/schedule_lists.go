@@ -81,16 +81,16 @@ func (s *Schedule) calendar(action, from, clinicianID string, days int, read fun
 // or, with clinicianID "", the whole clinic.
 //
 // Its appointments carry only what the calendar draws and a drag needs:
-// id, patientId, the patient's names, clinicianId, typeId, typeName,
-// colour, start, end, status, seriesId and version. The rest (MRN, birth
-// date, phone, clinicianName, minutes, check-in times, reason, note) is
+// id, patientId, the patient's names and phone (the box's tooltip),
+// clinicianId, typeId, typeName, colour, start, end, status, seriesId and
+// version. The rest (MRN, birth date, clinicianName, minutes, check-in times, reason, note) is
 // left empty: a whole clinic's week is a thousand lines, and the one opened
 // is read in full by Appointment.
 func (s *Schedule) Week(from, clinicianID string) (Calendar, error) {
 	return s.calendar("schedule.week", from, clinicianID, 7, func(o *op, c *Calendar) error {
 		return o.EachCalendarEntryBetween(c.From, c.To, c.ClinicianID, func(e *db.CalendarEntry) {
 			c.Appointments = append(c.Appointments, Appointment{ID: e.ID, PatientID: e.PatientID,
-				PatientFamilyName: e.PatientFamilyName, PatientGivenNames: e.PatientGivenNames,
+				PatientFamilyName: e.PatientFamilyName, PatientGivenNames: e.PatientGivenNames, PatientPhone: e.PatientPhone,
 				ClinicianID: e.ClinicianID, TypeID: e.TypeID, TypeName: e.TypeName, Colour: e.TypeColour,
 				Start: e.Start, End: e.End, Status: e.Status, SeriesID: e.SeriesID, Version: e.Version})
 		})

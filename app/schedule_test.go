@@ -764,9 +764,9 @@ func TestWeekAndDay(t *testing.T) {
 	if e := sc.lastAudit(t); e.Action != "schedule.week" || e.PatientID != "" || !strings.Contains(e.Detail, "whole clinic: 4 appointments") {
 		t.Errorf("audit %+v", e)
 	}
-	// A week's line is what the calendar draws and a drag needs, no more.
+	// A week's line is what the calendar draws (the phone in its tooltip) and a drag needs, no more.
 	want0 := app.Appointment{ID: week.Appointments[0].ID, PatientID: sc.ana.ID, PatientFamilyName: sc.ana.FamilyName,
-		PatientGivenNames: sc.ana.GivenNames, ClinicianID: sc.lee.ID, TypeID: consultationType, TypeName: "Consultation",
+		PatientGivenNames: sc.ana.GivenNames, PatientPhone: sc.ana.Phone, ClinicianID: sc.lee.ID, TypeID: consultationType, TypeName: "Consultation",
 		Colour: week.Appointments[0].Colour, Start: "2026-03-09T08:00", End: "2026-03-09T08:15", Status: "booked", Version: 1}
 	if got := week.Appointments[0]; got != want0 || got.Colour == "" {
 		t.Errorf("week line\n %+v\nwant\n %+v", got, want0)

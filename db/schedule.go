@@ -548,13 +548,14 @@ type CalendarEntry struct {
 	Version                            int
 	PatientFamilyName                  string
 	PatientGivenNames                  string
+	PatientPhone                       string // for the box's tooltip
 	TypeName, TypeColour               string
 }
 
 // calendarEntryFrom reads a CalendarEntry's columns: half of
 // appointmentRowFrom's, for a whole clinic's week of a thousand lines.
 const calendarEntryFrom = `SELECT a.id, a.patient_id, a.clinician_id, a.type_id, a.starts_at, a.ends_at, a.status,
-	a.series_id, a.version, a.patient_family_name, a.patient_given_names
+	a.series_id, a.version, a.patient_family_name, a.patient_given_names, a.patient_phone
 	FROM appointments a`
 
 // EachCalendarEntryBetween calls fn with each appointment starting in
@@ -577,7 +578,7 @@ func (t *Tx) EachCalendarEntryBetween(from, to, clinicianID string, fn func(*Cal
 	defer rows.Close()
 	var e CalendarEntry
 	dest := []any{&e.ID, &e.PatientID, &e.ClinicianID, &e.TypeID, &e.Start, &e.End, &e.Status,
-		&e.SeriesID, &e.Version, &e.PatientFamilyName, &e.PatientGivenNames}
+		&e.SeriesID, &e.Version, &e.PatientFamilyName, &e.PatientGivenNames, &e.PatientPhone}
 	for rows.Next() {
 		if err := rows.Scan(dest...); err != nil {
 			return fmt.Errorf("read calendar entry: %w", err)
@@ -656,6 +657,45 @@ func (t *Tx) Overlapping(clinicianID, patientID, start, end string, exclude []st
 		if !skip && len(out) < limit {
 			out = append(out, r)
 		}
+	}
+	return out, nil
+}
+
+// TimeSpan is a stretch of local wall-clock time, "YYYY-MM-DDTHH:MM".
+type TimeSpan struct {
+	Start, End string
+}
+
+// BusyTimes lists when a clinician is taken between from and to (local
+// "YYYY-MM-DDTHH:MM"): the start and end of each of their appointments that
+// holds its time (not cancelled, not missed) and overlaps [from, to), in
+// time order. The next free slot is looked for between them.
+func (t *Tx) BusyTimes(clinicianID, from, to string) ([]TimeSpan, error) {
+	earliest, err := time.Parse("2006-01-02T15:04", from)
+	if err != nil {
+		return nil, fmt.Errorf("busy times from %q: %w", from, err)
+	}
+	// As in Overlapping: the longest appointment bounds how far back one
+	// can start and still reach from, so appointments_clinician_start answers.
+	lookBack := earliest.Add(-maxAppointmentMinutes * time.Minute).Format("2006-01-02T15:04")
+	rows, err := t.query(`SELECT a.starts_at, a.ends_at FROM appointments a
+		WHERE a.clinician_id = ? AND a.starts_at > ? AND a.starts_at < ? AND a.ends_at > ?
+			AND a.status NOT IN ('cancelled', 'no_show')
+		ORDER BY a.starts_at, a.id`, clinicianID, lookBack, to, from)
+	if err != nil {
+		return nil, fmt.Errorf("list busy times of %s: %w", clinicianID, err)
+	}
+	defer rows.Close()
+	var out []TimeSpan
+	for rows.Next() {
+		var s TimeSpan
+		if err := rows.Scan(&s.Start, &s.End); err != nil {
+			return nil, fmt.Errorf("read busy time: %w", err)
+		}
+		out = append(out, s)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list busy times of %s: %w", clinicianID, err)
 	}
 	return out, nil
 }

@@ -338,7 +338,7 @@ test('an appointment: a late change merges; a race asks; Keep mine merges and Us
   const id = booked.appointments[0].id;
   const details = (s) => s.page.getByTestId('appointment-details');
   const openChange = async (s) => {
-    await details(s).getByRole('button', { name: 'Change time…' }).click();
+    await details(s).getByRole('button', { name: 'Reschedule…' }).click();
     await s.page.locator('#appt-from').waitFor();
   };
   const save = (s) => s.page.getByTestId('appointment-change').getByRole('button', { name: 'Save change' }).click();
@@ -370,7 +370,7 @@ test('an appointment: a late change merges; a race asks; Keep mine merges and Us
   await b.page.locator('#appt-clinician').selectOption(lee.id);
   await a.page.locator('#appt-from').fill('11:00');
   await a.page.locator('#appt-to').fill('11:30');
-  await race(b, 'Schedule/Move', () => save(b), async () => {
+  await race(b, 'Schedule/Reschedule', () => save(b), async () => {
     await save(a);
     await saved(a);
   });
@@ -388,7 +388,7 @@ test('an appointment: a late change merges; a race asks; Keep mine merges and Us
   await valueIs(a.page, '#appt-clinician', lee.id);
   await b.page.locator('#appt-from').fill('09:30');
   await a.page.locator('#appt-from').fill('09:00');
-  await race(b, 'Schedule/Move', () => save(b), async () => {
+  await race(b, 'Schedule/Reschedule', () => save(b), async () => {
     await save(a);
     await saved(a);
   });

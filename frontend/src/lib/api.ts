@@ -17,6 +17,8 @@ import type {
   CalendarRange,
   Clinician,
   MoveInput,
+  RescheduleInput,
+  FreeSlot,
   OpeningHours,
   PatientAppointments,
   Scheduled,
@@ -682,6 +684,10 @@ export function createClient(
         write<AvailabilityBlock[]>('Schedule', 'SaveAvailability', clinicianId, blocks),
       book: (a: AppointmentInput) => write<Scheduled>('Schedule', 'Book', a),
       move: (m: MoveInput) => write<Scheduled>('Schedule', 'Move', m),
+      reschedule: (r: RescheduleInput) => write<Scheduled>('Schedule', 'Reschedule', r),
+      /** from: a date, a "YYYY-MM-DDTHH:MM" time, or '' for now. */
+      nextFreeSlot: (clinicianId: string, typeId: string, from: string) =>
+        call<FreeSlot>('Schedule', 'NextFreeSlot', clinicianId, typeId, from),
       cancel: (id: string, reason: string, scope: Scope, version: number) =>
         write<Appointment[]>('Schedule', 'Cancel', id, reason, scope, version),
       noShow: (id: string, reason: string, version: number) => write<Appointment>('Schedule', 'NoShow', id, reason, version),

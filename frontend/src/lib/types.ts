@@ -672,6 +672,25 @@ export interface MoveInput {
   scope: Scope;
 }
 
+/** The Reschedule form (Schedule.Reschedule): end '' for the type's usual length. */
+export interface RescheduleInput {
+  id: string;
+  start: string;
+  end: string;
+  clinicianId: string;
+  typeId: string;
+  note: string;
+  version: number;
+}
+
+/** A time a clinician is free for a visit type (Schedule.NextFreeSlot). */
+export interface FreeSlot {
+  start: string;
+  end: string;
+  clinicianId: string;
+  typeId: string;
+}
+
 export interface CalendarRange {
   from: string;
   to: string;

@@ -9,10 +9,12 @@ import type {
   AppointmentType,
   Board,
   Clinician,
+  FreeSlot,
   MoveInput,
   OpeningHours,
   PatientAppointments,
   PatientHit,
+  RescheduleInput,
   Scope,
   Warning,
 } from '../types';
@@ -20,12 +22,13 @@ import { session } from './session.svelte';
 import { live } from './live.svelte';
 import { concerns, Shown, type Notice } from '../live';
 import { Tickets } from '../tickets';
+import { defaultChoice, keepChoice, readChoice, type CalendarChoice, type CalendarView } from '../calendarChoice';
 
 /** The views of the schedule a screen shows, read again when others change
  * the schedule (see show). */
 export type ScheduleView = 'range' | 'board' | 'callList' | 'forPatient';
 
-export type CalendarView = 'day' | 'week';
+export type { CalendarView } from '../calendarChoice';
 
 export function emptyBooking(): AppointmentInput {
   return { patientId: '', clinicianId: '', typeId: '', start: '', end: '', note: '', recurrence: { every: '', count: 1 } };
@@ -36,7 +39,7 @@ class ScheduleStore {
   types = $state<AppointmentType[]>([]);
   hours = $state<OpeningHours[]>([]);
 
-  view = $state<CalendarView>('week');
+  view = $state<CalendarView>(defaultChoice.view);
   date = $state(dayOf(new Date()));
   clinicianId = $state(''); // '' is the whole clinic
   /**
@@ -94,8 +97,37 @@ class ScheduleStore {
     return Promise.allSettled(reads);
   }
 
+  /** Who has opened the calendar since signing in ('' nobody yet). */
+  #openedBy = '';
+
+  /** calendarOpens sets the calendar as it opens: the view and clinician the
+   * signed-in person last chose there (the day list shares this store),
+   * and today's date the first time after signing in. */
+  calendarOpens() {
+    const userId = session.user?.id ?? '';
+    if (!userId) return;
+    const c = readChoice(userId);
+    this.view = c.view;
+    this.clinicianId = c.clinicianId;
+    if (userId !== this.#openedBy) this.date = dayOf(new Date());
+    this.#openedBy = userId;
+  }
+
+  /** remember keeps a view and clinician as the person's choice. */
+  remember(c: CalendarChoice) {
+    if (session.user) keepChoice(session.user.id, c);
+  }
+
+  /** A clinician chosen before who is no longer booked shows the whole clinic. */
+  dropGoneClinician() {
+    if (this.clinicianId && this.clinicians.length && !this.clinicians.some((c) => c.id === this.clinicianId)) {
+      this.clinicianId = '';
+    }
+  }
+
   reset() {
     this.#reads.dropAll();
+    this.#openedBy = '';
     this.appointments = [];
     this.close();
     this.warnings = [];
@@ -217,6 +249,22 @@ class ScheduleStore {
     } finally {
       await this.loadRange();
     }
+  }
+
+  /** reschedule saves the Reschedule form; the range is read again
+   * whatever the answer, as after a move. */
+  async reschedule(r: RescheduleInput) {
+    try {
+      const res = await api.schedule.reschedule(r);
+      this.warnings = res.warnings ?? [];
+      return res;
+    } finally {
+      await this.loadRange();
+    }
+  }
+
+  nextFreeSlot(clinicianId: string, typeId: string, from: string): Promise<FreeSlot> {
+    return api.schedule.nextFreeSlot(clinicianId, typeId, from);
   }
 
   // cancel, noShow and advance are the details panel's actions; it closes
