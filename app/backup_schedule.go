@@ -215,7 +215,7 @@ type schedule struct {
 	stop     chan struct{}
 	done     chan struct{}
 	careDone chan struct{} // the due list's keeper (care_list.go)
-	mu   sync.Mutex // one scheduled backup or drill at a time
+	mu       sync.Mutex    // one scheduled backup or drill at a time
 }
 
 // StartSchedule starts the scheduled backups and restore drills, and the
