@@ -246,7 +246,8 @@ test('booking with the keyboard alone: N, the patient by arrow keys and Enter, d
   await page.keyboard.press('Enter');
   const chosen = form.getByTestId('chosen-patient');
   await chosen.getByText(second).waitFor();
-  assert.equal(await page.evaluate(() => document.activeElement?.id), 'book-clinician', 'on to the next field');
+  // On to the next field (the focus moves once the choice has rendered).
+  await page.waitForFunction(() => document.activeElement?.id === 'book-clinician', null, { timeout: 5000 });
 
   // Tab on to the note (no fixed count), type with N and T in it, Enter books.
   let tabs = 0;
