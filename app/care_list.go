@@ -306,20 +306,31 @@ func sameCareDue(a, b []db.CareDue) bool {
 }
 
 // keepCareList makes the due list when Folio starts serving, and again
-// whenever the day or the rules change, until the schedule stops.
+// whenever the day or the rules change, until the schedule stops. A making
+// still under way when Folio closes stops at its next batch, so closing
+// never waits for it (the next start makes it again).
 func (a *App) keepCareList() {
 	defer close(a.schedule.careDone)
+	ctx, cancel := context.WithCancel(a.ctx)
+	defer cancel()
+	go func() {
+		select {
+		case <-a.schedule.stop:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
 	for {
 		start := time.Now()
-		if n, err := a.RefreshCareList(a.ctx, false); err != nil {
-			if a.ctx.Err() == nil {
+		if n, err := a.RefreshCareList(ctx, false); err != nil {
+			if ctx.Err() == nil {
 				a.log.Error("make the due list", "err", err)
 			}
 		} else if n > 0 {
 			a.log.Info("due list made", "patients", n, "seconds", time.Since(start).Seconds())
 		}
 		select {
-		case <-a.schedule.stop:
+		case <-ctx.Done():
 			return
 		case <-time.After(time.Minute):
 		}
