@@ -241,9 +241,16 @@ func Generate(ctx context.Context, a *app.App, opts Options) (Result, error) {
 		if res.Charted, err = generateCharts(a, opts.Charts, opts.Seed, today); err != nil {
 			return res, err
 		}
-		err = done("charts")
+		if err = done("charts"); err != nil {
+			return res, err
+		}
 	}
-	return res, err
+	// The desk's recall list, made whole now (the bulk registration left it
+	// to the daily making), so the clinic opens with it ready.
+	if _, err = a.RefreshCareList(ctx, true); err != nil {
+		return res, err
+	}
+	return res, done("due list")
 }
 
 // setDemoClinic gives the demo clinic the address and phone its printouts
