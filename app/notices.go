@@ -67,6 +67,7 @@ var changeTopics = map[string][]string{
 	"immunization.retract": {feed.Chart, feed.Lists},
 	"care.record":          {feed.Chart, feed.Lists},
 	"care.outreach":        {feed.Lists},
+	"care.letter":          {feed.Lists},
 	"care.retract":         {feed.Chart, feed.Lists},
 	"immunization.import":  {feed.Chart, feed.Lists},
 

@@ -281,3 +281,92 @@ func nonEmpty(parts ...string) []string {
 	}
 	return out
 }
+
+// RecallLetter is one patient's recall letter (or address label): where it
+// goes and what they are due for.
+type RecallLetter struct {
+	PatientID  string   `json:"patientId"`
+	MRN        string   `json:"mrn"`
+	Name       string   `json:"name"`    // "Ana Sofia Rivera"
+	Address    []string `json:"address"` // lines; none when the chart has no address
+	Due        []string `json:"due"`     // the titles of what is due, the longest overdue first
+	DueRuleIDs []string `json:"dueRuleIds"`
+}
+
+// RecallLetters are the letters of the list's rows (up to 500 patients): one
+// per patient, listing everything they are due for, with the clinic's name,
+// address and phone to head them. Printing them is recorded on each row as
+// a letter, and in the audit trail.
+type RecallLetters struct {
+	Clinic  ClinicContact  `json:"clinic"`
+	Date    string         `json:"date"` // YYYY-MM-DD
+	Letters []RecallLetter `json:"letters"`
+}
+
+// maxLetters is how many patients one printing of letters takes.
+const maxLetters = 500
+
+// PrintRecallLetters makes the letters of the rows f chooses and records
+// them as sent.
+func (s *Schedule) PrintRecallLetters(f RecallFilter) (RecallLetters, error) {
+	var out RecallLetters
+	err := s.app.act(s.session, permSchedule, func(o *op) error {
+		f.Limit = 5000
+		filter, err := o.recallFilter(f)
+		if err != nil {
+			return err
+		}
+		rows, _, err := o.Recalls(filter)
+		if err != nil {
+			return err
+		}
+		out.Date = o.now.In(time.Local).Format("2006-01-02")
+		if out.Clinic.Name, _, err = o.Setting(settingClinicName); err != nil {
+			return err
+		}
+		if out.Clinic.Address, out.Clinic.Phone, err = o.clinicContact(); err != nil {
+			return err
+		}
+		u, err := o.UserByID(o.actor.userID)
+		if err != nil {
+			return err
+		}
+		byPatient := map[string]int{}
+		for _, r := range rows {
+			i, seen := byPatient[r.PatientID]
+			if !seen {
+				if len(out.Letters) == maxLetters {
+					continue
+				}
+				p, err := o.PatientByID(r.PatientID)
+				if err != nil {
+					return err
+				}
+				i = len(out.Letters)
+				byPatient[r.PatientID] = i
+				out.Letters = append(out.Letters, RecallLetter{PatientID: p.ID, MRN: p.MRN,
+					Name: strings.TrimSpace(p.GivenNames + " " + p.FamilyName),
+					Address: nonEmpty(p.AddressLine, strings.Join(nonEmpty(p.City, p.Region, p.PostalCode), " "))})
+			}
+			l := &out.Letters[i]
+			title := r.RuleID
+			if rule := careRule(r.RuleID); rule != nil {
+				title = rule.Title
+			}
+			l.Due = append(l.Due, title)
+			l.DueRuleIDs = append(l.DueRuleIDs, r.RuleID)
+			row := db.CareOutreach{ID: newID(), PatientID: r.PatientID, RuleID: r.RuleID, Outcome: "letter",
+				Note: "recall letter printed", CreatedAt: o.now, CreatedBy: o.actor.userID}
+			if err := o.InsertCareOutreach(row, u.FullName); err != nil {
+				return err
+			}
+		}
+		for _, l := range out.Letters {
+			if err := o.audit("care.letter", l.PatientID, "", strings.Join(l.DueRuleIDs, " ")); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	return out, err
+}

@@ -3,6 +3,7 @@ package app_test
 import (
 	"context"
 	"errors"
+	"strings"
 	"testing"
 	"time"
 
@@ -127,6 +128,26 @@ func TestRecallList(t *testing.T) {
 	}
 	if g := gapOf(t, chart, young.ID, "influenza-vaccine"); g.Status != "declined" {
 		t.Errorf("the chart does not say declined: %+v", g)
+	}
+
+	// Letters: one per patient, with all they are due for, headed by the
+	// clinic; printing them marks each row.
+	letters, err := desk.PrintRecallLetters(app.RecallFilter{RuleIDs: []string{"hiv-screening", "hepatitis-c-screening"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var mine *app.RecallLetter
+	for i := range letters.Letters {
+		if letters.Letters[i].MRN == young.MRN {
+			mine = &letters.Letters[i]
+		}
+	}
+	if mine == nil || len(mine.Due) != 2 || mine.Name != "Ana Sofia Young" ||
+		strings.Join(mine.Address, " / ") != "12 Maple St / Springfield IL 62704" || letters.Clinic.Name == "" {
+		t.Errorf("letters = %+v", letters)
+	}
+	if row := recallRows(t, desk, app.RecallFilter{RuleIDs: []string{"hiv-screening"}})[young.MRN+" hiv-screening"]; row.Outreach != "letter" {
+		t.Errorf("after the letter: %+v", row)
 	}
 
 	// The whole list made again is the same list.

@@ -173,6 +173,7 @@ var methodAccess = map[string]access{
 	"Schedule.Recalls":             scheduling,
 	"Schedule.RecallsCSV":          scheduling,
 	"Schedule.RecordOutreach":      scheduling,
+	"Schedule.PrintRecallLetters":  scheduling,
 
 	"Admin.Users":         adminOnly,
 	"Admin.AddUser":       adminOnly,
@@ -404,7 +405,7 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 	f.n++
 	today := f.ta.Clock.Now().Format("2006-01-02")
 	switch method {
-	case "Schedule.Recalls", "Schedule.RecallsCSV":
+	case "Schedule.Recalls", "Schedule.RecallsCSV", "Schedule.PrintRecallLetters":
 		return []any{app.RecallFilter{RuleIDs: []string{"influenza-vaccine"}}}
 	case "Schedule.RecordOutreach":
 		return []any{app.OutreachInput{PatientID: f.patient.ID, RuleID: "influenza-vaccine", Outcome: "left_message"}}

@@ -117,5 +117,21 @@ test('recalls: the desk filters, calls, snoozes and books; a screening charted t
   await other.close();
   await row(fifty, 'breast-cancer-screening').waitFor({ state: 'detached', ...soon });
   await shot('03-after-the-mammogram');
+
+  // Letters: one per patient shown, headed by the clinic, with all they
+  // are due for of the rule chosen; as labels too; each row then says so.
+  await page.getByLabel('Due for').selectOption({ label: 'Hepatitis C screening (once)' });
+  await row(fifty, 'hepatitis-c-screening').waitFor(soon);
+  await page.getByRole('button', { name: 'Letters and labels…' }).click();
+  const view = page.getByTestId('recall-letters');
+  const letter = view.getByTestId('recall-letter').filter({ hasText: 'Mae Recallson' });
+  await letter.waitFor(soon);
+  assert.match(await letter.textContent(), /Demo Clinic.*Tel\. 503-555-0142.*Dear Mae Recallson.*Hepatitis C screening \(once\)/s);
+  await shot('04-letter');
+  await view.getByLabel('Address labels instead').check();
+  await view.getByTestId('recall-labels').getByText('Mae Recallson').waitFor();
+  await view.getByRole('button', { name: 'Close' }).click();
+  await view.waitFor({ state: 'detached' });
+  await row(fifty, 'hepatitis-c-screening').getByText('Letter sent').waitFor(soon);
   await ctx.close();
 });

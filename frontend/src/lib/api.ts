@@ -49,6 +49,7 @@ import type {
   OutreachInput,
   Recall,
   RecallFilter,
+  RecallLetters,
   RecallPage,
   CareRuleSetting,
   Vaccine,
@@ -706,6 +707,7 @@ export function createClient(
       recalls: (f: RecallFilter) => call<RecallPage>('Schedule', 'Recalls', f),
       recallsCSV: (f: RecallFilter) => call<string>('Schedule', 'RecallsCSV', f),
       recordOutreach: (o: OutreachInput) => write<Recall>('Schedule', 'RecordOutreach', o),
+      printRecallLetters: (f: RecallFilter) => write<RecallLetters>('Schedule', 'PrintRecallLetters', f),
     },
     chart: {
       summary: (patientId: string) => call<ChartSummary>('Chart', 'Summary', patientId),

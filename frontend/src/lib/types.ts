@@ -1104,6 +1104,13 @@ export interface RecallPage {
   rules: { ruleId: string; title: string; kind: CareKind }[];
 }
 
+/** Recall letters to print (Schedule.PrintRecallLetters). */
+export interface RecallLetters {
+  clinic: { name: string; address: string; phone: string };
+  date: string;
+  letters: { patientId: string; mrn: string; name: string; address: string[]; due: string[]; dueRuleIds: string[] }[];
+}
+
 export interface OutreachInput {
   patientId: string;
   ruleId: string;

@@ -4,7 +4,7 @@
 // filter is dropped.
 
 import { api } from '../api';
-import type { OutreachInput, RecallFilter, RecallPage } from '../types';
+import type { OutreachInput, RecallFilter, RecallLetters, RecallPage } from '../types';
 import { session } from './session.svelte';
 import { live } from './live.svelte';
 import { Tickets } from '../tickets';
@@ -49,6 +49,13 @@ class RecallStore {
   async record(o: OutreachInput) {
     await api.schedule.recordOutreach(o);
     await this.load(this.#filter);
+  }
+
+  /** printLetters makes the letters of the rows f chooses; each row then says a letter went. */
+  async printLetters(f: RecallFilter): Promise<RecallLetters> {
+    const letters = await api.schedule.printRecallLetters($state.snapshot(f) as RecallFilter);
+    await this.load(this.#filter);
+    return letters;
   }
 
   async exportCSV(f: RecallFilter): Promise<string> {
