@@ -158,7 +158,7 @@ func (o *op) careDueRows(p db.Patient) ([]db.CareDue, error) {
 			continue
 		}
 		rows = append(rows, db.CareDue{PatientID: p.ID, RuleID: r.Rule.ID, DueOn: r.DueOn, LastDone: r.LastDone,
-			LastHow: r.LastHow, DeclinedUntil: r.DeclinedUntil})
+			LastHow: r.LastHow, DeclinedUntil: r.DeclinedUntil, FromNow: r.FromNow})
 	}
 	slices.SortFunc(rows, func(a, b db.CareDue) int { return strings.Compare(a.RuleID, b.RuleID) })
 	return rows, nil
@@ -296,12 +296,14 @@ func (a *App) RefreshCareList(ctx context.Context, force bool) (int, error) {
 	}
 }
 
-// sameCareDue says whether two lists of a patient's rows, in rule order,
-// say the same.
-func sameCareDue(a, b []db.CareDue) bool {
-	return slices.EqualFunc(a, b, func(x, y db.CareDue) bool {
-		return x.RuleID == y.RuleID && x.DueOn == y.DueOn && x.LastDone == y.LastDone && x.LastHow == y.LastHow &&
-			x.DeclinedUntil == y.DeclinedUntil
+// sameCareDue says whether a patient's rows as kept say what the rows made
+// now say (both in rule order): a row due "from now" says the same with
+// the earlier day it was first listed on.
+func sameCareDue(kept, now []db.CareDue) bool {
+	return slices.EqualFunc(kept, now, func(k, n db.CareDue) bool {
+		due := k.DueOn == n.DueOn || (n.FromNow && k.DueOn < n.DueOn)
+		return k.RuleID == n.RuleID && due && k.LastDone == n.LastDone && k.LastHow == n.LastHow &&
+			k.DeclinedUntil == n.DeclinedUntil
 	})
 }
 

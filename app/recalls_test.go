@@ -169,3 +169,31 @@ func TestRecallList(t *testing.T) {
 		t.Errorf("ready = %v, %v", page.Ready, err)
 	}
 }
+
+// TestRecallKeepsTheDayFirstDue: a condition's check never done has no
+// start Folio knows, so the list keeps the day it first listed it: it does
+// not look newly due every day, and "overdue by" finds it.
+func TestRecallKeepsTheDayFirstDue(t *testing.T) {
+	ta := newTestAppAt(t, time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	p := ta.register(t, samplePatient())
+	if _, err := ta.Clinician.Chart.AddProblem(p.ID, app.ProblemInput{Code: "E11.9"}); err != nil {
+		t.Fatal(err)
+	}
+	a1c := app.RecallFilter{RuleIDs: []string{"diabetes-a1c"}}
+	if row := recallRows(t, ta.FrontDesk.Schedule, a1c)[p.MRN+" diabetes-a1c"]; row.DueOn != "2026-12-07" {
+		t.Fatalf("first listed: %+v", row)
+	}
+	ta.Clock.Advance(45 * 24 * time.Hour)
+	chart := ta.signIn(t, clinicianUsername, clinicianPassword, "room-1").Chart
+	desk := ta.signIn(t, frontDeskUsername, frontDeskPassword, "desk-1").Schedule
+	if _, err := chart.AddProblem(p.ID, app.ProblemInput{Code: "I10"}); err != nil { // a chart change: the rows made again
+		t.Fatal(err)
+	}
+	if _, err := ta.RefreshCareList(context.Background(), true); err != nil {
+		t.Fatal(err)
+	}
+	a1c.OverdueDays = 30
+	if row := recallRows(t, desk, a1c)[p.MRN+" diabetes-a1c"]; row.DueOn != "2026-12-07" {
+		t.Errorf("45 days on, after a chart change and the daily making: %+v; want still due since 2026-12-07", row)
+	}
+}

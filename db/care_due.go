@@ -17,6 +17,9 @@ type CareDue struct {
 	LastDone      string
 	LastHow       string
 	DeclinedUntil string
+	// FromNow: DueOn is the day the row was made (a rule never met with no
+	// known start): a row already listed keeps its earlier day.
+	FromNow bool
 }
 
 // ReplaceCareDue makes a patient's rows of the due list rows (none: the
@@ -37,12 +40,14 @@ func (t *Tx) ReplaceCareDue(patientID string, rows []CareDue) error {
 	}
 	for _, r := range rows {
 		if _, err := t.exec(`INSERT INTO care_due (patient_id, rule_id, due_on, last_done, last_how, declined_until)
-			VALUES (?, ?, ?, ?, ?, ?)
-			ON CONFLICT (patient_id, rule_id) DO UPDATE SET due_on = excluded.due_on, last_done = excluded.last_done,
-				last_how = excluded.last_how, declined_until = excluded.declined_until
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+			ON CONFLICT (patient_id, rule_id) DO UPDATE SET
+				due_on = CASE WHEN ?7 AND last_done = excluded.last_done AND due_on < excluded.due_on THEN due_on
+					ELSE excluded.due_on END,
+				last_done = excluded.last_done, last_how = excluded.last_how, declined_until = excluded.declined_until
 			WHERE (due_on, last_done, last_how, declined_until) IS NOT
 				(excluded.due_on, excluded.last_done, excluded.last_how, excluded.declined_until)`,
-			patientID, r.RuleID, r.DueOn, r.LastDone, r.LastHow, r.DeclinedUntil); err != nil {
+			patientID, r.RuleID, r.DueOn, r.LastDone, r.LastHow, r.DeclinedUntil, r.FromNow); err != nil {
 			return fmt.Errorf("write the due list: %w", err)
 		}
 	}

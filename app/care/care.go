@@ -233,6 +233,10 @@ type Result struct {
 	Why string
 	// DeclinedUntil: the day a refusal stops holding ("" none holds).
 	DeclinedUntil string
+	// FromNow: DueOn is asOf itself, as the rule never met has no start
+	// Folio knows (a condition's follow-up): a list kept over days keeps the
+	// day it first saw it due.
+	FromNow bool
 }
 
 // Evaluate answers each rule that applies to the patient on asOf (the rules
@@ -264,13 +268,13 @@ func Evaluate(rs []Rule, f Facts, asOf time.Time) []Result {
 		if res.LastDone == "" || res.DueOn == "" {
 			// Never done: due from when the rule first applied (its lower
 			// age; a condition's rule, from now).
-			res.DueOn = day
+			res.DueOn, res.FromNow = day, true
 			if r.Ages[0] > 0 && len(r.When) == 0 {
-				res.DueOn = addYears(born, r.Ages[0]).Format("2006-01-02")
+				res.DueOn, res.FromNow = addYears(born, r.Ages[0]).Format("2006-01-02"), false
 			}
 		}
 		if r.Season {
-			res.DueOn = seasonStart(asOf)
+			res.DueOn, res.FromNow = seasonStart(asOf), false
 			if res.LastDone >= res.DueOn {
 				res.DueOn = seasonStart(asOf.AddDate(1, 0, 0))
 			}
