@@ -90,14 +90,19 @@ after(async () => {
 });
 
 /** visit signs Dr Lee in on a new screen and opens a new walk-in visit's note. */
+let visits = 0;
+
 async function visit(familyName) {
   const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1200 } });
   const page = await ctx.newPage();
   await page.goto(url);
   await signIn(page, 'drlee', drPassword);
   await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
+  // A patient of their own (name, birth date, phone): never a likely duplicate of another test's.
+  visits++;
   const patient = await call(page, 'Patients', 'Register', {
-    familyName, givenNames: 'Lina', birthDate: '1970-05-06', sex: 'female', phone: '555-300-4000',
+    familyName, givenNames: 'Lina', birthDate: `1970-05-${String(visits).padStart(2, '0')}`, sex: 'female',
+    phone: `555-300-40${String(visits).padStart(2, '0')}`,
   });
   const encounter = await call(page, 'Chart', 'OpenEncounter', patient.id, '');
   await page.goto(`${url}/#/encounters/${encodeURIComponent(encounter.id)}`);

@@ -24,9 +24,14 @@ after(async () => {
 /** A 1×1 PNG, enough to attach as a document. */
 const png = Buffer.from('iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mNk+M9QDwADhgGAWjR9awAAAABJRU5ErkJggg==', 'base64');
 
+let charts = 0;
+
+// A patient of their own (name, birth date, phone): never a likely duplicate of another test's.
 async function newChart(page, familyName) {
+  charts++;
   const patient = await call(page, 'Patients', 'Register', {
-    familyName, givenNames: 'Efua', birthDate: '1968-03-21', sex: 'female', phone: '555-330-1000',
+    familyName, givenNames: 'Efua', birthDate: `1968-03-${String(charts).padStart(2, '0')}`, sex: 'female',
+    phone: `555-330-10${String(charts).padStart(2, '0')}`,
   });
   return patient;
 }
