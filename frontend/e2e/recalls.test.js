@@ -97,6 +97,7 @@ test('recalls: the desk filters, calls, snoozes and books; a screening charted t
   await booking.waitFor({ state: 'detached', ...soon });
   await page.getByTestId('nav-recalls').click();
   // Booked for a later day: off the list until then, and said so with the snoozed.
+  // (The screen shows no list until the list as it is now has come.)
   await row(fifty, 'breast-cancer-screening').waitFor(soon);
   assert.equal(await row(young, 'hiv-screening').count(), 0);
   await page.getByLabel('Show snoozed and booked').check();
