@@ -83,8 +83,8 @@ for _ in $(seq 1 150); do
   xdotool search --onlyvisible --name '^Folio$' 2>/dev/null | grep -qx "$first_win" || break
   sleep 0.2
 done
+# (X may give the new window the old one's id: the title and the log tell them apart.)
 find_window 'Folio — Demo clinic, not for real patients' "$out/restore-folio.log" "the restored demo clinic's"
-[ "$win" != "$first_win" ] || fail "the first-run window stayed open"
 grep -q "^Restored the backup $work/usb/clinic.db (Demo Clinic: 40 patients)" "$out/restore-folio.log" ||
   fail "the log does not say the backup was restored (see $out/restore-folio.log)"
 kill -0 "$folio_pid" 2>/dev/null || fail "Folio did not run again in the same process (see $out/restore-folio.log)"
