@@ -81,11 +81,7 @@ const recallLimit = 200
 func (s *Schedule) Recalls(f RecallFilter) (RecallPage, error) {
 	var out RecallPage
 	err := s.app.look(s.session, permSchedule, func(o *op) error {
-		filter, err := o.recallFilter(f)
-		if err != nil {
-			return err
-		}
-		rows, total, err := o.Recalls(filter)
+		rows, total, err := o.recallRows(f)
 		if err != nil {
 			return err
 		}
@@ -118,23 +114,24 @@ func (s *Schedule) RecallsCSV(f RecallFilter) (string, error) {
 	var out string
 	err := s.app.look(s.session, permSchedule, func(o *op) error {
 		f.Limit = 5000
-		filter, err := o.recallFilter(f)
-		if err != nil {
-			return err
-		}
-		rows, _, err := o.Recalls(filter)
+		rows, _, err := o.recallRows(f)
 		if err != nil {
 			return err
 		}
 		lines := [][]string{{"Patient", "MRN", "Date of birth", "Phone", "Address", "Due", "Due since", "Last done",
 			"Last contact"}}
+		addresses := map[string]string{} // a patient due for several things is read once
 		for _, r := range rows {
 			v := o.recallView(r)
-			p, err := o.PatientByID(r.PatientID)
-			if err != nil {
-				return err
+			address, ok := addresses[r.PatientID]
+			if !ok {
+				p, err := o.PatientByID(r.PatientID)
+				if err != nil {
+					return err
+				}
+				address = strings.Join(addressLines(p), ", ")
+				addresses[r.PatientID] = address
 			}
-			address := strings.Join(nonEmpty(p.AddressLine, p.City, p.Region, p.PostalCode), ", ")
 			lines = append(lines, []string{v.FamilyName + ", " + v.GivenNames, v.MRN, v.BirthDate, v.Phone, address,
 				v.Title, v.DueOn, strings.TrimSpace(v.LastDone + " " + v.LastHow), strings.TrimSpace(v.Outreach + " " + v.OutreachAt)})
 		}
@@ -261,6 +258,21 @@ func (o *op) recallFilter(f RecallFilter) (db.RecallFilter, error) {
 	return out, nil
 }
 
+// recallRows reads the rows of the recall list f chooses, with their total.
+func (o *op) recallRows(f RecallFilter) ([]db.Recall, int, error) {
+	filter, err := o.recallFilter(f)
+	if err != nil {
+		return nil, 0, err
+	}
+	return o.Recalls(filter)
+}
+
+// addressLines is a patient's postal address as printed: the street, then
+// city, region and postal code ("12 Maple St", "Springfield IL 62704").
+func addressLines(p db.Patient) []string {
+	return nonEmpty(p.AddressLine, strings.Join(nonEmpty(p.City, p.Region, p.PostalCode), " "))
+}
+
 func (o *op) recallView(r db.Recall) Recall {
 	v := Recall{PatientID: r.PatientID, MRN: r.MRN, FamilyName: r.FamilyName, GivenNames: r.GivenNames,
 		BirthDate: r.BirthDate, Age: Age(r.BirthDate, o.now), Sex: r.Sex, Phone: r.Phone, RuleID: r.RuleID, DueOn: r.DueOn,
@@ -312,11 +324,7 @@ func (s *Schedule) PrintRecallLetters(f RecallFilter) (RecallLetters, error) {
 	var out RecallLetters
 	err := s.app.act(s.session, permSchedule, func(o *op) error {
 		f.Limit = 5000
-		filter, err := o.recallFilter(f)
-		if err != nil {
-			return err
-		}
-		rows, _, err := o.Recalls(filter)
+		rows, _, err := o.recallRows(f)
 		if err != nil {
 			return err
 		}
@@ -345,8 +353,8 @@ func (s *Schedule) PrintRecallLetters(f RecallFilter) (RecallLetters, error) {
 				i = len(out.Letters)
 				byPatient[r.PatientID] = i
 				out.Letters = append(out.Letters, RecallLetter{PatientID: p.ID, MRN: p.MRN,
-					Name: strings.TrimSpace(p.GivenNames + " " + p.FamilyName),
-					Address: nonEmpty(p.AddressLine, strings.Join(nonEmpty(p.City, p.Region, p.PostalCode), " "))})
+					Name:    strings.TrimSpace(p.GivenNames + " " + p.FamilyName),
+					Address: addressLines(p)})
 			}
 			l := &out.Letters[i]
 			title := r.RuleID
