@@ -24,7 +24,7 @@ import (
 type CareGap struct {
 	RuleID string `json:"ruleId"`
 	Title  string `json:"title"`
-	Kind   string `json:"kind"` // screening, immunization or chronic
+	Kind   string `json:"kind"` // screening, immunization, chronic; visit, refill or reminder
 	Source string `json:"source"`
 	// Status: due, up_to_date, excluded or declined.
 	Status string `json:"status"`
@@ -35,6 +35,11 @@ type CareGap struct {
 	LastHow  string `json:"lastHow"`
 	// Why: what excludes the patient, or when they declined.
 	Why string `json:"why"`
+	// Detail, Ref: for what is due for this patient alone (kind visit,
+	// refill or reminder), what it is in words and its record (a
+	// follow-up or reminder, a medication).
+	Detail string `json:"detail"`
+	Ref    string `json:"ref"`
 	// Ways: what meets it, for recording one done.
 	Ways []CareWay `json:"ways"`
 }
@@ -324,11 +329,16 @@ func (o *op) careResults(p db.Patient) ([]care.Result, error) {
 // careResultsOn evaluates every care rule on the patient's chart as of day
 // asOf (the chart as it is now), with its lists if read already.
 func (o *op) careResultsOn(p db.Patient, lists careLists, asOf time.Time) ([]care.Result, error) {
-	f, err := o.careFacts(p, lists)
+	f, err := o.careFacts(p, &lists)
 	if err != nil {
 		return nil, err
 	}
 	results := care.Evaluate(care.Rules(), f, asOf)
+	personal, err := o.personalResults(p, lists.medications, f.Declined, asOf)
+	if err != nil {
+		return nil, err
+	}
+	results = append(results, personal...)
 	rank := map[care.Status]int{care.Due: 0, care.Declined: 1, care.UpToDate: 2, care.Excluded: 3}
 	sort.SliceStable(results, func(i, j int) bool {
 		a, b := results[i], results[j]
@@ -358,7 +368,7 @@ var careLOINCs = func() []string {
 }()
 
 // careFacts gathers what the rules read from the patient's chart.
-func (o *op) careFacts(p db.Patient, lists careLists) (care.Facts, error) {
+func (o *op) careFacts(p db.Patient, lists *careLists) (care.Facts, error) {
 	f := care.Facts{BirthDate: p.BirthDate, Sex: p.Sex, Declined: map[string]string{}, Excluded: map[string]string{}}
 	if !lists.read {
 		var err error
@@ -368,6 +378,7 @@ func (o *op) careFacts(p db.Patient, lists careLists) (care.Facts, error) {
 		if lists.medications, err = o.ActiveMedications(p.ID); err != nil {
 			return f, err
 		}
+		lists.read = true
 	}
 	for _, pr := range lists.problems {
 		cp := care.Problem{ICD10: pr.ICD10}
@@ -468,7 +479,7 @@ func (o *op) careSettings() (map[string]care.Setting, error) {
 func careGapView(r care.Result) CareGap {
 	return CareGap{RuleID: r.Rule.ID, Title: r.Rule.Title, Kind: r.Rule.Kind, Source: r.Rule.Source,
 		Status: string(r.Status), DueOn: r.DueOn, LastDone: r.LastDone, LastHow: r.LastHow, Why: r.Why,
-		Ways: append([]CareWay{}, careWays(r.Rule)...)}
+		Detail: r.Detail, Ref: r.Ref, Ways: append([]CareWay{}, careWays(r.Rule)...)}
 }
 
 func careRecordView(r db.CareRecord) CareRecord {
@@ -483,6 +494,12 @@ func careRecordView(r db.CareRecord) CareRecord {
 // screening: never done", "HbA1c (diabetes): last 2026-08-01", or the
 // season's vaccine ("Influenza vaccine for the 2026–27 season").
 func careDueText(r care.Result) string {
+	switch r.Rule.Kind {
+	case "refill":
+		return r.Detail
+	case "visit", "reminder":
+		return r.Rule.Title + ": " + r.Detail
+	}
 	if r.Rule.Season && len(r.DueOn) >= 4 {
 		year, _ := strconv.Atoi(r.DueOn[:4])
 		return fmt.Sprintf("Influenza vaccine for the %d–%02d season", year, (year+1)%100)

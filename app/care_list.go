@@ -158,10 +158,9 @@ func (o *op) careDueRows(p db.Patient) ([]db.CareDue, error) {
 			continue
 		}
 		rows = append(rows, db.CareDue{PatientID: p.ID, RuleID: r.Rule.ID, DueOn: r.DueOn, LastDone: r.LastDone,
-			LastHow: r.LastHow, DeclinedUntil: r.DeclinedUntil, FromNow: r.FromNow})
+			LastHow: r.LastHow, DeclinedUntil: r.DeclinedUntil, Detail: r.Detail, FromNow: r.FromNow})
 	}
-	slices.SortFunc(rows, func(a, b db.CareDue) int { return strings.Compare(a.RuleID, b.RuleID) })
-	return rows, nil
+	return mergeDueRows(rows, o.now.In(time.Local).Format("2006-01-02")), nil
 }
 
 // refreshTouchedCare makes the due list's rows again for every patient
@@ -173,7 +172,9 @@ func (o *op) refreshTouchedCare() error {
 	}
 	seen := map[string]bool{}
 	for _, n := range o.notices {
-		if n.PatientID == "" || seen[n.PatientID] || (n.Topic != feed.Chart && n.Topic != feed.Patients) {
+		// An appointment booked or cancelled books a follow-up or opens it again.
+		if n.PatientID == "" || seen[n.PatientID] || (n.Topic != feed.Chart && n.Topic != feed.Patients &&
+			n.Topic != feed.Schedule) {
 			continue
 		}
 		seen[n.PatientID] = true
@@ -303,7 +304,7 @@ func sameCareDue(kept, now []db.CareDue) bool {
 	return slices.EqualFunc(kept, now, func(k, n db.CareDue) bool {
 		due := k.DueOn == n.DueOn || (n.FromNow && k.DueOn < n.DueOn)
 		return k.RuleID == n.RuleID && due && k.LastDone == n.LastDone && k.LastHow == n.LastHow &&
-			k.DeclinedUntil == n.DeclinedUntil
+			k.DeclinedUntil == n.DeclinedUntil && k.Detail == n.Detail
 	})
 }
 

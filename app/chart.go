@@ -54,8 +54,9 @@ const renewalWeeks = 3
 const recentEncounters = 5
 
 // DueItem is one thing a patient's chart is waiting for. Kind says what it
-// is (note, renewal, immunization, care, lab_order, lab_review); RecordID is the
-// record to open for it (an encounter, a medication, ...), "" when none.
+// is (note, renewal, follow_up, reminder, immunization, care, lab_order,
+// lab_review); RecordID is the record to open for it (an encounter, a
+// medication, a reminder, ...), "" when none.
 type DueItem struct {
 	Kind     string `json:"kind"`
 	Text     string `json:"text"`
@@ -68,8 +69,15 @@ type DueItem struct {
 // careDueKind is the Due box's kind of a care rule: a vaccine's leads to
 // the immunizations panel, the others to the care panel.
 func careDueKind(ruleKind string) string {
-	if ruleKind == "immunization" {
+	switch ruleKind {
+	case "immunization":
 		return "immunization"
+	case "refill":
+		return "renewal"
+	case "visit":
+		return "follow_up"
+	case "reminder":
+		return "reminder"
 	}
 	return "care"
 }
@@ -112,7 +120,6 @@ func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 // medications, and answers the problems and medications read, which the
 // care rules read too.
 func (o *op) summarizeLists(patientID string, out *ChartSummary) (careLists, error) {
-	renewalAfter := o.now.AddDate(0, 0, -renewalWeeks*7).Format("2006-01-02")
 	var lists careLists
 	problems, err := o.ActiveProblems(patientID)
 	if err != nil {
@@ -138,12 +145,6 @@ func (o *op) summarizeLists(patientID string, out *ChartSummary) (careLists, err
 		_, check := o.app.medicationDrug(m)
 		out.Medications = append(out.Medications, ChartEntry{ID: m.ID, Display: medicationDisplay(m), Status: m.Status, Since: m.StartDate,
 			NotChecked: check.NotChecked})
-		// A prescription with no refills left, taken for some weeks, needs
-		// renewing before it runs out (a short course just ends).
-		if m.Source == db.MedPrescribedHere && m.Refills == 0 && m.StartDate <= renewalAfter {
-			out.Due = append(out.Due, DueItem{Kind: "renewal", Text: medicationDisplay(m) + ": no refills left",
-				Since: m.StartDate, RecordID: m.ID})
-		}
 	}
 	_, out.NoKnownAllergies, err = o.CurrentNoKnownAllergies(patientID)
 	return careLists{problems: problems, medications: medications, read: true}, err
@@ -186,11 +187,14 @@ func (o *op) summarizeDue(p db.Patient, lists careLists, out *ChartSummary) erro
 	// The follow-up of the patient's conditions first, then vaccines, then
 	// screenings: a never-done screening due since the patient turned 45
 	// must not push this season's vaccine out of sight.
-	rank := map[string]int{"chronic": 0, "immunization": 1, "screening": 2}
+	// What a clinician asked for this patient comes before them all, and
+	// refills before the conditions' follow-up.
+	rank := map[string]int{"reminder": 0, "visit": 0, "refill": 1, "chronic": 2, "immunization": 3, "screening": 4}
 	sort.SliceStable(gaps, func(i, j int) bool { return rank[gaps[i].Rule.Kind] < rank[gaps[j].Rule.Kind] })
 	for _, g := range gaps {
 		if g.Status == care.Due {
-			due = append(due, DueItem{Kind: careDueKind(g.Rule.Kind), Text: careDueText(g), Since: g.DueOn, Rule: g.Rule.ID})
+			due = append(due, DueItem{Kind: careDueKind(g.Rule.Kind), Text: careDueText(g), Since: g.DueOn, Rule: g.Rule.ID,
+				RecordID: g.Ref})
 		}
 	}
 	// (An empty list, not nil: the UI reads it as a list.)

@@ -62,6 +62,9 @@ type Encounter struct {
 	Addenda       []Addendum `json:"addenda"`
 	// Diagnoses are the visit's, by rank, removed ones too (marked so).
 	Diagnoses []Diagnosis `json:"diagnoses"`
+	// FollowUp is the follow-up the visit asks for (nil: none yet); it
+	// counts once the note is signed.
+	FollowUp *CareReminder `json:"followUp"`
 }
 
 // EncounterSummary is one line of a patient's list of encounters.
@@ -282,6 +285,9 @@ func (s *Chart) SignNote(encounterID string, version int) (Encounter, error) {
 			return err
 		}
 		if e, err = o.SetEncounterStatus(e.ID, version, db.EncounterSigned, o.actor.userID, o.now, "signed"); err != nil {
+			return err
+		}
+		if err := o.signFollowUp(e); err != nil {
 			return err
 		}
 		if out, err = o.encounterView(e); err != nil {
@@ -560,6 +566,9 @@ func (o *op) encounterView(e db.Encounter) (Encounter, error) {
 		return Encounter{}, err
 	}
 	if out.Diagnoses, err = diagnosesView(diagnoses, e.ID, name); err != nil {
+		return Encounter{}, err
+	}
+	if out.FollowUp, err = o.followUpOf(e); err != nil {
 		return Encounter{}, err
 	}
 	return out, nil

@@ -67,9 +67,15 @@ var changeTopics = map[string][]string{
 	"immunization.retract": {feed.Chart, feed.Lists},
 	"care.record":          {feed.Chart, feed.Lists},
 	"care.outreach":        {feed.Lists},
-	"care.letter":          {feed.Lists},
-	"care.retract":         {feed.Chart, feed.Lists},
-	"immunization.import":  {feed.Chart, feed.Lists},
+	// A clinician's reminder, and a visit's follow-up: the chart's Due box
+	// and the desk's Recalls.
+	"reminder.add":        {feed.Chart, feed.Lists},
+	"reminder.done":       {feed.Chart, feed.Lists},
+	"reminder.retract":    {feed.Chart, feed.Lists},
+	"followup.set":        {feed.Chart, feed.Lists},
+	"care.letter":         {feed.Lists},
+	"care.retract":        {feed.Chart, feed.Lists},
+	"immunization.import": {feed.Chart, feed.Lists},
 
 	"lab.order":         {feed.Chart, feed.Lists},
 	"lab.cancel":        {feed.Chart, feed.Lists},
@@ -129,7 +135,7 @@ var readActions = map[string]bool{
 	"allergy.list": true, "appointment.list": true, "appointment.open": true, "audit.verify": true,
 	"audit.view": true, "backup": true, "backup.restore": true, "backup.restore_preview": true, "backup.restore_requested": true, "chart.open": true, "chart.read": true, "clinic.demo": true,
 	"clinic_key.create": true, "disclosure.list": true, "document.damaged": true, "document.list": true,
-	"document.view": true, "encounter.read": true, "export.all": true, "immunization.list": true, "care.list": true, "care.records": true, "care.due_list": true, "care.recalls": true, "care.recalls.export": true,
+	"document.view": true, "encounter.read": true, "export.all": true, "immunization.list": true, "care.list": true, "care.records": true, "care.due_list": true, "care.recalls": true, "care.recalls.export": true, "reminder.list": true,
 	"import.list": true, "import.original": true, "import.read": true, "import.review": true,
 	"import.sources": true, "lab.chart": true, "lab.orders": true, "lab.results": true,
 	"lab.review_list": true, "login": true, "login.failed": true, "logout": true,

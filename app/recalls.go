@@ -6,6 +6,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"folio/app/care"
 	"folio/db"
 )
 
@@ -40,6 +41,11 @@ type Recall struct {
 	DueOn      string `json:"dueOn"`
 	LastDone   string `json:"lastDone"`
 	LastHow    string `json:"lastHow"`
+	// Detail: what is due for this patient alone, in words (a follow-up,
+	// a refill, a clinician's reminder); "" for a care rule.
+	Detail string `json:"detail"`
+	// VisitType: the visit type to book for it ("" the desk's choice).
+	VisitType string `json:"visitType"`
 	// The desk's latest work on it (OutreachAt: RFC 3339).
 	Outreach     string `json:"outreach"`
 	OutreachAt   string `json:"outreachAt"`
@@ -98,6 +104,9 @@ func (s *Schedule) Recalls(f RecallFilter) (RecallPage, error) {
 		if err != nil {
 			return err
 		}
+		for _, r := range personalRules {
+			out.Rules = append(out.Rules, RecallRule{RuleID: r.ID, Title: r.Title, Kind: r.Kind})
+		}
 		for _, r := range careRuleSettings(set) {
 			if !r.Off {
 				out.Rules = append(out.Rules, RecallRule{RuleID: r.RuleID, Title: r.Title, Kind: r.Kind})
@@ -133,7 +142,7 @@ func (s *Schedule) RecallsCSV(f RecallFilter) (string, error) {
 				addresses[r.PatientID] = address
 			}
 			lines = append(lines, []string{v.FamilyName + ", " + v.GivenNames, v.MRN, v.BirthDate, v.Phone, address,
-				v.Title, v.DueOn, strings.TrimSpace(v.LastDone + " " + v.LastHow), strings.TrimSpace(v.Outreach + " " + v.OutreachAt)})
+				strings.TrimSuffix(v.Title+": "+v.Detail, ": "), v.DueOn, strings.TrimSpace(v.LastDone + " " + v.LastHow), strings.TrimSpace(v.Outreach + " " + v.OutreachAt)})
 		}
 		if out, err = csvText(lines); err != nil {
 			return err
@@ -180,7 +189,7 @@ func (s *Schedule) RecordOutreach(in OutreachInput) (Recall, error) {
 		}
 		out = Recall{PatientID: p.ID, MRN: p.MRN, FamilyName: p.FamilyName, GivenNames: p.GivenNames, RuleID: in.RuleID,
 			Outreach: in.Outcome, OutreachNote: in.Note, SnoozeUntil: in.SnoozeUntil}
-		if r := careRule(in.RuleID); r != nil {
+		if r := dueRule(in.RuleID); r != nil {
 			out.Title = r.Title
 		}
 		return o.audit("care.outreach", p.ID, "care_outreach/"+row.ID, fmt.Sprintf("%s %s %s", in.RuleID, in.Outcome,
@@ -196,7 +205,7 @@ func (in *OutreachInput) check(now time.Time) fieldErrors {
 	fields := fieldErrors{}
 	in.RuleID, in.Outcome, in.Note, in.SnoozeUntil = strings.TrimSpace(in.RuleID), strings.TrimSpace(in.Outcome),
 		strings.TrimSpace(in.Note), strings.TrimSpace(in.SnoozeUntil)
-	if careRule(in.RuleID) == nil {
+	if dueRule(in.RuleID) == nil {
 		fields.add("ruleId", "Folio has no such care rule.")
 	}
 	if !outcomes[in.Outcome] {
@@ -227,7 +236,7 @@ func (in *OutreachInput) check(now time.Time) fieldErrors {
 func (o *op) recallFilter(f RecallFilter) (db.RecallFilter, error) {
 	fields := fieldErrors{}
 	for _, id := range f.RuleIDs {
-		if careRule(id) == nil {
+		if dueRule(id) == nil {
 			fields.add("ruleIds", "Folio has no care rule "+id+".")
 		}
 	}
@@ -276,10 +285,11 @@ func addressLines(p db.Patient) []string {
 func (o *op) recallView(r db.Recall) Recall {
 	v := Recall{PatientID: r.PatientID, MRN: r.MRN, FamilyName: r.FamilyName, GivenNames: r.GivenNames,
 		BirthDate: r.BirthDate, Age: Age(r.BirthDate, o.now), Sex: r.Sex, Phone: r.Phone, RuleID: r.RuleID, DueOn: r.DueOn,
-		LastDone: r.LastDone, LastHow: r.LastHow, Outreach: r.Outreach, OutreachBy: r.OutreachBy,
+		LastDone: r.LastDone, LastHow: r.LastHow, Detail: r.Detail, Outreach: r.Outreach, OutreachBy: r.OutreachBy,
 		OutreachAt: r.OutreachAt, OutreachNote: r.OutreachNote, SnoozeUntil: r.SnoozeUntil}
-	if rule := careRule(r.RuleID); rule != nil {
+	if rule := dueRule(r.RuleID); rule != nil {
 		v.Title = rule.Title
+		v.VisitType = visitTypeFor(rule)
 	}
 	return v
 }
@@ -358,8 +368,13 @@ func (s *Schedule) PrintRecallLetters(f RecallFilter) (RecallLetters, error) {
 			}
 			l := &out.Letters[i]
 			title := r.RuleID
-			if rule := careRule(r.RuleID); rule != nil {
+			if rule := dueRule(r.RuleID); rule != nil {
 				title = rule.Title
+			}
+			if r.Detail != "" && r.RuleID != "refill" {
+				// A clinician's words are for the chart; the letter asks
+				// the patient to book, or to call about a prescription.
+				title = dueLetterText(r.RuleID, title)
 			}
 			l.Due = append(l.Due, title)
 			l.DueRuleIDs = append(l.DueRuleIDs, r.RuleID)
@@ -377,4 +392,24 @@ func (s *Schedule) PrintRecallLetters(f RecallFilter) (RecallLetters, error) {
 		return nil
 	})
 	return out, err
+}
+
+// visitTypeFor names the visit the desk books for a rule: a follow-up of a
+// condition, a visit asked for, a refill's review, or a clinician's
+// reminder is a follow-up; a screening or a vaccine, a consultation.
+func visitTypeFor(r *care.Rule) string {
+	switch r.Kind {
+	case "chronic", "visit", "refill", "reminder":
+		return "Follow-up"
+	}
+	return "Consultation"
+}
+
+// dueLetterText is what a recall letter says of what a patient is due for
+// alone (a clinician's reminder's words stay in the chart).
+func dueLetterText(ruleID, title string) string {
+	if ruleID == "follow-up" {
+		return "A follow-up visit your clinician asked for"
+	}
+	return "A visit your clinician asked for"
 }

@@ -115,6 +115,11 @@ var methodAccess = map[string]access{
 	"Chart.RecordCare":  clinical,
 	"Chart.RetractCare": clinical,
 
+	"Chart.AddReminder":   clinical,
+	"Chart.CloseReminder": clinical,
+	"Chart.CareReminders": clinical,
+	"Chart.SetFollowUp":   clinical,
+
 	"Chart.StartImport":             clinical,
 	"Chart.ImportReview":            clinical,
 	"Chart.ImportsInReview":         clinical,
@@ -509,8 +514,15 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{f.patient.ID}
 	case "Chart.SearchVaccines":
 		return []any{"tdap", 10}
-	case "Chart.Immunizations", "Chart.CareGaps", "Chart.CareRecords":
+	case "Chart.Immunizations", "Chart.CareGaps", "Chart.CareRecords", "Chart.CareReminders":
 		return []any{f.patient.ID}
+	case "Chart.AddReminder":
+		return []any{f.patient.ID, app.ReminderInput{Title: "Recheck potassium", DueOn: "2027-01-15"}}
+	case "Chart.CloseReminder":
+		r := f.reminder(t)
+		return []any{r.ID, true, "potassium normal", r.Version}
+	case "Chart.SetFollowUp":
+		return []any{f.encounter(t, false).ID, app.FollowUpInput{In: "3 months"}}
 	case "Admin.SetCareRule":
 		return []any{app.CareRuleInput{RuleID: "lipid-screening", EveryMonths: 48, Reason: "clinic policy"}}
 	case "Chart.RecordCare":

@@ -17,6 +17,8 @@ type CareDue struct {
 	LastDone      string
 	LastHow       string
 	DeclinedUntil string
+	// Detail: what is due for one patient alone, in words ("" a care rule's).
+	Detail string
 	// FromNow: DueOn is the day the row was made (a rule never met with no
 	// known start): a row already listed keeps its earlier day.
 	FromNow bool
@@ -39,15 +41,16 @@ func (t *Tx) ReplaceCareDue(patientID string, rows []CareDue) error {
 		return fmt.Errorf("clear the due list of a patient: %w", err)
 	}
 	for _, r := range rows {
-		if _, err := t.exec(`INSERT INTO care_due (patient_id, rule_id, due_on, last_done, last_how, declined_until)
-			VALUES (?1, ?2, ?3, ?4, ?5, ?6)
+		if _, err := t.exec(`INSERT INTO care_due (patient_id, rule_id, due_on, last_done, last_how, declined_until, detail)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?8)
 			ON CONFLICT (patient_id, rule_id) DO UPDATE SET
 				due_on = CASE WHEN ?7 AND last_done = excluded.last_done AND due_on < excluded.due_on THEN due_on
 					ELSE excluded.due_on END,
-				last_done = excluded.last_done, last_how = excluded.last_how, declined_until = excluded.declined_until
-			WHERE (due_on, last_done, last_how, declined_until) IS NOT
-				(excluded.due_on, excluded.last_done, excluded.last_how, excluded.declined_until)`,
-			patientID, r.RuleID, r.DueOn, r.LastDone, r.LastHow, r.DeclinedUntil, r.FromNow); err != nil {
+				last_done = excluded.last_done, last_how = excluded.last_how, declined_until = excluded.declined_until,
+				detail = excluded.detail
+			WHERE (due_on, last_done, last_how, declined_until, detail) IS NOT
+				(excluded.due_on, excluded.last_done, excluded.last_how, excluded.declined_until, excluded.detail)`,
+			patientID, r.RuleID, r.DueOn, r.LastDone, r.LastHow, r.DeclinedUntil, r.FromNow, r.Detail); err != nil {
 			return fmt.Errorf("write the due list: %w", err)
 		}
 	}
@@ -142,6 +145,7 @@ type Recall struct {
 	DueOn       string
 	LastDone    string
 	LastHow     string
+	Detail      string
 	// The latest outreach: outcome, when, by whom, its note and snooze.
 	Outreach, OutreachAt, OutreachBy, OutreachNote, SnoozeUntil string
 }
@@ -195,7 +199,7 @@ func (t *Tx) Recalls(f RecallFilter) ([]Recall, int, error) {
 	}
 	// The page: the rows in the index's due order first, then their patients.
 	rows, err := t.query(`SELECT p.id, p.mrn, p.family_name, p.given_names, p.birth_date, p.sex, p.phone,
-		coalesce(p.primary_clinician_id, ''), d.rule_id, d.due_on, d.last_done, d.last_how,
+		coalesce(p.primary_clinician_id, ''), d.rule_id, d.due_on, d.last_done, d.last_how, d.detail,
 		d.outreach, d.outreach_at, d.outreach_by, d.outreach_note, d.snooze_until
 		FROM (SELECT d.* FROM care_due d`+join+cond+` ORDER BY d.due_on, d.rule_id, d.patient_id LIMIT ?) d
 		JOIN patients p ON p.id = d.patient_id
@@ -208,7 +212,7 @@ func (t *Tx) Recalls(f RecallFilter) ([]Recall, int, error) {
 	for rows.Next() {
 		var r Recall
 		if err := rows.Scan(&r.PatientID, &r.MRN, &r.FamilyName, &r.GivenNames, &r.BirthDate, &r.Sex, &r.Phone, &r.ClinicianID,
-			&r.RuleID, &r.DueOn, &r.LastDone, &r.LastHow, &r.Outreach, &r.OutreachAt, &r.OutreachBy, &r.OutreachNote,
+			&r.RuleID, &r.DueOn, &r.LastDone, &r.LastHow, &r.Detail, &r.Outreach, &r.OutreachAt, &r.OutreachBy, &r.OutreachNote,
 			&r.SnoozeUntil); err != nil {
 			return nil, 0, fmt.Errorf("read the recall list: %w", err)
 		}
@@ -221,7 +225,7 @@ func (t *Tx) Recalls(f RecallFilter) ([]Recall, int, error) {
 // from first to last, by patient (the making of the whole list compares
 // them with what the rules say now).
 func (t *Tx) CareDueBetween(first, last string) (map[string][]CareDue, error) {
-	rows, err := t.query(`SELECT patient_id, rule_id, due_on, last_done, last_how, declined_until FROM care_due
+	rows, err := t.query(`SELECT patient_id, rule_id, due_on, last_done, last_how, declined_until, detail FROM care_due
 		WHERE patient_id BETWEEN ? AND ? ORDER BY patient_id, rule_id`, first, last)
 	if err != nil {
 		return nil, fmt.Errorf("read the due list: %w", err)
@@ -230,7 +234,7 @@ func (t *Tx) CareDueBetween(first, last string) (map[string][]CareDue, error) {
 	out := map[string][]CareDue{}
 	for rows.Next() {
 		var c CareDue
-		if err := rows.Scan(&c.PatientID, &c.RuleID, &c.DueOn, &c.LastDone, &c.LastHow, &c.DeclinedUntil); err != nil {
+		if err := rows.Scan(&c.PatientID, &c.RuleID, &c.DueOn, &c.LastDone, &c.LastHow, &c.DeclinedUntil, &c.Detail); err != nil {
 			return nil, fmt.Errorf("read the due list: %w", err)
 		}
 		out[c.PatientID] = append(out[c.PatientID], c)
@@ -242,11 +246,11 @@ func (t *Tx) CareDueBetween(first, last string) (map[string][]CareDue, error) {
 func (t *Tx) CareDueFor(patientID string) ([]CareDue, error) {
 	return queryList(t, "due list", func(row scanner) (CareDue, error) {
 		var c CareDue
-		err := row.Scan(&c.PatientID, &c.RuleID, &c.DueOn, &c.LastDone, &c.LastHow, &c.DeclinedUntil)
+		err := row.Scan(&c.PatientID, &c.RuleID, &c.DueOn, &c.LastDone, &c.LastHow, &c.DeclinedUntil, &c.Detail)
 		if err == sql.ErrNoRows {
 			return c, ErrNotFound
 		}
 		return c, err
-	}, `SELECT patient_id, rule_id, due_on, last_done, last_how, declined_until FROM care_due WHERE patient_id = ?
+	}, `SELECT patient_id, rule_id, due_on, last_done, last_how, declined_until, detail FROM care_due WHERE patient_id = ?
 		ORDER BY rule_id`, patientID)
 }

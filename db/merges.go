@@ -79,6 +79,9 @@ func (t *Tx) MergePatients(survivor, duplicate Patient, by string, at time.Time,
 	if err := t.moveCareRecords(duplicate, survivor, by, at, reason); err != nil {
 		return Merge{}, err
 	}
+	if err := t.moveCareReminders(duplicate, survivor, by, at, reason); err != nil {
+		return Merge{}, err
+	}
 	if err := t.moveCareOutreach(duplicate, survivor); err != nil {
 		return Merge{}, err
 	}

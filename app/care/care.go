@@ -237,6 +237,10 @@ type Result struct {
 	// Folio knows (a condition's follow-up): a list kept over days keeps the
 	// day it first saw it due.
 	FromNow bool
+	// Detail, Ref: for what a patient is due for alone (a refill, a
+	// follow-up, a clinician's reminder; see app), what it is in words and
+	// the record it is about.
+	Detail, Ref string
 }
 
 // Evaluate answers each rule that applies to the patient on asOf (the rules
