@@ -7,8 +7,8 @@ import "testing"
 // and a child of 15 months with a full history.
 func BenchmarkEvaluate(b *testing.B) {
 	adult := Facts{BirthDate: "1970-05-01", Sex: "female", Problems: []Problem{{ICD10: "E11.9"}, {ICD10: "I10"}},
-		Meds: []Med{{Generic: "lisinopril", Classes: []string{"ACE inhibitors"}}},
-		Labs: []Lab{{LOINC: "4548-4", On: "2026-09-01", Value: num(7.4)}},
+		Meds:  []Med{{Generic: "lisinopril", Classes: []string{"ACE inhibitors"}}},
+		Labs:  []Lab{{LOINC: "4548-4", On: "2026-09-01", Value: num(7.4)}},
 		Doses: []Dose{{CVX: "140", On: "2026-10-03"}, {CVX: "115", On: "2020"}},
 		BPs:   []BP{{On: "2026-11-01", Systolic: 138, Diastolic: 84}}}
 	child := Facts{BirthDate: "2025-09-07", Sex: "male"}
