@@ -477,7 +477,7 @@ func (o *op) careSettings() (map[string]care.Setting, error) {
 }
 
 func careGapView(r care.Result) CareGap {
-	return CareGap{RuleID: r.Rule.ID, Title: r.Rule.Title, Kind: r.Rule.Kind, Source: r.Rule.Source,
+	return CareGap{RuleID: r.Rule.ID, Title: r.Title(), Kind: r.Rule.Kind, Source: r.Rule.Source,
 		Status: string(r.Status), DueOn: r.DueOn, LastDone: r.LastDone, LastHow: r.LastHow, Why: r.Why,
 		Detail: r.Detail, Ref: r.Ref, Ways: append([]CareWay{}, careWays(r.Rule)...)}
 }

@@ -10,6 +10,7 @@ import (
 	_ "embed"
 	"encoding/json"
 	"fmt"
+	"math"
 	"sort"
 	"strings"
 	"time"
@@ -80,6 +81,9 @@ type Way struct {
 	EveryMonths int `json:"everyMonths,omitempty"`
 	// Sooner: a last value above goal brings the next one forward.
 	Sooner *Sooner `json:"sooner,omitempty"`
+	// Series: the vaccine is given dose by dose at the schedule's ages
+	// (the childhood schedule); Doses and EveryMonths are then unused.
+	Series *Series `json:"series,omitempty"`
 }
 
 // Sooner is a shorter interval when the last value was above a goal: for a
@@ -131,6 +135,15 @@ func Load(data []byte) ([]Rule, error) {
 			return nil, fmt.Errorf("care rule %q: nothing meets it", r.ID)
 		}
 		for _, w := range r.DoneBy {
+			if w.Series != nil {
+				if len(r.DoneBy) > 1 || r.Once || r.Season {
+					return nil, fmt.Errorf("care rule %q: a series is the rule's only way", r.ID)
+				}
+				if why := checkSeries(w); why != "" {
+					return nil, fmt.Errorf("care rule %q: %s", r.ID, why)
+				}
+				continue
+			}
 			if w.EveryMonths == 0 && !r.Once && !r.Season {
 				return nil, fmt.Errorf("care rule %q: %q has no interval", r.ID, w.Name)
 			}
@@ -233,6 +246,9 @@ type Result struct {
 	Why string
 	// DeclinedUntil: the day a refusal stops holding ("" none holds).
 	DeclinedUntil string
+	// Next: the dose due next of a series not complete ("DTaP dose 4 of
+	// 5"; "" for other rules).
+	Next string
 	// FromNow: DueOn is asOf itself, as the rule never met has no start
 	// Folio knows (a condition's follow-up): a list kept over days keeps the
 	// day it first saw it due.
@@ -243,6 +259,18 @@ type Result struct {
 	Detail, Ref string
 }
 
+// Title is the rule's title, with the dose due next of a series
+// ("Diphtheria, tetanus and pertussis (DTaP), dose 4 of 5").
+func (r Result) Title() string {
+	if r.Next == "" {
+		return r.Rule.Title
+	}
+	if _, dose, ok := strings.Cut(r.Next, " dose "); ok {
+		return r.Rule.Title + ", dose " + dose
+	}
+	return r.Rule.Title
+}
+
 // Evaluate answers each rule that applies to the patient on asOf (the rules
 // given, in their order), with where the patient stands.
 func Evaluate(rs []Rule, f Facts, asOf time.Time) []Result {
@@ -251,12 +279,14 @@ func Evaluate(rs []Rule, f Facts, asOf time.Time) []Result {
 		return nil
 	}
 	day := asOf.Format("2006-01-02")
-	age := yearsBetween(born, asOf)
+	// Ages are compared in whole months, so that a rule from 6 months
+	// (0.5 years) starts then.
+	months := float64(monthsBetween(born, asOf))
 	var out []Result
 	for i := range rs {
 		r := &rs[i]
 		set := f.Settings[r.ID]
-		if set.Off || (r.Sex != "" && r.Sex != f.Sex) || age < r.Ages[0] || (r.Ages[1] > 0 && age >= r.Ages[1]) {
+		if set.Off || (r.Sex != "" && r.Sex != f.Sex) || months < r.Ages[0]*12 || (r.Ages[1] > 0 && months >= r.Ages[1]*12) {
 			continue
 		}
 		if !allHold(r.When, f) {
@@ -268,8 +298,15 @@ func Evaluate(rs []Rule, f Facts, asOf time.Time) []Result {
 			out = append(out, res)
 			continue
 		}
-		res.LastDone, res.LastHow, res.DueOn = lastDone(r, f, set)
-		if res.LastDone == "" || res.DueOn == "" {
+		series := r.DoneBy[0].Series != nil
+		if series {
+			if !seriesResult(&res, &r.DoneBy[0], f, born, asOf) {
+				continue // aged out of a series not complete
+			}
+		} else {
+			res.LastDone, res.LastHow, res.DueOn = lastDone(r, f, set)
+		}
+		if res.DueOn == "" || (res.LastDone == "" && !series) {
 			// Never done: due from when the rule first applied (its lower
 			// age; a condition's rule, from now).
 			res.DueOn, res.FromNow = day, true
@@ -281,6 +318,11 @@ func Evaluate(rs []Rule, f Facts, asOf time.Time) []Result {
 			res.DueOn, res.FromNow = seasonStart(asOf), false
 			if res.LastDone >= res.DueOn {
 				res.DueOn = seasonStart(asOf.AddDate(1, 0, 0))
+			}
+			// A child first due in the season's middle: from the day the
+			// rule's age is reached.
+			if from := addYears(born, r.Ages[0]).Format("2006-01-02"); from > res.DueOn {
+				res.DueOn = from
 			}
 		}
 		res.Status = UpToDate
@@ -522,31 +564,27 @@ func hasPrefix(prefixes []string, code string) bool {
 	return false
 }
 
-// yearsBetween is the age in whole and part years on day at.
-func yearsBetween(born, at time.Time) float64 {
-	years := at.Year() - born.Year()
-	if at.YearDay() < born.YearDay() {
-		years--
+// monthsBetween is the age in whole months on day at: a month is reached
+// on the day of the month of birth (29, 30 and 31 on the month's last day
+// when it has fewer), as time.AddDate counts from born.
+func monthsBetween(born, at time.Time) int {
+	months := (at.Year()-born.Year())*12 + int(at.Month()) - int(born.Month())
+	if months > 0 && born.AddDate(0, months, 0).After(at) {
+		months--
 	}
-	return float64(years)
+	return months
 }
 
+// addYears adds an age in years (0.5: 6 months).
 func addYears(t time.Time, years float64) time.Time {
-	return t.AddDate(int(years), 0, 0)
+	return t.AddDate(0, int(math.Round(years*12)), 0)
 }
 
 // addMonths adds months to a date that may be partial (YYYY or YYYY-MM, from
 // elsewhere): a partial date is taken at its first day.
 func addMonths(on string, months int) string {
-	full := on
-	switch len(on) {
-	case 4:
-		full = on + "-01-01"
-	case 7:
-		full = on + "-01"
-	}
-	t, err := time.Parse("2006-01-02", full)
-	if err != nil {
+	t, ok := parseDay(on)
+	if !ok {
 		return ""
 	}
 	return t.AddDate(0, months, 0).Format("2006-01-02")

@@ -75,6 +75,30 @@ func TestGenerateCharts(t *testing.T) {
 	if charted != 4 {
 		t.Errorf("found %d charted patients, want 4", charted)
 	}
+	// The children's vaccination cards: the childhood rules see them, some
+	// up to date and some behind.
+	if len(res.Vaccinated) == 0 {
+		t.Fatal("no child was given a vaccination history")
+	}
+	standing := map[string]int{}
+	for _, mrn := range res.Vaccinated {
+		hits, err := patients.Search(mrn, 1)
+		if err != nil || len(hits) != 1 {
+			t.Fatalf("MRN %s: %+v, %v", mrn, hits, err)
+		}
+		gaps, err := chart.CareGaps(hits[0].ID)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, g := range gaps {
+			if g.Kind == "immunization" && g.RuleID != "influenza-vaccine" {
+				standing[g.Status]++
+			}
+		}
+	}
+	if standing["due"] == 0 || standing["up_to_date"] == 0 {
+		t.Errorf("the demo children's vaccines: %v; want some due and some up to date", standing)
+	}
 
 	res, err = demo.Generate(ctx, a, demo.Options{Patients: 5, Seed: 4, Charts: 3})
 	if err != nil || len(res.Charted) != 0 {

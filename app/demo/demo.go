@@ -140,6 +140,7 @@ type Result struct {
 	Patients     int
 	Appointments int
 	Charted      []string // the MRNs of the patients given a clinical chart
+	Vaccinated   []string // the MRNs of the children given a vaccination history
 	Accounts     []Account
 }
 
@@ -151,7 +152,8 @@ type Options struct {
 	// from four weeks after Today, among all the clinic's patients.
 	Appointments int
 	// Charts is how many adult patients get a clinical history (problems,
-	// allergies, medications, vitals over three years, a signed visit). It
+	// allergies, medications, vitals over three years, a signed visit);
+	// as many children times childShare get a vaccination history. It
 	// needs the demo clinician: only in a folder the demo set up.
 	Charts int
 	Today  time.Time // zero: the real today
@@ -239,6 +241,9 @@ func Generate(ctx context.Context, a *app.App, opts Options) (Result, error) {
 			today = time.Now()
 		}
 		if res.Charted, err = generateCharts(a, opts.Charts, opts.Seed, today); err != nil {
+			return res, err
+		}
+		if res.Vaccinated, err = generateChildDoses(a, opts.Charts*childShare, opts.Seed, today); err != nil {
 			return res, err
 		}
 		if err = done("charts"); err != nil {
