@@ -505,7 +505,7 @@ func careDueText(r care.Result) string {
 		return fmt.Sprintf("Influenza vaccine for the %d–%02d season", year, (year+1)%100)
 	}
 	if r.LastDone == "" {
-		return r.Rule.Title + ": never done"
+		return r.Title() + ": never done"
 	}
-	return r.Rule.Title + ": last " + r.LastDone
+	return r.Title() + ": last " + r.LastDone
 }

@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -158,7 +159,7 @@ func (o *op) careDueRows(p db.Patient) ([]db.CareDue, error) {
 			continue
 		}
 		rows = append(rows, db.CareDue{PatientID: p.ID, RuleID: r.Rule.ID, DueOn: r.DueOn, LastDone: r.LastDone,
-			LastHow: r.LastHow, DeclinedUntil: r.DeclinedUntil, Detail: r.Detail, FromNow: r.FromNow})
+			LastHow: r.LastHow, DeclinedUntil: r.DeclinedUntil, Detail: cmp.Or(r.Detail, r.Next), FromNow: r.FromNow})
 	}
 	return mergeDueRows(rows, o.now.In(time.Local).Format("2006-01-02")), nil
 }

@@ -371,7 +371,7 @@ func (s *Schedule) PrintRecallLetters(f RecallFilter) (RecallLetters, error) {
 			if rule := dueRule(r.RuleID); rule != nil {
 				title = rule.Title
 			}
-			if r.Detail != "" && r.RuleID != "refill" {
+			if r.RuleID == "follow-up" || r.RuleID == "reminder" {
 				// A clinician's words are for the chart; the letter asks
 				// the patient to book, or to call about a prescription.
 				title = dueLetterText(r.RuleID, title)

@@ -44,6 +44,9 @@ import type {
   ImmunizationInput,
   CareGap,
   CareRecord,
+  CareReminder,
+  FollowUpInput,
+  ReminderInput,
   CareRecordInput,
   CareRuleInput,
   OutreachInput,
@@ -797,6 +800,11 @@ export function createClient(
       recordCare: (patientId: string, c: CareRecordInput) => write<CareRecord>('Chart', 'RecordCare', patientId, c),
       retractCare: (id: string, reason: string, version: number) =>
         write<CareRecord>('Chart', 'RetractCare', id, reason, version),
+      careReminders: (patientId: string) => call<CareReminder[]>('Chart', 'CareReminders', patientId),
+      addReminder: (patientId: string, r: ReminderInput) => write<CareReminder>('Chart', 'AddReminder', patientId, r),
+      closeReminder: (id: string, done: boolean, note: string, version: number) =>
+        write<CareReminder>('Chart', 'CloseReminder', id, done, note, version),
+      setFollowUp: (encounterId: string, f: FollowUpInput) => write<CareReminder>('Chart', 'SetFollowUp', encounterId, f),
       referralPreview: (patientId: string) => call<ReferralPreview>('Chart', 'ReferralPreview', patientId),
       exportReferral: (patientId: string, r: ReferralRequest) =>
         call<ExportedFile>('Chart', 'ExportReferral', patientId, r),

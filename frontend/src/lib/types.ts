@@ -203,6 +203,8 @@ export interface Encounter {
   addenda: Addendum[] | null;
   /** The visit's diagnoses by rank, removed ones too (retractedAt set). */
   diagnoses: Diagnosis[] | null;
+  /** The follow-up the visit asks for; it counts once the note is signed. */
+  followUp: CareReminder | null;
 }
 
 /** A visit's diagnosis: a problem of the patient's list linked to it
@@ -1011,7 +1013,10 @@ export interface Immunization extends ImmunizationInput {
 // Care gaps (app/care_gaps.go): where a patient stands with each care rule.
 
 /** A care rule's kind, and where the patient stands with it. */
-export type CareKind = 'screening' | 'immunization' | 'chronic';
+/** A care rule's kind; visit, refill and reminder are what one patient is
+ * due for alone (a follow-up asked at a visit, a prescription running out, a
+ * clinician's reminder). */
+export type CareKind = 'screening' | 'immunization' | 'chronic' | 'visit' | 'refill' | 'reminder';
 export type CareStatus = 'due' | 'up_to_date' | 'excluded' | 'declined';
 
 /** One way of meeting a rule that can be recorded as done. */
@@ -1034,7 +1039,51 @@ export interface CareGap {
   lastHow: string;
   /** What excludes the patient, or when they declined. */
   why: string;
+  /** For kinds visit, refill and reminder: what it is in words, and its record. */
+  detail: string;
+  ref: string;
   ways: CareWay[];
+}
+
+/** A clinician's reminder, or the follow-up a visit asked for (app/care_personal.go). */
+export interface CareReminder {
+  id: string;
+  patientId: string;
+  kind: 'reminder' | 'follow_up';
+  encounterId: string;
+  /** A reminder's what; a follow-up's when ("3 months"). */
+  title: string;
+  /** A reminder's day; the day to see the patient by. */
+  dueOn: string;
+  visitTypeId: string;
+  visitType: string;
+  note: string;
+  /** draft: the visit's note is not signed yet. */
+  status: 'draft' | 'open' | 'done' | 'entered_in_error';
+  closeNote: string;
+  closedAt: string;
+  version: number;
+  createdAt: string;
+  /** A follow-up's visit day, and the visit booked or seen after it
+   * ('YYYY-MM-DDTHH:MM', '' none yet). */
+  visitOn: string;
+  bookedFor: string;
+}
+
+export interface ReminderInput {
+  title: string;
+  dueOn: string;
+  visitTypeId: string;
+  note: string;
+}
+
+/** The follow-up a visit asks for: "2 weeks", "3 months", "1 year" or a
+ * day; '' none. version: the follow-up's as seen (0: none yet). */
+export interface FollowUpInput {
+  in: string;
+  visitTypeId: string;
+  note: string;
+  version: number;
 }
 
 /** The form recording a screening done, a refusal or an exclusion. */
@@ -1089,6 +1138,10 @@ export interface Recall {
   dueOn: string;
   lastDone: string;
   lastHow: string;
+  /** What is due for this patient alone, in words ('' for a care rule). */
+  detail: string;
+  /** The visit type to book for it ('' the desk's choice). */
+  visitType: string;
   outreach: OutreachOutcome | '';
   outreachAt: string;
   outreachBy: string;

@@ -5,10 +5,14 @@
 // a blood pressure), so both are read again on any notice of it.
 
 import { api } from '../api';
-import type { CareGap, CareRecord, CareRecordInput } from '../types';
+import type { CareGap, CareRecord, CareRecordInput, CareReminder, ReminderInput } from '../types';
 import { session } from './session.svelte';
 import { followChart } from './live.svelte';
 import { Tickets } from '../tickets';
+
+export function blankReminder(): ReminderInput {
+  return { title: '', dueOn: '', visitTypeId: '', note: '' };
+}
 
 export function blankCareRecord(ruleId = '', kind: CareRecordInput['kind'] = 'done'): CareRecordInput {
   return { kind, ruleId, codeSystem: '', code: '', display: '', performedOn: '', result: '', source: 'elsewhere',
@@ -19,6 +23,8 @@ class CareStore {
   patientId = $state('');
   gaps = $state<CareGap[]>([]);
   records = $state<CareRecord[]>([]);
+  /** The clinician's reminders and the visits' follow-ups, open first. */
+  reminders = $state<CareReminder[]>([]);
   #reads = new Tickets();
   /** While a screen shows the gaps, a change anywhere in the chart reads them again. */
   follow = followChart(['chart'], () => this.patientId, (id) => this.load(id));
@@ -32,6 +38,7 @@ class CareStore {
     this.patientId = '';
     this.gaps = [];
     this.records = [];
+    this.reminders = [];
   }
 
   /** load reads a chart's gaps and records; an answer overtaken by a later
@@ -41,13 +48,16 @@ class CareStore {
       this.#reads.dropAll();
       this.gaps = [];
       this.records = [];
+      this.reminders = [];
     }
     this.patientId = patientId;
     const newest = this.#reads.take('care');
-    const [gaps, records] = await Promise.all([api.chart.careGaps(patientId), api.chart.careRecords(patientId)]);
+    const [gaps, records, reminders] = await Promise.all([api.chart.careGaps(patientId),
+      api.chart.careRecords(patientId), api.chart.careReminders(patientId)]);
     if (newest() && this.patientId === patientId) {
       this.gaps = gaps;
       this.records = records;
+      this.reminders = reminders;
     }
   }
 
@@ -58,6 +68,20 @@ class CareStore {
     const saved = await api.chart.recordCare(patientId, input);
     await this.load(this.patientId);
     return saved;
+  }
+
+  /** addReminder sets a reminder on the open chart, which must be patientId. */
+  async addReminder(input: ReminderInput, patientId = this.patientId): Promise<CareReminder> {
+    if (patientId !== this.patientId) throw new Error('Another chart was opened: no reminder was set.');
+    const saved = await api.chart.addReminder(patientId, input);
+    await this.load(this.patientId);
+    return saved;
+  }
+
+  /** closeReminder marks a reminder done (note: how) or entered in error (note: why). */
+  async closeReminder(r: CareReminder, done: boolean, note: string) {
+    await api.chart.closeReminder(r.id, done, note, r.version);
+    await this.load(this.patientId);
   }
 
   async retract(r: CareRecord, reason: string) {

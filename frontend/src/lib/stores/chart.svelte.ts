@@ -13,6 +13,7 @@ import type {
   Diagnosis,
   DiagnosisInput,
   Encounter,
+  FollowUpInput,
   EncounterSummary,
   NoteTemplate,
   NoteText,
@@ -509,6 +510,15 @@ class ChartStore {
     const e = this.encounter;
     if (!e) return;
     this.#show(await api.chart.signNote(e.id, e.version));
+  }
+
+  /** setFollowUp sets, changes or clears (in '') the open visit's follow-up. */
+  async setFollowUp(f: FollowUpInput) {
+    const e = this.encounter;
+    if (!e) return;
+    const saved = await api.chart.setFollowUp(e.id, f);
+    if (this.encounter?.id === e.id) this.encounter = { ...this.encounter, followUp: saved };
+    return saved;
   }
 
   async addAddendum(text: string) {

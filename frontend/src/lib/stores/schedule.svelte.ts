@@ -57,6 +57,9 @@ class ScheduleStore {
   bookingFor = $state<PatientHit | null>(null);
   /** The recall row the booking is made from (Recalls' Book), if any. */
   bookingRecall: { patientId: string; ruleId: string } | null = null;
+  /** The visit type (by name) and note a booking from a recall starts with. */
+  bookingType = '';
+  bookingNote = '';
 
   /** The open chart's appointments. */
   forPatient = $state<PatientAppointments | null>(null);
@@ -132,6 +135,7 @@ class ScheduleStore {
     this.close();
     this.warnings = [];
     this.bookingFor = null;
+    this.bookingType = this.bookingNote = '';
     this.forPatient = null;
     this.board = null;
     this.callList = [];
