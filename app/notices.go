@@ -69,6 +69,7 @@ var changeTopics = map[string][]string{
 	"care.outreach":        {feed.Lists},
 	"care.letter":          {feed.Lists},
 	"care.retract":         {feed.Chart, feed.Lists},
+	"care_record.import":   {feed.Chart, feed.Lists},
 	"immunization.import":  {feed.Chart, feed.Lists},
 
 	"lab.order":         {feed.Chart, feed.Lists},
