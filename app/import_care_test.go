@@ -254,6 +254,22 @@ func TestImportedProcedureKeepsWhatCame(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// The whole-clinic export writes it as a Procedure with both codes.
+	dir := t.TempDir()
+	if _, err := ta.ExportAll(context.Background(), dir, nil); err != nil {
+		t.Fatal(err)
+	}
+	lines := ndjsonLines(t, filepath.Join(dir, "Procedure.ndjson"))
+	if len(lines) != 1 {
+		t.Fatalf("%d procedures exported, want 1", len(lines))
+	}
+	exported, _ := json.Marshal(lines[0])
+	for _, want := range []string{`"code":"73761001"`, `"code":"45385"`, `"performedDateTime":"2019-03-04"`,
+		`"text":"two polyps removed"`, `"status":"completed"`} {
+		if !strings.Contains(string(exported), want) {
+			t.Errorf("exported procedure lacks %s: %s", want, exported)
+		}
+	}
 	sources, err := c.Chart.ImportSources(p.ID)
 	if err != nil || len(sources) != 1 || sources[0].RecordID != got.ID || sources[0].ResourceType != "Procedure" ||
 		sources[0].ImportID != done.ID {
