@@ -267,6 +267,7 @@ func (a *App) writeBulk(ctx context.Context, files *ndjsonFiles, docs *documentF
 type batchKept struct {
 	externalIDs map[string][]db.ExternalID // by patient id
 	results     resultCodings
+	care        map[string][]db.Coding // a care record's received codings, by its id
 }
 
 func readBatchKept(tx *db.Tx, b db.ExportBatch) (batchKept, error) {
@@ -276,7 +277,14 @@ func readBatchKept(tx *db.Tx, b db.ExportBatch) (batchKept, error) {
 	if k.externalIDs, err = tx.ExternalIDsBetween(first, last); err != nil {
 		return k, err
 	}
-	k.results, err = resultCodingsOf(tx, b.LabResults)
+	if k.results, err = resultCodingsOf(tx, b.LabResults); err != nil {
+		return k, err
+	}
+	ids := make([]string, len(b.CareRecords))
+	for i, r := range b.CareRecords {
+		ids[i] = r.ID
+	}
+	k.care, err = tx.Codings(db.CodedCareRecord, db.CodingCode, ids)
 	return k, err
 }
 
@@ -285,7 +293,7 @@ func readBatchKept(tx *db.Tx, b db.ExportBatch) (batchKept, error) {
 func batchRecords(b db.ExportBatch, kept batchKept, ec exportContext, files map[string]exportedFile) []fhir.Record {
 	people := ec.people
 	out := make([]fhir.Record, len(b.Patients))
-	var ip, ia, im, ii, il, iv, ie, id, ap int
+	var ip, ia, im, ii, il, iv, ie, id, ap, ic int
 	for k, p := range b.Patients {
 		rec := fhir.Record{Patient: fhirPatient(p, kept.externalIDs[p.ID]), Clinic: ec.clinic,
 			NoKnownAllergies: b.NoKnownAllergies[p.ID]}
@@ -329,6 +337,11 @@ func batchRecords(b db.ExportBatch, kept batchKept, ec exportContext, files map[
 		for ; id < len(b.Documents) && b.Documents[id].PatientID <= p.ID; id++ {
 			if d := b.Documents[id]; d.PatientID == p.ID {
 				rec.Documents = append(rec.Documents, fhirDocument(d, files[d.ID], people))
+			}
+		}
+		for ; ic < len(b.CareRecords) && b.CareRecords[ic].PatientID <= p.ID; ic++ {
+			if r := b.CareRecords[ic]; r.PatientID == p.ID && r.CodeSystem != systemLOINC {
+				rec.Procedures = append(rec.Procedures, fhirProcedure(r, kept.care[r.ID]))
 			}
 		}
 		for ; ap < len(b.Appointments) && b.Appointments[ap].PatientID <= p.ID; ap++ {

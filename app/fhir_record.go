@@ -116,6 +116,14 @@ func resultCodingsOf(tx *db.Tx, results []db.LabResult) (resultCodings, error) {
 	return c, err
 }
 
+// fhirProcedure is a care record done as a procedure, with the codings it
+// arrived with.
+func fhirProcedure(r db.CareRecord, received []db.Coding) fhir.Procedure {
+	return fhir.Procedure{ID: r.ID, CodeSystem: r.CodeSystem, Code: r.Code, Display: r.Display,
+		PerformedOn: r.PerformedOn, Result: r.Result, Performer: r.Performer, Note: r.Note, Source: r.Source,
+		Status: r.Status, Codings: fhirCodings(received)}
+}
+
 func fhirVitals(v db.Vitals) fhir.VitalsSet {
 	return fhir.VitalsSet{ID: v.ID, TakenAt: v.TakenAt.UTC().Format(time.RFC3339), Height: v.HeightCm,
 		Weight: v.WeightKg, BMI: bmi(v.WeightKg, v.BMIHeightCm), Systolic: v.Systolic, Diastolic: v.Diastolic,

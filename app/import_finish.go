@@ -253,6 +253,15 @@ func (w *importWriter) write(it *db.ImportItem, rec chartRecord) error {
 			return err
 		}
 		id, detail = row.ID, fmt.Sprintf("%s (%s, %d bytes)", row.Title, row.MediaType, row.SizeBytes)
+	case db.CareRecord:
+		if err := o.InsertCareRecord(row); err != nil {
+			return err
+		}
+		if err := rec.writeCodings(o, row.ID); err != nil {
+			return err
+		}
+		id, detail = row.ID, fmt.Sprintf("%s %s %s; %s %s|%s", row.Kind, row.RuleID, row.PerformedOn, row.Display,
+			row.CodeSystem, row.Code)
 	case db.Vitals:
 		w.addVitals(it, row)
 		return nil

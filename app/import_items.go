@@ -30,6 +30,8 @@ const (
 	itemResult       = "result"
 	itemVitals       = "vitals"
 	itemDocument     = "document"
+	itemProcedure    = "procedure"
+	itemReport       = "report"
 	itemUnmapped     = "unmapped"
 )
 
@@ -730,6 +732,18 @@ func (o *op) record(p db.Patient, it db.ImportItem, src importSource) (chartReco
 			return chartRecord{}, fmt.Errorf("read staged item %s: %w", it.ID, err)
 		}
 		return o.documentRecord(p, d, src), nil
+	case itemProcedure:
+		var x fhir.ImportProcedure
+		if err := json.Unmarshal([]byte(it.Mapped), &x); err != nil {
+			return chartRecord{}, fmt.Errorf("read staged item %s: %w", it.ID, err)
+		}
+		return o.procedureRecord(p, x, src), nil
+	case itemReport:
+		var x fhir.ImportReport
+		if err := json.Unmarshal([]byte(it.Mapped), &x); err != nil {
+			return chartRecord{}, fmt.Errorf("read staged item %s: %w", it.ID, err)
+		}
+		return o.reportRecord(p, x, src), nil
 	}
 	return chartRecord{problem: "Folio keeps this only as the original."}, nil
 }
@@ -837,6 +851,18 @@ func (o *op) chartKeys(patientID string) (map[string]string, error) {
 	for _, d := range docs {
 		if d.Status != db.EnteredInError {
 			keys["document:"+d.SHA256] = d.Title
+		}
+	}
+	records, err := o.CareRecords(patientID)
+	if err != nil {
+		return nil, err
+	}
+	for _, r := range records {
+		if r.Status != db.CareActive {
+			continue
+		}
+		for _, k := range chartCareKeys(r) {
+			keys[k] = careRecordShown(r)
 		}
 	}
 	return keys, nil

@@ -174,7 +174,7 @@ type importReceived struct {
 var importSectionTitles = []struct{ kind, title string }{
 	{itemPatient, "Patient"}, {itemProblem, "Problems"}, {itemAllergy, "Allergies"},
 	{itemMedication, "Medications"}, {itemImmunization, "Immunizations"}, {itemResult, "Lab results"},
-	{itemVitals, "Vital signs"}, {itemDocument, "Documents"},
+	{itemVitals, "Vital signs"}, {itemProcedure, "Procedures"}, {itemReport, "Reports"}, {itemDocument, "Documents"},
 }
 
 // MaxImportFileBytes is the largest file the import screen sends: the
@@ -238,7 +238,7 @@ func readImportFile(dataBase64, passphrase string) (readFile, error) {
 	f.kind = db.ImportFHIRJSON
 	f.verification = ImportVerification{Signature: db.SignatureUnsigned,
 		Summary: "Not signed: this file comes from another system, so nothing shows who made it or that it is unchanged. Check it came from the sender you expect."}
-	if f.parsed, err = fhir.Parse(data); err != nil {
+	if f.parsed, err = fhir.Parse(data, careLOINCs...); err != nil {
 		return f, parseRefusal(err)
 	}
 	return f, nil
@@ -274,7 +274,7 @@ func (f *readFile) readArchive(passphrase string) error {
 	if bundle < 0 {
 		return errorf(Invalid, "This archive holds no FHIR bundle, so there is nothing to import.")
 	}
-	if f.parsed, err = fhir.Parse(opened.Files[bundle].Data); err != nil {
+	if f.parsed, err = fhir.Parse(opened.Files[bundle].Data, careLOINCs...); err != nil {
 		return parseRefusal(err)
 	}
 	f.others = slices.Delete(slices.Clone(opened.Files), bundle, bundle+1)
@@ -338,9 +338,13 @@ func (o *op) stageImport(fileName string, f readFile) (string, error) {
 	found := ImportFound{In: c.In + len(f.others), Mapped: c.MappedTotal - len(imp.Patients),
 		Unmapped: c.UnmappedTotal, Skipped: c.SkippedTotal}
 	for _, it := range items {
-		if it.Kind == itemDocument {
+		switch {
+		case it.Kind == itemDocument:
 			found.Mapped++
-		} else if it.Kind == itemUnmapped && it.ResourceType == "" {
+		case it.Kind == itemUnmapped && it.ResourceType == "":
+			found.Unmapped++
+		case it.Kind == itemUnmapped && it.Mapped != "": // a procedure or report no care rule reads
+			found.Mapped--
 			found.Unmapped++
 		}
 	}
@@ -426,6 +430,12 @@ func stagedItems(imp *fhir.Import, others []archive.File, o *op) ([]db.ImportIte
 		return nil
 	}
 	stripped := func(origin fhir.ImportOrigin) fhir.ImportOrigin { origin.Raw = nil; return origin }
+	unread := func(why string) {
+		if it := &items[len(items)-1]; why != "" && it.Decision == db.ItemPending {
+			it.Kind, it.Suggested, it.Decision, it.Detail = itemUnmapped, db.ItemKeptOriginal, db.ItemKeptOriginal, why
+			it.DecidedAt, it.DecidedBy = o.now, o.actor.userID
+		}
+	}
 	var err error
 	for _, x := range imp.Patients {
 		err = errors.Join(err, add(itemPatient, x.Text, x.Key, x.Origin, nil))
@@ -459,6 +469,20 @@ func stagedItems(imp *fhir.Import, others []archive.File, o *op) ([]db.ImportIte
 		raw := x.Origin
 		x.Origin = stripped(x.Origin)
 		err = errors.Join(err, add(itemVitals, x.Text, x.Subject, raw, x))
+	}
+	// Procedures and reports no care rule reads are kept only as originals,
+	// saying why (their mapped form stays, so they are counted as moved).
+	for _, x := range imp.Procedures {
+		raw := x.Origin
+		x.Origin = stripped(x.Origin)
+		err = errors.Join(err, add(itemProcedure, x.Text, x.Subject, raw, x))
+		unread(procedureUnread(x))
+	}
+	for _, x := range imp.Reports {
+		raw := x.Origin
+		x.Origin = stripped(x.Origin)
+		err = errors.Join(err, add(itemReport, x.Text, x.Subject, raw, x))
+		unread(reportUnread(x))
 	}
 	if err != nil {
 		return nil, err
@@ -526,7 +550,7 @@ func (o *op) suggest(items []db.ImportItem, p db.Patient, chart map[string]strin
 			it.Suggested, it.Detail = db.ItemAlreadyPresent, "On the chart already: "+shown
 		default:
 			it.Suggested, it.Detail = db.ItemAccept, rec.remark()
-			if len(rec.keys) > 0 && (rec.entity == "problem" || rec.entity == "allergy" || rec.entity == "medication") {
+			if len(rec.keys) > 0 && (rec.entity == "problem" || rec.entity == "allergy" || rec.entity == "medication" || rec.entity == "care_record") {
 				groups[rec.keys[0]] = append(groups[rec.keys[0]], i)
 				active[i] = rec.active()
 			}
@@ -554,8 +578,13 @@ func (o *op) suggest(items []db.ImportItem, p db.Patient, chart map[string]strin
 
 // remark is what the review says about a record that can be charted.
 func (rec chartRecord) remark() string {
-	if p, ok := rec.row.(db.Problem); ok && p.ICD10 == "" {
-		return "No ICD-10-CM code on Folio's list: it will be charted with the source's codes, without an ICD-10-CM code."
+	switch r := rec.row.(type) {
+	case db.Problem:
+		if r.ICD10 == "" {
+			return "No ICD-10-CM code on Folio's list: it will be charted with the source's codes, without an ICD-10-CM code."
+		}
+	case db.CareRecord:
+		return careRemark(r)
 	}
 	return ""
 }

@@ -75,6 +75,7 @@ var changeTopics = map[string][]string{
 	"followup.set":        {feed.Chart, feed.Lists},
 	"care.letter":         {feed.Lists},
 	"care.retract":        {feed.Chart, feed.Lists},
+	"care_record.import":  {feed.Chart, feed.Lists},
 	"immunization.import": {feed.Chart, feed.Lists},
 
 	"lab.order":         {feed.Chart, feed.Lists},

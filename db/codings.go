@@ -25,6 +25,7 @@ const (
 	CodedMedication   = "medication"
 	CodedImmunization = "immunization"
 	CodedLabResult    = "lab_result"
+	CodedCareRecord   = "care_record"
 
 	CodingCode  = "code"
 	CodingValue = "value"

@@ -27,6 +27,9 @@ type ExportBatch struct {
 	// Appointments are the charts' bookings, kept, missed and cancelled,
 	// by patient and start, with their clinicians' and types' names.
 	Appointments []AppointmentRow
+	// CareRecords are the charts' procedures and screenings done (care
+	// records of kind done), by patient and date.
+	CareRecords []CareRecord
 }
 
 // ExportVisit is an encounter with its note, as a whole-clinic export
@@ -64,6 +67,10 @@ func (t *Tx) ExportBatch(afterID string, limit int) (ExportBatch, error) {
 	}
 	if b.Medications, err = t.medications(`SELECT `+medicationColumns+` FROM medications
 		WHERE patient_id BETWEEN ? AND ? ORDER BY patient_id, status <> 'active', start_date, id`, first, last); err != nil {
+		return b, err
+	}
+	if b.CareRecords, err = queryList(t, "care records", scanCareRecord, `SELECT `+careColumns+` FROM care_records
+		WHERE patient_id BETWEEN ? AND ? AND kind = 'done' ORDER BY patient_id, performed_on, id`, first, last); err != nil {
 		return b, err
 	}
 	if b.Immunizations, err = t.immunizations(`SELECT `+immunizationColumns+immunizationFrom+`

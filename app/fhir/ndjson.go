@@ -14,7 +14,7 @@ import (
 // BulkTypes are the resource types of a whole-clinic export, as FHIR Bulk
 // Data writes them: one NDJSON file each, named "<type>.ndjson".
 var BulkTypes = []string{"Organization", "Practitioner", "Patient", "Condition", "AllergyIntolerance",
-	"MedicationStatement", "Immunization", "Observation", "Encounter", "DocumentReference", "Appointment"}
+	"MedicationStatement", "Immunization", "Observation", "Encounter", "DocumentReference", "Appointment", "Procedure"}
 
 const (
 	bulkOrganization = iota
@@ -28,6 +28,7 @@ const (
 	bulkEncounter
 	bulkDocumentReference
 	bulkAppointment
+	bulkProcedure
 	bulkTypeCount
 )
 
@@ -164,6 +165,15 @@ func (n *NDJSON) Add(rec Record) error {
 		r, err := m.immunization(im)
 		if err == nil {
 			err = n.write(bulkImmunization, &r)
+		}
+		if err != nil {
+			return fmt.Errorf("patient %s: %w", rec.Patient.MRN, err)
+		}
+	}
+	for _, pr := range rec.Procedures {
+		r, err := m.procedure(pr)
+		if err == nil {
+			err = n.write(bulkProcedure, &r)
 		}
 		if err != nil {
 			return fmt.Errorf("patient %s: %w", rec.Patient.MRN, err)

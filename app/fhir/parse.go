@@ -37,6 +37,8 @@ const (
 	ImportKindImmunization = "immunization"
 	ImportKindResult       = "result"
 	ImportKindVital        = "vital"
+	ImportKindProcedure    = "procedure"
+	ImportKindReport       = "report"
 )
 
 // Why a resource was read and deliberately not offered for import, as
@@ -90,6 +92,8 @@ type Import struct {
 	Immunizations []ImportImmunization `json:"immunizations"`
 	Results       []ImportResult       `json:"results"`
 	Vitals        []ImportVital        `json:"vitals"`
+	Procedures    []ImportProcedure    `json:"procedures"`
+	Reports       []ImportReport       `json:"reports"`
 	Unmapped      []ImportUnmapped     `json:"unmapped"`
 	Skipped       []ImportSkipped      `json:"skipped"`
 	Warnings      []string             `json:"warnings"` // things the clinician should be told, in their words
@@ -218,7 +222,7 @@ func (imp *Import) Counts() ImportCounts {
 		ImportKindPatient: len(imp.Patients), ImportKindProblem: len(imp.Problems),
 		ImportKindAllergy: len(imp.Allergies), ImportKindMedication: len(imp.Medications),
 		ImportKindImmunization: len(imp.Immunizations), ImportKindResult: len(imp.Results),
-		ImportKindVital: len(imp.Vitals),
+		ImportKindVital: len(imp.Vitals), ImportKindProcedure: len(imp.Procedures), ImportKindReport: len(imp.Reports),
 	} {
 		if n > 0 {
 			c.Mapped[kind] = n
@@ -251,7 +255,11 @@ func (imp *Import) Patient(key string) (ImportPatient, bool) {
 // words, when the file is not JSON, not FHIR, a single resource rather than
 // a Bundle, holds no resources, or passes a limit; a resource it cannot
 // understand is not an error but goes to Unmapped. Parse never panics.
-func Parse(data []byte) (*Import, error) {
+//
+// Observations coded by one of the LOINC codes alsoResults are read as
+// results whatever their category: the caller's screenings (a PHQ-9 is
+// filed as a survey, a FIT at times as a procedure).
+func Parse(data []byte, alsoResults ...string) (*Import, error) {
 	if err := inPreScan(data); err != nil {
 		return nil, err
 	}
@@ -291,7 +299,7 @@ func Parse(data []byte) (*Import, error) {
 	if len(entries) == 0 {
 		return nil, &ParseError{Message: "This Bundle holds no resources: there is nothing to import.", Path: "entry"}
 	}
-	return inParseEntries(head, entries, len(entries))
+	return inParseEntries(head, entries, len(entries), alsoResults)
 }
 
 // preScan refuses oversized input and nesting deeper than MaxImportDepth
@@ -487,18 +495,23 @@ type inBundle struct {
 	// patientKept is set when a Patient was kept as the original for a
 	// modifier extension, so the file names its patient but Folio cannot.
 	patientKept bool
+	// alsoResults are LOINC codes read as results whatever the category.
+	alsoResults map[string]bool
 }
 
-func inParseEntries(head inBundleHead, entries []inEntry, n int) (*Import, error) {
+func inParseEntries(head inBundleHead, entries []inEntry, n int, alsoResults []string) (*Import, error) {
 	imp := &Import{Source: ImportSource{BundleID: head.ID, BundleType: head.Type, Timestamp: head.Timestamp},
 		Patients: []ImportPatient{}, Problems: []ImportProblem{}, Allergies: []ImportAllergy{},
 		Medications: []ImportMedication{}, Immunizations: []ImportImmunization{}, Results: []ImportResult{},
-		Vitals: []ImportVital{}, Unmapped: []ImportUnmapped{}, Skipped: []ImportSkipped{}, Warnings: []string{}}
+		Vitals: []ImportVital{}, Procedures: []ImportProcedure{}, Reports: []ImportReport{}, Unmapped: []ImportUnmapped{}, Skipped: []ImportSkipped{}, Warnings: []string{}}
 	if head.Identifier != nil {
 		imp.Source.BundleIdentifier = head.Identifier.value()
 	}
 	b := &inBundle{byRef: make(map[string]int, 2*n), imp: imp, usedMeds: map[int]bool{},
-		orgNames: map[int]string{}, encOrg: map[int]string{}}
+		orgNames: map[int]string{}, encOrg: map[int]string{}, alsoResults: map[string]bool{}}
+	for _, c := range alsoResults {
+		b.alsoResults[c] = true
+	}
 	for i, e := range entries {
 		res := bytes.TrimSpace(e.Resource)
 		if len(res) == 0 || bytes.Equal(res, []byte("null")) {
@@ -719,6 +732,10 @@ func (b *inBundle) mapResource(i int) {
 		b.mapImmunization(i)
 	case "Observation":
 		b.mapObservation(i)
+	case "Procedure":
+		b.mapProcedure(i)
+	case "DiagnosticReport":
+		b.mapReport(i)
 	case "Composition":
 		b.unmapped(i, "Document header", "Read for the document's title, date, author and custodian; kept as the original.", true)
 	case "Organization":
@@ -802,7 +819,7 @@ func (b *inBundle) nameOf(i int) string {
 	switch r.resourceType {
 	case "Organization":
 		return b.orgNames[i]
-	case "Practitioner":
+	case "Practitioner", "Location":
 		return inDescribe(r.raw)
 	case "PractitionerRole":
 		var pr struct {

@@ -228,7 +228,7 @@ const (
 
 var inSystemNames = map[string]string{
 	inSysICD10CM: "ICD-10-CM", inSysICD10: "ICD-10", inSysSNOMED: "SNOMED CT", inSysLOINC: "LOINC",
-	inSysRxNorm: "RxNorm", inSysCVX: "CVX", inSysUCUM: "UCUM", inSysATC: "ATC",
+	inSysRxNorm: "RxNorm", inSysCVX: "CVX", inSysUCUM: "UCUM", inSysATC: "ATC", SystemCPT: "CPT",
 	"http://hl7.org/fhir/sid/ndc": "NDC", "urn:oid:2.16.840.1.113883.6.90": "ICD-10-CM",
 	"urn:oid:2.16.840.1.113883.6.96": "SNOMED CT", "urn:oid:2.16.840.1.113883.6.1": "LOINC",
 	"urn:oid:2.16.840.1.113883.6.88": "RxNorm", "urn:oid:2.16.840.1.113883.12.292": "CVX",

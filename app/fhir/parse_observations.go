@@ -137,7 +137,7 @@ func (b *inBundle) mapObservation(i int) {
 		b.mapVital(i, o, loinc)
 	case categories["vital-signs"]:
 		b.unmapped(i, name, "A vital sign Folio does not record; kept as the original.", false)
-	case categories["laboratory"] || categories["LAB"] || (len(o.Category) == 0 && loinc != ""):
+	case categories["laboratory"] || categories["LAB"] || (len(o.Category) == 0 && loinc != "") || b.alsoResults[loinc]:
 		b.mapResult(i, o, codes, loinc, strings.Join(categoryCodes, ", "))
 	case len(categoryCodes) > 0:
 		b.unmapped(i, name, fmt.Sprintf("An observation of category %s: not a lab result or vital sign; kept as the original.", inClip(strings.Join(categoryCodes, ", "), 60)), false)

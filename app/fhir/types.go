@@ -37,6 +37,9 @@ type Record struct {
 	// Appointments are the patient's bookings, kept, missed and
 	// cancelled: written by the bulk export only.
 	Appointments []Appointment
+	// Procedures are the screenings and procedures done (care records):
+	// written by the bulk export only.
+	Procedures []Procedure
 
 	// NoKnownAllergies is the clinician's recorded "no known allergies"
 	// statement; it is said only when Allergies holds no active allergy.
@@ -260,6 +263,24 @@ type LabResult struct {
 	Codings      []Coding
 	ValueCodings []Coding
 	Note         string // the lab's comment on a result from elsewhere
+}
+
+// Procedure is a screening or procedure done, here or elsewhere (a care
+// record): what, when, with what result, by whom.
+type Procedure struct {
+	ID          string
+	CodeSystem  string // http://snomed.info/sct, http://www.ama-assn.org/go/cpt or http://loinc.org (a report's)
+	Code        string
+	Display     string
+	PerformedOn string // YYYY, YYYY-MM or YYYY-MM-DD
+	Result      string
+	Performer   string // who or where, done elsewhere
+	Note        string
+	Source      string // here, elsewhere or imported
+	Status      string // active or entered_in_error
+	// Codings are those it arrived with from another system, as received;
+	// Code leaves beside them unless one of them is it.
+	Codings []Coding
 }
 
 // VitalsSet is one set of vital signs taken together, in Folio's canonical

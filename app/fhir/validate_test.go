@@ -68,6 +68,17 @@ func variedRecords() map[string]Record {
 		{ID: "pi2", CVX: "09", Vaccine: "Td (adult)", OccurredOn: "2004-09", Source: "elsewhere", Status: "completed"},
 		{ID: "pi3", CVX: "21", Vaccine: "varicella", Source: "elsewhere", Status: "completed"}}
 	partial.Referral = nil
+	// Screenings done: one imported with the codes it came with, one done
+	// here, one reported by the year alone, one entered in error.
+	partial.Procedures = []Procedure{
+		{ID: "pr1", CodeSystem: SystemSNOMED, Code: "73761001", Display: "Colonoscopy", PerformedOn: "2019-03-04",
+			Result: "two polyps removed", Performer: "Dr. Okafor, Springfield GI", Source: "imported", Status: "active",
+			Codings: []Coding{{System: SystemSNOMED, Code: "73761001", Display: "Colonoscopy"},
+				{System: SystemCPT, Code: "45385", Display: "Colonoscopy with removal of polyp by snare"}}},
+		{ID: "pr2", CodeSystem: SystemSNOMED, Code: "252779009", Display: "Retinal exam", PerformedOn: "2026-06-01", Source: "here", Status: "active"},
+		{ID: "pr3", CodeSystem: SystemCPT, Code: "77067", Display: "Mammogram", PerformedOn: "2024", Source: "elsewhere", Status: "active"},
+		{ID: "pr4", CodeSystem: SystemSNOMED, Code: "236888001", Display: "Hysterectomy", PerformedOn: "2015-05", Source: "elsewhere",
+			Status: "entered_in_error", Note: "another patient's"}}
 
 	text := emptyRecord()
 	text.Patient.ID = "0193a0c4-0000-7000-8000-000000000004"
@@ -109,6 +120,10 @@ func ownItems(rec Record, prefix string) Record {
 	rec.Medications, rec.Immunizations = append([]Medication{}, rec.Medications...), append([]Immunization{}, rec.Immunizations...)
 	rec.LabResults, rec.Vitals = append([]LabResult{}, rec.LabResults...), append([]VitalsSet{}, rec.Vitals...)
 	rec.Visits, rec.Documents = append([]Visit{}, rec.Visits...), append([]Document{}, rec.Documents...)
+	rec.Procedures = append([]Procedure{}, rec.Procedures...)
+	for i := range rec.Procedures {
+		rec.Procedures[i].ID = prefix + rec.Procedures[i].ID
+	}
 	for i := range rec.Visits {
 		v := &rec.Visits[i]
 		v.ID, v.Note.ID = prefix+v.ID, prefix+v.Note.ID
