@@ -22,6 +22,10 @@ import (
 // time for the desk to call and the pharmacy to fill it.
 const refillLeadDays = 14
 
+// shortCourseDays: a prescription of one fill lasting less than this is a
+// course (an antibiotic's week), which ends rather than needs a refill.
+const shortCourseDays = 28
+
 // supply is how a medication's supply runs out, when Folio can tell.
 type supply struct {
 	// DaysPerFill: how many days one fill lasts.
@@ -162,6 +166,9 @@ func refillDue(m db.Medication, asOf time.Time) (dueOn, detail string) {
 		return addDays(m.StopDate, -refillLeadDays), fmt.Sprintf("%s: prescription %s %s, renew or stop it", name, verb, m.StopDate)
 	}
 	if s, ok := supplyOf(m); ok {
+		if m.Refills == 0 && s.DaysPerFill < shortCourseDays {
+			return "", "" // a course: it just ends
+		}
 		verb := "runs out"
 		if s.RunsOut < day {
 			verb = "ran out"

@@ -21,9 +21,12 @@ func TestSupplyRunsOut(t *testing.T) {
 		{"500 mg", "twice a day", "60 tablets", 0, db.MedPrescribedHere, "2026-12-17", "supply runs out 2026-12-31"},
 		{"500 mg", "BID", "60 tabs", 2, db.MedPrescribedHere, "2027-02-15", "supply runs out 2027-03-01"},
 		{"1 tablet", "once daily", "30 tablets", 0, db.MedPrescribedHere, "2026-12-17", "runs out 2026-12-31"},
-		{"2 tablets", "three times a day", "60 tablets", 0, db.MedPrescribedHere, "2026-11-27", "supply runs out 2026-12-11"},
-		{"5 mL", "every 8 hours", "150 mL", 0, db.MedPrescribedHere, "2026-11-27", "runs out 2026-12-11"},
-		{"2 tablets", "once a day", "10 tablets", 0, db.MedPrescribedHere, "2026-11-22", "ran out 2026-12-06"},
+		{"2 tablets", "three times a day", "60 tablets", 1, db.MedPrescribedHere, "2026-12-07", "supply runs out 2026-12-21"},
+		{"5 mL", "every 8 hours", "150 mL", 2, db.MedPrescribedHere, "2026-12-17", "runs out 2026-12-31"},
+		{"2 tablets", "once a day", "10 tablets", 1, db.MedPrescribedHere, "2026-11-27", "supply runs out 2026-12-11"},
+		{"1 tablet", "once a day", "2 tablets", 1, db.MedPrescribedHere, "2026-11-21", "supply ran out 2026-12-05"},
+		// A week's course with no refills just ends.
+		{"500 mg", "three times a day", "21 capsules", 0, db.MedPrescribedHere, "", ""},
 		// 4 weekly tablets last 28 days, twice.
 		{"10 mg", "once a week", "4 tablets", 1, db.MedPrescribedHere, "2027-01-12", "runs out 2027-01-26"},
 		{"75 mcg", "once a day before breakfast", "30 tablets", 11, db.MedPrescribedHere, "2027-11-12", "runs out 2027-11-26"},

@@ -9,12 +9,12 @@ import (
 )
 
 // followed are a summary's due items, in order, this test follows: of the
-// care rules only the season's influenza vaccine (the rules have their own
-// tests: app/care, care_gaps_test.go).
+// care rules only the season's influenza vaccine and refills (the rules
+// have their own tests: app/care, care_gaps_test.go, care_personal_test.go).
 func followed(s app.ChartSummary) []app.DueItem {
 	var out []app.DueItem
 	for _, d := range s.Due {
-		if d.Rule == "" || d.Rule == "influenza-vaccine" {
+		if d.Rule == "" || d.Rule == "influenza-vaccine" || d.Rule == "refill" {
 			out = append(out, d)
 		}
 	}
@@ -90,11 +90,11 @@ func TestSummaryRecentVisitsAndDue(t *testing.T) {
 	if len(sum.RecentEncounters) != 5 || sum.RecentEncounters[0].ID != last.ID || sum.RecentEncounters[0].Status != "open" {
 		t.Errorf("recent visits = %+v; want the latest 5, the draft first", sum.RecentEncounters)
 	}
-	if got := dueKinds(sum); !slices.Equal(got, []string{"note", "immunization", "renewal"}) {
+	if got := dueKinds(sum); !slices.Equal(got, []string{"note", "renewal", "immunization"}) {
 		t.Fatalf("due = %+v", sum.Due)
 	}
-	if followed(sum)[0].RecordID != last.ID || followed(sum)[2].RecordID != med.ID {
-		t.Errorf("due items point at %q and %q; want the draft visit and the lisinopril", followed(sum)[0].RecordID, followed(sum)[2].RecordID)
+	if followed(sum)[0].RecordID != last.ID || followed(sum)[1].RecordID != med.ID {
+		t.Errorf("due items point at %q and %q; want the draft visit and the lisinopril", followed(sum)[0].RecordID, followed(sum)[1].RecordID)
 	}
 
 	// Signed, vaccinated this season (elsewhere), stopped: nothing is due.
@@ -137,8 +137,9 @@ func TestSummaryFluSeason(t *testing.T) {
 	baby := samplePatient()
 	baby.GivenNames, baby.BirthDate, baby.Phone = "Luz", "2026-10-01", "555-201-9900"
 	b := ta.register(t, baby)
-	if sum, err = chart.Summary(b.ID); err != nil || len(sum.Due) != 0 {
-		t.Errorf("3-month-old: due %+v, %v; want nothing", sum.Due, err)
+	// (A baby is due the childhood schedule's doses, not this.)
+	if sum, err = chart.Summary(b.ID); err != nil || len(followed(sum)) != 0 {
+		t.Errorf("3-month-old: due %+v, %v; want no influenza vaccine", sum.Due, err)
 	}
 }
 

@@ -145,7 +145,9 @@ func writeChart(chart *app.Chart, patientID string, plan chartPlan, r *rand.Rand
 		}
 	}
 	for _, m := range plan.medications {
-		m.StartDate = today.AddDate(-1-r.IntN(4), -r.IntN(12), 0).Format("2006-01-02")
+		// The current prescription, written in the last half year: most
+		// have supply left, some run out within the fortnight (refills due).
+		m.StartDate = today.AddDate(0, 0, -r.IntN(190)).Format("2006-01-02")
 		if m.Source == "" {
 			m.Source = "prescribed_here"
 		}
