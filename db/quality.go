@@ -45,7 +45,8 @@ func (t *Tx) ReplaceQuality(patientID string, rows []QualityRow) error {
 		return fmt.Errorf("clear the quality measures of a patient: %w", err)
 	}
 	for _, q := range rows {
-		if _, err := t.exec(`INSERT INTO quality_patient (`+qualityColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		if _, err := t.exec(`INSERT INTO quality_patient (`+qualityColumns+`, sort_key)
+			VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, (SELECT sort_key FROM patients WHERE id = ?1))`,
 			patientID, q.MeasureID, q.ClinicianID, q.Status, q.Why, q.TrendMonth, q.DenominatorMask, q.MetMask,
 			q.ExcludedMask); err != nil {
 			return fmt.Errorf("write the quality measures: %w", err)
@@ -156,10 +157,20 @@ type QualityPatient struct {
 }
 
 // QualityPatients lists a measure's patients in name order, with how many
-// there are.
+// there are. Each choice of filter reads a range of an index in name order
+// (schema 26); only the page's patients are read.
 func (t *Tx) QualityPatients(f QualityFilter) ([]QualityPatient, int, error) {
-	where := "q.measure_id = ?1 AND (?2 OR q.clinician_id = ?3) AND (q.status = ?4 OR (?4 = '' AND q.status <> 'out'))"
-	args := []any{f.MeasureID, f.AnyClinician, f.ClinicianID, f.Status}
+	where, args := "q.measure_id = ?", []any{f.MeasureID}
+	if !f.AnyClinician {
+		where += " AND q.clinician_id = ?"
+		args = append(args, f.ClinicianID)
+	}
+	if f.Status != "" {
+		where += " AND q.status = ?"
+		args = append(args, f.Status)
+	} else {
+		where += " AND q.status <> 'out'"
+	}
 	var total int
 	if err := t.queryRow(`SELECT count(*) FROM quality_patient q WHERE `+where, args...).Scan(&total); err != nil {
 		return nil, 0, fmt.Errorf("count a measure's patients: %w", err)
@@ -169,8 +180,9 @@ func (t *Tx) QualityPatients(f QualityFilter) ([]QualityPatient, int, error) {
 		return p, row.Scan(&p.PatientID, &p.MRN, &p.FamilyName, &p.GivenNames, &p.BirthDate, &p.Sex, &p.ClinicianID,
 			&p.Status, &p.Why)
 	}, `SELECT p.id, p.mrn, p.family_name, p.given_names, p.birth_date, p.sex, q.clinician_id, q.status, q.why
-		FROM quality_patient q JOIN patients p ON p.id = q.patient_id
-		WHERE `+where+` ORDER BY p.sort_key, p.id LIMIT ?5 OFFSET ?6`, append(args, f.Limit, f.Offset)...)
+		FROM (SELECT q.* FROM quality_patient q WHERE `+where+` ORDER BY q.sort_key, q.patient_id LIMIT ? OFFSET ?) q
+		JOIN patients p ON p.id = q.patient_id
+		ORDER BY q.sort_key, q.patient_id`, append(args, f.Limit, f.Offset)...)
 	return list, total, err
 }
 

@@ -21,6 +21,7 @@ CREATE TABLE quality_patient (
     -- 'out': in the trend's months only, not in the denominator today
     status       TEXT NOT NULL CHECK (status IN ('met', 'not_met', 'excluded', 'out')),
     why          TEXT NOT NULL DEFAULT '',
+    sort_key     TEXT NOT NULL DEFAULT '',     -- the patient's (patients.sort_key): a drill-down's name order
     trend_month  TEXT NOT NULL,                -- YYYY-MM: the month the masks are counted back from
     denominator_mask INTEGER NOT NULL DEFAULT 0,
     met_mask         INTEGER NOT NULL DEFAULT 0,
@@ -28,9 +29,13 @@ CREATE TABLE quality_patient (
     PRIMARY KEY (patient_id, measure_id)
 ) STRICT, WITHOUT ROWID;
 
--- The dashboard's counts (measure, clinician, status) and a drill-down's
--- patients are read from this index alone.
-CREATE INDEX quality_patient_by_measure ON quality_patient (measure_id, clinician_id, status, patient_id);
+-- The dashboard's counts (measure, clinician, status) are read from the
+-- first index alone; a drill-down's page in name order is a range of one of
+-- the three (a clinician's patients who meet it or not; the clinic's; all
+-- of a measure's), never a sort of a measure's tens of thousands of rows.
+CREATE INDEX quality_patient_by_measure ON quality_patient (measure_id, clinician_id, status, sort_key, patient_id);
+CREATE INDEX quality_patient_by_status ON quality_patient (measure_id, status, sort_key, patient_id);
+CREATE INDEX quality_patient_by_name ON quality_patient (measure_id, sort_key, patient_id);
 
 CREATE TABLE quality_month (
     month        TEXT NOT NULL,                -- YYYY-MM, judged on its last day
