@@ -357,7 +357,13 @@ func (o *op) qualityDashboard() (QualityDashboard, error) {
 			if t.MeasureID != m.ID || !ok {
 				continue
 			}
-			for _, f := range []*QualityFigures{&qm.Clinic, &qm.Clinicians[column[t.ClinicianID]]} {
+			figures := []*QualityFigures{&qm.Clinic}
+			// A clinician with no patients today has no column: their past
+			// months count for the clinic only.
+			if i, ok := column[t.ClinicianID]; ok {
+				figures = append(figures, &qm.Clinicians[i])
+			}
+			for _, f := range figures {
 				p := &f.Trend[k]
 				p.Denominator, p.Met, p.Excluded = p.Denominator+t.Denominator, p.Met+t.Met, p.Excluded+t.Excluded
 			}
@@ -372,8 +378,6 @@ func (o *op) qualityDashboard() (QualityDashboard, error) {
 		}
 		d.Measures = append(d.Measures, qm)
 	}
-	// A clinician column counted from the trend alone (moved patients) is
-	// not shown: the columns are today's.
 	return d, nil
 }
 
