@@ -210,5 +210,6 @@ func (a *App) Services(s *Session) []any {
 		&Admin{app: a, session: s},
 		&Workstations{app: a, session: s},
 		&Network{app: a, session: s},
+		&Quality{app: a, session: s},
 	}
 }

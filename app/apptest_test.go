@@ -75,6 +75,7 @@ type caller struct {
 	// Workstations is the admin's list of paired workstations.
 	Workstations *app.Workstations
 	Network      *app.Network
+	Quality      *app.Quality
 	User         app.User // zero when signed out
 }
 
@@ -257,6 +258,8 @@ func (ta *testApp) callerAt(s *app.Session) *caller {
 			c.Workstations = v
 		case *app.Network:
 			c.Network = v
+		case *app.Quality:
+			c.Quality = v
 		default:
 			panic(fmt.Sprintf("unknown service %T: add it to caller", svc))
 		}

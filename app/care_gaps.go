@@ -430,7 +430,7 @@ func (o *op) careFacts(p db.Patient, lists *careLists) (care.Facts, error) {
 		}
 		switch r.Kind {
 		case db.CareDone:
-			f.Procedures = append(f.Procedures, care.Procedure{Code: r.Code, On: r.PerformedOn})
+			f.Procedures = append(f.Procedures, care.Procedure{Code: r.Code, On: r.PerformedOn, Result: r.Result})
 			if r.CodeSystem == systemLOINC {
 				f.Labs = append(f.Labs, care.Lab{LOINC: r.Code, On: r.PerformedOn})
 			}

@@ -14,6 +14,7 @@ import (
 
 	"folio/app/care"
 	"folio/app/feed"
+	"folio/app/quality"
 	"folio/db"
 )
 
@@ -127,7 +128,8 @@ const careWriteBatch = 40
 // list was last made for.
 const careListState = "care.list_state"
 
-// refreshCareDue makes the patient's rows of the due list again.
+// refreshCareDue makes the patient's rows of the due list, and of the
+// quality measures, again.
 func (o *op) refreshCareDue(patientID string) error {
 	p, err := o.PatientByID(patientID)
 	if errors.Is(err, db.ErrNotFound) {
@@ -136,32 +138,56 @@ func (o *op) refreshCareDue(patientID string) error {
 	if err != nil {
 		return err
 	}
-	rows, err := o.careDueRows(p)
+	rows, err := o.careRows(p)
 	if err != nil {
 		return err
 	}
-	return o.ReplaceCareDue(p.ID, rows)
+	if err := o.ReplaceCareDue(p.ID, rows.due); err != nil {
+		return err
+	}
+	return o.ReplaceQuality(p.ID, rows.quality)
 }
 
-// careDueRows are the patient's rows of the due list as the rules say now,
-// in rule id order: every rule that applies and does not exclude them.
-func (o *op) careDueRows(p db.Patient) ([]db.CareDue, error) {
+// careRows are a patient's rows of the due list and of the quality
+// measures: both read the same facts, gathered once.
+type careRows struct {
+	due     []db.CareDue
+	quality []db.QualityRow
+}
+
+// careRows makes the patient's rows as the rules and measures say now.
+// The due list's, in rule id order: every rule that applies and does not
+// exclude them.
+func (o *op) careRows(p db.Patient) (careRows, error) {
+	var out careRows
 	if p.Status != db.PatientActive {
-		return nil, nil
+		return out, nil
 	}
-	results, err := o.careResultsOn(p, careLists{}, o.now.In(time.Local))
+	asOf := o.now.In(time.Local)
+	lists := careLists{}
+	f, err := o.careFacts(p, &lists)
 	if err != nil {
-		return nil, fmt.Errorf("care rules of MRN %s: %w", p.MRN, err)
+		return out, fmt.Errorf("care rules of MRN %s: %w", p.MRN, err)
 	}
-	var rows []db.CareDue
-	for _, r := range results {
-		if r.Status == care.Excluded || r.DueOn == "" {
+	results := care.Evaluate(care.Rules(), f, asOf)
+	personal, err := o.personalResults(p, lists.medications, f.Declined, asOf)
+	if err != nil {
+		return out, fmt.Errorf("what MRN %s is due for alone: %w", p.MRN, err)
+	}
+	for _, r := range append(results, personal...) {
+		if r.Status == care.Excluded || r.DueOn == "" || r.Rule.AtVisit {
 			continue
 		}
-		rows = append(rows, db.CareDue{PatientID: p.ID, RuleID: r.Rule.ID, DueOn: r.DueOn, LastDone: r.LastDone,
+		out.due = append(out.due, db.CareDue{PatientID: p.ID, RuleID: r.Rule.ID, DueOn: r.DueOn, LastDone: r.LastDone,
 			LastHow: r.LastHow, DeclinedUntil: r.DeclinedUntil, Detail: cmp.Or(r.Detail, r.Next), FromNow: r.FromNow})
 	}
-	return mergeDueRows(rows, o.now.In(time.Local).Format("2006-01-02")), nil
+	out.due = mergeDueRows(out.due, asOf.Format("2006-01-02"))
+	qf, err := o.qualityFacts(p, f)
+	if err != nil {
+		return out, fmt.Errorf("quality measures of MRN %s: %w", p.MRN, err)
+	}
+	out.quality = o.qualityRows(p, qf)
+	return out, nil
 }
 
 // refreshTouchedCare makes the due list's rows again for every patient
@@ -193,7 +219,8 @@ func (o *op) careListFingerprint() (string, error) {
 	if err != nil {
 		return "", err
 	}
-	sum := sha256.Sum256(append(append([]byte{}, care.RulesData()...), raw...))
+	// The measures are in it too: a Folio with new ones makes them whole.
+	sum := sha256.Sum256(slices.Concat(care.RulesData(), quality.MeasuresData(), []byte(raw)))
 	return o.now.In(time.Local).Format("2006-01-02") + " " + hex.EncodeToString(sum[:8]), nil
 }
 
@@ -223,11 +250,16 @@ func (a *App) RefreshCareList(ctx context.Context, force bool) (int, error) {
 		return 0, err
 	}
 	n, after := 0, ""
+	var trend []db.QualityMonth
 	for {
 		if err := ctx.Err(); err != nil {
 			return n, err
 		}
-		type change struct{ was, now []db.CareDue }
+		type change struct {
+			was, now   []db.CareDue
+			wasQuality []db.QualityRow
+			nowQuality []db.QualityRow
+		}
 		changes := map[string]change{}
 		var got int
 		err := a.db.View(ctx, func(tx *db.Tx) error {
@@ -236,6 +268,10 @@ func (a *App) RefreshCareList(ctx context.Context, force bool) (int, error) {
 			patients, err := tx.ActivePatientsAfter(after, dueBatch)
 			if err != nil || len(patients) == 0 {
 				got = 0
+				if err == nil {
+					// Every chart is made: the trend's months are summed.
+					trend, err = o.qualityTrend()
+				}
 				return err
 			}
 			got = len(patients)
@@ -243,13 +279,18 @@ func (a *App) RefreshCareList(ctx context.Context, force bool) (int, error) {
 			if err != nil {
 				return err
 			}
+			keptQuality, err := tx.QualityBetween(patients[0].ID, patients[len(patients)-1].ID)
+			if err != nil {
+				return err
+			}
 			for _, p := range patients {
-				rows, err := o.careDueRows(p)
+				rows, err := o.careRows(p)
 				if err != nil {
 					return err
 				}
-				if !sameCareDue(kept[p.ID], rows) {
-					changes[p.ID] = change{was: kept[p.ID], now: rows}
+				if !sameCareDue(kept[p.ID], rows.due) || !slices.Equal(keptQuality[p.ID], rows.quality) {
+					changes[p.ID] = change{was: kept[p.ID], now: rows.due, wasQuality: keptQuality[p.ID],
+						nowQuality: rows.quality}
 				}
 			}
 			after = patients[len(patients)-1].ID
@@ -272,14 +313,24 @@ func (a *App) RefreshCareList(ctx context.Context, force bool) (int, error) {
 					if err != nil {
 						return err
 					}
-					if !sameCareDue(now, c.was) {
+					nowQuality, err := tx.QualityFor(id)
+					if err != nil {
+						return err
+					}
+					if !sameCareDue(now, c.was) || !slices.Equal(nowQuality, c.wasQuality) {
 						continue // a chart change made them meanwhile, from newer data
 					}
 					if err := tx.ReplaceCareDue(id, c.now); err != nil {
 						return err
 					}
+					if err := tx.ReplaceQuality(id, c.nowQuality); err != nil {
+						return err
+					}
 				}
 				if got == 0 {
+					if err := tx.ReplaceQualityMonths(trend); err != nil {
+						return err
+					}
 					return tx.SetSetting(careListState, want)
 				}
 				return nil

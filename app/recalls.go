@@ -108,7 +108,7 @@ func (s *Schedule) Recalls(f RecallFilter) (RecallPage, error) {
 			out.Rules = append(out.Rules, RecallRule{RuleID: r.ID, Title: r.Title, Kind: r.Kind})
 		}
 		for _, r := range careRuleSettings(set) {
-			if !r.Off {
+			if rule := careRule(r.RuleID); !r.Off && rule != nil && !rule.AtVisit {
 				out.Rules = append(out.Rules, RecallRule{RuleID: r.RuleID, Title: r.Title, Kind: r.Kind})
 			}
 		}

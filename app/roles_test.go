@@ -23,6 +23,7 @@ const (
 	adminOnly                  // admins only
 	scheduling                 // the calendar and the board: front desk and clinicians
 	staff                      // anyone signed in, whatever their role
+	reporting                  // the quality dashboard: clinicians and admins
 )
 
 // methodAccess is the rule for every method the UI can call. A new method
@@ -210,6 +211,11 @@ var methodAccess = map[string]access{
 	"Admin.StartClinicExport":  adminOnly,
 	"Admin.ClinicExportStatus": adminOnly,
 
+	"Quality.Dashboard":    reporting,
+	"Quality.DashboardCSV": reporting,
+	"Quality.Patients":     reporting,
+	"Quality.PatientsCSV":  reporting,
+
 	"Network.Status":      adminOnly,
 	"Network.Share":       adminOnly,
 	"Network.Certificate": adminOnly,
@@ -235,6 +241,8 @@ func (a access) allows(role string) bool {
 		return role == app.RoleClinician
 	case adminOnly:
 		return role == app.RoleAdmin
+	case reporting:
+		return role == app.RoleClinician || role == app.RoleAdmin
 	}
 	return false
 }
@@ -263,7 +271,7 @@ type boundMethod struct {
 func (c *caller) methods(t *testing.T) []boundMethod {
 	t.Helper()
 	var out, auth []boundMethod
-	for _, svc := range []any{c.Patients, c.Schedule, c.Chart, c.Admin, c.Network, c.Auth} {
+	for _, svc := range []any{c.Patients, c.Schedule, c.Chart, c.Admin, c.Network, c.Quality, c.Auth} {
 		v := reflect.ValueOf(svc)
 		service := v.Elem().Type().Name()
 		for i := range v.NumMethod() {
@@ -412,6 +420,8 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 	switch method {
 	case "Schedule.Recalls", "Schedule.RecallsCSV", "Schedule.PrintRecallLetters":
 		return []any{app.RecallFilter{RuleIDs: []string{"influenza-vaccine"}}}
+	case "Quality.Patients", "Quality.PatientsCSV":
+		return []any{app.QualityPatientFilter{MeasureID: "cms147", Status: "not_met"}}
 	case "Schedule.RecordOutreach":
 		return []any{app.OutreachInput{PatientID: f.patient.ID, RuleID: "influenza-vaccine", Outcome: "left_message"}}
 	case "Schedule.SaveType":

@@ -28,6 +28,7 @@ const (
 	permSchedule                        // the calendar, booking and the check-in board
 	permScheduleSetup                   // read appointment types, clinic hours, clinicians' availability
 	permMerge                           // compare and merge two charts of one person, review merges
+	permQuality                         // the clinic's quality measures and the patients behind them
 )
 
 var rolesAllowed = map[permission][]string{
@@ -39,6 +40,9 @@ var rolesAllowed = map[permission][]string{
 	// Merging is an admin's decision; an admin reads only the two charts'
 	// demographics on the merge screen, and that reading is audited.
 	permMerge: {RoleAdmin},
+	// The quality dashboard is the clinicians' and the admin's (who reports
+	// the clinic's measures); its drill-down lists patients, audited.
+	permQuality: {RoleClinician, RoleAdmin},
 }
 
 var roleWords = map[string]string{RoleAdmin: "admin", RoleClinician: "clinician", RoleFrontDesk: "front desk"}

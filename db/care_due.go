@@ -107,13 +107,16 @@ func scanOutreach(row scanner) (CareOutreach, error) {
 }
 
 // moveCareOutreach gives the desk's work on a merged chart to the survivor;
-// the due list itself is made again for both.
+// the due list and the quality measures themselves are made again for both.
 func (t *Tx) moveCareOutreach(from, to Patient) error {
 	if _, err := t.exec(`UPDATE care_outreach SET patient_id = ? WHERE patient_id = ?`, to.ID, from.ID); err != nil {
 		return fmt.Errorf("move outreach: %w", err)
 	}
 	if _, err := t.exec(`DELETE FROM care_due WHERE patient_id = ?`, from.ID); err != nil {
 		return fmt.Errorf("clear the due list of a merged chart: %w", err)
+	}
+	if _, err := t.exec(`DELETE FROM quality_patient WHERE patient_id = ?`, from.ID); err != nil {
+		return fmt.Errorf("clear the quality measures of a merged chart: %w", err)
 	}
 	return nil
 }

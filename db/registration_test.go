@@ -280,6 +280,7 @@ func TestEveryPatientTableIsMerged(t *testing.T) {
 		"care_outreach":       "moved to the survivor by MergePatients",
 		"care_reminders":      "moved to the survivor by MergePatients; a follow-up keeps its visit, which moves too",
 		"care_due":            "derived from the charts: MergePatients clears the merged chart's rows; the app makes the survivor's again",
+		"quality_patient":     "derived from the charts: MergePatients clears the merged chart's rows; the app makes the survivor's again",
 
 		"call_list":            "derived from the appointments: schema 23's triggers make a patient's lines again when MergePatients moves them",
 		"patient_external_ids": "copied to the survivor by MergePatients; the merged chart keeps its own, as received",

@@ -42,6 +42,10 @@ type Rule struct {
 	DoneBy []Way `json:"doneBy"`
 	// Once: done once is done for good (HIV, hepatitis C screening).
 	Once bool `json:"once,omitempty"`
+	// AtVisit: done when the patient is next seen (asking about tobacco),
+	// not a reason to call them in: the chart lists it, the desk's Recalls
+	// do not.
+	AtVisit bool `json:"atVisit,omitempty"`
 	// Season: once a northern-hemisphere season, from August (influenza).
 	Season bool `json:"season,omitempty"`
 	// DeclinedMonths: how long a recorded refusal holds before asking again.
@@ -207,8 +211,9 @@ type Dose struct {
 
 // Procedure is a procedure or screening done, here or elsewhere.
 type Procedure struct {
-	Code string // SNOMED CT or CPT
-	On   string // YYYY-MM-DD
+	Code   string // SNOMED CT, CPT, or LOINC for a report or an assessment
+	On     string // YYYY-MM-DD
+	Result string // in words, as charted ("never smoker")
 }
 
 // BP is a blood pressure taken.
@@ -344,6 +349,26 @@ func Evaluate(rs []Rule, f Facts, asOf time.Time) []Result {
 	return out
 }
 
+// Standing is where a patient stands with r on asOf whoever they are: the
+// rule's exclusions (and a clinician's) and its ways of meeting it, each
+// lasting everyMonths when that is not 0, but not who the rule applies to,
+// the clinic's settings or a refusal. A quality measure (app/quality)
+// chooses its own patients and period and reads the rule's codes so, so
+// that the chart, the desk and the dashboard never disagree about what
+// meets a rule.
+func Standing(r *Rule, f Facts, asOf time.Time, everyMonths int) Result {
+	anyone := *r
+	anyone.Sex, anyone.Ages, anyone.When, anyone.DeclinedMonths = "", [2]float64{}, nil, 0
+	f.Settings = map[string]Setting{r.ID: {EveryMonths: everyMonths}}
+	f.Declined = nil
+	results := Evaluate([]Rule{anyone}, f, asOf)
+	if len(results) == 0 {
+		return Result{Rule: r, Status: Due}
+	}
+	results[0].Rule = r
+	return results[0]
+}
+
 // lastDone finds the latest way the rule was met and when it is due next
 // ("" when it never was, or a series is not complete).
 func lastDone(r *Rule, f Facts, set Setting) (last, how, next string) {
@@ -420,6 +445,24 @@ func latest(w Way, f Facts) (string, []float64) {
 		}
 	}
 	return on, value
+}
+
+// Holds says whether every field set in c is true of the patient (a
+// quality measure's denominator and exclusions are written as the rules'
+// conditions are).
+func Holds(c Cond, f Facts) bool {
+	return holds(c, f)
+}
+
+// Describe names what in the chart makes c hold, for the screen.
+func Describe(c Cond, f Facts) string {
+	return describe(c, f)
+}
+
+// Smokes reads tobacco use from the problem list: how is "ever" or
+// "current".
+func Smokes(how string, f Facts) bool {
+	return smokes(how, f)
 }
 
 func allHold(cs []Cond, f Facts) bool {

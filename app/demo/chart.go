@@ -67,8 +67,8 @@ var chartPlans = []chartPlan{
 const vitalsPerChart = 12
 
 // signInClinician opens a session for the demo clinician (who must exist)
-// and returns its chart and patient services.
-func signInClinician(a *app.App) (*app.Chart, *app.Patients, error) {
+// and returns its chart and patient services, and the clinician's user id.
+func signInClinician(a *app.App) (*app.Chart, *app.Patients, string, error) {
 	s := a.NewSession("demo")
 	var auth *app.Auth
 	var chart *app.Chart
@@ -83,10 +83,11 @@ func signInClinician(a *app.App) (*app.Chart, *app.Patients, error) {
 			patients = v
 		}
 	}
-	if _, err := auth.Login(demoClinician.Username, demoClinician.Password); err != nil {
-		return nil, nil, fmt.Errorf("sign in as the demo clinician %s: %w", demoClinician.Username, err)
+	u, err := auth.Login(demoClinician.Username, demoClinician.Password)
+	if err != nil {
+		return nil, nil, "", fmt.Errorf("sign in as the demo clinician %s: %w", demoClinician.Username, err)
 	}
-	return chart, patients, nil
+	return chart, patients, u.ID, nil
 }
 
 // demoClinician is the account the demo charts are written by.
@@ -99,7 +100,7 @@ const chartMinAge = 30
 // generateCharts gives the first n adult demo patients, in MRN order, a
 // clinical chart, and returns their MRNs.
 func generateCharts(a *app.App, n int, seed int64, today time.Time) ([]string, error) {
-	chart, patients, err := signInClinician(a)
+	chart, patients, clinicianID, err := signInClinician(a)
 	if err != nil {
 		return nil, err
 	}
@@ -117,8 +118,12 @@ func generateCharts(a *app.App, n int, seed int64, today time.Time) ([]string, e
 		if hits[0].BirthDate > adult {
 			continue
 		}
-		if err := writeChart(chart, hits[0].ID, chartPlans[len(charted)%len(chartPlans)], r, today); err != nil {
+		plan := chartPlans[len(charted)%len(chartPlans)]
+		if err := writeChart(chart, hits[0].ID, plan, r, today); err != nil {
 			return charted, fmt.Errorf("demo chart of %s: %w", app.MRN(mrn), err)
+		}
+		if err := writeCareHistory(chart, patients, hits[0].ID, clinicianID, plan, r, today); err != nil {
+			return charted, fmt.Errorf("demo care history of %s: %w", app.MRN(mrn), err)
 		}
 		charted = append(charted, hits[0].MRN)
 	}

@@ -100,6 +100,26 @@ func TestGenerateCharts(t *testing.T) {
 		t.Errorf("the demo children's vaccines: %v; want some due and some up to date", standing)
 	}
 
+	// The quality dashboard is made with the due list: today's figures and
+	// the trend's months, the charted patients under the demo clinician.
+	q := services[7].(*app.Quality)
+	d, err := q.Dashboard()
+	if err != nil || !d.Ready {
+		t.Fatalf("dashboard: %+v, %v", d, err)
+	}
+	for _, m := range d.Measures {
+		if m.ID != "cms122" && m.ID != "cms138" {
+			continue
+		}
+		lee := m.Clinicians[0]
+		if d.Clinicians[0].Name != "Dr. Jordan Lee" || lee.Denominator == 0 || lee.Denominator > 4 {
+			t.Errorf("%s, Dr. Lee: %+v", m.ID, lee)
+		}
+		if m.Clinic.Trend[10].Denominator == 0 {
+			t.Errorf("%s has no trend: %+v", m.ID, m.Clinic.Trend)
+		}
+	}
+
 	res, err = demo.Generate(ctx, a, demo.Options{Patients: 5, Seed: 4, Charts: 3})
 	if err != nil || len(res.Charted) != 0 {
 		t.Errorf("Generate in a clinic set up before: %+v, %v; want no charts", res, err)

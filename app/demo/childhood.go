@@ -37,7 +37,7 @@ const childShare = 4
 // their age; the others stopped coming some visits ago, and are behind.
 // It returns their MRNs.
 func generateChildDoses(a *app.App, n int, seed int64, today time.Time) ([]string, error) {
-	chart, patients, err := signInClinician(a)
+	chart, patients, _, err := signInClinician(a)
 	if err != nil {
 		return nil, err
 	}

@@ -55,6 +55,9 @@ import type {
   RecallLetters,
   RecallPage,
   CareRuleSetting,
+  QualityDashboard,
+  QualityPatientFilter,
+  QualityPatientPage,
   Vaccine,
   Medication,
   MedicationInput,
@@ -863,6 +866,12 @@ export function createClient(
       /** restoreNow restarts Folio on the prepared restore; everyone is signed out (not a kept write, as
        * restoreClinicNow). */
       restoreNow: (id: string) => call<void>('Admin', 'RestoreNow', id),
+    },
+    quality: {
+      dashboard: () => call<QualityDashboard>('Quality', 'Dashboard'),
+      dashboardCSV: () => call<string>('Quality', 'DashboardCSV'),
+      patients: (f: QualityPatientFilter) => call<QualityPatientPage>('Quality', 'Patients', f),
+      patientsCSV: (f: QualityPatientFilter) => call<string>('Quality', 'PatientsCSV', f),
     },
     network: {
       status: () => call<NetworkStatus>('Network', 'Status'),

@@ -18,6 +18,7 @@ export function mayOpen(role: Role, route: Route): boolean {
   if (route.name === 'encounter' || route.name === 'templates' || route.name === 'lab-review') return role === 'clinician';
   if (route.name === 'referral') return role === 'clinician';
   if (route.name === 'import') return role === 'clinician';
+  if (route.name === 'quality') return role === 'clinician' || role === 'admin';
   if (patientRoutes.has(route.name)) return role === 'frontdesk' || role === 'clinician';
   return false;
 }

@@ -13,6 +13,7 @@ export type Route =
   | { name: 'day-list' }
   | { name: 'call-list' }
   | { name: 'recalls' }
+  | { name: 'quality' }
   | { name: 'lab-review' }
   | { name: 'import' }
   | { name: 'admin-users' }
@@ -49,6 +50,8 @@ export function parseRoute(hash: string): Route {
         return { name: 'call-list' };
       case 'recalls':
         return { name: 'recalls' };
+      case 'quality':
+        return { name: 'quality' };
       case 'templates':
         return { name: 'templates' };
       case 'import':
@@ -100,6 +103,8 @@ export function href(route: Route): string {
       return '#/call-list';
     case 'recalls':
       return '#/recalls';
+    case 'quality':
+      return '#/quality';
     case 'lab-review':
       return '#/labs/review';
     case 'templates':

@@ -17,6 +17,7 @@ describe('parseRoute', () => {
     ['#/board', { name: 'board' }],
     ['#/call-list', { name: 'call-list' }],
     ['#/recalls', { name: 'recalls' }],
+    ['#/quality', { name: 'quality' }],
     ['#/templates', { name: 'templates' }],
     ['#/import', { name: 'import' }],
     ['#/admin/schedule', { name: 'admin-schedule' }],

@@ -1716,3 +1716,80 @@ export interface JoinProgress {
   status: 'pending' | 'approved';
   mode: WindowMode;
 }
+
+/** The clinic's quality measures (app/quality.go). */
+export interface QualityDashboard {
+  asOf: string;
+  /** The trend's months, the oldest first; the last is this month (today's figures). */
+  months: string[];
+  clinicians: QualityClinician[];
+  measures: QualityMeasure[];
+  ready: boolean;
+}
+
+/** A dashboard column: a primary clinician, or id "none" for patients with none. */
+export interface QualityClinician {
+  id: string;
+  name: string;
+}
+
+export interface QualityMeasure {
+  id: string;
+  cms: string;
+  title: string;
+  /** The numerator is the poor outcome: lower is better. */
+  inverse: boolean;
+  source: string;
+  simplified: string;
+  clinic: QualityFigures;
+  /** In the dashboard's clinicians order. */
+  clinicians: QualityFigures[];
+}
+
+export interface QualityFigures {
+  clinicianId: string;
+  denominator: number;
+  met: number;
+  notMet: number;
+  excluded: number;
+  /** met / (denominator - excluded), in percent; null when no one is counted. */
+  rate: number | null;
+  trend: QualityPoint[];
+}
+
+export interface QualityPoint {
+  month: string;
+  denominator: number;
+  met: number;
+  excluded: number;
+  rate: number | null;
+}
+
+export type QualityStatus = '' | 'met' | 'not_met' | 'excluded';
+
+export interface QualityPatientFilter {
+  measureId: string;
+  /** '' the whole clinic, 'none' no primary clinician, or a clinician's id. */
+  clinicianId: string;
+  status: QualityStatus;
+  limit: number;
+  offset: number;
+}
+
+export interface QualityPatient {
+  patientId: string;
+  mrn: string;
+  familyName: string;
+  givenNames: string;
+  birthDate: string;
+  age: string;
+  sex: string;
+  clinician: string;
+  status: Exclude<QualityStatus, ''>;
+  why: string;
+}
+
+export interface QualityPatientPage {
+  rows: QualityPatient[];
+  total: number;
+}
