@@ -147,7 +147,7 @@ func roundTripSend(t *testing.T, ta *testApp, patientID string) (app.ExportedFil
 
 func mustParse(t *testing.T, data []byte) *fhir.Import {
 	t.Helper()
-	imp, err := fhir.Parse(data)
+	imp, err := fhir.Parse(data, app.CareLOINCs...)
 	if err != nil {
 		t.Fatal(err)
 	}
