@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"slices"
 	"time"
 
 	"folio/app"
@@ -40,7 +39,7 @@ func runDue(ctx context.Context, args []string, stdout io.Writer) error {
 	if !*asCSV {
 		return &exitError{2, errors.New("due: say how to print the list: --csv (or --rules for the rules)")}
 	}
-	if *rule != "" && !slices.ContainsFunc(care.Rules(), func(r care.Rule) bool { return r.ID == *rule }) {
+	if *rule != "" && !app.KnownDueRule(*rule) {
 		return &exitError{2, fmt.Errorf("due: Folio has no care rule %q; 'folio due --rules' lists them", *rule)}
 	}
 	day := time.Now()

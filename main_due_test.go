@@ -57,6 +57,13 @@ func TestDueList(t *testing.T) {
 		t.Error("nobody is due this season's flu vaccine")
 	}
 
+	// What a patient is due for alone has its rule ids too.
+	for _, r := range dueRows(t, "--csv", "--rule", "refill", "--all", "--data", data) {
+		if r[1] != "refill" || r[2] != "Prescription refill" {
+			t.Errorf("--rule refill gave %v", r)
+		}
+	}
+
 	rules := mustFolio(t, "due", "--rules", "--data", data)
 	if !strings.Contains(rules, "colorectal-cancer-screening,Colorectal cancer screening,screening,\"USPSTF") {
 		t.Errorf("--rules printed %q", rules)

@@ -329,16 +329,10 @@ func (o *op) careResults(p db.Patient) ([]care.Result, error) {
 // careResultsOn evaluates every care rule on the patient's chart as of day
 // asOf (the chart as it is now), with its lists if read already.
 func (o *op) careResultsOn(p db.Patient, lists careLists, asOf time.Time) ([]care.Result, error) {
-	f, err := o.careFacts(p, &lists)
+	_, results, err := o.evaluateCare(p, lists, asOf)
 	if err != nil {
 		return nil, err
 	}
-	results := care.Evaluate(care.Rules(), f, asOf)
-	personal, err := o.personalResults(p, lists.medications, f.Declined, asOf)
-	if err != nil {
-		return nil, err
-	}
-	results = append(results, personal...)
 	rank := map[care.Status]int{care.Due: 0, care.Declined: 1, care.UpToDate: 2, care.Excluded: 3}
 	sort.SliceStable(results, func(i, j int) bool {
 		a, b := results[i], results[j]
@@ -348,6 +342,21 @@ func (o *op) careResultsOn(p db.Patient, lists careLists, asOf time.Time) ([]car
 		return a.DueOn < b.DueOn
 	})
 	return results, nil
+}
+
+// evaluateCare gathers the patient's facts (with their lists if read
+// already) and answers them with every care rule and what the patient is
+// due for alone, as of asOf, in the rules' order.
+func (o *op) evaluateCare(p db.Patient, lists careLists, asOf time.Time) (care.Facts, []care.Result, error) {
+	f, err := o.careFacts(p, &lists)
+	if err != nil {
+		return f, nil, err
+	}
+	personal, err := o.personalResults(p, lists.medications, f.Declined, asOf)
+	if err != nil {
+		return f, nil, fmt.Errorf("what MRN %s is due for alone: %w", p.MRN, err)
+	}
+	return f, append(care.Evaluate(care.Rules(), f, asOf), personal...), nil
 }
 
 // careLOINCs are the LOINC codes any rule reads, read at once per chart.

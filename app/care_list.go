@@ -54,7 +54,7 @@ const dueBatch = 500
 // trail as one read of the whole clinic.
 func (a *App) DueList(ctx context.Context, req DueListRequest, each func(DueRow) error) (DueListCounts, error) {
 	var counts DueListCounts
-	if req.RuleID != "" && careRule(req.RuleID) == nil {
+	if req.RuleID != "" && dueRule(req.RuleID) == nil {
 		return counts, errorf(Invalid, "Folio has no care rule %q; `folio due --rules` lists them.", req.RuleID)
 	}
 	who, err := a.commandLineActor("")
@@ -164,17 +164,11 @@ func (o *op) careRows(p db.Patient) (careRows, error) {
 		return out, nil
 	}
 	asOf := o.now.In(time.Local)
-	lists := careLists{}
-	f, err := o.careFacts(p, &lists)
+	f, results, err := o.evaluateCare(p, careLists{}, asOf)
 	if err != nil {
 		return out, fmt.Errorf("care rules of MRN %s: %w", p.MRN, err)
 	}
-	results := care.Evaluate(care.Rules(), f, asOf)
-	personal, err := o.personalResults(p, lists.medications, f.Declined, asOf)
-	if err != nil {
-		return out, fmt.Errorf("what MRN %s is due for alone: %w", p.MRN, err)
-	}
-	for _, r := range append(results, personal...) {
+	for _, r := range results {
 		if r.Status == care.Excluded || r.DueOn == "" || r.Rule.AtVisit {
 			continue
 		}

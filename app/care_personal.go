@@ -393,7 +393,7 @@ func (o *op) personalResults(p db.Patient, meds []db.Medication, declined map[st
 			r.Status = care.Due
 		}
 		if d, ok := declined[r.Rule.ID]; ok && r.Status == care.Due {
-			if until := addMonthsDay(d, r.Rule.DeclinedMonths); until > day {
+			if until := care.AddMonths(d, r.Rule.DeclinedMonths); until > day {
 				r.Status, r.Why, r.DeclinedUntil = care.Declined, "declined on "+d, until
 			}
 		}
@@ -456,15 +456,6 @@ func (o *op) personalResults(p db.Patient, meds []db.Medication, declined map[st
 	return out, nil
 }
 
-// addMonthsDay adds months to a YYYY-MM-DD day ("" when it is not one).
-func addMonthsDay(day string, months int) string {
-	t, err := time.Parse("2006-01-02", day)
-	if err != nil {
-		return ""
-	}
-	return t.AddDate(0, months, 0).Format("2006-01-02")
-}
-
 // visitAfter is the start of the patient's next visit after e, booked or
 // seen, in the clinic's wall-clock time "YYYY-MM-DDTHH:MM" ("" none).
 func (o *op) visitAfter(e db.Encounter) (string, error) {
@@ -509,4 +500,10 @@ func mergeDueRows(rows []db.CareDue, day string) []db.CareDue {
 	}
 	flush()
 	return out
+}
+
+// KnownDueRule says whether id names a rule of the due list: a care rule or
+// one of what a patient is due for alone (follow-up, refill, reminder).
+func KnownDueRule(id string) bool {
+	return dueRule(id) != nil
 }

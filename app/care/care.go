@@ -391,7 +391,7 @@ func lastDone(r *Rule, f Facts, set Setting) (last, how, next string) {
 		case r.Season:
 			due = on
 		default:
-			due = addMonths(on, months)
+			due = AddMonths(on, months)
 		}
 		if due > next {
 			last, how, next = on, w.Name, due
@@ -623,9 +623,10 @@ func addYears(t time.Time, years float64) time.Time {
 	return t.AddDate(0, int(math.Round(years*12)), 0)
 }
 
-// addMonths adds months to a date that may be partial (YYYY or YYYY-MM, from
-// elsewhere): a partial date is taken at its first day.
-func addMonths(on string, months int) string {
+// AddMonths adds months to a date that may be partial (YYYY or YYYY-MM, from
+// elsewhere): a partial date is taken at its first day; "" when it is not a
+// date.
+func AddMonths(on string, months int) string {
 	t, ok := parseDay(on)
 	if !ok {
 		return ""

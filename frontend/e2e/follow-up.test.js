@@ -7,7 +7,7 @@
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, chaosMaxDelay, dayOf, launchBrowser, shooter, signIn, startFolio, test } from './harness.js';
+import { call, chaosMaxDelay, dayOf, launchBrowser, nextWeekday, shooter, signIn, startFolio, test } from './harness.js';
 
 let folio;
 let chromium;
@@ -27,14 +27,6 @@ after(async () => {
   await chromium?.close();
   await folio?.stop();
 });
-
-/** nextWeekday is the next Tuesday, Wednesday or Thursday after today. */
-function nextWeekday() {
-  const d = new Date();
-  do d.setDate(d.getDate() + 1);
-  while (![2, 3, 4].includes(d.getDay()));
-  return dayOf(d);
-}
 
 test('follow-up: asked at a visit, listed for the desk once signed, booked from the row; a reminder is due', async () => {
   const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1000 } });

@@ -303,6 +303,15 @@ export function shooter(page, name) {
 const pad2 = (n) => String(n).padStart(2, '0');
 export const dayOf = (d) => `${d.getFullYear()}-${pad2(d.getMonth() + 1)}-${pad2(d.getDate())}`;
 
+/** nextWeekday is the next Tuesday, Wednesday or Thursday after today: a
+ * day the demo clinic is open, never today. */
+export function nextWeekday() {
+  const d = new Date();
+  do d.setDate(d.getDate() + 1);
+  while (![2, 3, 4].includes(d.getDay()));
+  return dayOf(d);
+}
+
 export const adminPassword = 'admin-password-123';
 
 /** setUp runs the first-run setup and adds a front desk and a clinician. */

@@ -6,7 +6,7 @@
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { call, chaosMaxDelay, dayOf, launchBrowser, shooter, signIn, startFolio, test } from './harness.js';
+import { call, chaosMaxDelay, launchBrowser, nextWeekday, shooter, signIn, startFolio, test } from './harness.js';
 
 let folio;
 let chromium;
@@ -26,14 +26,6 @@ after(async () => {
   await chromium?.close();
   await folio?.stop();
 });
-
-/** nextWeekday is the next Tuesday, Wednesday or Thursday after today. */
-function nextWeekday() {
-  const d = new Date();
-  do d.setDate(d.getDate() + 1);
-  while (![2, 3, 4].includes(d.getDay()));
-  return dayOf(d);
-}
 
 test('recalls: the desk filters, calls, snoozes and books; a screening charted takes the row off', async () => {
   const ctx = await chromium.browser.newContext({ viewport: { width: 1500, height: 1000 } });
