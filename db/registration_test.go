@@ -281,6 +281,11 @@ func TestEveryPatientTableIsMerged(t *testing.T) {
 		"care_reminders":      "moved to the survivor by MergePatients; a follow-up keeps its visit, which moves too",
 		"care_due":            "derived from the charts: MergePatients clears the merged chart's rows; the app makes the survivor's again",
 		"quality_patient":     "derived from the charts: MergePatients clears the merged chart's rows; the app makes the survivor's again",
+		"home_readings":       "moved to the survivor by MergePatients",
+		"reading_imports":     "moved to the survivor by MergePatients",
+		"device_tokens":       "moved to the survivor by MergePatients: a hub's token goes on sending to the one chart",
+		"rpm_enrolments":      "moved to the survivor by MergePatients; if both are enrolled, the merged chart's is ended",
+		"reading_reviews":     "moved to the survivor by MergePatients",
 
 		"call_list":            "derived from the appointments: schema 23's triggers make a patient's lines again when MergePatients moves them",
 		"patient_external_ids": "copied to the survivor by MergePatients; the merged chart keeps its own, as received",
