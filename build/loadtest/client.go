@@ -109,7 +109,7 @@ func (c *client) call(ctx context.Context, out any, service, method string, args
 			return ctx.Err() // the day ended while the call was on its way: not the host's fault
 		}
 		e := &apiError{Call: name, Message: err.Error()}
-		c.stats.record(name, time.Since(start), fmt.Errorf("%s (as %s)", e, c.user))
+		c.stats.recordAt(name, c.user, start, time.Since(start), fmt.Errorf("%s (as %s)", e, c.user))
 		return e
 	}
 	data, err := io.ReadAll(res.Body)
@@ -120,7 +120,7 @@ func (c *client) call(ctx context.Context, out any, service, method string, args
 			return ctx.Err()
 		}
 		e := &apiError{Call: name, Status: res.StatusCode, Message: "answer cut off: " + err.Error()}
-		c.stats.record(name, took, fmt.Errorf("%s (as %s)", e, c.user))
+		c.stats.recordAt(name, c.user, start, took, fmt.Errorf("%s (as %s)", e, c.user))
 		return e
 	}
 	if res.StatusCode != http.StatusOK {
@@ -128,17 +128,17 @@ func (c *client) call(ctx context.Context, out any, service, method string, args
 		if json.Unmarshal(data, e) != nil {
 			e.Message = string(data)
 		}
-		c.stats.record(name, took, fmt.Errorf("%s (as %s)", e, c.user))
+		c.stats.recordAt(name, c.user, start, took, fmt.Errorf("%s (as %s)", e, c.user))
 		return e
 	}
 	if out != nil {
 		if err := json.Unmarshal(data, out); err != nil {
 			e := &apiError{Call: name, Status: res.StatusCode, Message: "answer does not decode: " + err.Error()}
-			c.stats.record(name, took, fmt.Errorf("%s (as %s)", e, c.user))
+			c.stats.recordAt(name, c.user, start, took, fmt.Errorf("%s (as %s)", e, c.user))
 			return e
 		}
 	}
-	c.stats.record(name, took, nil)
+	c.stats.recordAt(name, c.user, start, took, nil)
 	return nil
 }
 

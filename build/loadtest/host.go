@@ -224,6 +224,9 @@ func startHost(folio, dataDir, namespace string) (*host, error) {
 	if err != nil {
 		return nil, err
 	}
+	// The runtime's garbage-collection trace goes to the host's log with
+	// the time each line arrived, to be laid beside the slowest calls.
+	cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
 	cmd.Stderr = &lockedWriter{h}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start folio serve --lan: %w", err)
@@ -288,6 +291,7 @@ type lockedWriter struct{ h *host }
 func (w *lockedWriter) Write(p []byte) (int, error) {
 	w.h.mu.Lock()
 	defer w.h.mu.Unlock()
+	w.h.out.WriteString(time.Now().Format("15:04:05.000 "))
 	return w.h.out.Write(p)
 }
 

@@ -241,6 +241,9 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	if err := h.stop(); err != nil {
 		w.stats.problem(err.Error())
 	}
+	if err := os.MkdirAll(cfg.Out, 0o755); err == nil {
+		os.WriteFile(filepath.Join(cfg.Out, "host.log"), []byte(h.output()), 0o644)
+	}
 	if browser != nil {
 		// The host is gone from its PC: the two PCs can go.
 		if err := browser.close(); err != nil {

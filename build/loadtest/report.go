@@ -32,10 +32,13 @@ type report struct {
 	Browser    *BrowserFigures `json:"browser,omitempty"`
 	BrowserMet *bool           `json:"browserTargetMet,omitempty"`
 	// Slow are the calls whose p95 missed the target.
-	Slow        []string `json:"slowCalls"`
-	LatencyMet  bool     `json:"latencyTargetMet"`
-	ErrorsMet   bool     `json:"errorTargetMet"`
-	NothingLost bool     `json:"noLostWrites"`
+	Slow []string `json:"slowCalls"`
+	// Slowest are the day's slowest calls in the order they started.
+	Slowest     []SlowCall `json:"slowestCalls"`
+	Began       string     `json:"dayBegan"`
+	LatencyMet  bool       `json:"latencyTargetMet"`
+	ErrorsMet   bool       `json:"errorTargetMet"`
+	NothingLost bool       `json:"noLostWrites"`
 }
 
 func newReport(cfg config, st *stats, writes Writes, lost []string, u Usage, browser *BrowserFigures) *report {
@@ -53,6 +56,8 @@ func newReport(cfg config, st *stats, writes Writes, lost []string, u Usage, bro
 		r.CallsPerSec = float64(total) / u.WallSeconds
 	}
 	r.Slow = []string{}
+	r.Slowest = st.slowCalls()
+	r.Began = st.began.Format("15:04:05.000")
 	for _, c := range calls {
 		if c.P95 >= p95Target {
 			r.Slow = append(r.Slow, c.Call)
@@ -109,6 +114,13 @@ func (r *report) print(w io.Writer) {
 		if c := b.Changed; c != nil {
 			fmt.Fprintf(w, "  %d keystrokes changed the list: p50 %.1f ms, p95 %.1f ms, p99 %.1f ms; %d left it as it was (timed to the answer's arrival)\n",
 				c.Keystrokes, c.P50, c.P95, c.P99, b.Unchanged)
+		}
+	}
+	if len(r.Slowest) > 0 {
+		fmt.Fprintf(w, "The %d slowest calls, in the order they started (s after the day's first call, at %s; host.log has the host's GC trace):\n",
+			len(r.Slowest), r.Began)
+		for _, sc := range r.Slowest {
+			fmt.Fprintf(w, "  +%8.3f s  %7.1f ms  %-30s %s\n", sc.StartS, sc.TookMs, sc.Call, sc.Account)
 		}
 	}
 	fmt.Fprintf(w, "Acknowledged writes: %d registrations, %d appointments, %d vitals, %d medications, %d notes (%d signed)\n",

@@ -11,12 +11,29 @@ import (
 // first few say what went wrong; the count says how often.
 const maxErrorSamples = 10
 
+// maxSlowCalls is how many of the slowest calls the report lists with when
+// they started: a stall that holds every call up at once shows as many
+// calls starting within the same fraction of a second; one call's own
+// cost, as the same call at scattered times.
+const maxSlowCalls = 30
+
 // stats gathers every call's time and outcome, by call name.
 type stats struct {
 	mu      sync.Mutex
+	began   time.Time
 	calls   map[string]*callStats
 	errors  int
 	samples []string
+	slowest []SlowCall // the slowest maxSlowCalls, slowest first
+}
+
+// SlowCall is one of the day's slowest calls: which, when it started
+// (seconds after the first call of the day), how long it took, and for whom.
+type SlowCall struct {
+	Call    string  `json:"call"`
+	StartS  float64 `json:"startS"`
+	TookMs  float64 `json:"tookMs"`
+	Account string  `json:"account"`
 }
 
 type callStats struct {
@@ -27,8 +44,32 @@ type callStats struct {
 func newStats() *stats { return &stats{calls: map[string]*callStats{}} }
 
 func (s *stats) record(name string, took time.Duration, err error) {
+	s.recordAt(name, "", time.Now().Add(-took), took, err)
+}
+
+func (s *stats) recordAt(name, account string, start time.Time, took time.Duration, err error) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	if s.began.IsZero() || start.Before(s.began) {
+		s.began = start
+	}
+	if n := len(s.slowest); n < maxSlowCalls || took > time.Duration(s.slowest[n-1].TookMs*float64(time.Millisecond)) {
+		at := start
+		sc := SlowCall{Call: name, StartS: at.Sub(time.Time{}).Seconds(), TookMs: ms(took), Account: account}
+		i, _ := slices.BinarySearchFunc(s.slowest, sc, func(a, b SlowCall) int {
+			switch {
+			case a.TookMs > b.TookMs:
+				return -1
+			case a.TookMs < b.TookMs:
+				return 1
+			}
+			return 0
+		})
+		s.slowest = slices.Insert(s.slowest, i, sc)
+		if len(s.slowest) > maxSlowCalls {
+			s.slowest = s.slowest[:maxSlowCalls]
+		}
+	}
 	c := s.calls[name]
 	if c == nil {
 		c = &callStats{}
@@ -64,6 +105,29 @@ type CallSummary struct {
 	P95    float64 `json:"p95Ms"`
 	P99    float64 `json:"p99Ms"`
 	Max    float64 `json:"maxMs"`
+}
+
+// slowCalls are the day's slowest calls, in the order they started, their
+// start counted from the day's first call.
+func (s *stats) slowCalls() []SlowCall {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	began := s.began.Sub(time.Time{}).Seconds()
+	out := make([]SlowCall, len(s.slowest))
+	for i, c := range s.slowest {
+		c.StartS = c.StartS - began
+		out[i] = c
+	}
+	slices.SortFunc(out, func(a, b SlowCall) int {
+		switch {
+		case a.StartS < b.StartS:
+			return -1
+		case a.StartS > b.StartS:
+			return 1
+		}
+		return 0
+	})
+	return out
 }
 
 // summary is every call's figures, the slowest p95 first.
