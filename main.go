@@ -87,8 +87,10 @@ func (e *exitError) Error() string { return e.err.Error() }
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	stopProfiles := startProfiles()
 	err := run(ctx, os.Args[1:], os.Stdin, os.Stdout)
 	stop()
+	stopProfiles()
 	if err == nil {
 		return
 	}

@@ -60,3 +60,23 @@ func TestKeptBackups(t *testing.T) {
 }
 
 func isMonthEnd(t time.Time) bool { return t.AddDate(0, 0, 1).Month() != t.Month() }
+
+// TestCatchUpWaitsForQuiet: only the backup due at the clinic's time (and
+// the two minutes after it) is made while the clinic is busy.
+func TestCatchUpWaitsForQuiet(t *testing.T) {
+	s := BackupSchedule{DailyTime: "18:30"}
+	day := time.Date(2026, 12, 7, 0, 0, 0, 0, time.Local)
+	for _, tc := range []struct {
+		at    string
+		waits bool
+	}{
+		{"08:00", true}, {"18:29", true}, {"18:30", false}, {"18:31", false}, {"18:32", true}, {"23:00", true},
+	} {
+		var hh, mm int
+		fmt.Sscanf(tc.at, "%d:%d", &hh, &mm)
+		now := day.Add(time.Duration(hh)*time.Hour + time.Duration(mm)*time.Minute)
+		if got := waitsForQuiet(s, now); got != tc.waits {
+			t.Errorf("at %s: waits %v, want %v", tc.at, got, tc.waits)
+		}
+	}
+}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -211,7 +212,7 @@ const namespacePort = "8443"
 // (its own PC) on every address there, so that a browser on another PC
 // reaches it on the veth address and the load generator's clients on that
 // PC's loopback, through Dial.
-func startHost(folio, dataDir, namespace string) (*host, error) {
+func startHost(folio, dataDir, namespace, profileDir string) (*host, error) {
 	cmd := exec.Command(folio, "serve", "--lan", "--addr", "127.0.0.1:0", "--no-announce", "--data", dataDir)
 	h := &host{cmd: cmd, done: make(chan error, 1)}
 	if namespace != "" {
@@ -227,7 +228,10 @@ func startHost(folio, dataDir, namespace string) (*host, error) {
 	// The runtime's garbage-collection trace goes to the host's log with
 	// the time each line arrived, to be laid beside the slowest calls.
 	cmd.Env = append(os.Environ(), "GODEBUG=gctrace=1")
-	cmd.Stderr = &lockedWriter{h}
+	if profileDir != "" {
+		cmd.Env = append(cmd.Env, "FOLIO_PROFILE_DIR="+profileDir)
+	}
+	cmd.Stderr = &lockedWriter{h: h}
 	if err := cmd.Start(); err != nil {
 		return nil, fmt.Errorf("start folio serve --lan: %w", err)
 	}
@@ -286,13 +290,27 @@ func (h *host) stop() error {
 	}
 }
 
-type lockedWriter struct{ h *host }
+// lockedWriter keeps the host's standard error in its output, each line
+// after the time it began to arrive.
+type lockedWriter struct {
+	h       *host
+	midLine bool
+}
 
 func (w *lockedWriter) Write(p []byte) (int, error) {
 	w.h.mu.Lock()
 	defer w.h.mu.Unlock()
-	w.h.out.WriteString(time.Now().Format("15:04:05.000 "))
-	return w.h.out.Write(p)
+	for _, line := range bytes.SplitAfter(p, []byte("\n")) {
+		if len(line) == 0 {
+			continue
+		}
+		if !w.midLine {
+			w.h.out.WriteString(time.Now().Format("15:04:05.000 "))
+		}
+		w.h.out.Write(line)
+		w.midLine = line[len(line)-1] != '\n'
+	}
+	return len(p), nil
 }
 
 // clockTicks is the kernel's USER_HZ, the unit of /proc/<pid>/stat's CPU

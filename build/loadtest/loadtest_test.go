@@ -100,7 +100,7 @@ func testVerifyFindsLoss(t *testing.T, cfg config) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	h, err := startHost(cfg.Folio, runDir, "")
+	h, err := startHost(cfg.Folio, runDir, "", "")
 	if err != nil {
 		t.Fatal(err)
 	}

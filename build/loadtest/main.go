@@ -7,7 +7,8 @@
 // client trusts only the clinic's exported certificate authority), signs
 // in 3 front-desk workstations and 6 clinicians, each with their own
 // account, and lets them work for LOADTEST_DURATION with seeded pauses
-// (LOADTEST_SEED). Then it stops the host, starts it again on the same
+// (LOADTEST_SEED). LOADTEST_PROFILE=1 keeps the host's CPU and allocation
+// profiles of the day in LOADTEST_OUT/profile. Then it stops the host, starts it again on the same
 // folder and reads every acknowledged write back through the API.
 //
 // It lives under build/ as a program of its own, not in app/: it is a
@@ -71,6 +72,9 @@ type config struct {
 	// Replica streams the host's every change to a folder replica
 	// (Litestream) all day, as a clinic that set one would.
 	Replica bool `json:"replica"`
+	// Profile has the host write a CPU and an allocation profile of the
+	// day into Out/profile (folio's FOLIO_PROFILE_DIR).
+	Profile bool `json:"profile"`
 }
 
 // configFrom reads the settings from the environment, with defaults for
@@ -118,6 +122,13 @@ func configFrom(getenv func(string) string) (config, error) {
 			errs = append(errs, fmt.Errorf("LOADTEST_REPLICA=%q is not 1 or 0", s))
 		}
 		cfg.Replica = b
+	}
+	if s := getenv("LOADTEST_PROFILE"); s != "" {
+		b, err := strconv.ParseBool(s)
+		if err != nil {
+			errs = append(errs, fmt.Errorf("LOADTEST_PROFILE=%q is not 1 or 0", s))
+		}
+		cfg.Profile = b
 	}
 	if s := getenv("LOADTEST_BROWSER"); s != "" {
 		b, err := strconv.ParseBool(s)
@@ -194,7 +205,11 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 		fmt.Fprintf(log, "Two PCs: the host on network namespace %s (%s), the browser on %s, joined by a veth pair.\n",
 			browser.Network.Host, browser.Network.HostIP, browser.Network.Client)
 	}
-	h, err := startHost(cfg.Folio, runDir, hostPC)
+	profileDir := ""
+	if cfg.Profile {
+		profileDir, _ = filepath.Abs(filepath.Join(cfg.Out, "profile"))
+	}
+	h, err := startHost(cfg.Folio, runDir, hostPC, profileDir)
 	if err != nil {
 		return nil, err
 	}
@@ -270,7 +285,7 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 // verifyDay starts the host again on the run's folder and reads back
 // every acknowledged write, as the first desk and the first clinician.
 func verifyDay(ctx context.Context, cfg config, runDir string, roots *x509.CertPool, crew *crew, l *ledger) ([]string, error) {
-	h, err := startHost(cfg.Folio, runDir, "")
+	h, err := startHost(cfg.Folio, runDir, "", "")
 	if err != nil {
 		return nil, fmt.Errorf("start the host again to check the writes: %w", err)
 	}

@@ -120,7 +120,7 @@ func (r *report) print(w io.Writer) {
 		fmt.Fprintf(w, "The %d slowest calls, in the order they started (s after the day's first call, at %s; host.log has the host's GC trace):\n",
 			len(r.Slowest), r.Began)
 		for _, sc := range r.Slowest {
-			fmt.Fprintf(w, "  +%8.3f s  %7.1f ms  %-30s %s\n", sc.StartS, sc.TookMs, sc.Call, sc.Account)
+			fmt.Fprintf(w, "  +%8.3f s  %s  %7.1f ms  %-30s %s\n", sc.StartS, sc.At, sc.TookMs, sc.Call, sc.Account)
 		}
 	}
 	fmt.Fprintf(w, "Acknowledged writes: %d registrations, %d appointments, %d vitals, %d medications, %d notes (%d signed)\n",

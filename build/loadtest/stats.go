@@ -30,6 +30,8 @@ type stats struct {
 // SlowCall is one of the day's slowest calls: which, when it started
 // (seconds after the first call of the day), how long it took, and for whom.
 type SlowCall struct {
+	start   time.Time
+	At      string  `json:"at"` // wall clock, to lay beside host.log
 	Call    string  `json:"call"`
 	StartS  float64 `json:"startS"`
 	TookMs  float64 `json:"tookMs"`
@@ -54,8 +56,7 @@ func (s *stats) recordAt(name, account string, start time.Time, took time.Durati
 		s.began = start
 	}
 	if n := len(s.slowest); n < maxSlowCalls || took > time.Duration(s.slowest[n-1].TookMs*float64(time.Millisecond)) {
-		at := start
-		sc := SlowCall{Call: name, StartS: at.Sub(time.Time{}).Seconds(), TookMs: ms(took), Account: account}
+		sc := SlowCall{start: start, Call: name, TookMs: ms(took), Account: account}
 		i, _ := slices.BinarySearchFunc(s.slowest, sc, func(a, b SlowCall) int {
 			switch {
 			case a.TookMs > b.TookMs:
@@ -112,10 +113,10 @@ type CallSummary struct {
 func (s *stats) slowCalls() []SlowCall {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	began := s.began.Sub(time.Time{}).Seconds()
 	out := make([]SlowCall, len(s.slowest))
 	for i, c := range s.slowest {
-		c.StartS = c.StartS - began
+		c.StartS = c.start.Sub(s.began).Seconds()
+		c.At = c.start.Format("15:04:05.000")
 		out[i] = c
 	}
 	slices.SortFunc(out, func(a, b SlowCall) int {
