@@ -218,6 +218,23 @@ func (o *op) careListFingerprint() (string, error) {
 	return o.now.In(time.Local).Format("2006-01-02") + " " + hex.EncodeToString(sum[:8]), nil
 }
 
+// careListOnlyNewDay tells whether the due list was made with the rules and
+// settings in force, on an earlier day.
+func (a *App) careListOnlyNewDay(ctx context.Context) (bool, error) {
+	var newDay bool
+	err := a.db.View(ctx, func(tx *db.Tx) error {
+		o := &op{Tx: tx, app: a, now: a.now(), reading: true}
+		want, err := o.careListFingerprint()
+		if err != nil {
+			return err
+		}
+		have, _, err := tx.Setting(careListState)
+		newDay = have != want && len(have) == len(want) && have[len("2006-01-02"):] == want[len("2006-01-02"):]
+		return err
+	})
+	return newDay, err
+}
+
 // RefreshCareList makes the whole due list again unless it was made today
 // with the rules and settings in force (force: even so). It answers how
 // many charts it read. Each batch of charts is read in a snapshot, which
@@ -369,8 +386,26 @@ func (a *App) keepCareList() {
 		case <-ctx.Done():
 		}
 	}()
+	head := a.db.Head()
 	for {
 		start := time.Now()
+		busy := a.db.Head() != head
+		head = a.db.Head()
+		if busy {
+			// A new day's making reads every chart (some tens of seconds of
+			// a core for 100,000 patients); it waits for a quiet minute, as a
+			// catch-up backup does (runSchedule): a list a few hours behind
+			// the calendar is still right for every chart changed since.
+			// New rules or settings are made at once.
+			if newDay, err := a.careListOnlyNewDay(ctx); err == nil && newDay {
+				select {
+				case <-ctx.Done():
+					return
+				case <-time.After(time.Minute):
+				}
+				continue
+			}
+		}
 		if n, err := a.RefreshCareList(ctx, false); err != nil {
 			if ctx.Err() == nil {
 				a.log.Error("make the due list", "err", err)

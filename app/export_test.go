@@ -12,3 +12,6 @@ var CareLOINCs = careLOINCs
 func (a *App) RunDueBackupsBusy(ctx context.Context) ([]Run, error) {
 	return a.runDueBackups(ctx, false)
 }
+
+// CareListOnlyNewDay is careListOnlyNewDay.
+func (a *App) CareListOnlyNewDay(ctx context.Context) (bool, error) { return a.careListOnlyNewDay(ctx) }

@@ -196,4 +196,14 @@ func TestRecallKeepsTheDayFirstDue(t *testing.T) {
 	if row := recallRows(t, desk, a1c)[p.MRN+" diabetes-a1c"]; row.DueOn != "2026-12-07" {
 		t.Errorf("45 days on, after a chart change and the daily making: %+v; want still due since 2026-12-07", row)
 	}
+	// Made today: nothing waits. The next day's making is only a new day's,
+	// the one that waits for a quiet minute.
+	ctx := context.Background()
+	if newDay, err := ta.CareListOnlyNewDay(ctx); err != nil || newDay {
+		t.Errorf("just made: only a new day = %v, %v", newDay, err)
+	}
+	ta.Clock.Advance(24 * time.Hour)
+	if newDay, err := ta.CareListOnlyNewDay(ctx); err != nil || !newDay {
+		t.Errorf("a day later: only a new day = %v, %v", newDay, err)
+	}
 }
