@@ -12,6 +12,7 @@ import (
 	"net/http"
 	"os"
 	"runtime"
+	"strings"
 	"sync"
 	"sync/atomic"
 
@@ -177,9 +178,14 @@ func windowOptions(title string, api http.Handler, bind []any, formatError func(
 	}
 }
 
-// workstationTitle names the host the window works on.
+// workstationTitle names the PC as the admin named it and the host the
+// window works on, without the port everyone uses.
 func workstationTitle(c *workstation.Config) string {
-	return "Folio — workstation of " + c.Host
+	host := strings.TrimSuffix(c.Host, ":8443")
+	if c.Name == "" {
+		return "Folio — workstation of " + host
+	}
+	return "Folio — " + c.Name + ", a workstation of " + host
 }
 
 // windowAPI answers the page's /api calls: none while the window is the

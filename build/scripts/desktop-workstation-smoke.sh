@@ -79,7 +79,7 @@ WEBKIT_DISABLE_COMPOSITING_MODE=1 WEBKIT_DISABLE_DMABUF_RENDERER=1 LIBGL_ALWAYS_
   "$bin" --data "$wsdata" >"$out/ws-folio.log" 2>&1 &
 folio_pid=$!
 
-find_window "Folio — workstation of $addr" "$out/ws-folio.log" "as the workstation of $addr"
+find_window "Folio — Exam room 2, a workstation of $addr" "$out/ws-folio.log" "as Exam room 2, the workstation of $addr"
 passed=$((passed + 1))
 
 # The host clinic's sign-in screen: its name comes from the host, through
