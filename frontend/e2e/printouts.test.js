@@ -8,8 +8,7 @@
 
 import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
-import { execFileSync } from 'node:child_process';
-import { existsSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { adminPassword, artifacts, call, chaosMaxDelay, launchBrowser, setUpClinic, shooter, signIn, startFolio, test } from './harness.js';
 
@@ -29,16 +28,26 @@ after(async () => {
   await folio?.stop();
 });
 
-/** pdfText is a PDF's text by pdftotext (poppler-utils), or null without it. */
-function pdfText(path) {
-  if (!['/usr/bin/pdftotext', '/usr/local/bin/pdftotext'].some(existsSync)) return null;
-  return execFileSync('pdftotext', ['-layout', path, '-']).toString();
+/** pdfText is a PDF's text, page by page, read with pdf.js (the frontend's
+ * own PDF reader, frontend/node_modules/pdfjs-dist). */
+async function pdfText(data) {
+  const pdfjs = await import('pdfjs-dist/legacy/build/pdf.mjs');
+  const doc = await pdfjs.getDocument({ data: new Uint8Array(data) }).promise;
+  const pages = [];
+  for (let i = 1; i <= doc.numPages; i++) {
+    const content = await (await doc.getPage(i)).getTextContent();
+    pages.push(content.items.map((x) => x.str).join(' '));
+  }
+  return pages;
 }
+
+/** squeezed is text without white space: a PDF splits words at ligatures. */
+const squeezed = (s) => s.replace(/\s+/g, '');
 
 /** printed checks the page under print media: the text wanted is there and
  * the app's chrome is not; then a screenshot and a PDF, whose text is
  * checked too. */
-async function printed(page, shot, name, wants) {
+async function printed(page, shot, name, footer, wants) {
   await page.emulateMedia({ media: 'print' });
   const text = await page.evaluate(() => document.body.innerText);
   for (const want of wants) assert.ok(text.includes(want), `the printout shows ${want}:\n${text}`);
@@ -46,15 +55,18 @@ async function printed(page, shot, name, wants) {
     assert.ok(!text.includes(chrome), `the printout leaves out "${chrome}":\n${text}`);
   }
   await shot(`${name}-print-media`);
-  const path = join(artifacts, '70-printouts', `${name}.pdf`);
-  writeFileSync(path, await page.pdf({ format: 'Letter' }));
-  const fromPdf = pdfText(path);
-  if (fromPdf !== null) {
-    const flat = fromPdf.replace(/\s+/g, ' ');
-    for (const want of wants) assert.ok(flat.includes(want), `the PDF shows ${want}:\n${fromPdf}`);
-    assert.match(flat, /Page 1 of \d/, 'each page is numbered');
-  }
+  const pdf = await page.pdf({ format: 'Letter' });
+  writeFileSync(join(artifacts, '70-printouts', `${name}.pdf`), pdf);
+  const pages = await pdfText(pdf);
+  const all = squeezed(pages.join(' '));
+  for (const want of wants) assert.ok(all.includes(squeezed(want)), `the PDF shows ${want}:\n${pages.join('\n')}`);
+  pages.forEach((text, i) => {
+    // Each page's foot: the patient, and the page of how many.
+    assert.ok(squeezed(text).includes(squeezed(`Page ${i + 1} of ${pages.length}`)), `page ${i + 1} is numbered:\n${text}`);
+    assert.ok(squeezed(text).includes(squeezed(footer)), `page ${i + 1} names the patient:\n${text}`);
+  });
   await page.emulateMedia({ media: 'screen' });
+  return pages.length;
 }
 
 test('a visit from a starter template: blanks filled or waived, vitals in one keystroke, the note and the after-visit summary printed', async () => {
@@ -153,15 +165,20 @@ test('a visit from a starter template: blanks filled or waived, vitals in one ke
   await page.getByLabel('Add an addendum').fill('Called: home readings 130/80.');
   await page.getByRole('button', { name: 'Add addendum' }).click();
   await page.getByTestId('addenda').getByText('Called: home readings 130/80.').waitFor(soon);
+  // A long addendum: the note runs onto a second page.
+  await call(page, 'Chart', 'AddAddendum', visit.id,
+    Array.from({ length: 45 }, (_, i) => `Day ${i + 1} of the home log: 130/80, pulse 70.`).join('\n'));
 
   // The signed note on paper.
   await page.getByRole('button', { name: 'Print note' }).click();
   const note = page.getByTestId('note-print');
   await note.waitFor(soon);
   await shot('03-note-view');
-  await printed(page, shot, 'note', ['Riverside Family Practice', '1 River Road', 'Paula Printer', '1958-06-21',
+  const notePages = await printed(page, shot, 'note', `Paula Printer · born 1958-06-21 · MRN ${p.mrn}`, ['Riverside Family Practice', '1 River Road', 'Paula Printer', '1958-06-21',
     p.mrn, 'Dr Jordan Lee', 'Essential hypertension', 'BP 128/82',
-    'Signed electronically by Dr Jordan Lee on', 'Addendum by Dr Jordan Lee', 'Called: home readings 130/80.']);
+    'Signed electronically by Dr Jordan Lee on', 'Addendum by Dr Jordan Lee', 'Called: home readings 130/80.',
+    'Day 45 of the home log']);
+  assert.ok(notePages >= 2, `the long note prints on ${notePages} pages, each with its foot`);
   await note.getByRole('button', { name: 'Close' }).click();
   await note.waitFor({ state: 'detached', ...soon });
 
@@ -174,7 +191,7 @@ test('a visit from a starter template: blanks filled or waived, vitals in one ke
   assert.match(meds, /Take differently\s+lisinopril: now 20 mg oral once a day \(before: 10 mg oral once a day\)/);
   assert.match(meds, /Stop taking\s+metformin \(stomach upset\)/);
   await shot('04-summary-view');
-  await printed(page, shot, 'after-visit-summary', ['Riverside Family Practice', 'Paula Printer', 'Dr Jordan Lee',
+  await printed(page, shot, 'after-visit-summary', 'Paula Printer · born 1958-06-21 · After-visit summary', ['Riverside Family Practice', 'Paula Printer', 'Dr Jordan Lee',
     'Your measurements: BP 128/82, HR 72, T 36.8 °C, Wt 84.1 kg',
     'amlodipine', 'lisinopril', 'metformin', 'Please come back in 3 months',
     'Take lisinopril 20 mg each morning.', 'Check your blood pressure at home twice a week.']);
