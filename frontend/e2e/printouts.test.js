@@ -10,7 +10,7 @@ import { before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { adminPassword, artifacts, call, chaosMaxDelay, launchBrowser, setUpClinic, shooter, signIn, startFolio, test } from './harness.js';
+import { adminPassword, artifacts, call, chaosMaxDelay, hold, launchBrowser, setUpClinic, shooter, signIn, startFolio, test } from './harness.js';
 
 let folio;
 let chromium;
@@ -214,5 +214,38 @@ test('a visit from a starter template: blanks filled or waived, vitals in one ke
   for (const want of ['note.print', 'visit_summary.print', 'visit.instructions']) {
     assert.ok(actions.includes(want), `the audit trail has ${want}: ${actions.join(', ')}`);
   }
+  await ctx.close();
+});
+
+test('the patient\'s instructions: what is typed while a save is on its way stays the clinician\'s', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1000 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '71-instructions-late');
+  await page.goto(folio.url);
+  await signIn(page, 'drlee', drPassword);
+  await page.getByRole('heading', { name: 'Find a patient' }).waitFor(soon);
+  const p = await call(page, 'Patients', 'Register', {
+    familyName: 'Later', givenNames: 'Lena', birthDate: '1970-01-30', sex: 'female', phone: '555-700-3434',
+  });
+  const visit = await call(page, 'Chart', 'OpenEncounter', p.id, '');
+  await page.goto(`${folio.url}/#/encounters/${visit.id}`);
+  const instructions = page.getByTestId('instructions');
+  await instructions.waitFor(soon);
+  const box = instructions.getByRole('textbox');
+
+  const saving = await hold(page, 'Chart/SaveVisitInstructions');
+  await box.fill('Rest for two days.');
+  await instructions.getByRole('button', { name: 'Save instructions' }).click();
+  await saving.calls(1);
+  await box.pressSequentially(' Drink plenty of water.');
+  await saving.release();
+  await instructions.getByText('Not saved yet.').waitFor(soon);
+  assert.equal(await box.inputValue(), 'Rest for two days. Drink plenty of water.', 'the save that came back did not take the typing');
+  await shot('01-typed-while-saving');
+  await instructions.getByRole('button', { name: 'Save instructions' }).click();
+  await instructions.getByTestId('instructions-state').waitFor(soon);
+  const saved = await call(page, 'Chart', 'Encounter', visit.id);
+  assert.equal(saved.instructions.text, 'Rest for two days. Drink plenty of water.');
+  assert.equal(saved.instructions.version, 2, 'each save is a version, the one before kept');
   await ctx.close();
 });
