@@ -53,6 +53,16 @@ type AuthStatus struct {
 	// Demo is set for a clinic `folio demo` made: invented patients and
 	// published passwords, which the sign-in screen warns of.
 	Demo bool `json:"demo"`
+	// Units are those vitals are typed and shown in (kg or lb, cm or in, C
+	// or F), so that a form names them before any vitals are shown.
+	Units VitalUnits `json:"units"`
+}
+
+// VitalUnits are the clinic's units for vitals.
+type VitalUnits struct {
+	Weight      string `json:"weight"`
+	Height      string `json:"height"`
+	Temperature string `json:"temperature"`
 }
 
 // Status tells whether Folio is set up, the clinic's name, and who (if
@@ -76,6 +86,11 @@ func (s *Auth) Status() (AuthStatus, error) {
 		if st.ClinicName, _, err = tx.Setting(settingClinicName); err != nil {
 			return err
 		}
+		units, err := clinicVitalUnits(tx)
+		if err != nil {
+			return err
+		}
+		st.Units = VitalUnits{Weight: units.weight, Height: units.height, Temperature: units.temperature}
 		demo, _, err := tx.Setting(db.SettingDemoClinic)
 		st.Demo = demo != ""
 		if err != nil || signedIn.ID == "" {
@@ -113,8 +128,9 @@ type SetupRequest struct {
 	Password   string `json:"password"`
 }
 
-// Setup creates the clinic and its first admin, and signs that admin in. It
-// works only once, while Folio has no users.
+// Setup creates the clinic and its first admin, and signs that admin in,
+// with Folio's starter templates installed. It works only once, while
+// Folio has no users.
 func (s *Auth) Setup(req SetupRequest) (User, error) {
 	u, err := s.app.SetupClinic(req, s.session.workstation)
 	if err != nil {
@@ -158,6 +174,9 @@ func (a *App) SetupClinic(req SetupRequest, workstation string) (db.User, error)
 			return err
 		}
 		o.actor.userID = u.ID
+		if err := o.installStarterTemplates(); err != nil {
+			return err
+		}
 		return o.audit("setup", "", "user/"+u.ID, "clinic "+req.ClinicName+"; first admin "+u.Username)
 	})
 	return u, err

@@ -65,6 +65,9 @@ type Encounter struct {
 	// FollowUp is the follow-up the visit asks for (nil: none yet); it
 	// counts once the note is signed.
 	FollowUp *CareReminder `json:"followUp"`
+	// Instructions are the patient's, for the after-visit summary; they
+	// are written after signing too (visit_summary.go).
+	Instructions PatientGuidance `json:"instructions"`
 }
 
 // EncounterSummary is one line of a patient's list of encounters.
@@ -262,7 +265,8 @@ func (s *Chart) SaveDraft(encounterID string, note NoteText, draftVersion int) (
 
 // SignNote signs the encounter's note as it was last saved, locking it for
 // good. version is the encounter's version the clinician was looking at.
-// A note needs an assessment or a plan to be signed.
+// A note needs an assessment or a plan to be signed, and no template blank
+// left unfilled (note_blanks.go): each is filled or waived first.
 func (s *Chart) SignNote(encounterID string, version int) (Encounter, error) {
 	var out Encounter
 	err := s.app.act(s.session, permClinical, func(o *op) error {
@@ -276,10 +280,13 @@ func (s *Chart) SignNote(encounterID string, version int) (Encounter, error) {
 		if e.Version != version {
 			return errorf(Conflict, "This visit changed meanwhile. Reload it and sign again.")
 		}
+		fields := fieldErrors{}
 		if strings.TrimSpace(n.Assessment) == "" && strings.TrimSpace(n.Plan) == "" {
-			fields := fieldErrors{}
 			fields.add("assessment", "Write an assessment or a plan before signing.")
-			return fields.err()
+		}
+		NoteText{Subjective: n.Subjective, Objective: n.Objective, Assessment: n.Assessment, Plan: n.Plan}.unfilledBlanks(fields)
+		if err := fields.err(); err != nil {
+			return err
 		}
 		if err := o.SignNote(n.ID, o.actor.userID, o.now); err != nil {
 			return err
@@ -569,6 +576,13 @@ func (o *op) encounterView(e db.Encounter) (Encounter, error) {
 		return Encounter{}, err
 	}
 	if out.FollowUp, err = o.followUpOf(e); err != nil {
+		return Encounter{}, err
+	}
+	guidance, err := o.VisitInstructionsOf(e.ID)
+	if err != nil {
+		return Encounter{}, err
+	}
+	if out.Instructions, err = o.guidanceView(guidance); err != nil {
 		return Encounter{}, err
 	}
 	return out, nil

@@ -55,6 +55,8 @@ var changeTopics = map[string][]string{
 	"note.sign":      {feed.Chart, feed.Schedule},
 	"note.addendum":  {feed.Chart},
 	"note.retract":   {feed.Chart},
+	// A visit's instructions for the patient: the visit screen open elsewhere.
+	"visit.instructions": {feed.Chart},
 
 	"medication.add":      {feed.Chart},
 	"medication.renew":    {feed.Chart},
@@ -144,7 +146,7 @@ var readActions = map[string]bool{
 	"medication.check": true, "network.certificate": true, "medication.history": true, "medication.list": true, "note.draft": true,
 	"patient.duplicate_check": true, "patient.history": true, "patient.merge_preview": true,
 	"patient.merges": true, "patient.open": true, "patient.recent": true, "patient.search": true,
-	"prescription.print": true, "problem.list": true, "schedule.board": true, "schedule.call_list": true,
+	"prescription.print": true, "note.print": true, "visit_summary.print": true, "problem.list": true, "schedule.board": true, "schedule.call_list": true,
 	"schedule.call_list.export": true, "schedule.day": true, "schedule.day_list.export": true,
 	"schedule.week": true, "setup": true, "storage.encryption": true, "vitals.chart": true, "vitals.growth": true, "vitals.read": true,
 }

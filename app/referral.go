@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/user"
 	"path"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -36,6 +37,10 @@ const (
 	// ticked by default: what a specialist needs for this referral, not
 	// the whole history (which stays listed, unticked).
 	referralRecentMonths = 24
+	// referralNotesTicked is how many of the latest signed visit notes
+	// (of those months) a referral ticks by default: the specialist reads
+	// the recent course, not every visit; the rest stay listed, unticked.
+	referralNotesTicked = 3
 	// minPassphraseLength keeps a passphrase long enough that, with age's
 	// scrypt cost, guessing it is out of reach.
 	minPassphraseLength = 10
@@ -51,13 +56,15 @@ const (
 	SectionImmunizations = "immunizations"
 	SectionResults       = "results"
 	SectionVitals        = "vitals"
+	SectionNotes         = "notes"
 	SectionDocuments     = "documents"
 )
 
 var sectionTitles = []struct{ key, title string }{
 	{SectionProblems, "Problems"}, {SectionAllergies, "Allergies and intolerances"},
 	{SectionMedications, "Medications"}, {SectionImmunizations, "Immunizations"},
-	{SectionResults, "Lab results"}, {SectionVitals, "Vital signs"}, {SectionDocuments, "Documents"},
+	{SectionResults, "Lab results"}, {SectionVitals, "Vital signs"}, {SectionNotes, "Visit notes"},
+	{SectionDocuments, "Documents"},
 }
 
 // noKnownAllergiesItem is the id of the "no known allergies" statement in
@@ -127,6 +134,7 @@ type SectionCounts struct {
 	Immunizations int `json:"immunizations"`
 	Results       int `json:"results"`
 	Vitals        int `json:"vitals"`
+	Notes         int `json:"notes"`
 	Documents     int `json:"documents"`
 }
 
@@ -188,7 +196,11 @@ type chartContent struct {
 	results          []db.LabResult
 	resultCodes      resultCodings
 	vitals           []db.Vitals
-	documents        []db.Document
+	// notes are the signed visits, newest first; visits those of them a
+	// referral chose, read in full (nil for the preview).
+	notes     []db.EncounterLine
+	visits    map[string]fhir.Visit
+	documents []db.Document
 }
 
 // everything is a limit that lists a chart's rows in full.
@@ -249,12 +261,85 @@ func (o *op) chartContent(p db.Patient, only []string) (chartContent, error) {
 		return c, err
 	}
 	c.vitals = inForce(vitals, func(r db.Vitals) string { return r.Status })
+	encounters, err := o.PatientEncounters(p.ID, 0)
+	if err != nil {
+		return c, err
+	}
+	for _, e := range encounters {
+		if e.Status == db.EncounterSigned {
+			c.notes = append(c.notes, e)
+		}
+	}
+	if only != nil {
+		want := map[string]bool{}
+		for _, id := range only {
+			want[id] = true
+		}
+		c.visits = map[string]fhir.Visit{}
+		for _, e := range c.notes {
+			if !want[e.ID] {
+				continue
+			}
+			if c.visits[e.ID], err = o.referralVisit(e); err != nil {
+				return c, err
+			}
+		}
+	}
 	documents, err := o.Documents(p.ID)
 	if err != nil {
 		return c, err
 	}
 	c.documents = inForce(documents, func(r db.Document) string { return r.Status })
 	return c, nil
+}
+
+// referralVisit is a signed visit with its note, addenda and diagnoses, as
+// a referral carries it. People are named, not linked by Folio's ids: the
+// bundle holds the Practitioner of its author alone, and a reference by
+// name needs none.
+func (o *op) referralVisit(e db.EncounterLine) (fhir.Visit, error) {
+	n, err := o.NoteOf(e.ID)
+	if err != nil {
+		return fhir.Visit{}, err
+	}
+	addenda, err := o.Addenda(n.ID)
+	if err != nil {
+		return fhir.Visit{}, err
+	}
+	diagnoses, err := o.EncounterDiagnoses(e.ID)
+	if err != nil {
+		return fhir.Visit{}, err
+	}
+	signer, err := o.userFullName(n.SignedBy)
+	if err != nil {
+		return fhir.Visit{}, err
+	}
+	v := fhir.Visit{ID: e.ID, Kind: e.Kind, StartedAt: instant(e.StartedAt), Status: e.Status,
+		Clinician: fhir.Author{Name: e.ClinicianName},
+		Note: fhir.VisitNote{ID: n.ID, Subjective: n.Subjective, Objective: n.Objective, Assessment: n.Assessment,
+			Plan: n.Plan, SavedAt: instant(n.SavedAt), SignedAt: instant(n.SignedAt), SignedBy: fhir.Author{Name: signer}}}
+	for _, a := range addenda {
+		v.Note.Addenda = append(v.Note.Addenda, fhir.Addendum{Text: a.Text, Author: a.AuthorName, At: instant(a.At)})
+	}
+	for _, d := range diagnoses {
+		if !d.Retracted() {
+			v.DiagnosisProblemIDs = append(v.DiagnosisProblemIDs, d.ProblemID)
+		}
+	}
+	return v, nil
+}
+
+// noteDisplay is a signed visit in one line for the preview.
+func noteDisplay(e db.EncounterLine) string {
+	kind := "booked visit"
+	if e.Kind == db.EncounterWalkIn {
+		kind = "walk-in"
+	}
+	s := e.ClinicianName + ", " + kind
+	if a := strings.TrimSpace(e.Assessment); a != "" {
+		s += ": " + clipRunes(strings.Join(strings.Fields(a), " "), 120)
+	}
+	return s
 }
 
 // inForce drops the rows retracted as entered in error.
@@ -303,6 +388,10 @@ func (c chartContent) sections(recentSince time.Time) []ReferralSection {
 	for _, v := range c.vitals {
 		add(SectionVitals, ReferralItem{ID: v.ID, Display: vitalsDisplay(v), Date: v.TakenAt.Format("2006-01-02"),
 			Status: v.Status, Included: !v.TakenAt.Before(recentSince)})
+	}
+	for i, e := range c.notes {
+		add(SectionNotes, ReferralItem{ID: e.ID, Display: noteDisplay(e), Date: e.StartedAt.Format("2006-01-02"),
+			Status: "final", Included: i < referralNotesTicked && !e.StartedAt.Before(recentSince)})
 	}
 	for _, d := range c.documents {
 		add(SectionDocuments, ReferralItem{ID: d.ID, Display: d.Title + " (" + strings.ReplaceAll(d.Kind, "_", " ") + ")",
@@ -397,17 +486,33 @@ func (c chartContent) record(ch chosen) (fhir.Record, SectionCounts) {
 	if rec.NoKnownAllergies && n.Allergies == 0 {
 		n.Allergies = 1 // the statement itself left the clinic
 	}
+	// A visit's diagnoses travel as links to the problems sent; one whose
+	// problem was not ticked stays named in the note's text alone.
+	sent := map[string]bool{}
+	for _, p := range rec.Problems {
+		sent[p.ID] = true
+	}
+	for _, e := range c.notes {
+		v, read := c.visits[e.ID]
+		if !read || !ch.items[e.ID] {
+			continue
+		}
+		v.DiagnosisProblemIDs = slices.DeleteFunc(slices.Clone(v.DiagnosisProblemIDs), func(id string) bool { return !sent[id] })
+		rec.Visits = append(rec.Visits, v)
+	}
 	n.Immunizations, n.Results, n.Vitals = len(rec.Immunizations), len(rec.LabResults), len(rec.Vitals)
+	n.Notes = len(rec.Visits)
 	n.Documents = len(ch.documents)
 	return rec, n
 }
 
 // everythingInForce chooses every item of c (the patient's own copy, the
-// command line's export); no document.
+// command line's export); no document, and no visit note (the summary, not
+// the record of each visit).
 func (c chartContent) everythingInForce() chosen {
 	ch := chosen{items: map[string]bool{noKnownAllergiesItem: true}}
 	for _, s := range c.sections(time.Time{}) {
-		if s.Key == SectionDocuments {
+		if s.Key == SectionDocuments || s.Key == SectionNotes {
 			continue
 		}
 		for _, it := range s.Items {
@@ -805,6 +910,9 @@ func disclosureDetail(d db.Disclosure, n SectionCounts, docIDs []string) string 
 	detail := fmt.Sprintf("%s to %s; purpose: %s; problems %d, allergies %d, medications %d, immunizations %d, "+
 		"results %d, vitals %d, documents %d", strings.ReplaceAll(d.Kind, "_", " "), d.Recipient, d.Purpose,
 		n.Problems, n.Allergies, n.Medications, n.Immunizations, n.Results, n.Vitals, n.Documents)
+	if n.Notes > 0 {
+		detail += fmt.Sprintf(", visit notes %d", n.Notes)
+	}
 	if len(docIDs) > 0 {
 		detail += " (" + strings.Join(docIDs, ", ") + ")"
 	}

@@ -129,7 +129,8 @@ func TestReferralPreview(t *testing.T) {
 			t.Errorf("%s: listed %v ticked %v, want %v %v", tc.what, listed[tc.id], ticked[tc.id], tc.listed, tc.ticked)
 		}
 	}
-	if len(p.Sections) != 7 || p.Sections[0].Key != app.SectionProblems || p.Sections[6].Key != app.SectionDocuments {
+	if len(p.Sections) != 8 || p.Sections[0].Key != app.SectionProblems || p.Sections[6].Key != app.SectionNotes ||
+		p.Sections[7].Key != app.SectionDocuments {
 		t.Errorf("sections %+v", p.Sections)
 	}
 	if p.From.AuthorName != "Dr. Jordan Lee" || p.From.ClinicName != clinicName || len(p.From.KeyFingerprint) != 39 {

@@ -140,19 +140,22 @@ var methodAccess = map[string]access{
 	"Chart.PatientCopy":     clinical,
 	"Chart.Disclosures":     clinical,
 
-	"Chart.OpenEncounter":   clinical,
-	"Chart.Encounters":      clinical,
-	"Chart.Encounter":       clinical,
-	"Chart.SaveDraft":       clinical,
-	"Chart.SignNote":        clinical,
-	"Chart.AddAddendum":     clinical,
-	"Chart.RetractNote":     clinical,
-	"Chart.Templates":       clinical,
-	"Chart.SaveTemplate":    clinical,
-	"Chart.QuickPhrases":    clinical,
-	"Chart.SaveQuickPhrase": clinical,
-	"Chart.AddDiagnosis":    clinical,
-	"Chart.RemoveDiagnosis": clinical,
+	"Chart.OpenEncounter":         clinical,
+	"Chart.Encounters":            clinical,
+	"Chart.Encounter":             clinical,
+	"Chart.SaveDraft":             clinical,
+	"Chart.SignNote":              clinical,
+	"Chart.AddAddendum":           clinical,
+	"Chart.RetractNote":           clinical,
+	"Chart.NotePrintout":          clinical,
+	"Chart.VisitSummary":          clinical,
+	"Chart.SaveVisitInstructions": clinical,
+	"Chart.Templates":             clinical,
+	"Chart.SaveTemplate":          clinical,
+	"Chart.QuickPhrases":          clinical,
+	"Chart.SaveQuickPhrase":       clinical,
+	"Chart.AddDiagnosis":          clinical,
+	"Chart.RemoveDiagnosis":       clinical,
 
 	"Schedule.Types":               staff,
 	"Schedule.SaveType":            adminOnly,
@@ -475,6 +478,12 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 	case "Chart.SignNote":
 		e := f.encounter(t, false)
 		return []any{e.ID, e.Version}
+	case "Chart.NotePrintout":
+		return []any{f.encounter(t, true).ID}
+	case "Chart.VisitSummary":
+		return []any{f.encounter(t, false).ID}
+	case "Chart.SaveVisitInstructions":
+		return []any{f.encounter(t, false).ID, "Rest and drink plenty of fluids.", 0}
 	case "Chart.AddAddendum":
 		return []any{f.encounter(t, true).ID, "called with results"}
 	case "Chart.RetractNote":

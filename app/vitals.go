@@ -33,7 +33,11 @@ type vitalUnits struct {
 
 // vitalUnits reads the clinic's preferred units; metric until an admin
 // chooses otherwise.
-func (o *op) vitalUnits() (vitalUnits, error) {
+func (o *op) vitalUnits() (vitalUnits, error) { return clinicVitalUnits(o.Tx) }
+
+// clinicVitalUnits is vitalUnits in any transaction (the sign-in status
+// reads them outside a use-case).
+func clinicVitalUnits(tx *db.Tx) (vitalUnits, error) {
 	u := vitalUnits{weight: UnitKg, height: UnitCm, temperature: UnitC}
 	for _, s := range []struct {
 		key    string
@@ -44,7 +48,7 @@ func (o *op) vitalUnits() (vitalUnits, error) {
 		{settingHeightUnit, &u.height, validHeightUnit},
 		{settingTempUnit, &u.temperature, validTemperatureUnit},
 	} {
-		v, _, err := o.Setting(s.key)
+		v, _, err := tx.Setting(s.key)
 		if err != nil {
 			return u, err
 		}

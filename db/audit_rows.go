@@ -109,6 +109,7 @@ var coveredTables = []coveredTable{
 	// the host notes as it serves, unaudited.
 	{name: "workstations", only: []string{"id", "name", "public_key", "status", "cert_serial", "certificate", "first_seen",
 		"approved_by", "approved_at", "ended_by", "ended_at", "ended_reason", "version"}, label: "name", since: 20},
+	{name: "visit_instructions", since: 32},
 }
 
 // loadCoverage reads the covered tables' columns and keys from the schema.

@@ -109,6 +109,13 @@ func (t *Tx) VitalsList(patientID string, limit int) ([]Vitals, error) {
 		ORDER BY v.taken_at DESC, v.id DESC LIMIT ?`, patientID, limit)
 }
 
+// VitalsAtEncounter lists the sets taken at a visit, in force or
+// retracted, in the order taken.
+func (t *Tx) VitalsAtEncounter(patientID, encounterID string) ([]Vitals, error) {
+	return t.vitalsList(`SELECT `+vitalsColumns+` FROM vitals v WHERE v.patient_id = ? AND v.encounter_id = ?
+		ORDER BY v.taken_at, v.id`, patientID, encounterID)
+}
+
 // VitalsWithIDs reads those of a patient's sets whose ids are listed,
 // newest first.
 func (t *Tx) VitalsWithIDs(patientID string, ids []string) ([]Vitals, error) {

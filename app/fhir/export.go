@@ -1278,6 +1278,7 @@ const (
 	sectionImmunizations
 	sectionResults
 	sectionVitals
+	sectionNotes
 	sectionReferral
 )
 
@@ -1293,7 +1294,11 @@ var sectionCodes = [...]outCoding{
 	sectionImmunizations: loinc("11369-6", "History of Immunization Narrative"),
 	sectionResults:       loinc("30954-2", "Relevant diagnostic tests/laboratory data Narrative"),
 	sectionVitals:        loinc("8716-3", "Vital signs"),
-	sectionReferral:      loinc("42349-1", "Reason for referral (narrative)"),
+	// Visit notes a referral carries: C-CDA's Encounters section, the
+	// section of past outpatient visits; IPS leaves room for sections of
+	// its own beside the required ones.
+	sectionNotes:    loinc("46240-8", "History of Hospitalizations+Outpatient visits Narrative"),
+	sectionReferral: loinc("42349-1", "Reason for referral (narrative)"),
 }
 
 // unavailable is the IPS's emptyReason for a required section of which
@@ -1463,6 +1468,24 @@ func (m *mapper) sectionEntries(kind sectionKind, add func(string, any) outRefer
 			for _, o := range obs {
 				refs = append(refs, add(o.ID, o))
 			}
+		}
+	case sectionNotes:
+		problems := map[string]bool{}
+		for _, p := range rec.Problems {
+			problems[p.ID] = true
+		}
+		for i := range rec.Visits {
+			v := &rec.Visits[i]
+			e, err := m.encounter(v, problems)
+			if err != nil {
+				return nil, err
+			}
+			refs = append(refs, add(e.ID, e))
+			note, err := m.noteReference(v)
+			if err != nil {
+				return nil, err
+			}
+			refs = append(refs, add(note.ID, note))
 		}
 	}
 	return refs, nil

@@ -43,10 +43,28 @@ func sectionViews(rec *Record) []sectionView {
 	if len(rec.Vitals) > 0 {
 		views = append(views, vitalsView(rec))
 	}
+	if len(rec.Visits) > 0 {
+		views = append(views, notesView(rec))
+	}
 	if rec.Referral != nil {
 		views = append(views, referralView(rec.Referral))
 	}
 	return views
+}
+
+// notesView is the visit notes a referral carries, each as its text.
+func notesView(rec *Record) sectionView {
+	v := sectionView{Kind: sectionNotes, Title: "Visit notes"}
+	for i := range rec.Visits {
+		visit := &rec.Visits[i]
+		text, err := noteText(visit)
+		if err != nil {
+			// The bundle's own check of the note (noteReference) says why.
+			text = visit.Note.Assessment + "\n" + visit.Note.Plan
+		}
+		v.Letter = append(v.Letter, labeledText{Label: "Visit of " + humanDate(visit.StartedAt), Lines: lines(text)})
+	}
+	return v
 }
 
 func problemsView(rec *Record) sectionView {

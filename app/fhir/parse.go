@@ -9,6 +9,7 @@ package fhir
 
 import (
 	"bytes"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -16,6 +17,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 )
 
 // Limits on what Parse reads. A file past any of them is refused before
@@ -698,6 +700,32 @@ func (b *inBundle) origin(i int, identifiers []inIdentifier, organization string
 	return o
 }
 
+// inNoteText is the text of a note a DocumentReference carries inline as
+// plain text, as Folio sends a visit note; "" for any other (a file by URL,
+// a PDF, text that is not UTF-8).
+func inNoteText(raw json.RawMessage) string {
+	var r struct {
+		Content []struct {
+			Attachment struct {
+				ContentType string `json:"contentType"`
+				Data        string `json:"data"`
+			} `json:"attachment"`
+		} `json:"content"`
+	}
+	if json.Unmarshal(raw, &r) != nil || len(r.Content) == 0 {
+		return ""
+	}
+	a := r.Content[0].Attachment
+	if !strings.HasPrefix(strings.ToLower(a.ContentType), "text/plain") {
+		return ""
+	}
+	data, err := base64.StdEncoding.DecodeString(a.Data)
+	if err != nil || !utf8.Valid(data) {
+		return ""
+	}
+	return strings.TrimSpace(string(data))
+}
+
 func (b *inBundle) unmapped(i int, text, reason string, supporting bool) {
 	b.imp.Unmapped = append(b.imp.Unmapped, ImportUnmapped{Origin: b.origin(i, nil, ""), Text: text, Reason: reason, Supporting: supporting})
 }
@@ -746,6 +774,14 @@ func (b *inBundle) mapResource(i int) {
 		// Decided after the items: supporting when an item was read from it.
 	case "Bundle":
 		b.unmapped(i, "A bundle inside the bundle", "Folio does not read bundles inside bundles; kept as the original.", false)
+	case "DocumentReference":
+		if text := inNoteText(r.raw); text != "" {
+			// Another clinic's note is its record, not a visit here: it is
+			// kept as received, its text readable in the import.
+			b.unmapped(i, text, "A visit note of the sending clinic: kept as received, with its text, not as a visit of this clinic.", false)
+			return
+		}
+		b.unmapped(i, inDescribe(r.raw), "Folio does not import DocumentReference resources as chart items; kept as the original.", false)
 	default:
 		b.unmapped(i, inDescribe(r.raw), fmt.Sprintf("Folio does not import %s resources as chart items; kept as the original.", inClip(r.resourceType, 60)), false)
 	}

@@ -30,8 +30,10 @@ type Record struct {
 	Immunizations []Immunization
 	LabResults    []LabResult
 	Vitals        []VitalsSet
-	// Visits and Documents are written by the bulk export only; a summary
-	// document (IPS) leaves them out.
+	// Visits are written by the bulk export, and by a summary document
+	// (IPS) the signed notes a referral chose (an Encounter and the note's
+	// DocumentReference each, in a Visit notes section). Documents are
+	// written by the bulk export only.
 	Visits    []Visit
 	Documents []Document
 	// Appointments are the patient's bookings, kept, missed and

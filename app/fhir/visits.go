@@ -130,10 +130,12 @@ func practitionerOf(a Author) outPractitioner {
 }
 
 // personRef names a user: a reference to their Practitioner when Folio
-// knows who it is, else their name alone.
+// knows who it is, else their name alone. A summary document (IPS) holds
+// the Practitioner of its author alone: any other clinician of its visits
+// is named, not linked.
 func (m *mapper) personRef(a Author) *outReference {
 	switch {
-	case a.ID != "":
+	case a.ID != "" && (!m.document || a.ID == m.rec.Author.ID):
 		return &outReference{Reference: m.ref("Practitioner", resourceID("user", a.ID)), Display: a.Name}
 	case a.Name != "":
 		return &outReference{Display: a.Name}

@@ -64,6 +64,9 @@ import type {
   MedicationCheck,
   MedicationHistory,
   Prescription,
+  NotePrintout,
+  VisitSummary,
+  PatientGuidance,
   Override,
   VitalsInput,
   VitalsSet,
@@ -762,6 +765,10 @@ export function createClient(
       medicationHistory: (id: string) => call<MedicationHistory>('Chart', 'MedicationHistory', id),
       /** prescription reads a prescription for printing; Go audits it as printed. */
       prescription: (id: string) => call<Prescription>('Chart', 'Prescription', id),
+      notePrintout: (encounterId: string) => call<NotePrintout>('Chart', 'NotePrintout', encounterId),
+      visitSummary: (encounterId: string) => call<VisitSummary>('Chart', 'VisitSummary', encounterId),
+      saveVisitInstructions: (encounterId: string, text: string, version: number) =>
+        write<PatientGuidance>('Chart', 'SaveVisitInstructions', encounterId, text, version),
       recordVitals: (patientId: string, v: VitalsInput) => write<VitalsSet>('Chart', 'RecordVitals', patientId, v),
       vitals: (patientId: string, limit = 10) => call<VitalsSet[]>('Chart', 'Vitals', patientId, limit),
       vitalsSeries: (patientId: string, measure: string) => call<Series>('Chart', 'VitalsSeries', patientId, measure),

@@ -22,6 +22,8 @@ export interface AuthStatus {
   idleMinutes: number;
   /** A clinic `folio demo` made: invented patients, published passwords. */
   demo: boolean;
+  /** The units vitals are typed and shown in. */
+  units?: { weight: string; height: string; temperature: string };
 }
 
 export interface SetupRequest {
@@ -205,6 +207,17 @@ export interface Encounter {
   diagnoses: Diagnosis[] | null;
   /** The follow-up the visit asks for; it counts once the note is signed. */
   followUp: CareReminder | null;
+  /** The patient's instructions, for the after-visit summary; written
+   * after signing too (app/visit_summary.go). */
+  instructions: PatientGuidance;
+}
+
+/** A visit's instructions for the patient; version 0: none written yet. */
+export interface PatientGuidance {
+  text: string;
+  version: number;
+  updatedAt: string;
+  updatedBy: string;
 }
 
 /** A visit's diagnosis: a problem of the patient's list linked to it
@@ -953,6 +966,43 @@ export interface Prescription {
   printedBy: string;
 }
 
+/** What heads a printout: the clinic, the patient, who printed it when. */
+export interface PrintHeading {
+  clinic: { name: string; address: string; phone: string };
+  patient: { name: string; mrn: string; birthDate: string; address: string };
+  printedAt: string;
+  printedBy: string;
+}
+
+/** A signed visit note with its addenda, for printing. */
+export interface NotePrintout extends PrintHeading {
+  encounter: Encounter;
+}
+
+/** A medicine of a visit: how it is taken now, and before (a change) or
+ * why it was stopped. */
+export interface MedicationChange {
+  drug: string;
+  now: string;
+  was: string;
+  reason: string;
+}
+
+/** The after-visit summary (app/visit_summary.go). */
+export interface VisitSummary extends PrintHeading {
+  startedAt: string;
+  clinicianName: string;
+  kind: 'visit' | 'walk_in';
+  signed: boolean;
+  diagnoses: Code[];
+  vitals: VitalsSet[];
+  vaccines: { vaccine: string; dose: string }[];
+  labsOrdered: string[];
+  medications: { new: MedicationChange[]; changed: MedicationChange[]; renewed: MedicationChange[]; stopped: MedicationChange[] };
+  followUp: CareReminder | null;
+  instructions: PatientGuidance;
+}
+
 export interface Alert {
   key: string;
   kind: 'drug-drug' | 'drug-allergy';
@@ -1437,6 +1487,8 @@ export interface SectionCounts {
   immunizations: number;
   results: number;
   vitals: number;
+  /** Signed visit notes (0 in archives made before they could travel). */
+  notes?: number;
   documents: number;
 }
 

@@ -138,6 +138,7 @@ class AdminStore {
     this.settings = await api.admin.saveSettings(s);
     session.idleMinutes = this.settings.idleMinutes;
     session.clinicName = this.settings.clinicName;
+    session.units = { weight: this.settings.weightUnit, height: this.settings.heightUnit, temperature: this.settings.temperatureUnit };
   }
 
   /** loadAudit lists the newest entries matching f; more() pages back. */

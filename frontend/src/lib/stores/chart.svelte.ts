@@ -512,6 +512,16 @@ class ChartStore {
     this.#show(await api.chart.signNote(e.id, e.version));
   }
 
+  /** saveInstructions writes the open visit's instructions for the patient
+   * over the version the visit showed. */
+  async saveInstructions(text: string) {
+    const e = this.encounter;
+    if (!e) return;
+    const saved = await api.chart.saveVisitInstructions(e.id, text, e.instructions?.version ?? 0);
+    if (this.encounter?.id === e.id) this.encounter = { ...this.encounter, instructions: saved };
+    return saved;
+  }
+
   /** setFollowUp sets, changes or clears (in '') the open visit's follow-up. */
   async setFollowUp(f: FollowUpInput) {
     const e = this.encounter;

@@ -157,6 +157,7 @@ export function countsText(c: ExportedFile['counts']): string {
     [c.immunizations, 'immunization', 'immunizations'],
     [c.results, 'result', 'results'],
     [c.vitals, 'vitals set', 'vitals sets'],
+    [c.notes ?? 0, 'visit note', 'visit notes'],
     [c.documents, 'document', 'documents'],
   ];
   const words = parts.filter(([n]) => n > 0).map(([n, one, many]) => `${n} ${n === 1 ? one : many}`);

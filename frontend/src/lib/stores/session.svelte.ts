@@ -26,6 +26,8 @@ class SessionStore {
   ready = $state(false);
   setupNeeded = $state(false);
   clinicName = $state('');
+  /** The clinic's units for vitals (metric until an admin chooses). */
+  units = $state({ weight: 'kg', height: 'cm', temperature: 'C' });
   user = $state<User | null>(null);
   locked = $state(false);
   idleMinutes = $state(10);
@@ -78,6 +80,7 @@ class SessionStore {
     const st = await api.auth.status();
     this.setupNeeded = st.setupNeeded;
     this.clinicName = st.clinicName;
+    if (st.units) this.units = st.units;
     this.demo = !!st.demo;
     this.user = st.user;
     drafts.owner = st.user?.id ?? '';
@@ -158,6 +161,7 @@ class SessionStore {
       if (!restored && !gone && waited < restartGiveUp) continue; // the old Folio, still closing
       this.setupNeeded = st.setupNeeded;
       this.clinicName = st.clinicName;
+      if (st.units) this.units = st.units;
       this.demo = !!st.demo;
       this.idleMinutes = st.idleMinutes || 10;
       this.user = null;
@@ -199,6 +203,7 @@ class SessionStore {
     const st = await api.auth.status();
     this.idleMinutes = st.idleMinutes || 10;
     this.clinicName = st.clinicName;
+    if (st.units) this.units = st.units;
   }
 
   async logout() {
