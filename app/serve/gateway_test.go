@@ -2,12 +2,14 @@ package serve_test
 
 import (
 	"bytes"
+	"context"
 	"encoding/json"
 	"net/http"
 	"strings"
 	"testing"
 
 	"folio/app"
+	"folio/db"
 )
 
 func bpObservation(at string, sys, dia int) string {
@@ -102,6 +104,16 @@ func TestDeviceGateway(t *testing.T) {
 	doc.mustCall(&list, "Chart", "HomeReadings", p.ID, "2026-03-01", "")
 	if len(list) != 2 || list[0].Source != "gateway" || list[0].TokenID != issued.ID || list[0].Device != "BPM Connect" {
 		t.Fatalf("readings %+v", list)
+	}
+	// Each post is audited under the clinician who issued the token, naming it.
+	var entries []db.AuditEntryView
+	s.app.DB().View(context.Background(), func(tx *db.Tx) (err error) {
+		entries, err = tx.Audit(db.AuditFilter{Action: "reading.gateway", Limit: 10})
+		return err
+	})
+	if len(entries) != 3 || entries[0].Username != "drlee" || entries[0].Record != "device_token/"+issued.ID ||
+		entries[0].PatientID != p.ID || !strings.Contains(entries[0].Workstation, "device gateway, token "+issued.ID) {
+		t.Errorf("gateway audit entries %+v", entries)
 	}
 	var tokens []app.DeviceTokenView
 	doc.mustCall(&tokens, "Chart", "DeviceTokens", p.ID)
