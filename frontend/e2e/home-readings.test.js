@@ -113,3 +113,62 @@ test('home readings: a Withings file previewed, imported, again as duplicates; a
   await shot('05-glucose');
   await ctx.close();
 });
+
+test('home readings: a device token shown once, a hub posts with it, revoked with a reason', async () => {
+  const ctx = await chromium.browser.newContext({ viewport: { width: 1400, height: 1100 } });
+  const page = await ctx.newPage();
+  const shot = shooter(page, '64-home-readings-hub');
+  await page.goto(folio.url);
+  await signIn(page, 'drlee', 'demo-clinician-pass');
+  await page.getByRole('heading', { name: 'Find a patient' }).waitFor();
+  const p = await call(page, 'Patients', 'Register', {
+    familyName: 'Hubbard', givenNames: 'Mae', birthDate: '1949-02-03', sex: 'female', phone: '555-300-9911',
+  });
+  await page.goto(`${folio.url}/#/patients/${p.id}`);
+  const hubs = page.getByTestId('home-readings').getByTestId('device-tokens');
+  await hubs.getByRole('button', { name: 'Issue device token' }).click();
+  const form = hubs.getByTestId('token-form');
+  await form.getByRole('button', { name: 'Issue token' }).click();
+  await form.getByText('Say whose hub or app this is (e.g. her phone).').waitFor(soon);
+  await form.getByLabel('Whose hub').fill('her phone');
+  await form.getByLabel('Device (optional)').fill('Withings BPM Connect');
+  await form.getByRole('button', { name: 'Issue token' }).click();
+  const issued = hubs.getByTestId('issued-token');
+  await issued.waitFor(soon);
+  const token = (await issued.getByTestId('token-value').textContent()).trim();
+  assert.equal(token.length, 43);
+  assert.equal(await issued.getByTestId('gateway-url').textContent(), `${folio.url}/gateway/fhir`);
+  await hubs.getByTestId('device-token').getByText(/her phone \(Withings BPM Connect\).*nothing sent yet/).waitFor(soon);
+  await shot('01-token-issued');
+
+  // The hub posts a blood pressure with it, as FHIR.
+  const post = (body) => fetch(`${folio.url}/gateway/fhir/Observation`, {
+    method: 'POST', headers: { 'Content-Type': 'application/fhir+json', Authorization: `Bearer ${token}` }, body,
+  });
+  const observation = JSON.stringify({
+    resourceType: 'Observation', status: 'final',
+    code: { coding: [{ system: 'http://loinc.org', code: '85354-9' }] },
+    effectiveDateTime: new Date(Date.now() - 3600_000).toISOString(), device: { display: 'BPM Connect' },
+    component: [
+      { code: { coding: [{ system: 'http://loinc.org', code: '8480-6' }] }, valueQuantity: { value: 141, code: 'mm[Hg]' } },
+      { code: { coding: [{ system: 'http://loinc.org', code: '8462-4' }] }, valueQuantity: { value: 87, code: 'mm[Hg]' } },
+    ],
+  });
+  const sent = await post(observation);
+  assert.equal(sent.status, 201);
+  assert.equal((await sent.json()).resourceType, 'OperationOutcome');
+  // The chart follows the hub's post by itself.
+  const panel = page.getByTestId('home-readings');
+  await panel.getByTestId('home-reading').filter({ hasText: 'Blood pressure: 141/87 mmHg' }).getByText('hub · BPM Connect').waitFor(soon);
+  await hubs.getByTestId('device-token').getByText(/last sent/).waitFor(soon);
+
+  // Revoked with a reason: the hub is refused at once.
+  await issued.getByRole('button', { name: 'Done' }).click();
+  await hubs.getByTestId('device-token').getByRole('button', { name: 'Revoke' }).click();
+  await hubs.getByLabel('Why revoke it?').fill('phone lost');
+  await hubs.getByRole('button', { name: 'Revoke token' }).click();
+  await hubs.getByTestId('device-token').getByText('revoked: phone lost').waitFor(soon);
+  assert.equal((await post(observation)).status, 401);
+  await shot('02-token-revoked');
+  await ctx.close();
+});
