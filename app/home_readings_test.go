@@ -237,3 +237,57 @@ func TestRetractHomeReading(t *testing.T) {
 		t.Errorf("after retraction %+v", list)
 	}
 }
+
+// TestMergeCarriesHomeReadings: after a merge the surviving chart lists
+// both charts' readings once each (the file both had, once), their imports
+// and the hub's token, which goes on sending to the one chart.
+func TestMergeCarriesHomeReadings(t *testing.T) {
+	ta := newTestAppAt(t, time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC))
+	chart := ta.Clinician.Chart
+	in := samplePatient()
+	survivor := ta.register(t, in)
+	in.FamilyName = "Rievra"
+	duplicate := ta.register(t, in)
+	file := withingsBP(t)
+	for _, p := range []app.Patient{survivor, duplicate} {
+		if _, err := chart.ImportReadings(p.ID, "bp.csv", file, ""); err != nil {
+			t.Fatal(err)
+		}
+	}
+	extra := "Date,\"Heart rate\",Systolic,Diastolic,Comments\n\"2026-12-01 07:00:00\",70,131,85,\n"
+	if _, err := chart.ImportReadings(duplicate.ID, "bp.csv", extra, ""); err != nil {
+		t.Fatal(err)
+	}
+	tok, err := chart.IssueDeviceToken(duplicate.ID, "her phone", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.Admin.Patients.Merge(survivor.ID, duplicate.ID, "same person", survivor.Version, duplicate.Version); err != nil {
+		t.Fatal(err)
+	}
+	list, err := chart.HomeReadings(survivor.ID, "2000-01-01", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	final := 0
+	for _, r := range list {
+		if r.Status == "final" {
+			final++
+		}
+	}
+	if len(list) != 123 || final != 62 {
+		t.Errorf("the survivor lists %d readings, %d final; want 123, 62 (61 kept once, 61 retracted as the same, 1 new)", len(list), final)
+	}
+	if imports, _ := chart.ReadingImports(survivor.ID); len(imports) != 3 {
+		t.Errorf("the survivor's imports: %d, want 3", len(imports))
+	}
+	body := `{"resourceType":"Observation","status":"final","code":{"coding":[{"system":"http://loinc.org","code":"29463-7"}]},
+		"effectiveDateTime":"2026-12-06T07:00:00Z","valueQuantity":{"value":71.2,"code":"kg"}}`
+	receipt, err := ta.App.ReceiveDeviceReadings(tok.Token, []byte(body))
+	if err != nil || receipt.Added != 1 {
+		t.Fatalf("the hub after the merge: %+v, %v", receipt, err)
+	}
+	if list, _ := chart.HomeReadings(survivor.ID, "2026-12-06", "2026-12-06"); len(list) != 1 || list[0].Kind != "weight" {
+		t.Errorf("the hub's weight on the survivor: %+v", list)
+	}
+}
