@@ -71,6 +71,17 @@ var changeTopics = map[string][]string{
 	"care.outreach":        {feed.Lists},
 	// A clinician's reminder, and a visit's follow-up: the chart's Due box
 	// and the desk's Recalls.
+	// Home readings (issue 14): a file brought in, a hub's post, a
+	// retraction; a device token issued or revoked shows in the chart.
+	"reading.import":      {feed.Chart},
+	"reading.gateway":     {feed.Chart},
+	"reading.retract":     {feed.Chart},
+	"device_token.issue":  {feed.Chart},
+	"device_token.revoke": {feed.Chart},
+	// A saved CSV format is the clinic's, offered on every chart.
+	"reading_format.save":   {feed.Settings},
+	"reading_format.retire": {feed.Settings},
+
 	"reminder.add":        {feed.Chart, feed.Lists},
 	"reminder.done":       {feed.Chart, feed.Lists},
 	"reminder.retract":    {feed.Chart, feed.Lists},
@@ -139,6 +150,7 @@ var readActions = map[string]bool{
 	"audit.view": true, "backup": true, "backup.restore": true, "backup.restore_preview": true, "backup.restore_requested": true, "chart.open": true, "chart.read": true, "clinic.demo": true,
 	"clinic_key.create": true, "disclosure.list": true, "document.damaged": true, "document.list": true,
 	"document.view": true, "encounter.read": true, "export.all": true, "immunization.list": true, "care.list": true, "care.records": true, "care.due_list": true, "care.recalls": true, "care.recalls.export": true, "reminder.list": true,
+	"reading.preview": true, "reading.list": true, "reading.imports": true, "device_token.list": true,
 	"quality.dashboard": true, "quality.patients": true, "quality.export": true,
 	"import.list": true, "import.original": true, "import.read": true, "import.review": true,
 	"import.sources": true, "lab.chart": true, "lab.orders": true, "lab.results": true,

@@ -119,7 +119,23 @@ var methodAccess = map[string]access{
 	"Chart.AddReminder":   clinical,
 	"Chart.CloseReminder": clinical,
 	"Chart.CareReminders": clinical,
-	"Chart.SetFollowUp":   clinical,
+	// Home readings are the clinician's to bring in and judge, from a file
+	// or a hub: the preview already shows the patient's readings, and a
+	// device token sends into the chart. The front desk hands the file
+	// over; it does not import it.
+	"Chart.PreviewReadings":       clinical,
+	"Chart.PreviewMappedReadings": clinical,
+	"Chart.ImportReadings":        clinical,
+	"Chart.HomeReadings":          clinical,
+	"Chart.RetractHomeReading":    clinical,
+	"Chart.ReadingImports":        clinical,
+	"Chart.SaveReadingFormat":     clinical,
+	"Chart.ReadingFormats":        clinical,
+	"Chart.RetireReadingFormat":   clinical,
+	"Chart.IssueDeviceToken":      clinical,
+	"Chart.DeviceTokens":          clinical,
+	"Chart.RevokeDeviceToken":     clinical,
+	"Chart.SetFollowUp":           clinical,
 
 	"Chart.StartImport":             clinical,
 	"Chart.ImportReview":            clinical,
@@ -535,6 +551,26 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{"tdap", 10}
 	case "Chart.Immunizations", "Chart.CareGaps", "Chart.CareRecords", "Chart.CareReminders":
 		return []any{f.patient.ID}
+	case "Chart.PreviewReadings", "Chart.ImportReadings":
+		return []any{f.patient.ID, "bp.csv", f.readingsFile(), ""}
+	case "Chart.PreviewMappedReadings":
+		return []any{f.patient.ID, "glucose.csv", "when,mg\n2020-11-28 07:10,101\n", sampleGlucoseSpec()}
+	case "Chart.HomeReadings":
+		return []any{f.patient.ID, "", ""}
+	case "Chart.RetractHomeReading":
+		return []any{f.homeReading(t).ID, "cuff on the wrong arm"}
+	case "Chart.ReadingImports", "Chart.DeviceTokens":
+		return []any{f.patient.ID}
+	case "Chart.SaveReadingFormat":
+		return []any{fmt.Sprintf("Meter %d", f.n), sampleGlucoseSpec()}
+	case "Chart.ReadingFormats":
+		return nil
+	case "Chart.RetireReadingFormat":
+		return []any{f.readingFormat(t).ID, "the clinic changed meters"}
+	case "Chart.IssueDeviceToken":
+		return []any{f.patient.ID, "her phone", "Withings BPM Connect"}
+	case "Chart.RevokeDeviceToken":
+		return []any{f.deviceToken(t).ID, "phone lost"}
 	case "Chart.AddReminder":
 		return []any{f.patient.ID, app.ReminderInput{Title: "Recheck potassium", DueOn: "2027-01-15"}}
 	case "Chart.CloseReminder":

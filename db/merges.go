@@ -94,6 +94,9 @@ func (t *Tx) MergePatients(survivor, duplicate Patient, by string, at time.Time,
 	if err := t.moveImports(duplicate, survivor); err != nil {
 		return Merge{}, err
 	}
+	if err := t.moveHomeReadings(duplicate, survivor, by, at, reason); err != nil {
+		return Merge{}, err
+	}
 	if err := t.copyExternalIDs(duplicate, survivor); err != nil {
 		return Merge{}, err
 	}

@@ -75,6 +75,8 @@ type Server struct {
 
 	// pairing limits pairing requests per address (workstations.go).
 	pairing *throttle.Limiter
+	// gatewayLimit limits each device token's posts (gateway.go).
+	gatewayLimit gatewayLimiter
 
 	mu       sync.Mutex
 	sessions map[string]*browserSession
@@ -153,6 +155,8 @@ func (s *Server) Handler() http.Handler {
 	mux.Handle("POST /api/{service}/{method}", fileHeaders(http.HandlerFunc(s.call)))
 	mux.Handle("GET /api/events", http.HandlerFunc(s.events))
 	mux.Handle("GET /", s.assets)
+	mux.HandleFunc("POST "+app.GatewayPath, s.gateway)
+	mux.HandleFunc("POST "+app.GatewayPath+"/Observation", s.gateway)
 	if s.lan {
 		mux.HandleFunc("POST /pair/request", s.pairRequest)
 		mux.HandleFunc("POST /pair/status", s.pairStatus)

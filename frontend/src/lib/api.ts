@@ -70,6 +70,13 @@ import type {
   Override,
   VitalsInput,
   VitalsSet,
+  HomeReading,
+  ReadingPreview,
+  ReadingImport,
+  ReadingSpec,
+  ReadingFormat,
+  DeviceToken,
+  IssuedDeviceToken,
   DuplicateMatch,
   MergePreview,
   MergeRecord,
@@ -811,6 +818,23 @@ export function createClient(
       retractCare: (id: string, reason: string, version: number) =>
         write<CareRecord>('Chart', 'RetractCare', id, reason, version),
       careReminders: (patientId: string) => call<CareReminder[]>('Chart', 'CareReminders', patientId),
+      previewReadings: (patientId: string, fileName: string, content: string, formatId: string) =>
+        call<ReadingPreview>('Chart', 'PreviewReadings', patientId, fileName, content, formatId),
+      previewMappedReadings: (patientId: string, fileName: string, content: string, spec: ReadingSpec) =>
+        call<ReadingPreview>('Chart', 'PreviewMappedReadings', patientId, fileName, content, spec),
+      importReadings: (patientId: string, fileName: string, content: string, formatId: string) =>
+        write<ReadingImport>('Chart', 'ImportReadings', patientId, fileName, content, formatId),
+      homeReadings: (patientId: string, from = '', to = '') =>
+        call<HomeReading[]>('Chart', 'HomeReadings', patientId, from, to),
+      retractHomeReading: (id: string, reason: string) => write<HomeReading>('Chart', 'RetractHomeReading', id, reason),
+      readingImports: (patientId: string) => call<ReadingImport[]>('Chart', 'ReadingImports', patientId),
+      saveReadingFormat: (name: string, spec: ReadingSpec) => write<ReadingFormat>('Chart', 'SaveReadingFormat', name, spec),
+      readingFormats: () => call<ReadingFormat[]>('Chart', 'ReadingFormats'),
+      retireReadingFormat: (id: string, reason: string) => write<ReadingFormat>('Chart', 'RetireReadingFormat', id, reason),
+      issueDeviceToken: (patientId: string, label: string, device: string) =>
+        write<IssuedDeviceToken>('Chart', 'IssueDeviceToken', patientId, label, device),
+      deviceTokens: (patientId: string) => call<DeviceToken[]>('Chart', 'DeviceTokens', patientId),
+      revokeDeviceToken: (id: string, reason: string) => write<DeviceToken>('Chart', 'RevokeDeviceToken', id, reason),
       addReminder: (patientId: string, r: ReminderInput) => write<CareReminder>('Chart', 'AddReminder', patientId, r),
       closeReminder: (id: string, done: boolean, note: string, version: number) =>
         write<CareReminder>('Chart', 'CloseReminder', id, done, note, version),

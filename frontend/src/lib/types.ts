@@ -1845,3 +1845,130 @@ export interface QualityPatientPage {
   rows: QualityPatient[];
   total: number;
 }
+
+/** A reading a patient's own device took (app/home_readings.go), in
+ * canonical units (mmHg, kg, /min, %, mg/dL); null was not part of it. */
+export interface HomeReading {
+  id: string;
+  patientId: string;
+  takenAt: string;
+  /** The device's wall clock, 'YYYY-MM-DDTHH:MM'. */
+  takenLocal: string;
+  kind: 'bp' | 'weight' | 'pulse' | 'spo2' | 'glucose';
+  systolic: number | null;
+  diastolic: number | null;
+  pulse: number | null;
+  weightKg: number | null;
+  spo2: number | null;
+  glucoseMgDl: number | null;
+  glucoseContext: string;
+  source: 'file' | 'gateway' | 'entered';
+  importId: string;
+  tokenId: string;
+  device: string;
+  comment: string;
+  codes: string;
+  status: 'final' | 'entered_in_error';
+  retractReason: string;
+  version: number;
+  createdAt: string;
+  createdBy: string;
+  /** The file's row, in a preview. */
+  row?: number;
+}
+
+/** A row a file's import refuses (or a FHIR entry it skips), and why. */
+export interface ReadingProblem {
+  row: number;
+  where: string;
+  message: string;
+}
+
+export interface ReadingKindCount {
+  kind: string;
+  count: number;
+}
+
+/** What a file would bring into the chart; nothing is written yet. */
+export interface ReadingPreview {
+  format: string;
+  formatName: string;
+  fileName: string;
+  device: string;
+  rowsRead: number;
+  toAdd: number;
+  duplicates: number;
+  refused: ReadingProblem[];
+  skipped: ReadingProblem[];
+  from: string;
+  to: string;
+  kinds: ReadingKindCount[];
+  columns: string[];
+  sample: HomeReading[];
+  /** false: Folio cannot tell the layout; map its columns (Other CSV). */
+  known: boolean;
+}
+
+export interface ReadingImport {
+  id: string;
+  patientId: string;
+  format: string;
+  formatName: string;
+  fileName: string;
+  fileSha256: string;
+  device: string;
+  rowsRead: number;
+  rowsAdded: number;
+  rowsDuplicate: number;
+  importedAt: string;
+  importedBy: string;
+  importedByName: string;
+}
+
+/** A CSV layout (app/readings.Spec): columns counted from 1, 0 is none. */
+export interface ReadingSpec {
+  delimiter: string;
+  header: boolean;
+  dateColumn: number;
+  dateLayout: string;
+  timeColumn: number;
+  systolic: number;
+  diastolic: number;
+  pulse: number;
+  weight: number;
+  weightUnit: string;
+  spo2: number;
+  glucose: number;
+  glucoseUnit: string;
+  glucoseContext: number;
+  comment: number;
+  device: string;
+}
+
+export interface ReadingFormat {
+  id: string;
+  name: string;
+  spec: ReadingSpec;
+  status: string;
+  version: number;
+}
+
+export interface DeviceToken {
+  id: string;
+  patientId: string;
+  label: string;
+  device: string;
+  createdAt: string;
+  createdBy: string;
+  createdByName: string;
+  revokedAt: string;
+  revokedBy: string;
+  revokeReason: string;
+  lastUsedAt: string;
+}
+
+/** A token just issued: shown this once. */
+export interface IssuedDeviceToken extends DeviceToken {
+  token: string;
+  gatewayPath: string;
+}
