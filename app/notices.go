@@ -87,6 +87,14 @@ var changeTopics = map[string][]string{
 	"lab.import":        {feed.Chart, feed.Lists},
 	"lab_result.import": {feed.Chart, feed.Lists},
 
+	// Remote monitoring (monitoring.go): the chart's Monitoring panel and
+	// the clinicians' Readings to review list. A reading brought in is the
+	// import side's action; it too names both topics.
+	"monitoring.enrol":   {feed.Chart, feed.Lists},
+	"monitoring.targets": {feed.Chart, feed.Lists},
+	"monitoring.end":     {feed.Chart, feed.Lists},
+	"readings.review":    {feed.Chart, feed.Lists},
+
 	"document.add":     {feed.Chart},
 	"document.retract": {feed.Chart},
 	"document.import":  {feed.Chart},
@@ -138,6 +146,7 @@ var readActions = map[string]bool{
 	"clinic_key.create": true, "disclosure.list": true, "document.damaged": true, "document.list": true,
 	"document.view": true, "encounter.read": true, "export.all": true, "immunization.list": true, "care.list": true, "care.records": true, "care.due_list": true, "care.recalls": true, "care.recalls.export": true, "reminder.list": true,
 	"quality.dashboard": true, "quality.patients": true, "quality.export": true,
+	"monitoring.read": true, "monitoring.report": true, "readings.read": true, "readings.review_list": true,
 	"import.list": true, "import.original": true, "import.read": true, "import.review": true,
 	"import.sources": true, "lab.chart": true, "lab.orders": true, "lab.results": true,
 	"lab.review_list": true, "login": true, "login.failed": true, "logout": true,
