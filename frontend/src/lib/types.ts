@@ -151,6 +151,8 @@ export interface ChartSummary {
   recentEncounters: EncounterSummary[];
   /** What the chart is waiting for, most pressing first. */
   due: DueItem[];
+  /** Home readings since the last signed visit, null when none. */
+  homeReadings: HomeReadingsSince | null;
 }
 
 /** DueItem is one thing a chart waits for (app/chart.go). */
@@ -1792,4 +1794,170 @@ export interface QualityPatient {
 export interface QualityPatientPage {
   rows: QualityPatient[];
   total: number;
+}
+
+// Remote monitoring (app/monitoring.go): home readings read against a
+// patient's targets, the clinicians' Readings to review list, and the
+// program's days with readings and review minutes.
+
+export interface MonitoringTargets {
+  systolicBelow: number | null;
+  diastolicBelow: number | null;
+  glucoseLow: number | null;
+  glucoseHigh: number | null;
+  spo2Low: number | null;
+  weightGainKg: number | null;
+}
+
+export interface EnrolmentInput {
+  device: string;
+  /** YYYY-MM-DD; '' today. */
+  startedOn: string;
+  targets: MonitoringTargets;
+  /** Who agreed and how: required. */
+  consentNote: string;
+}
+
+export interface Enrolment extends MonitoringTargets {
+  id: string;
+  patientId: string;
+  device: string;
+  startedOn: string;
+  endedOn: string;
+  consentAt: string;
+  consentNote: string;
+  consentByName: string;
+  status: 'active' | 'ended' | 'entered_in_error';
+  endReason: string;
+  version: number;
+  /** The targets in words, '' none. */
+  targetsText: string;
+}
+
+export interface HomeReading {
+  id: string;
+  patientId: string;
+  takenAt: string;
+  /** The device's wall clock, YYYY-MM-DDTHH:MM. */
+  takenLocal: string;
+  kind: 'bp' | 'weight' | 'pulse' | 'spo2' | 'glucose';
+  systolic: number | null;
+  diastolic: number | null;
+  pulse: number | null;
+  weightKg: number | null;
+  spo2: number | null;
+  glucoseMgDl: number | null;
+  glucoseContext: string;
+  source: string;
+  device: string;
+  status: string;
+  createdAt: string;
+  /** Why it is out of target, '' if it is not. */
+  flag: string;
+  day: string;
+  period: 'morning' | 'evening' | '';
+}
+
+export interface BPAverage {
+  count: number;
+  systolic: number;
+  diastolic: number;
+}
+
+export interface ReadingAverages {
+  from: string;
+  count: number;
+  bp: BPAverage;
+  morning: BPAverage;
+  evening: BPAverage;
+  weight: number | null;
+  glucose: number | null;
+  spo2: number | null;
+  outOfTarget: number;
+  days: number;
+}
+
+export interface HomeReadingsSummary {
+  enrolment: Enrolment | null;
+  readings: HomeReading[];
+  last7: ReadingAverages;
+  last30: ReadingAverages;
+  periodsDefined: string;
+}
+
+export interface HomeReadingsSince {
+  since: string;
+  averages: ReadingAverages;
+  /** The line a visit note takes, '' without home BP. */
+  noteLine: string;
+}
+
+export interface ReadingReview {
+  id: string;
+  patientId: string;
+  throughAt: string;
+  minutes: number;
+  note: string;
+  reviewedAt: string;
+  reviewerName: string;
+}
+
+export interface MonitoringPeriod {
+  from: string;
+  to: string;
+  days: number;
+  meets: boolean;
+  current: boolean;
+}
+
+export interface MonitoringMonth {
+  month: string;
+  minutes: number;
+  reviews: number;
+  meets: boolean;
+  reviewers: string[];
+}
+
+export interface MonitoringProgram {
+  active: Enrolment | null;
+  enrolments: Enrolment[];
+  periods: MonitoringPeriod[];
+  months: MonitoringMonth[];
+  reviews: ReadingReview[];
+  newReadings: number;
+  daysSource: string;
+  minutesSource: string;
+  daysNeeded: number;
+  minutesNeeded: number;
+}
+
+export interface ReadingsToReviewItem {
+  patientId: string;
+  patientName: string;
+  mrn: string;
+  device: string;
+  targetsText: string;
+  newReadings: number;
+  outOfTarget: number;
+  flags: string[];
+  latest: HomeReading[];
+  lastReviewAt: string;
+  lastReviewer: string;
+}
+
+export interface MonitoringReport {
+  clinic: { name: string; address: string; phone: string };
+  patient: { name: string; mrn: string; birthDate: string; address: string };
+  month: string;
+  enrolment: Enrolment | null;
+  averages: ReadingAverages;
+  periods: MonitoringPeriod[];
+  outOfTarget: HomeReading[];
+  review: MonitoringMonth;
+  reviews: ReadingReview[];
+  daysSource: string;
+  minutesSource: string;
+  periodsDefined: string;
+  printedAt: string;
+  printedBy: string;
 }
