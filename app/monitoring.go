@@ -297,7 +297,7 @@ func (o *op) monitoringProgram(p db.Patient) (MonitoringProgram, error) {
 		return out, nil
 	}
 	start, _ := time.Parse("2006-01-02", latest.StartedOn)
-	readings, err := o.HomeReadings(p.ID, start.AddDate(0, 0, -1), time.Time{})
+	readings, err := o.ShownHomeReadings(p.ID, start.AddDate(0, 0, -1), time.Time{})
 	if err != nil {
 		return out, err
 	}
@@ -458,16 +458,17 @@ func (o *op) reviewItem(c db.ReviewCandidate) (ReadingsToReviewItem, error) {
 		item.LastReviewAt, item.LastReviewer = instant(c.LastReviewAt), c.LastReviewer
 	}
 	readings := c.New
-	// A weight gain is read against the week before the first new weight.
+	// A weight gain is read against the weights of the week before the
+	// first new reading.
 	if c.Enrolment.WeightGainKg != nil && len(c.New) > 0 && slices.ContainsFunc(c.New, func(r db.HomeReading) bool { return r.Kind == "weight" }) {
 		first := c.New[0].TakenAt
-		before, err := o.HomeReadings(c.Enrolment.PatientID, first.Add(-weightGainDays*24*time.Hour), first)
+		before, err := o.ShownHomeReadings(c.Enrolment.PatientID, first.Add(-weightGainDays*24*time.Hour), first)
 		if err != nil {
 			return item, err
 		}
 		var earlier []db.HomeReading
 		for _, r := range before {
-			if r.Kind == "weight" && r.Status == "final" && !r.CreatedAt.After(c.LastThrough) {
+			if r.Kind == "weight" {
 				earlier = append(earlier, r)
 			}
 		}
@@ -558,17 +559,11 @@ func (o *op) homeReadingsSummary(p db.Patient) (HomeReadingsSummary, error) {
 // homeReadingViews reads the patient's readings in force taken from since,
 // flagged against targets (nil: none).
 func (o *op) homeReadingViews(patientID string, since time.Time, targets *db.Enrolment) ([]HomeReadingView, error) {
-	rows, err := o.HomeReadings(patientID, since, time.Time{})
+	rows, err := o.ShownHomeReadings(patientID, since, time.Time{})
 	if err != nil {
 		return nil, err
 	}
-	final := rows[:0]
-	for _, r := range rows {
-		if r.Status == "final" {
-			final = append(final, r)
-		}
-	}
-	return flagReadings(final, targets), nil
+	return flagReadings(rows, targets), nil
 }
 
 // HomeReadingsSince is the chart summary's "Home readings since the last
@@ -590,7 +585,7 @@ func (o *op) homeReadingsSince(p db.Patient, lastVisit string) (*HomeReadingsSin
 	day := since.Format("2006-01-02")
 	start, _ := time.ParseInLocation("2006-01-02", day, time.Local)
 	// A day's margin: the device's clock is not the clinic's.
-	rows, err := o.HomeReadings(p.ID, start.Add(-24*time.Hour), time.Time{})
+	rows, err := o.ShownHomeReadings(p.ID, start.Add(-24*time.Hour), time.Time{})
 	if err != nil || len(rows) == 0 {
 		return nil, err
 	}

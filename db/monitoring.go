@@ -1,9 +1,12 @@
 package db
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
+	"strings"
 	"time"
 )
 
@@ -212,91 +215,98 @@ type ReviewCandidate struct {
 
 // ReadingsToReview lists the actively enrolled patients with readings
 // added since their last review (after its through_at), with those
-// readings. Each patient's readings are a range of its primary key; the
-// last review is read from reading_reviews_patient.
+// readings (the columns a list shows: values, when taken and added, the
+// device; not what was received). Two queries: the enrolments with their
+// patient and last review (reading_reviews_patient), then each one's new
+// readings, each patient's put in the order taken.
 func (t *Tx) ReadingsToReview() ([]ReviewCandidate, error) {
-	rows, err := t.query(`WITH enrolled AS MATERIALIZED (
-			SELECT e.id AS enrolment_id, e.patient_id,
-				coalesce((SELECT max(r.through_at) FROM reading_reviews r WHERE r.patient_id IN
-					(SELECT e.patient_id UNION ALL SELECT duplicate_id FROM patient_merges WHERE survivor_id = e.patient_id)), '') AS through
-			FROM rpm_enrolments e WHERE e.status = 'active'
-		)
-		SELECT enrolled.enrolment_id, enrolled.through, ` + prefixed("h", homeReadingColumns) + `
-		FROM enrolled JOIN home_readings h ON h.patient_id = enrolled.patient_id
-		WHERE h.created_at > enrolled.through AND h.status = 'final'
-		ORDER BY enrolled.patient_id, h.taken_at, h.id`)
+	rows, err := t.query(`SELECT ` + prefixed("e", enrolmentColumns) + `, p.family_name || ', ' || p.given_names, p.mrn,
+			coalesce((SELECT r.through_at || '|' || r.reviewed_at || '|' || u.full_name FROM reading_reviews r
+				JOIN users u ON u.id = r.reviewed_by WHERE r.patient_id IN ` + enrolledChart + `
+				ORDER BY r.through_at DESC LIMIT 1), '')
+		FROM rpm_enrolments e JOIN patients p ON p.id = e.patient_id WHERE e.status = 'active'`)
 	if err != nil {
-		return nil, fmt.Errorf("list readings to review: %w", err)
+		return nil, fmt.Errorf("list enrolments to review: %w", err)
 	}
 	var out []ReviewCandidate
+	byPatient := map[string]int{}
 	for rows.Next() {
-		var enrolmentID, through string
-		r, err := scanHomeReading(prefixScanner{rows, []any{&enrolmentID, &through}})
+		var c ReviewCandidate
+		var last string
+		e, err := scanEnrolment(suffixScanner{rows, []any{&c.PatientName, &c.MRN, &last}})
 		if err != nil {
 			rows.Close()
 			return nil, err
 		}
-		if n := len(out); n == 0 || out[n-1].Enrolment.ID != enrolmentID {
-			out = append(out, ReviewCandidate{Enrolment: Enrolment{ID: enrolmentID}, LastThrough: parseTime(through)})
+		c.Enrolment = e
+		if through, rest, ok := strings.Cut(last, "|"); ok {
+			at, who, _ := strings.Cut(rest, "|")
+			c.LastThrough, c.LastReviewAt, c.LastReviewer = parseTime(through), parseTime(at), who
 		}
-		last := &out[len(out)-1]
-		last.New = append(last.New, r)
+		byPatient[e.PatientID] = len(out)
+		out = append(out, c)
 	}
 	rows.Close()
 	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list enrolments to review: %w", err)
+	}
+	// Readings of a chart never reviewed are all new: a range of the primary
+	// key. Those of a reviewed chart are among the readings added since the
+	// oldest last review: a range of home_readings_created, so a chart's
+	// reviewed readings are never read.
+	rows, err = t.query(`WITH enrolled AS MATERIALIZED (
+			SELECT e.patient_id, coalesce((SELECT max(r.through_at) FROM reading_reviews r
+				WHERE r.patient_id IN ` + enrolledChart + `), '') AS through
+			FROM rpm_enrolments e WHERE e.status = 'active')
+		SELECT ` + prefixed("h", shownReadingColumns) + `
+		FROM enrolled JOIN home_readings h ON h.patient_id = enrolled.patient_id
+		WHERE enrolled.through = '' AND h.status = 'final'
+		UNION ALL
+		SELECT ` + prefixed("h", shownReadingColumns) + `
+		FROM home_readings h INDEXED BY home_readings_created CROSS JOIN enrolled
+		WHERE h.created_at > (SELECT min(through) FROM enrolled WHERE through <> '')
+			AND enrolled.patient_id = h.patient_id AND enrolled.through <> '' AND h.created_at > enrolled.through
+			AND h.status = 'final'`)
+	if err != nil {
 		return nil, fmt.Errorf("list readings to review: %w", err)
 	}
-	for i := range out {
-		c := &out[i]
-		if c.Enrolment, err = t.EnrolmentByID(c.Enrolment.ID); err != nil {
+	defer rows.Close()
+	for rows.Next() {
+		r, err := scanShownReading(rows)
+		if err != nil {
 			return nil, err
 		}
-		err := t.queryRow(`SELECT family_name || ', ' || given_names, mrn FROM patients WHERE id = ?`,
-			c.Enrolment.PatientID).Scan(&c.PatientName, &c.MRN)
-		if err != nil {
-			return nil, fmt.Errorf("read patient %s: %w", c.Enrolment.PatientID, err)
-		}
-		if c.LastThrough.IsZero() {
-			continue
-		}
-		var at string
-		err = t.queryRow(`SELECT r.reviewed_at, u.full_name FROM reading_reviews r JOIN users u ON u.id = r.reviewed_by
-			WHERE r.patient_id IN `+chartReviews+` ORDER BY r.reviewed_at DESC LIMIT 1`,
-			c.Enrolment.PatientID).Scan(&at, &c.LastReviewer)
-		if err != nil {
-			return nil, fmt.Errorf("last review of %s: %w", c.Enrolment.PatientID, err)
-		}
-		c.LastReviewAt = parseTime(at)
+		c := &out[byPatient[r.PatientID]]
+		c.New = append(c.New, r)
 	}
-	return out, nil
-}
-
-// prefixed qualifies each column of a column list with a table alias.
-func prefixed(alias, columns string) string {
-	out := []byte(alias + ".")
-	for i := 0; i < len(columns); i++ {
-		out = append(out, columns[i])
-		if columns[i] == ',' {
-			for i+1 < len(columns) && (columns[i+1] == ' ' || columns[i+1] == '\n' || columns[i+1] == '\t') {
-				i++
-			}
-			out = append(out, ' ')
-			out = append(out, alias...)
-			out = append(out, '.')
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list readings to review: %w", err)
+	}
+	listed := out[:0]
+	for _, c := range out {
+		if len(c.New) > 0 {
+			slices.SortFunc(c.New, func(a, b HomeReading) int {
+				return cmp.Or(a.TakenAt.Compare(b.TakenAt), cmp.Compare(a.ID, b.ID))
+			})
+			listed = append(listed, c)
 		}
 	}
-	return string(out)
+	return listed, nil
 }
 
-// prefixScanner reads some leading columns into before, then hands the
-// rest of the row to a table's scan function.
-type prefixScanner struct {
-	row    scanner
-	before []any
+// enrolledChart is the charts whose reviews count for enrolment e's
+// patient: its own and those merged into it.
+const enrolledChart = `(SELECT e.patient_id UNION ALL SELECT duplicate_id FROM patient_merges WHERE survivor_id = e.patient_id)`
+
+// suffixScanner hands a row to a table's scan function, then reads the
+// columns after the table's into after.
+type suffixScanner struct {
+	row   scanner
+	after []any
 }
 
-func (p prefixScanner) Scan(dest ...any) error {
-	return p.row.Scan(append(append([]any{}, p.before...), dest...)...)
+func (p suffixScanner) Scan(dest ...any) error {
+	return p.row.Scan(append(append([]any{}, dest...), p.after...)...)
 }
 
 // moveMonitoring gives the enrolments of from to to (a merge). When both
@@ -345,4 +355,57 @@ func (t *Tx) InsertDemoReadingImport(id, patientID, format, fileName, device str
 		return fmt.Errorf("insert reading import: %w", err)
 	}
 	return nil
+}
+
+// prefixed qualifies each column of a column list with a table alias.
+func prefixed(alias, columns string) string {
+	out := []byte(alias + ".")
+	for i := 0; i < len(columns); i++ {
+		out = append(out, columns[i])
+		if columns[i] == ',' {
+			for i+1 < len(columns) && (columns[i+1] == ' ' || columns[i+1] == '\n' || columns[i+1] == '\t') {
+				i++
+			}
+			out = append(out, ' ')
+			out = append(out, alias...)
+			out = append(out, '.')
+		}
+	}
+	return string(out)
+}
+
+// shownReadingColumns are the columns of a home reading that the chart and
+// the lists show: not what was received, nor how it was matched.
+const shownReadingColumns = `id, patient_id, taken_at, taken_local, kind, systolic, diastolic, pulse, weight_kg, spo2,
+	glucose_mg_dl, glucose_context, source, device, status, created_at`
+
+func scanShownReading(row scanner) (HomeReading, error) {
+	var r HomeReading
+	var taken, created string
+	var values [6]sql.NullFloat64
+	if err := row.Scan(&r.ID, &r.PatientID, &taken, &r.TakenLocal, &r.Kind, &values[0], &values[1], &values[2],
+		&values[3], &values[4], &values[5], &r.GlucoseContext, &r.Source, &r.Device, &r.Status, &created); err != nil {
+		return r, fmt.Errorf("read home reading: %w", err)
+	}
+	for i, target := range []**float64{&r.Systolic, &r.Diastolic, &r.Pulse, &r.WeightKg, &r.SpO2, &r.GlucoseMgDl} {
+		if values[i].Valid {
+			f := values[i].Float64
+			*target = &f
+		}
+	}
+	r.TakenAt, r.CreatedAt = parseTime(taken), parseTime(created)
+	return r, nil
+}
+
+// ShownHomeReadings lists the patient's readings in force taken in
+// [since, until) (a zero until: no end), oldest first, with the columns
+// the chart shows (a range of the primary key).
+func (t *Tx) ShownHomeReadings(patientID string, since, until time.Time) ([]HomeReading, error) {
+	end := "9999"
+	if !until.IsZero() {
+		end = formatTime(until)
+	}
+	return queryList(t, "home readings", scanShownReading, `SELECT `+shownReadingColumns+` FROM home_readings
+		WHERE patient_id = ? AND taken_at >= ? AND taken_at < ? AND status = 'final' ORDER BY taken_at, id`,
+		patientID, formatTime(since), end)
 }
