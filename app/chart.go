@@ -44,6 +44,9 @@ type ChartSummary struct {
 	RecentEncounters []EncounterSummary `json:"recentEncounters"`
 	// Due is what the chart is waiting for, most pressing first.
 	Due []DueItem `json:"due"`
+	// HomeReadings summarise the home readings since the last signed visit
+	// (the last 30 days without one); nil when there are none.
+	HomeReadings *HomeReadingsSince `json:"homeReadings"`
 }
 
 // renewalWeeks is how long a prescription without refills runs before the
@@ -109,6 +112,9 @@ func (s *Chart) Summary(patientID string) (ChartSummary, error) {
 			return err
 		}
 		if err := o.summarizeDue(p, lists, &out); err != nil {
+			return err
+		}
+		if out.HomeReadings, err = o.homeReadingsSince(p, lastSignedVisit(out.RecentEncounters)); err != nil {
 			return err
 		}
 		return o.audit("chart.open", p.ID, "patient/"+p.ID, "summary")

@@ -28,12 +28,6 @@ const maxReadingFile = 5 << 20
 // maxRefusedShown is how many refused rows the error of an import names.
 const maxRefusedShown = 10
 
-// HomeReadingView is one reading as the chart lists it.
-type HomeReadingView struct {
-	db.HomeReading
-	Row int `json:"row,omitempty"` // the file's row, in a preview
-}
-
 // ReadingPreview is what a file would bring into the chart, before
 // anything is written: its format, the rows to add, those already in the
 // chart, and each row refused with why (any refused row stops the import).

@@ -73,9 +73,9 @@ var changeTopics = map[string][]string{
 	// and the desk's Recalls.
 	// Home readings (issue 14): a file brought in, a hub's post, a
 	// retraction; a device token issued or revoked shows in the chart.
-	"reading.import":      {feed.Chart},
-	"reading.gateway":     {feed.Chart},
-	"reading.retract":     {feed.Chart},
+	"reading.import":      {feed.Chart, feed.Lists},
+	"reading.gateway":     {feed.Chart, feed.Lists},
+	"reading.retract":     {feed.Chart, feed.Lists},
 	"device_token.issue":  {feed.Chart},
 	"device_token.revoke": {feed.Chart},
 	// A saved CSV format is the clinic's, offered on every chart.
@@ -99,6 +99,14 @@ var changeTopics = map[string][]string{
 	"lab.retract":       {feed.Chart, feed.Lists},
 	"lab.import":        {feed.Chart, feed.Lists},
 	"lab_result.import": {feed.Chart, feed.Lists},
+
+	// Remote monitoring (monitoring.go): the chart's Monitoring panel and
+	// the clinicians' Readings to review list. A reading brought in is the
+	// import side's action; it too names both topics.
+	"monitoring.enrol":   {feed.Chart, feed.Lists},
+	"monitoring.targets": {feed.Chart, feed.Lists},
+	"monitoring.end":     {feed.Chart, feed.Lists},
+	"readings.review":    {feed.Chart, feed.Lists},
 
 	"document.add":     {feed.Chart},
 	"document.retract": {feed.Chart},
@@ -152,6 +160,7 @@ var readActions = map[string]bool{
 	"document.view": true, "encounter.read": true, "export.all": true, "immunization.list": true, "care.list": true, "care.records": true, "care.due_list": true, "care.recalls": true, "care.recalls.export": true, "reminder.list": true,
 	"reading.preview": true, "reading.list": true, "reading.imports": true, "device_token.list": true,
 	"quality.dashboard": true, "quality.patients": true, "quality.export": true,
+	"monitoring.read": true, "monitoring.report": true, "readings.read": true, "readings.review_list": true,
 	"import.list": true, "import.original": true, "import.read": true, "import.review": true,
 	"import.sources": true, "lab.chart": true, "lab.orders": true, "lab.results": true,
 	"lab.review_list": true, "login": true, "login.failed": true, "logout": true,

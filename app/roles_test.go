@@ -135,7 +135,18 @@ var methodAccess = map[string]access{
 	"Chart.IssueDeviceToken":      clinical,
 	"Chart.DeviceTokens":          clinical,
 	"Chart.RevokeDeviceToken":     clinical,
-	"Chart.SetFollowUp":           clinical,
+
+	// Remote monitoring: clinicians enrol, review and report; the front
+	// desk does not (monitoring_test.go makes their arguments).
+	"Chart.EnrolMonitoring":         clinical,
+	"Chart.UpdateMonitoringTargets": clinical,
+	"Chart.EndMonitoring":           clinical,
+	"Chart.Monitoring":              clinical,
+	"Chart.ReviewReadings":          clinical,
+	"Chart.ReadingsToReview":        clinical,
+	"Chart.HomeReadingsSummary":     clinical,
+	"Chart.MonitoringReport":        clinical,
+	"Chart.SetFollowUp":             clinical,
 
 	"Chart.StartImport":             clinical,
 	"Chart.ImportReview":            clinical,
@@ -431,6 +442,9 @@ func (f *roleFixture) appointment(t *testing.T, hhmm string) app.Appointment {
 // zero values, for Auth's methods).
 func (f *roleFixture) args(t *testing.T, method string) []any {
 	if args := f.importArgs(t, method); args != nil {
+		return args
+	}
+	if args := f.monitoringArgs(t, method); args != nil {
 		return args
 	}
 	t.Helper()

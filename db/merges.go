@@ -88,6 +88,9 @@ func (t *Tx) MergePatients(survivor, duplicate Patient, by string, at time.Time,
 	if err := t.moveLabs(duplicate, survivor, by, at, reason); err != nil {
 		return Merge{}, err
 	}
+	if err := t.moveMonitoring(duplicate, survivor, by, at, reason); err != nil {
+		return Merge{}, err
+	}
 	if err := t.moveDisclosures(duplicate, survivor); err != nil {
 		return Merge{}, err
 	}

@@ -285,7 +285,10 @@ func TestEveryPatientTableIsMerged(t *testing.T) {
 		"reading_imports":     "moved to the survivor by MergePatients",
 		"device_tokens":       "moved to the survivor by MergePatients: a hub's token goes on sending to the one chart",
 		"rpm_enrolments":      "moved to the survivor by MergePatients; if both are enrolled, the merged chart's is ended",
-		"reading_reviews":     "moved to the survivor by MergePatients",
+		// Written once (schema 28's trigger): a merge leaves them under the
+		// merged chart; the survivor reads them through patient_merges
+		// (monitoring.go chartReviews), so its last review and minutes hold.
+		"reading_reviews": "kept under the merged chart, read by the survivor through the merge",
 
 		"call_list":            "derived from the appointments: schema 23's triggers make a patient's lines again when MergePatients moves them",
 		"patient_external_ids": "copied to the survivor by MergePatients; the merged chart keeps its own, as received",

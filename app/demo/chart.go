@@ -106,6 +106,9 @@ func generateCharts(a *app.App, n int, seed int64, today time.Time) ([]string, e
 	}
 	var charted []string
 	r := rand.New(rand.NewPCG(uint64(seed), 0xc4a27))
+	// The home readings draw from their own stream: the charts stay as
+	// they were before them.
+	home := rand.New(rand.NewPCG(uint64(seed), 0x4e4d))
 	adult := today.AddDate(-chartMinAge, 0, 0).Format("2006-01-02")
 	for mrn := int64(1); len(charted) < n; mrn++ {
 		hits, err := patients.Search(app.MRN(mrn), 1)
@@ -124,6 +127,9 @@ func generateCharts(a *app.App, n int, seed int64, today time.Time) ([]string, e
 		}
 		if err := writeCareHistory(chart, patients, hits[0].ID, clinicianID, plan, r, today); err != nil {
 			return charted, fmt.Errorf("demo care history of %s: %w", app.MRN(mrn), err)
+		}
+		if err := writeMonitoring(a, chart, hits[0].ID, clinicianID, len(charted), home, today); err != nil {
+			return charted, fmt.Errorf("demo home readings of %s: %w", app.MRN(mrn), err)
 		}
 		charted = append(charted, hits[0].MRN)
 	}

@@ -75,6 +75,13 @@ func TestGenerateCharts(t *testing.T) {
 	if charted != 4 {
 		t.Errorf("found %d charted patients, want 4", charted)
 	}
+	// Home readings: of every three charted patients the first and third
+	// are enrolled, with readings since their last review, some out of
+	// target; the second's readings wait for an enrolment.
+	list, err := chart.ReadingsToReview()
+	if err != nil || len(list) != 3 || list[0].OutOfTarget == 0 || list[0].LastReviewAt == "" {
+		t.Errorf("readings to review: %+v, %v", list, err)
+	}
 	// The children's vaccination cards: the childhood rules see them, some
 	// up to date and some behind.
 	if len(res.Vaccinated) == 0 {

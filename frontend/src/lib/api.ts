@@ -57,6 +57,14 @@ import type {
   CareRuleSetting,
   QualityDashboard,
   QualityPatientFilter,
+  Enrolment,
+  EnrolmentInput,
+  HomeReadingsSummary,
+  MonitoringProgram,
+  MonitoringReport,
+  MonitoringTargets,
+  ReadingReview,
+  ReadingsToReviewItem,
   QualityPatientPage,
   Vaccine,
   Medication,
@@ -839,6 +847,19 @@ export function createClient(
       closeReminder: (id: string, done: boolean, note: string, version: number) =>
         write<CareReminder>('Chart', 'CloseReminder', id, done, note, version),
       setFollowUp: (encounterId: string, f: FollowUpInput) => write<CareReminder>('Chart', 'SetFollowUp', encounterId, f),
+      // Remote monitoring (app/monitoring.go).
+      monitoring: (patientId: string) => call<MonitoringProgram>('Chart', 'Monitoring', patientId),
+      enrolMonitoring: (patientId: string, e: EnrolmentInput) => write<Enrolment>('Chart', 'EnrolMonitoring', patientId, e),
+      updateMonitoringTargets: (id: string, device: string, t: MonitoringTargets, version: number) =>
+        write<Enrolment>('Chart', 'UpdateMonitoringTargets', id, device, t, version),
+      endMonitoring: (id: string, reason: string) => write<Enrolment>('Chart', 'EndMonitoring', id, reason),
+      homeReadingsSummary: (patientId: string) => call<HomeReadingsSummary>('Chart', 'HomeReadingsSummary', patientId),
+      readingsToReview: () => call<ReadingsToReviewItem[]>('Chart', 'ReadingsToReview'),
+      reviewReadings: (patientId: string, minutes: number, note: string) =>
+        write<ReadingReview>('Chart', 'ReviewReadings', patientId, minutes, note),
+      /** monitoringReport reads a month's report for printing; Go audits it as printed. */
+      monitoringReport: (patientId: string, month: string) =>
+        call<MonitoringReport>('Chart', 'MonitoringReport', patientId, month),
       referralPreview: (patientId: string) => call<ReferralPreview>('Chart', 'ReferralPreview', patientId),
       exportReferral: (patientId: string, r: ReferralRequest) =>
         call<ExportedFile>('Chart', 'ExportReferral', patientId, r),

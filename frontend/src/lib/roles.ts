@@ -15,7 +15,7 @@ const patientRoutes = new Set(['home', 'register', 'patient', 'schedule', 'board
 export function mayOpen(role: Role, route: Route): boolean {
   if (route.name === 'not-found') return true;
   if (route.name.startsWith('admin-')) return role === 'admin';
-  if (route.name === 'encounter' || route.name === 'templates' || route.name === 'lab-review') return role === 'clinician';
+  if (route.name === 'encounter' || route.name === 'templates' || route.name === 'lab-review' || route.name === 'readings') return role === 'clinician';
   if (route.name === 'referral') return role === 'clinician';
   if (route.name === 'import') return role === 'clinician';
   if (route.name === 'quality') return role === 'clinician' || role === 'admin';

@@ -4,7 +4,7 @@
 export type Route =
   | { name: 'home' }
   | { name: 'register' }
-  | { name: 'patient'; id: string }
+  | { name: 'patient'; id: string; at?: 'readings' }
   | { name: 'referral'; id: string }
   | { name: 'encounter'; id: string }
   | { name: 'templates' }
@@ -14,6 +14,7 @@ export type Route =
   | { name: 'call-list' }
   | { name: 'recalls' }
   | { name: 'quality' }
+  | { name: 'readings' }
   | { name: 'lab-review' }
   | { name: 'import' }
   | { name: 'admin-users' }
@@ -35,6 +36,8 @@ export function parseRoute(hash: string): Route {
     if (parts[1] === 'new' && parts.length === 2) return { name: 'register' };
     if (parts.length === 2) return { name: 'patient', id: decodeURIComponent(parts[1]) };
     if (parts.length === 3 && parts[2] === 'referral') return { name: 'referral', id: decodeURIComponent(parts[1]) };
+    // The chart opened at its home readings and monitoring (from Readings to review).
+    if (parts.length === 3 && parts[2] === 'readings') return { name: 'patient', id: decodeURIComponent(parts[1]), at: 'readings' };
   }
   if (parts[0] === 'labs' && parts[1] === 'review' && parts.length === 2) return { name: 'lab-review' };
   if (parts[0] === 'encounters' && parts.length === 2) return { name: 'encounter', id: decodeURIComponent(parts[1]) };
@@ -52,6 +55,8 @@ export function parseRoute(hash: string): Route {
         return { name: 'recalls' };
       case 'quality':
         return { name: 'quality' };
+      case 'readings':
+        return { name: 'readings' };
       case 'templates':
         return { name: 'templates' };
       case 'import':
@@ -88,7 +93,7 @@ export function href(route: Route): string {
     case 'register':
       return '#/patients/new';
     case 'patient':
-      return `#/patients/${encodeURIComponent(route.id)}`;
+      return `#/patients/${encodeURIComponent(route.id)}${route.at ? `/${route.at}` : ''}`;
     case 'referral':
       return `#/patients/${encodeURIComponent(route.id)}/referral`;
     case 'encounter':
@@ -105,6 +110,8 @@ export function href(route: Route): string {
       return '#/recalls';
     case 'quality':
       return '#/quality';
+    case 'readings':
+      return '#/readings';
     case 'lab-review':
       return '#/labs/review';
     case 'templates':

@@ -18,6 +18,8 @@ describe('parseRoute', () => {
     ['#/call-list', { name: 'call-list' }],
     ['#/recalls', { name: 'recalls' }],
     ['#/quality', { name: 'quality' }],
+    ['#/readings', { name: 'readings' }],
+    ['#/patients/0193-ab/readings', { name: 'patient', id: '0193-ab', at: 'readings' }],
     ['#/templates', { name: 'templates' }],
     ['#/import', { name: 'import' }],
     ['#/admin/schedule', { name: 'admin-schedule' }],
@@ -54,6 +56,11 @@ describe('mayOpen', () => {
     expect(mayOpen('admin', { name: 'encounter', id: 'e' })).toBe(false);
     expect(mayOpen('clinician', { name: 'templates' })).toBe(true);
     expect(mayOpen('frontdesk', { name: 'templates' })).toBe(false);
+  });
+  it('keeps Readings to review for clinicians', () => {
+    expect(mayOpen('clinician', { name: 'readings' })).toBe(true);
+    expect(mayOpen('frontdesk', { name: 'readings' })).toBe(false);
+    expect(mayOpen('admin', { name: 'readings' })).toBe(false);
   });
 
   it('lands each role on a page it may open', () => {

@@ -153,6 +153,8 @@ export interface ChartSummary {
   recentEncounters: EncounterSummary[];
   /** What the chart is waiting for, most pressing first. */
   due: DueItem[];
+  /** Home readings since the last signed visit, null when none. */
+  homeReadings: HomeReadingsSince | null;
 }
 
 /** DueItem is one thing a chart waits for (app/chart.go). */
@@ -1846,6 +1848,44 @@ export interface QualityPatientPage {
   total: number;
 }
 
+// Remote monitoring (app/monitoring.go): home readings read against a
+// patient's targets, the clinicians' Readings to review list, and the
+// program's days with readings and review minutes.
+
+export interface MonitoringTargets {
+  systolicBelow: number | null;
+  diastolicBelow: number | null;
+  glucoseLow: number | null;
+  glucoseHigh: number | null;
+  spo2Low: number | null;
+  weightGainKg: number | null;
+}
+
+export interface EnrolmentInput {
+  device: string;
+  /** YYYY-MM-DD; '' today. */
+  startedOn: string;
+  targets: MonitoringTargets;
+  /** Who agreed and how: required. */
+  consentNote: string;
+}
+
+export interface Enrolment extends MonitoringTargets {
+  id: string;
+  patientId: string;
+  device: string;
+  startedOn: string;
+  endedOn: string;
+  consentAt: string;
+  consentNote: string;
+  consentByName: string;
+  status: 'active' | 'ended' | 'entered_in_error';
+  endReason: string;
+  version: number;
+  /** The targets in words, '' none. */
+  targetsText: string;
+}
+
 /** A reading a patient's own device took (app/home_readings.go), in
  * canonical units (mmHg, kg, /min, %, mg/dL); null was not part of it. */
 export interface HomeReading {
@@ -1875,6 +1915,11 @@ export interface HomeReading {
   createdBy: string;
   /** The file's row, in a preview. */
   row?: number;
+  /** Read against the patient's targets (Chart.HomeReadingsSummary and the
+   * review list): why it is out of target, '' if it is not. */
+  flag?: string;
+  day?: string;
+  period?: 'morning' | 'evening' | '';
 }
 
 /** A row a file's import refuses (or a FHIR entry it skips), and why. */
@@ -1971,4 +2016,108 @@ export interface DeviceToken {
 export interface IssuedDeviceToken extends DeviceToken {
   token: string;
   gatewayPath: string;
+}
+
+export interface BPAverage {
+  count: number;
+  systolic: number;
+  diastolic: number;
+}
+
+export interface ReadingAverages {
+  from: string;
+  count: number;
+  bp: BPAverage;
+  morning: BPAverage;
+  evening: BPAverage;
+  weight: number | null;
+  glucose: number | null;
+  spo2: number | null;
+  outOfTarget: number;
+  days: number;
+}
+
+export interface HomeReadingsSummary {
+  enrolment: Enrolment | null;
+  readings: HomeReading[];
+  last7: ReadingAverages;
+  last30: ReadingAverages;
+  periodsDefined: string;
+}
+
+export interface HomeReadingsSince {
+  since: string;
+  averages: ReadingAverages;
+  /** The line a visit note takes, '' without home BP. */
+  noteLine: string;
+}
+
+export interface ReadingReview {
+  id: string;
+  patientId: string;
+  throughAt: string;
+  minutes: number;
+  note: string;
+  reviewedAt: string;
+  reviewerName: string;
+}
+
+export interface MonitoringPeriod {
+  from: string;
+  to: string;
+  days: number;
+  meets: boolean;
+  current: boolean;
+}
+
+export interface MonitoringMonth {
+  month: string;
+  minutes: number;
+  reviews: number;
+  meets: boolean;
+  reviewers: string[];
+}
+
+export interface MonitoringProgram {
+  active: Enrolment | null;
+  enrolments: Enrolment[];
+  periods: MonitoringPeriod[];
+  months: MonitoringMonth[];
+  reviews: ReadingReview[];
+  newReadings: number;
+  daysSource: string;
+  minutesSource: string;
+  daysNeeded: number;
+  minutesNeeded: number;
+}
+
+export interface ReadingsToReviewItem {
+  patientId: string;
+  patientName: string;
+  mrn: string;
+  device: string;
+  targetsText: string;
+  newReadings: number;
+  outOfTarget: number;
+  flags: string[];
+  latest: HomeReading[];
+  lastReviewAt: string;
+  lastReviewer: string;
+}
+
+export interface MonitoringReport {
+  clinic: { name: string; address: string; phone: string };
+  patient: { name: string; mrn: string; birthDate: string; address: string };
+  month: string;
+  enrolment: Enrolment | null;
+  averages: ReadingAverages;
+  periods: MonitoringPeriod[];
+  outOfTarget: HomeReading[];
+  review: MonitoringMonth;
+  reviews: ReadingReview[];
+  daysSource: string;
+  minutesSource: string;
+  periodsDefined: string;
+  printedAt: string;
+  printedBy: string;
 }
