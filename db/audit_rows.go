@@ -407,6 +407,23 @@ func (t *Tx) insertRow(seq int64, r rowRecord) error {
 	return nil
 }
 
+// replaceUnsealedRow records r under 0 in a database with no entry yet,
+// in place of the version an earlier migration recorded there: a later
+// step that changes a table's columns (schema 31's appointment types) makes
+// its rows anew, and no entry's digest covers the rows under 0 until the
+// first entry is written. (The append-only triggers do not fire: SQLite
+// deletes the replaced row without running delete triggers unless
+// recursive_triggers is on, which Folio never turns on.)
+func (t *Tx) replaceUnsealedRow(r rowRecord) error {
+	_, err := t.exec(`INSERT OR REPLACE INTO audit_rows (seq, tbl, row_key, hash, fields, found_hash, found_fields)
+		VALUES (0, ?, ?, ?, ?, ?, ?)`,
+		r.table, r.key, nonNil(r.hash), nonNil(r.fields), nonNil(r.found.hash), nonNil(r.found.fields))
+	if err != nil {
+		return fmt.Errorf("record the rows of a new database: %w", err)
+	}
+	return nil
+}
+
 func nonNil(b []byte) []byte {
 	if b == nil {
 		return []byte{}
@@ -839,7 +856,11 @@ func (t *Tx) baseline(tables []*coveredTable, detail string) error {
 	for _, ct := range tables {
 		err := t.scanCovered(ct, func(key string, v rowVersion) error {
 			n++
-			return t.insertRow(seq, rowRecord{table: ct.name, key: key, rowVersion: v})
+			r := rowRecord{table: ct.name, key: key, rowVersion: v}
+			if seq == 0 {
+				return t.replaceUnsealedRow(r)
+			}
+			return t.insertRow(seq, r)
 		})
 		if err != nil {
 			return err

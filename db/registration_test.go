@@ -286,6 +286,7 @@ func TestEveryPatientTableIsMerged(t *testing.T) {
 		"device_tokens":       "moved to the survivor by MergePatients: a hub's token goes on sending to the one chart",
 		"rpm_enrolments":      "moved to the survivor by MergePatients; if both are enrolled, the merged chart's is ended",
 		"reading_reviews":     "moved to the survivor by MergePatients",
+		"telehealth_consents": "moved to the survivor by MergePatients: the person consented, whichever chart it was in",
 
 		"call_list":            "derived from the appointments: schema 23's triggers make a patient's lines again when MergePatients moves them",
 		"patient_external_ids": "copied to the survivor by MergePatients; the merged chart keeps its own, as received",
