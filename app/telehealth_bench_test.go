@@ -72,6 +72,15 @@ func BenchmarkVideoVisit(b *testing.B) {
 			return err
 		})
 	})
+	// Beside it, a visit at the clinic: what the link adds.
+	b.Run("book-at-the-clinic", func(b *testing.B) {
+		timeEach(b, len(sample), func(i int) error {
+			start := fmt.Sprintf("%sT%02d:%02d", day, 8+(i/12)%10, 5*(i%12))
+			_, err := desk.Book(app.AppointmentInput{PatientID: sample[i].id, ClinicianID: clinicians[i%len(clinicians)].ID,
+				TypeID: consultationType, Start: start})
+			return err
+		})
+	})
 	b.Run("day-list", func(b *testing.B) {
 		timeEach(b, 1, func(int) error {
 			cal, err := desk.Day(day, "")
