@@ -169,6 +169,7 @@ test('the clinician starts it: consent asked once and recorded, the link opened,
   await dialog.getByLabel('Note (optional)').fill('asked by phone before the call');
   await dialog.getByRole('button', { name: 'Record consent' }).click();
   await details.getByTestId('consent-recorded').waitFor(soon);
+  await details.getByTestId('consent-on-file').getByText(/verbal, recorded by Dr Lee/).waitFor(soon);
   assert.deepEqual(opened, [], 'nothing was opened before the consent');
   const consent = await call(page, 'Chart', 'TelehealthConsent', patient.id);
   assert.equal(consent.current.method, 'verbal');
