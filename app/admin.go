@@ -226,6 +226,11 @@ type Settings struct {
 	TemperatureUnit string    `json:"temperatureUnit"`
 	ClinicAddress   string    `json:"clinicAddress"`
 	ClinicPhone     string    `json:"clinicPhone"`
+	// MeetingLinkTemplate makes each video visit's link: an https address
+	// with {room} (see telehealth.go); "" until the clinic confirms one.
+	MeetingLinkTemplate string `json:"meetingLinkTemplate"`
+	// SuggestedMeetingLink is what the screen offers for it (read only).
+	SuggestedMeetingLink string `json:"suggestedMeetingLink"`
 }
 
 // Settings reads the clinic's settings.
@@ -247,6 +252,11 @@ func (s *Admin) Settings() (Settings, error) {
 			return err
 		}
 		out.ClinicAddress, out.ClinicPhone, err = o.clinicContact()
+		if err != nil {
+			return err
+		}
+		out.SuggestedMeetingLink = SuggestedMeetingLinkTemplate
+		out.MeetingLinkTemplate, _, err = o.Setting(settingMeetingLinkTemplate)
 		return err
 	})
 	return answer(out, err)
@@ -301,13 +311,17 @@ func (s *Admin) SaveSettings(in Settings) (Settings, error) {
 		if err := o.SetSetting(settingClinicPhone, in.ClinicPhone); err != nil {
 			return err
 		}
-		return o.audit("settings.save", "", "", fmt.Sprintf("clinic %q; lock after %d min; dates %s; units %s, %s, %s",
-			in.ClinicName, in.IdleMinutes, in.DateOrder, in.WeightUnit, in.HeightUnit, in.TemperatureUnit))
+		if err := o.SetSetting(settingMeetingLinkTemplate, in.MeetingLinkTemplate); err != nil {
+			return err
+		}
+		return o.audit("settings.save", "", "", fmt.Sprintf("clinic %q; lock after %d min; dates %s; units %s, %s, %s; meeting link %q",
+			in.ClinicName, in.IdleMinutes, in.DateOrder, in.WeightUnit, in.HeightUnit, in.TemperatureUnit, in.MeetingLinkTemplate))
 	})
 	if err != nil {
 		return Settings{}, err
 	}
 	s.app.idleMinutes.Store(int64(in.IdleMinutes))
+	in.SuggestedMeetingLink = SuggestedMeetingLinkTemplate
 	return in, nil
 }
 
@@ -340,6 +354,10 @@ func (in *Settings) validate() error {
 	}
 	if utf8.RuneCountInString(in.ClinicPhone) > 50 {
 		fields.add("clinicPhone", "The phone number can have at most 50 characters.")
+	}
+	in.MeetingLinkTemplate = strings.TrimSpace(in.MeetingLinkTemplate)
+	if msg := meetingTemplateProblem(in.MeetingLinkTemplate); msg != "" {
+		fields.add("meetingLinkTemplate", msg)
 	}
 	return fields.err()
 }

@@ -132,8 +132,11 @@ func TestResetPasswordRefusals(t *testing.T) {
 
 func TestSettings(t *testing.T) {
 	ta := newTestApp(t)
+	// No meeting-link template until the clinic confirms one; the
+	// suggestion is offered.
 	defaults := app.Settings{ClinicName: clinicName, IdleMinutes: 10, DateOrder: app.MonthFirst,
-		WeightUnit: app.UnitKg, HeightUnit: app.UnitCm, TemperatureUnit: app.UnitC}
+		WeightUnit: app.UnitKg, HeightUnit: app.UnitCm, TemperatureUnit: app.UnitC,
+		SuggestedMeetingLink: app.SuggestedMeetingLinkTemplate}
 	s, err := ta.Admin.Admin.Settings()
 	if err != nil || s != defaults {
 		t.Fatalf("Settings = %+v, %v", s, err)
@@ -175,7 +178,8 @@ func TestSettings(t *testing.T) {
 		t.Errorf("refused saves changed the settings to %+v", s)
 	}
 	saved := app.Settings{ClinicName: "Lakeside Clinic", IdleMinutes: 240, DateOrder: app.DayFirst,
-		WeightUnit: app.UnitKg, HeightUnit: app.UnitCm, TemperatureUnit: app.UnitC}
+		WeightUnit: app.UnitKg, HeightUnit: app.UnitCm, TemperatureUnit: app.UnitC,
+		SuggestedMeetingLink: app.SuggestedMeetingLinkTemplate}
 	out, err := ta.Admin.Admin.SaveSettings(app.Settings{ClinicName: "  Lakeside Clinic ", IdleMinutes: 240, DateOrder: "dmy"})
 	if err != nil || out != saved {
 		t.Fatalf("SaveSettings = %+v, %v", out, err)

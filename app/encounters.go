@@ -49,17 +49,22 @@ type Addendum struct {
 // Encounter is one visit with its note and addenda. Kind is "visit" (from
 // an appointment) or "walk_in"; Status is "open", "signed" or "retracted".
 type Encounter struct {
-	ID            string     `json:"id"`
-	PatientID     string     `json:"patientId"`
-	ClinicianID   string     `json:"clinicianId"`
-	ClinicianName string     `json:"clinicianName"`
-	AppointmentID string     `json:"appointmentId"`
-	Kind          string     `json:"kind"`
-	StartedAt     string     `json:"startedAt"`
-	Status        string     `json:"status"`
-	Version       int        `json:"version"`
-	Note          Note       `json:"note"`
-	Addenda       []Addendum `json:"addenda"`
+	ID            string `json:"id"`
+	PatientID     string `json:"patientId"`
+	ClinicianID   string `json:"clinicianId"`
+	ClinicianName string `json:"clinicianName"`
+	AppointmentID string `json:"appointmentId"`
+	Kind          string `json:"kind"`
+	// Class is AMB for a visit at the clinic, VR for a video visit (HL7 v3
+	// ActCode, see db.EncounterVirtual).
+	Class string `json:"class"`
+	// MeetingLink is a video visit's link, to open it again.
+	MeetingLink string     `json:"meetingLink"`
+	StartedAt   string     `json:"startedAt"`
+	Status      string     `json:"status"`
+	Version     int        `json:"version"`
+	Note        Note       `json:"note"`
+	Addenda     []Addendum `json:"addenda"`
 	// Diagnoses are the visit's, by rank, removed ones too (marked so).
 	Diagnoses []Diagnosis `json:"diagnoses"`
 	// FollowUp is the follow-up the visit asks for (nil: none yet); it
@@ -75,6 +80,7 @@ type EncounterSummary struct {
 	ID            string `json:"id"`
 	ClinicianName string `json:"clinicianName"`
 	Kind          string `json:"kind"`
+	Class         string `json:"class"` // AMB, or VR for a video visit
 	StartedAt     string `json:"startedAt"`
 	Status        string `json:"status"`
 	Assessment    string `json:"assessment"` // its first 200 characters
@@ -122,9 +128,10 @@ func (s *Chart) OpenEncounter(patientID, appointmentID string) (Encounter, error
 			return err
 		}
 		kind := db.EncounterWalkIn
+		var a db.Appointment
 		if appointmentID != "" {
 			kind = db.EncounterVisit
-			a, err := o.AppointmentByID(appointmentID)
+			a, err = o.AppointmentByID(appointmentID)
 			switch {
 			case errors.Is(err, db.ErrNotFound):
 				fields.add("appointmentId", "That appointment was not found.")
@@ -151,8 +158,15 @@ func (s *Chart) OpenEncounter(patientID, appointmentID string) (Encounter, error
 				return err
 			}
 		}
+		class := db.EncounterAmbulatory
+		if appointmentID != "" {
+			// A video visit is virtual, and needs the patient's consent.
+			if class, err = o.encounterClass(a, p.ID); err != nil {
+				return err
+			}
+		}
 		e := db.Encounter{ID: newID(), PatientID: p.ID, ClinicianID: o.actor.userID, AppointmentID: appointmentID,
-			Kind: kind, StartedAt: o.now, Status: db.EncounterOpen, Version: 1,
+			Kind: kind, StartedAt: o.now, Status: db.EncounterOpen, Version: 1, Class: class,
 			CreatedAt: o.now, CreatedBy: o.actor.userID, UpdatedAt: o.now, UpdatedBy: o.actor.userID}
 		if err := o.InsertEncounter(e, newID()); err != nil {
 			return err
@@ -160,7 +174,11 @@ func (s *Chart) OpenEncounter(patientID, appointmentID string) (Encounter, error
 		if out, err = o.encounterView(e); err != nil {
 			return err
 		}
-		return o.audit("encounter.open", p.ID, "encounter/"+e.ID, kind)
+		detail := kind
+		if class == db.EncounterVirtual {
+			detail += ", video visit"
+		}
+		return o.audit("encounter.open", p.ID, "encounter/"+e.ID, detail)
 	})
 	return out, err
 }
@@ -205,7 +223,7 @@ func (o *op) encounterSummaries(patientID string, limit int) ([]EncounterSummary
 		if codes == nil {
 			codes = []Code{}
 		}
-		out = append(out, EncounterSummary{ID: l.ID, ClinicianName: l.ClinicianName, Kind: l.Kind,
+		out = append(out, EncounterSummary{ID: l.ID, ClinicianName: l.ClinicianName, Kind: l.Kind, Class: l.Class,
 			StartedAt: instant(l.StartedAt), Status: l.Status, Assessment: l.Assessment, Diagnoses: codes})
 	}
 	return out, nil
@@ -552,12 +570,19 @@ func (o *op) encounterView(e db.Encounter) (Encounter, error) {
 		return u.FullName, nil
 	}
 	out := Encounter{ID: e.ID, PatientID: e.PatientID, ClinicianID: e.ClinicianID, AppointmentID: e.AppointmentID,
-		Kind: e.Kind, StartedAt: instant(e.StartedAt), Status: e.Status, Version: e.Version, Addenda: []Addendum{},
+		Kind: e.Kind, Class: e.Class, StartedAt: instant(e.StartedAt), Status: e.Status, Version: e.Version, Addenda: []Addendum{},
 		Note: Note{NoteText: NoteText{Subjective: n.Subjective, Objective: n.Objective, Assessment: n.Assessment, Plan: n.Plan},
 			DraftVersion: n.DraftVersion, SavedAt: instant(n.SavedAt), SignedAt: instant(n.SignedAt),
 			RetractedAt: instant(n.RetractedAt), RetractReason: n.RetractReason}}
 	if out.ClinicianName, err = name(e.ClinicianID); err != nil {
 		return Encounter{}, err
+	}
+	if e.Class == db.EncounterVirtual && e.AppointmentID != "" {
+		a, err := o.AppointmentByID(e.AppointmentID)
+		if err != nil {
+			return Encounter{}, err
+		}
+		out.MeetingLink = a.MeetingLink
 	}
 	if out.Note.SignedBy, err = name(n.SignedBy); err != nil {
 		return Encounter{}, err

@@ -206,7 +206,7 @@ func (p exportPeople) name(id string) string {
 // fhirVisit is an encounter with its note, addenda and diagnoses.
 func fhirVisit(v db.ExportVisit, addenda []db.AddendumLine, diagnoses []db.Diagnosis, people exportPeople) fhir.Visit {
 	e, n := v.Encounter, v.Note
-	out := fhir.Visit{ID: e.ID, Kind: e.Kind, StartedAt: instant(e.StartedAt), Status: e.Status,
+	out := fhir.Visit{ID: e.ID, Kind: e.Kind, Class: e.Class, StartedAt: instant(e.StartedAt), Status: e.Status,
 		Clinician: people.author(e.ClinicianID),
 		Note: fhir.VisitNote{ID: n.ID, Subjective: n.Subjective, Objective: n.Objective, Assessment: n.Assessment,
 			Plan: n.Plan, SavedAt: instant(n.SavedAt), RetractReason: n.RetractReason}}

@@ -21,13 +21,15 @@ var changeTopics = map[string][]string{
 	"patient.correct":       {feed.Patients, feed.Schedule}, // the board and calendar show names
 	"patient.merge":         {feed.Patients, feed.Schedule, feed.Chart, feed.Lists},
 
-	"appointment.book":        {feed.Schedule},
-	"appointment.move":        {feed.Schedule},
-	"appointment.reschedule":  {feed.Schedule},
-	"appointment.cancel":      {feed.Schedule},
-	"appointment.no_show":     {feed.Schedule},
-	"appointment.advance":     {feed.Schedule},
-	"appointment.import":      {feed.Schedule},
+	"appointment.book":       {feed.Schedule},
+	"appointment.move":       {feed.Schedule},
+	"appointment.reschedule": {feed.Schedule},
+	"appointment.cancel":     {feed.Schedule},
+	"appointment.no_show":    {feed.Schedule},
+	"appointment.advance":    {feed.Schedule},
+	"appointment.import":     {feed.Schedule},
+	// A video visit's new link: the calendar, day list and board show it.
+	"appointment.link":        {feed.Schedule},
 	"appointment_type.add":    {feed.Schedule},
 	"appointment_type.change": {feed.Schedule},
 	"availability.save":       {feed.Schedule},
@@ -57,6 +59,9 @@ var changeTopics = map[string][]string{
 	"note.retract":   {feed.Chart},
 	// A visit's instructions for the patient: the visit screen open elsewhere.
 	"visit.instructions": {feed.Chart},
+	// The patient's consent to video visits, which starting one asks for.
+	"consent.record":  {feed.Chart},
+	"consent.retract": {feed.Chart},
 
 	"medication.add":      {feed.Chart},
 	"medication.renew":    {feed.Chart},
@@ -154,8 +159,8 @@ var changeTopics = map[string][]string{
 // shows: reads, exports, sign-ins, and a note's draft (its author's alone
 // until signed).
 var readActions = map[string]bool{
-	"allergy.list": true, "appointment.list": true, "appointment.open": true, "audit.verify": true,
-	"audit.view": true, "backup": true, "backup.restore": true, "backup.restore_preview": true, "backup.restore_requested": true, "chart.open": true, "chart.read": true, "clinic.demo": true,
+	"allergy.list": true, "appointment.list": true, "appointment.open": true, "appointment.letter": true, "audit.verify": true,
+	"audit.view": true, "backup": true, "backup.restore": true, "backup.restore_preview": true, "backup.restore_requested": true, "chart.open": true, "chart.read": true, "consent.read": true, "clinic.demo": true,
 	"clinic_key.create": true, "disclosure.list": true, "document.damaged": true, "document.list": true,
 	"document.view": true, "encounter.read": true, "export.all": true, "immunization.list": true, "care.list": true, "care.records": true, "care.due_list": true, "care.recalls": true, "care.recalls.export": true, "reminder.list": true,
 	"reading.preview": true, "reading.list": true, "reading.imports": true, "device_token.list": true,

@@ -210,6 +210,14 @@ var methodAccess = map[string]access{
 	"Schedule.RecallsCSV":          scheduling,
 	"Schedule.RecordOutreach":      scheduling,
 	"Schedule.PrintRecallLetters":  scheduling,
+	"Schedule.NewMeetingLink":      scheduling,
+	"Schedule.AppointmentLetter":   scheduling,
+
+	// The patient's consent to video visits: asked by the clinician who
+	// starts one.
+	"Chart.TelehealthConsent":        clinical,
+	"Chart.RecordTelehealthConsent":  clinical,
+	"Chart.RetractTelehealthConsent": clinical,
 
 	"Admin.Users":         adminOnly,
 	"Admin.AddUser":       adminOnly,
@@ -378,7 +386,36 @@ func newRoleFixture(t *testing.T, ta *testApp) *roleFixture {
 		registry:  desk.Patients,
 	}
 	f.chart = ta.signIn(t, "drfixture", "fixture-password-1", "fixture-room").Chart
+	setMeetingTemplate(t, ta, "https://meet.example.org/{room}")
 	return f
+}
+
+// videoAppointment books a fresh video visit today at hhmm for a method to
+// act on.
+func (f *roleFixture) videoAppointment(t *testing.T, hhmm string) app.Appointment {
+	t.Helper()
+	today := f.ta.Clock.Now().Format("2006-01-02")
+	res, err := f.desk.Book(app.AppointmentInput{PatientID: f.patient.ID, ClinicianID: f.clinician.ID,
+		TypeID: videoVisitType, Start: today + "T" + hhmm})
+	if err != nil {
+		t.Fatalf("book a video visit at %s: %v", hhmm, err)
+	}
+	return res.Appointments[0]
+}
+
+// consentedPatient registers a fresh chart whose consent to video visits
+// is recorded, for a method to act on.
+func (f *roleFixture) consentedPatient(t *testing.T) (app.Patient, app.TelehealthConsent) {
+	t.Helper()
+	p, err := registerAnyway(f.registry, samplePatient())
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := f.chart.RecordTelehealthConsent(p.ID, app.ConsentInput{Method: "verbal"})
+	if err != nil || c.Current == nil {
+		t.Fatalf("record consent: %+v, %v", c, err)
+	}
+	return p, *c.Current
 }
 
 // encounter opens a fresh walk-in for a method to act on, its note drafted
@@ -488,6 +525,22 @@ func (f *roleFixture) args(t *testing.T, method string) []any {
 		return []any{a.ID, "arrived", a.Version}
 	case "Schedule.Appointment":
 		return []any{f.appointment(t, "09:00").ID}
+	case "Schedule.AppointmentLetter":
+		return []any{f.videoAppointment(t, "13:00").ID}
+	case "Schedule.NewMeetingLink":
+		a := f.videoAppointment(t, "12:00")
+		return []any{a.ID, a.Version}
+	case "Chart.TelehealthConsent":
+		return []any{f.patient.ID}
+	case "Chart.RecordTelehealthConsent":
+		p, err := registerAnyway(f.registry, samplePatient())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return []any{p.ID, app.ConsentInput{Method: "written", Note: "form scanned"}}
+	case "Chart.RetractTelehealthConsent":
+		_, c := f.consentedPatient(t)
+		return []any{c.ID, "recorded for the wrong patient", c.Version}
 	case "Schedule.Week":
 		return []any{today, ""}
 	case "Schedule.Day", "Schedule.DayListCSV":

@@ -48,9 +48,13 @@ type Appointment struct {
 	TypeID            string `json:"typeId"`
 	TypeName          string `json:"typeName"`
 	Colour            string `json:"colour"`
-	Start             string `json:"start"` // YYYY-MM-DDTHH:MM, local
-	End               string `json:"end"`
-	Minutes           int    `json:"minutes"`
+	// Virtual: a video visit, whose MeetingLink the patient and the
+	// clinician open at its time ("" until the clinic has a template).
+	Virtual     bool   `json:"virtual"`
+	MeetingLink string `json:"meetingLink"`
+	Start       string `json:"start"` // YYYY-MM-DDTHH:MM, local
+	End         string `json:"end"`
+	Minutes     int    `json:"minutes"`
 	// Status is booked, arrived, in_room, with_clinician, done, no_show or cancelled.
 	Status string `json:"status"`
 	// The times each check-in step was reached (RFC 3339), "" until then.
@@ -77,6 +81,7 @@ func appointmentView(r db.AppointmentRow) Appointment {
 		Colour: r.TypeColour, Start: r.Start, End: r.End, Minutes: wallMinutes(r.Start, r.End), Status: r.Status,
 		ArrivedAt: r.ArrivedText, InRoomAt: r.InRoomText, WithClinicianAt: r.WithClinicianText, DoneAt: r.DoneText,
 		Reason: r.Reason, Note: r.Note, SeriesID: r.SeriesID, Version: r.Version,
+		Virtual: r.TypeVirtual, MeetingLink: r.MeetingLink,
 	}
 }
 
@@ -314,7 +319,7 @@ func (s *Schedule) Book(in AppointmentInput) (Scheduled, error) {
 		fields := fieldErrors{}
 		patient := o.checkPatient(fields, "patientId", in.PatientID)
 		clinician := o.checkClinician(fields, "clinicianId", in.ClinicianID)
-		defaultMinutes := 0
+		defaultMinutes, virtual := 0, false
 		if in.TypeID == "" {
 			fields.add("typeId", "Choose the type of appointment.")
 		} else if at, err := o.AppointmentTypeByID(in.TypeID); err != nil {
@@ -322,7 +327,7 @@ func (s *Schedule) Book(in AppointmentInput) (Scheduled, error) {
 		} else if !at.Active {
 			fields.add("typeId", "The type "+at.Name+" is no longer used; choose another.")
 		} else {
-			defaultMinutes = at.Minutes
+			defaultMinutes, virtual = at.Minutes, at.Virtual
 		}
 		first := checkSlot(fields, "start", "end", strings.TrimSpace(in.Start), strings.TrimSpace(in.End), defaultMinutes)
 		checkText(fields, "note", &in.Note, false, maxNoteLength, "a note")
@@ -338,11 +343,21 @@ func (s *Schedule) Book(in AppointmentInput) (Scheduled, error) {
 		if err != nil {
 			return err
 		}
+		links, err := o.meetingLinks()
+		if err != nil {
+			return err
+		}
 		var ids []string
 		for _, sl := range in.Recurrence.slots(first) {
 			a := db.Appointment{ID: newID(), PatientID: patient.ID, ClinicianID: clinician.ID, TypeID: in.TypeID,
 				Start: sl.startText(), End: sl.endText(), Status: db.StatusBooked, Note: in.Note, SeriesID: seriesID,
 				Version: 1, CreatedAt: o.now, CreatedBy: o.actor.userID, UpdatedAt: o.now, UpdatedBy: o.actor.userID}
+			// Each video visit of a series has a room of its own.
+			if virtual {
+				if a.MeetingLink, err = links.newLink("typeId", a.Start); err != nil {
+					return err
+				}
+			}
 			if err := o.InsertAppointment(a); err != nil {
 				return err
 			}
@@ -354,6 +369,9 @@ func (s *Schedule) Book(in AppointmentInput) (Scheduled, error) {
 		detail := fmt.Sprintf("%s to %s with %s", first.startText(), first.end.Format(clockLayout), clinician.Username)
 		if seriesID != "" {
 			detail += fmt.Sprintf("; %s series %s of %d", recurrenceWords[in.Recurrence.Every], seriesID, len(ids))
+		}
+		if virtual {
+			detail += "; video visit, meeting link made"
 		}
 		return o.audit("appointment.book", patient.ID, "appointment/"+ids[0], detail)
 	})

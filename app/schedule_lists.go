@@ -82,8 +82,8 @@ func (s *Schedule) calendar(action, from, clinicianID string, days int, read fun
 //
 // Its appointments carry only what the calendar draws and a drag needs:
 // id, patientId, the patient's names and phone (the box's tooltip),
-// clinicianId, typeId, typeName, colour, start, end, status, seriesId and
-// version. The rest (MRN, birth date, clinicianName, minutes, check-in times, reason, note) is
+// clinicianId, typeId, typeName, colour, start, end, status, seriesId,
+// version and virtual (not the meeting link). The rest (MRN, birth date, clinicianName, minutes, check-in times, reason, note) is
 // left empty: a whole clinic's week is a thousand lines, and the one opened
 // is read in full by Appointment.
 func (s *Schedule) Week(from, clinicianID string) (Calendar, error) {
@@ -92,7 +92,8 @@ func (s *Schedule) Week(from, clinicianID string) (Calendar, error) {
 			c.Appointments = append(c.Appointments, Appointment{ID: e.ID, PatientID: e.PatientID,
 				PatientFamilyName: e.PatientFamilyName, PatientGivenNames: e.PatientGivenNames, PatientPhone: e.PatientPhone,
 				ClinicianID: e.ClinicianID, TypeID: e.TypeID, TypeName: e.TypeName, Colour: e.TypeColour,
-				Start: e.Start, End: e.End, Status: e.Status, SeriesID: e.SeriesID, Version: e.Version})
+				Start: e.Start, End: e.End, Status: e.Status, SeriesID: e.SeriesID, Version: e.Version,
+				Virtual: e.TypeVirtual})
 		})
 	})
 }

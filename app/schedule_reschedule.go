@@ -240,7 +240,7 @@ func (s *Schedule) Reschedule(in RescheduleInput) (Scheduled, error) {
 		if in.ClinicianID != "" && in.ClinicianID != a.ClinicianID {
 			clinicianID = o.checkClinician(fields, "clinicianId", in.ClinicianID).ID
 		}
-		typeID, minutes := o.checkRescheduleType(fields, strings.TrimSpace(in.TypeID), a.TypeID)
+		typeID, minutes, virtual := o.checkRescheduleType(fields, strings.TrimSpace(in.TypeID), a.TypeID)
 		to := checkSlot(fields, "start", "end", strings.TrimSpace(in.Start), strings.TrimSpace(in.End), minutes)
 		checkText(fields, "note", &in.Note, false, maxNoteLength, "a note")
 		if err := fields.err(); err != nil {
@@ -274,6 +274,23 @@ func (s *Schedule) Reschedule(in RescheduleInput) (Scheduled, error) {
 		}
 		reason := fmt.Sprintf("rescheduled from %s–%s", a.Start, a.End[11:])
 		a.Start, a.End, a.ClinicianID, a.TypeID, a.Note = to.startText(), to.endText(), clinicianID, typeID, in.Note
+		// A visit made a video visit gets its link; one made a visit at the
+		// clinic loses it (the revision keeps it). A video visit moved keeps
+		// the link the patient was given.
+		switch {
+		case virtual && a.MeetingLink == "":
+			links, err := o.meetingLinks()
+			if err != nil {
+				return err
+			}
+			if a.MeetingLink, err = links.newLink("typeId", a.Start); err != nil {
+				return err
+			}
+			changed = append(changed, "meeting link made")
+		case !virtual && a.MeetingLink != "":
+			a.MeetingLink = ""
+			changed = append(changed, "meeting link dropped")
+		}
 		a.UpdatedAt, a.UpdatedBy = o.now, o.actor.userID
 		if _, err := o.UpdateAppointment(a, reason); err != nil {
 			return err
@@ -291,8 +308,9 @@ func (s *Schedule) Reschedule(in RescheduleInput) (Scheduled, error) {
 }
 
 // checkRescheduleType reads the visit type of a reschedule ("" keeps the
-// current one) and answers it with its usual length.
-func (o *op) checkRescheduleType(fields fieldErrors, id, current string) (string, int) {
+// current one) and answers it with its usual length and whether it is a
+// video visit.
+func (o *op) checkRescheduleType(fields fieldErrors, id, current string) (string, int, bool) {
 	if id == "" {
 		id = current
 	}
@@ -303,5 +321,5 @@ func (o *op) checkRescheduleType(fields fieldErrors, id, current string) (string
 	case !at.Active && id != current:
 		fields.add("typeId", "The type "+at.Name+" is no longer used; choose another.")
 	}
-	return id, at.Minutes
+	return id, at.Minutes, at.Virtual
 }

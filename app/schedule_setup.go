@@ -24,10 +24,12 @@ type AppointmentType struct {
 	Minutes int    `json:"minutes"` // the usual length, 5 to 480
 	Colour  string `json:"colour"`  // #rrggbb
 	Active  bool   `json:"active"`  // false: retired, not offered for new bookings
+	// Virtual: a video visit; booking one makes its meeting link.
+	Virtual bool `json:"virtual"`
 }
 
 func appointmentTypeView(t db.AppointmentType) AppointmentType {
-	return AppointmentType{ID: t.ID, Name: t.Name, Minutes: t.Minutes, Colour: t.Colour, Active: t.Active}
+	return AppointmentType{ID: t.ID, Name: t.Name, Minutes: t.Minutes, Colour: t.Colour, Active: t.Active, Virtual: t.Virtual}
 }
 
 // Types lists every appointment type, retired ones too, by name.
@@ -69,7 +71,7 @@ func (s *Schedule) SaveType(in AppointmentType) (AppointmentType, error) {
 			return err
 		}
 		t := db.AppointmentType{ID: in.ID, Name: in.Name, Minutes: in.Minutes, Colour: in.Colour, Active: in.Active,
-			CreatedAt: o.now, UpdatedAt: o.now}
+			Virtual: in.Virtual, CreatedAt: o.now, UpdatedAt: o.now}
 		action := "appointment_type.change"
 		var err error
 		if in.ID == "" {
@@ -88,6 +90,9 @@ func (s *Schedule) SaveType(in AppointmentType) (AppointmentType, error) {
 		state := "active"
 		if !t.Active {
 			state = "retired"
+		}
+		if t.Virtual {
+			state += ", video visit"
 		}
 		return o.audit(action, "", "appointment_type/"+t.ID, fmt.Sprintf("%s, %d min, %s, %s", t.Name, t.Minutes, t.Colour, state))
 	})

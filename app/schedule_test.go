@@ -997,7 +997,9 @@ func TestScheduleSetup(t *testing.T) {
 	sc := newScheduleClinic(t)
 	admin := sc.Admin.Schedule
 	types, err := sc.desk.Types()
-	if err != nil || len(types) != 4 || types[0].Name != "Consultation" || !types[0].Active {
+	// The four of schema 2, and schema 29's Video visit, the one virtual.
+	if err != nil || len(types) != 5 || types[0].Name != "Consultation" || !types[0].Active || types[0].Virtual ||
+		types[4].Name != "Video visit" || !types[4].Virtual || types[4].Minutes != 15 {
 		t.Fatalf("types %+v, %v", types, err)
 	}
 	added, err := admin.SaveType(app.AppointmentType{Name: "  Smear   test ", Minutes: 20, Colour: "#AABBCC"})

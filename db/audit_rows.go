@@ -109,7 +109,7 @@ var coveredTables = []coveredTable{
 	// the host notes as it serves, unaudited.
 	{name: "workstations", only: []string{"id", "name", "public_key", "status", "cert_serial", "certificate", "first_seen",
 		"approved_by", "approved_at", "ended_by", "ended_at", "ended_reason", "version"}, label: "name", since: 20},
-	{name: "visit_instructions", since: 32},
+	{name: "visit_instructions", since: 30},
 }
 
 // loadCoverage reads the covered tables' columns and keys from the schema.
@@ -404,6 +404,23 @@ func (t *Tx) insertRow(seq int64, r rowRecord) error {
 		seq, r.table, r.key, nonNil(r.hash), nonNil(r.fields), nonNil(r.found.hash), nonNil(r.found.fields))
 	if err != nil {
 		return fmt.Errorf("record the rows of audit entry %d: %w", seq, err)
+	}
+	return nil
+}
+
+// replaceUnsealedRow records r under 0 in a database with no entry yet,
+// in place of the version an earlier migration recorded there: a later
+// step that changes a table's columns (schema 29's appointment types) makes
+// its rows anew, and no entry's digest covers the rows under 0 until the
+// first entry is written. (The append-only triggers do not fire: SQLite
+// deletes the replaced row without running delete triggers unless
+// recursive_triggers is on, which Folio never turns on.)
+func (t *Tx) replaceUnsealedRow(r rowRecord) error {
+	_, err := t.exec(`INSERT OR REPLACE INTO audit_rows (seq, tbl, row_key, hash, fields, found_hash, found_fields)
+		VALUES (0, ?, ?, ?, ?, ?, ?)`,
+		r.table, r.key, nonNil(r.hash), nonNil(r.fields), nonNil(r.found.hash), nonNil(r.found.fields))
+	if err != nil {
+		return fmt.Errorf("record the rows of a new database: %w", err)
 	}
 	return nil
 }
@@ -840,7 +857,11 @@ func (t *Tx) baseline(tables []*coveredTable, detail string) error {
 	for _, ct := range tables {
 		err := t.scanCovered(ct, func(key string, v rowVersion) error {
 			n++
-			return t.insertRow(seq, rowRecord{table: ct.name, key: key, rowVersion: v})
+			r := rowRecord{table: ct.name, key: key, rowVersion: v}
+			if seq == 0 {
+				return t.replaceUnsealedRow(r)
+			}
+			return t.insertRow(seq, r)
 		})
 		if err != nil {
 			return err

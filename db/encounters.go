@@ -23,7 +23,18 @@ type Encounter struct {
 	CreatedBy     string    `json:"createdBy"`
 	UpdatedAt     time.Time `json:"updatedAt"`
 	UpdatedBy     string    `json:"updatedBy"`
+	// Class is where the visit happened, as an HL7 v3 ActEncounterCode:
+	// EncounterAmbulatory or EncounterVirtual (schema 29).
+	Class string `json:"class"`
 }
+
+// Encounter classes, as stored: HL7 v3 ActCode's ActEncounterCode
+// (http://terminology.hl7.org/CodeSystem/v3-ActCode), AMB for a visit at
+// the clinic and VR for one on a video call.
+const (
+	EncounterAmbulatory = "AMB"
+	EncounterVirtual    = "VR"
+)
 
 // Encounter kinds and statuses, as stored.
 const (
@@ -85,13 +96,13 @@ type QuickPhrase struct {
 }
 
 const encounterColumns = `id, patient_id, clinician_id, coalesce(appointment_id, ''), kind, started_at, status, version,
-	created_at, created_by, updated_at, updated_by`
+	created_at, created_by, updated_at, updated_by, class`
 
 func scanEncounter(row scanner) (Encounter, error) {
 	var e Encounter
 	var started, created, updated string
 	err := row.Scan(&e.ID, &e.PatientID, &e.ClinicianID, &e.AppointmentID, &e.Kind, &started, &e.Status, &e.Version,
-		&created, &e.CreatedBy, &updated, &e.UpdatedBy)
+		&created, &e.CreatedBy, &updated, &e.UpdatedBy, &e.Class)
 	if errors.Is(err, sql.ErrNoRows) {
 		return e, ErrNotFound
 	}
@@ -109,10 +120,13 @@ func (t *Tx) InsertEncounter(e Encounter, noteID string) error {
 	if e.AppointmentID != "" {
 		appointment = e.AppointmentID
 	}
+	if e.Class == "" {
+		e.Class = EncounterAmbulatory
+	}
 	_, err := t.exec(`INSERT INTO encounters (id, patient_id, clinician_id, appointment_id, kind, started_at, status,
-		version, created_at, created_by, updated_at, updated_by) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+		version, created_at, created_by, updated_at, updated_by, class) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
 		e.ID, e.PatientID, e.ClinicianID, appointment, e.Kind, formatTime(e.StartedAt), e.Status, e.Version,
-		formatTime(e.CreatedAt), e.CreatedBy, formatTime(e.UpdatedAt), e.UpdatedBy)
+		formatTime(e.CreatedAt), e.CreatedBy, formatTime(e.UpdatedAt), e.UpdatedBy, e.Class)
 	if isUnique(err) {
 		return ErrDuplicate
 	}
@@ -178,7 +192,8 @@ func (t *Tx) PatientEncounters(patientID string, limit int) ([]EncounterLine, er
 		limit = -1 // SQLite's "no limit"
 	}
 	rows, err := t.query(`SELECT e.id, e.patient_id, e.clinician_id, coalesce(e.appointment_id, ''), e.kind, e.started_at,
-		e.status, e.version, e.created_at, e.created_by, e.updated_at, e.updated_by, u.full_name, substr(n.assessment, 1, 200)
+		e.status, e.version, e.created_at, e.created_by, e.updated_at, e.updated_by, u.full_name, substr(n.assessment, 1, 200),
+		e.class
 		FROM encounters e JOIN users u ON u.id = e.clinician_id JOIN notes n ON n.encounter_id = e.id
 		WHERE e.patient_id = ? ORDER BY e.started_at DESC, e.id DESC LIMIT ?`, patientID, limit)
 	if err != nil {
@@ -191,7 +206,8 @@ func (t *Tx) PatientEncounters(patientID string, limit int) ([]EncounterLine, er
 		var started, created, updated string
 		e := &l.Encounter
 		if err := rows.Scan(&e.ID, &e.PatientID, &e.ClinicianID, &e.AppointmentID, &e.Kind, &started, &e.Status,
-			&e.Version, &created, &e.CreatedBy, &updated, &e.UpdatedBy, &l.ClinicianName, &l.Assessment); err != nil {
+			&e.Version, &created, &e.CreatedBy, &updated, &e.UpdatedBy, &l.ClinicianName, &l.Assessment,
+			&e.Class); err != nil {
 			return nil, fmt.Errorf("read encounter: %w", err)
 		}
 		e.StartedAt, e.CreatedAt, e.UpdatedAt = parseTime(started), parseTime(created), parseTime(updated)

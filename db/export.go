@@ -108,7 +108,7 @@ func (t *Tx) exportVisits(b *ExportBatch, first, last string) error {
 		coalesce(e.appointment_id, ''), e.kind, e.started_at, e.status, e.version, e.created_at, e.created_by,
 		e.updated_at, e.updated_by, n.id, n.encounter_id, n.subjective, n.objective, n.assessment, n.plan,
 		n.draft_version, n.saved_at, n.saved_by, n.signed_at, n.signed_by, n.retracted_at, n.retracted_by,
-		n.retract_reason
+		n.retract_reason, e.class
 		FROM encounters e JOIN notes n ON n.encounter_id = e.id
 		WHERE e.patient_id BETWEEN ? AND ? ORDER BY e.patient_id, e.started_at, e.id`, first, last)
 	if err != nil || len(b.Visits) == 0 {
@@ -151,7 +151,7 @@ func scanExportVisit(row scanner) (ExportVisit, error) {
 	err := row.Scan(&e.ID, &e.PatientID, &e.ClinicianID, &e.AppointmentID, &e.Kind, &started, &e.Status, &e.Version,
 		&created, &e.CreatedBy, &updated, &e.UpdatedBy, &n.ID, &n.EncounterID, &n.Subjective, &n.Objective,
 		&n.Assessment, &n.Plan, &n.DraftVersion, &saved, &n.SavedBy, &signed, &n.SignedBy, &retracted,
-		&n.RetractedBy, &n.RetractReason)
+		&n.RetractedBy, &n.RetractReason, &e.Class)
 	if err != nil {
 		return v, fmt.Errorf("read visit: %w", err)
 	}

@@ -28,7 +28,7 @@ type Merge struct {
 // caller read them: ErrConflict if either has changed since or is already
 // merged. The duplicate's row is kept, marked merged and taken out of search
 // and the duplicate check; its appointments, encounters (with their notes),
-// problems, allergies, vital signs, medications, immunizations, documents and lab orders and results move to the survivor, each keeping its replaced
+// problems, allergies, vital signs, medications, immunizations, documents, lab orders and results and telehealth consents move to the survivor, each keeping its replaced
 // version (see moveAllergies for "no known allergies"); both patients keep a
 // revision; and the duplicate's MRN (and those merged into it before) become search terms of
 // the survivor. The merge is logged with who, when and why.
@@ -80,6 +80,9 @@ func (t *Tx) MergePatients(survivor, duplicate Patient, by string, at time.Time,
 		return Merge{}, err
 	}
 	if err := t.moveCareReminders(duplicate, survivor, by, at, reason); err != nil {
+		return Merge{}, err
+	}
+	if err := t.moveTelehealthConsents(duplicate, survivor, by, at, reason); err != nil {
 		return Merge{}, err
 	}
 	if err := t.moveCareOutreach(duplicate, survivor); err != nil {

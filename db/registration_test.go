@@ -288,7 +288,8 @@ func TestEveryPatientTableIsMerged(t *testing.T) {
 		// Written once (schema 28's trigger): a merge leaves them under the
 		// merged chart; the survivor reads them through patient_merges
 		// (monitoring.go chartReviews), so its last review and minutes hold.
-		"reading_reviews": "kept under the merged chart, read by the survivor through the merge",
+		"reading_reviews":     "kept under the merged chart, read by the survivor through the merge",
+		"telehealth_consents": "moved to the survivor by MergePatients: the person consented, whichever chart it was in",
 
 		"call_list":            "derived from the appointments: schema 23's triggers make a patient's lines again when MergePatients moves them",
 		"patient_external_ids": "copied to the survivor by MergePatients; the merged chart keeps its own, as received",

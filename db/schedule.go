@@ -27,16 +27,17 @@ type AppointmentType struct {
 	Minutes   int
 	Colour    string // #rrggbb
 	Active    bool
+	Virtual   bool // a video visit: its appointments get a meeting link (schema 29)
 	CreatedAt time.Time
 	UpdatedAt time.Time
 }
 
-const appointmentTypeColumns = `id, name, minutes, colour, active, created_at, updated_at`
+const appointmentTypeColumns = `id, name, minutes, colour, active, created_at, updated_at, virtual`
 
 func scanAppointmentType(row interface{ Scan(...any) error }) (AppointmentType, error) {
 	var at AppointmentType
 	var created, updated string
-	err := row.Scan(&at.ID, &at.Name, &at.Minutes, &at.Colour, &at.Active, &created, &updated)
+	err := row.Scan(&at.ID, &at.Name, &at.Minutes, &at.Colour, &at.Active, &created, &updated, &at.Virtual)
 	if errors.Is(err, sql.ErrNoRows) {
 		return at, ErrNotFound
 	}
@@ -72,8 +73,8 @@ func (t *Tx) AppointmentTypeByID(id string) (AppointmentType, error) {
 
 // InsertAppointmentType adds a type; ErrDuplicate if its name is taken.
 func (t *Tx) InsertAppointmentType(at AppointmentType) error {
-	_, err := t.exec(`INSERT INTO appointment_types (`+appointmentTypeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-		at.ID, at.Name, at.Minutes, at.Colour, at.Active, formatTime(at.CreatedAt), formatTime(at.UpdatedAt))
+	_, err := t.exec(`INSERT INTO appointment_types (`+appointmentTypeColumns+`) VALUES (?, ?, ?, ?, ?, ?, ?, ?)`,
+		at.ID, at.Name, at.Minutes, at.Colour, at.Active, formatTime(at.CreatedAt), formatTime(at.UpdatedAt), at.Virtual)
 	if isUnique(err) {
 		return ErrDuplicate
 	}
@@ -83,11 +84,11 @@ func (t *Tx) InsertAppointmentType(at AppointmentType) error {
 	return nil
 }
 
-// UpdateAppointmentType changes a type's name, length, colour and active
-// flag; ErrDuplicate if the new name is taken.
+// UpdateAppointmentType changes a type's name, length, colour, active
+// flag and whether it is virtual; ErrDuplicate if the new name is taken.
 func (t *Tx) UpdateAppointmentType(at AppointmentType) error {
-	res, err := t.exec(`UPDATE appointment_types SET name = ?, minutes = ?, colour = ?, active = ?, updated_at = ?
-		WHERE id = ?`, at.Name, at.Minutes, at.Colour, at.Active, formatTime(at.UpdatedAt), at.ID)
+	res, err := t.exec(`UPDATE appointment_types SET name = ?, minutes = ?, colour = ?, active = ?, virtual = ?,
+		updated_at = ? WHERE id = ?`, at.Name, at.Minutes, at.Colour, at.Active, at.Virtual, formatTime(at.UpdatedAt), at.ID)
 	if isUnique(err) {
 		return ErrDuplicate
 	}
@@ -227,11 +228,14 @@ type Appointment struct {
 	CreatedBy       string    `json:"createdBy"`
 	UpdatedAt       time.Time `json:"updatedAt"`
 	UpdatedBy       string    `json:"updatedBy"`
+	// MeetingLink is the video call's address of a virtual visit, "" for
+	// one at the clinic (schema 29).
+	MeetingLink string `json:"meetingLink"`
 }
 
 const appointmentColumns = `a.id, a.patient_id, a.clinician_id, a.type_id, a.starts_at, a.ends_at, a.status,
 	a.arrived_at, a.in_room_at, a.with_clinician_at, a.done_at, a.reason, a.note, a.series_id, a.version,
-	a.created_at, a.created_by, a.updated_at, a.updated_by`
+	a.created_at, a.created_by, a.updated_at, a.updated_by, a.meeting_link`
 
 // AppointmentRow is an appointment as the calendar and lists show it, with
 // its patient, clinician and type. The creation and update fields of its
@@ -246,6 +250,7 @@ type AppointmentRow struct {
 	ClinicianName     string
 	TypeName          string
 	TypeColour        string
+	TypeVirtual       bool // a video visit
 	// The check-in times as RFC 3339 text in UTC to the second, "" for a
 	// step not reached: what the calendar shows, cut from the stored text
 	// rather than formatted again, a thousand lines times four.
@@ -259,8 +264,14 @@ type AppointmentRow struct {
 const appointmentRowFrom = `SELECT ` + appointmentRowColumns + ` FROM appointments a`
 
 // appointmentRowColumns are what a calendar line reads, from the
-// appointments (a) or from the call list, which has the same columns.
-const appointmentRowColumns = `a.id, a.patient_id, a.clinician_id, a.type_id, a.starts_at, a.ends_at, a.status,
+// appointments (a).
+const appointmentRowColumns = appointmentCardColumns + `, a.meeting_link`
+
+// callListColumns are appointmentRowColumns read from the call list, which
+// has the columns of schema 23: a no-show to rebook has no call to join.
+const callListColumns = appointmentCardColumns + `, ''`
+
+const appointmentCardColumns = `a.id, a.patient_id, a.clinician_id, a.type_id, a.starts_at, a.ends_at, a.status,
 	a.arrived_at, a.in_room_at, a.with_clinician_at, a.done_at, a.reason, a.note, a.series_id, a.version,
 	a.patient_family_name, a.patient_given_names, a.patient_mrn, a.patient_birth_date, a.patient_phone`
 
@@ -270,7 +281,7 @@ func scanAppointment(row scanner) (Appointment, error) {
 	var arrived, inRoom, withClinician, done, created, updated string
 	err := row.Scan(&a.ID, &a.PatientID, &a.ClinicianID, &a.TypeID, &a.Start, &a.End, &a.Status,
 		&arrived, &inRoom, &withClinician, &done, &a.Reason, &a.Note, &a.SeriesID, &a.Version,
-		&created, &a.CreatedBy, &updated, &a.UpdatedBy)
+		&created, &a.CreatedBy, &updated, &a.UpdatedBy, &a.MeetingLink)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, ErrNotFound
 	}
@@ -330,7 +341,7 @@ func (l appointmentLabels) scanner() *appointmentRowScan {
 	r, a := &s.row, &s.row.Appointment
 	s.dest = []any{&a.ID, &a.PatientID, &a.ClinicianID, &a.TypeID, &a.Start, &a.End, &a.Status,
 		&s.arrived, &s.inRoom, &s.withClinician, &s.done, &a.Reason, &a.Note, &a.SeriesID, &a.Version,
-		&r.PatientFamilyName, &r.PatientGivenNames, &r.PatientMRN, &r.PatientBirthDate, &r.PatientPhone}
+		&r.PatientFamilyName, &r.PatientGivenNames, &r.PatientMRN, &r.PatientBirthDate, &r.PatientPhone, &a.MeetingLink}
 	return s
 }
 
@@ -350,7 +361,7 @@ func (s *appointmentRowScan) scan(row scanner) (*AppointmentRow, error) {
 	r.WithClinicianText, r.DoneText = instantText(s.withClinician, r.WithClinicianAt), instantText(s.done, r.DoneAt)
 	r.ClinicianName = s.labels.clinicians[r.ClinicianID]
 	at := s.labels.types[r.TypeID]
-	r.TypeName, r.TypeColour = at.Name, at.Colour
+	r.TypeName, r.TypeColour, r.TypeVirtual = at.Name, at.Colour, at.Virtual
 	return r, nil
 }
 
@@ -395,15 +406,15 @@ func (t *Tx) appointmentRows(what, query string, args ...any) ([]AppointmentRow,
 func (t *Tx) InsertAppointment(a Appointment) error {
 	res, err := t.exec(`INSERT INTO appointments (id, patient_id, clinician_id, type_id, starts_at, ends_at, status,
 		arrived_at, in_room_at, with_clinician_at, done_at, reason, note, series_id, version,
-		created_at, created_by, updated_at, updated_by,
+		created_at, created_by, updated_at, updated_by, meeting_link,
 		patient_family_name, patient_given_names, patient_mrn, patient_birth_date, patient_phone)
-		SELECT ?, p.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
+		SELECT ?, p.id, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?,
 			p.family_name, p.given_names, p.mrn, p.birth_date, p.phone
 		FROM patients p WHERE p.id = ?`,
 		a.ID, a.ClinicianID, a.TypeID, a.Start, a.End, a.Status,
 		optionalTime(a.ArrivedAt), optionalTime(a.InRoomAt), optionalTime(a.WithClinicianAt), optionalTime(a.DoneAt),
 		a.Reason, a.Note, a.SeriesID, a.Version, formatTime(a.CreatedAt), a.CreatedBy, formatTime(a.UpdatedAt), a.UpdatedBy,
-		a.PatientID)
+		a.MeetingLink, a.PatientID)
 	if err != nil {
 		return fmt.Errorf("insert appointment: %w", err)
 	}
@@ -450,11 +461,11 @@ func (t *Tx) UpdateAppointment(a Appointment, reason string) (Appointment, error
 	a.Version = old.Version + 1
 	res, err := t.exec(`UPDATE appointments SET clinician_id = ?, type_id = ?, starts_at = ?, ends_at = ?, status = ?,
 		arrived_at = ?, in_room_at = ?, with_clinician_at = ?, done_at = ?, reason = ?, note = ?,
-		version = ?, updated_at = ?, updated_by = ?
+		version = ?, updated_at = ?, updated_by = ?, meeting_link = ?
 		WHERE id = ? AND version = ?`,
 		a.ClinicianID, a.TypeID, a.Start, a.End, a.Status,
 		optionalTime(a.ArrivedAt), optionalTime(a.InRoomAt), optionalTime(a.WithClinicianAt), optionalTime(a.DoneAt),
-		a.Reason, a.Note, a.Version, formatTime(a.UpdatedAt), a.UpdatedBy, a.ID, old.Version)
+		a.Reason, a.Note, a.Version, formatTime(a.UpdatedAt), a.UpdatedBy, a.MeetingLink, a.ID, old.Version)
 	if err != nil {
 		return Appointment{}, fmt.Errorf("update appointment %s: %w", a.ID, err)
 	}
@@ -550,6 +561,7 @@ type CalendarEntry struct {
 	PatientGivenNames                  string
 	PatientPhone                       string // for the box's tooltip
 	TypeName, TypeColour               string
+	TypeVirtual                        bool // a video visit (the box says so)
 }
 
 // calendarEntryFrom reads a CalendarEntry's columns: half of
@@ -584,7 +596,7 @@ func (t *Tx) EachCalendarEntryBetween(from, to, clinicianID string, fn func(*Cal
 			return fmt.Errorf("read calendar entry: %w", err)
 		}
 		at := byID[e.TypeID]
-		e.TypeName, e.TypeColour = at.Name, at.Colour
+		e.TypeName, e.TypeColour, e.TypeVirtual = at.Name, at.Colour, at.Virtual
 		fn(&e)
 	}
 	if err := rows.Err(); err != nil {
@@ -710,7 +722,7 @@ func (t *Tx) NoShowsToRebook(from, to string, limit int) ([]AppointmentRow, erro
 // noShowsToRebook reads the call_list table (schema 23), kept by triggers
 // as the no-shows to rebook: one run of it in time order, with every
 // column of appointmentRowFrom.
-const noShowsToRebook = `SELECT ` + appointmentRowColumns + ` FROM call_list a
+const noShowsToRebook = `SELECT ` + callListColumns + ` FROM call_list a
 	WHERE a.starts_at >= ? AND a.starts_at < ?
 	ORDER BY a.starts_at DESC, a.id LIMIT ?`
 

@@ -218,7 +218,7 @@ func TestScheduleSetupTables(t *testing.T) {
 			t.Errorf("availability %+v, %v", blocks, err)
 		}
 		types, err := tx.AppointmentTypes()
-		if err != nil || len(types) != 4 {
+		if err != nil || len(types) != 5 { // schema 2's four and schema 29's Video visit
 			t.Errorf("seeded types %+v, %v", types, err)
 		}
 		return nil
@@ -407,7 +407,7 @@ func callListRows(t *testing.T, d *DB, table string) []string {
 	t.Helper()
 	var out []string
 	err := d.View(context.Background(), func(tx *Tx) error {
-		rows, err := tx.appointmentRows(table, `SELECT `+appointmentRowColumns+` FROM `+table+` a ORDER BY a.starts_at, a.id`)
+		rows, err := tx.appointmentRows(table, `SELECT `+callListColumns+` FROM `+table+` a ORDER BY a.starts_at, a.id`)
 		for _, r := range rows {
 			out = append(out, fmt.Sprintf("%+v", r))
 		}

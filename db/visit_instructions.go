@@ -8,7 +8,7 @@ import (
 )
 
 // VisitInstructions are what a visit's patient is told to do afterwards, in
-// their words, for the after-visit summary (schema 32). Version 0: none
+// their words, for the after-visit summary (schema 30). Version 0: none
 // written yet.
 type VisitInstructions struct {
 	EncounterID string    `json:"encounterId"`

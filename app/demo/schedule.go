@@ -175,7 +175,9 @@ func generateSchedule(ctx context.Context, a *app.App, admin string, opts Option
 		frame.Clinicians = append(frame.Clinicians, u.Username)
 	}
 	for _, t := range types {
-		if t.Active {
+		// Video visits are booked with a link from the clinic's template,
+		// which a demo clinic does not choose for itself.
+		if t.Active && !t.Virtual {
 			frame.Types = append(frame.Types, app.AppointmentType{ID: t.ID, Name: t.Name, Minutes: t.Minutes})
 		}
 	}

@@ -309,8 +309,11 @@ type VitalsSet struct {
 // Visit is an encounter and its note. The clinician, the signer and the
 // authors of documents are written as Practitioners, once each.
 type Visit struct {
-	ID        string // Folio's encounter id
-	Kind      string // visit (from an appointment) or walk_in
+	ID   string // Folio's encounter id
+	Kind string // visit (from an appointment) or walk_in
+	// Class is HL7 v3 ActCode's ActEncounterCode: AMB (at the clinic, and
+	// for "") or VR (a video visit).
+	Class     string
 	StartedAt string // RFC 3339
 	Status    string // open, signed or retracted
 	Clinician Author

@@ -78,8 +78,14 @@ type outDocumentReference struct {
 const NoteContentType = "text/plain; charset=utf-8"
 
 var (
+	// The Encounter's class, from HL7 v3 ActCode's ActEncounterCode
+	// (http://terminology.hl7.org/CodeSystem/v3-ActCode, the value set FHIR
+	// R4 binds Encounter.class to, v3-ActEncounterCode): a visit at the
+	// clinic is ambulatory, a video visit virtual.
 	classAmbulatory = outCoding{System: "http://terminology.hl7.org/CodeSystem/v3-ActCode", Code: "AMB",
 		Display: "ambulatory"}
+	classVirtual = outCoding{System: "http://terminology.hl7.org/CodeSystem/v3-ActCode", Code: "VR",
+		Display: "virtual"}
 	participantPrimary = []outConcept{{Coding: []outCoding{{
 		System: "http://terminology.hl7.org/CodeSystem/v3-ParticipationType", Code: "PPRF", Display: "primary performer"}}}}
 	conceptProgressNote = &outConcept{Coding: []outCoding{loinc("11506-3", "Progress note")}, Text: "Progress note"}
@@ -163,6 +169,13 @@ func (m *mapper) encounter(v *Visit, problems map[string]bool) (outEncounter, er
 		out.Type = []outConcept{{Text: "Walk-in visit"}}
 	case "visit":
 		out.Type = []outConcept{{Text: "Scheduled visit"}}
+	}
+	switch v.Class {
+	case "", "AMB":
+	case "VR":
+		out.Class, out.Type = classVirtual, []outConcept{{Text: "Video visit"}}
+	default:
+		return outEncounter{}, fmt.Errorf("visit %s: class %q is no ActEncounterCode Folio writes", v.ID, v.Class)
 	}
 	if ref := m.personRef(v.Clinician); ref != nil {
 		out.Participant = []outEncounterParticipant{{Type: participantPrimary, Individual: ref}}

@@ -150,7 +150,9 @@ func prepareDay(ctx context.Context, cfg config, at endpoint, roots *x509.CertPo
 		return nil, nil, err
 	}
 	for _, t := range types {
-		if t.Active {
+		// A video visit needs the clinic's meeting-link template, which the
+		// load's clinic does not set: the desk books visits at the clinic.
+		if t.Active && !t.Virtual {
 			w.types = append(w.types, t)
 		}
 	}

@@ -11,6 +11,7 @@ import type { LiveState, Notice } from './live';
 import type {
   Appointment,
   AppointmentInput,
+  AppointmentLetter,
   AppointmentType,
   AvailabilityBlock,
   Board,
@@ -31,6 +32,8 @@ import type {
   DiagnosisInput,
   Encounter,
   EncounterSummary,
+  ConsentInput,
+  TelehealthConsents,
   NoteTemplate,
   NoteText,
   Problem,
@@ -155,11 +158,45 @@ export interface WailsEvents {
   EventsOn(name: string, callback: (...data: unknown[]) => void): (() => void) | void;
 }
 
+/** The part of the Wails runtime that opens an address in the PC's own
+ * browser (the desktop window itself shows only Folio). */
+export interface WailsBrowser {
+  BrowserOpenURL(url: string): void;
+}
+
 declare global {
   interface Window {
     go?: { app?: Bindings; main?: Bindings; workstation?: Bindings };
-    runtime?: WailsEvents;
+    runtime?: WailsEvents & Partial<WailsBrowser>;
   }
+}
+
+/**
+ * openExternal opens an address outside Folio, such as a video visit's
+ * meeting link: in the PC's browser from the desktop window (Wails'
+ * BrowserOpenURL), in a new tab from a browser. Only https addresses are
+ * opened: a link is the clinic's template filled in, and anything else is
+ * refused rather than handed to the system. Folio itself sends nothing
+ * there; the browser does, for the call. It answers whether it opened.
+ */
+export function openExternal(
+  url: string,
+  runtime: Partial<WailsBrowser> | undefined = typeof window !== 'undefined' ? window.runtime : undefined,
+  open: (url: string) => unknown = (u) => window.open(u, '_blank', 'noopener,noreferrer'),
+): boolean {
+  let parsed: URL;
+  try {
+    parsed = new URL(url);
+  } catch {
+    return false;
+  }
+  if (parsed.protocol !== 'https:') return false;
+  if (runtime?.BrowserOpenURL) {
+    runtime.BrowserOpenURL(parsed.href);
+    return true;
+  }
+  open(parsed.href);
+  return true;
 }
 
 /** Transport sends one call to Go and resolves with its result; a write
@@ -716,6 +753,9 @@ export function createClient(
       cancel: (id: string, reason: string, scope: Scope, version: number) =>
         write<Appointment[]>('Schedule', 'Cancel', id, reason, scope, version),
       noShow: (id: string, reason: string, version: number) => write<Appointment>('Schedule', 'NoShow', id, reason, version),
+      /** newMeetingLink gives a video visit a new room; the old link stays in its history. */
+      newMeetingLink: (id: string, version: number) => write<Appointment>('Schedule', 'NewMeetingLink', id, version),
+      appointmentLetter: (id: string) => call<AppointmentLetter>('Schedule', 'AppointmentLetter', id),
       advance: (id: string, status: string, version: number) =>
         write<Appointment>('Schedule', 'Advance', id, status, version),
       appointment: (id: string) => call<Appointment>('Schedule', 'Appointment', id),
@@ -737,6 +777,11 @@ export function createClient(
       summary: (patientId: string) => call<ChartSummary>('Chart', 'Summary', patientId),
       openEncounter: (patientId: string, appointmentId = '') =>
         write<Encounter>('Chart', 'OpenEncounter', patientId, appointmentId),
+      telehealthConsent: (patientId: string) => call<TelehealthConsents>('Chart', 'TelehealthConsent', patientId),
+      recordTelehealthConsent: (patientId: string, c: ConsentInput) =>
+        write<TelehealthConsents>('Chart', 'RecordTelehealthConsent', patientId, c),
+      retractTelehealthConsent: (id: string, reason: string, version: number) =>
+        write<TelehealthConsents>('Chart', 'RetractTelehealthConsent', id, reason, version),
       encounters: (patientId: string) => call<EncounterSummary[]>('Chart', 'Encounters', patientId),
       encounter: (id: string) => call<Encounter>('Chart', 'Encounter', id),
       saveDraft: (encounterId: string, note: NoteText, draftVersion: number) =>

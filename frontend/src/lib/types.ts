@@ -200,6 +200,10 @@ export interface Encounter {
   clinicianName: string;
   appointmentId: string;
   kind: 'visit' | 'walk_in';
+  /** AMB at the clinic, VR a video visit (HL7 v3 ActCode). */
+  class: EncounterClass;
+  /** A video visit's link, to open it again. */
+  meetingLink: string;
   startedAt: string;
   status: 'open' | 'signed' | 'retracted';
   version: number;
@@ -249,10 +253,39 @@ export interface DiagnosisInput {
   onset: string;
 }
 
+export type EncounterClass = 'AMB' | 'VR';
+
+/** A patient's consent to video visits. */
+export interface TelehealthConsent {
+  id: string;
+  patientId: string;
+  method: 'verbal' | 'written';
+  note: string;
+  recordedAt: string;
+  recordedByName: string;
+  status: 'active' | 'retracted';
+  retractedAt: string;
+  retractedByName: string;
+  retractReason: string;
+  version: number;
+}
+
+export interface TelehealthConsents {
+  /** The consent in force; null when none is. */
+  current: TelehealthConsent | null;
+  all: TelehealthConsent[];
+}
+
+export interface ConsentInput {
+  method: 'verbal' | 'written' | '';
+  note: string;
+}
+
 export interface EncounterSummary {
   id: string;
   clinicianName: string;
   kind: 'visit' | 'walk_in';
+  class: EncounterClass;
   startedAt: string;
   status: 'open' | 'signed' | 'retracted';
   assessment: string;
@@ -362,6 +395,10 @@ export interface Settings {
   /** Printed on prescriptions: the address in lines, and the phone. */
   clinicAddress: string;
   clinicPhone: string;
+  /** Each video visit's link: https, with {room}; '' until the clinic confirms one. */
+  meetingLinkTemplate: string;
+  /** What Folio suggests for it (read only). */
+  suggestedMeetingLink: string;
 }
 
 /**
@@ -646,9 +683,29 @@ export interface Appointment {
   note: string;
   seriesId: string;
   version: number;
+  /** A video visit, and its call's address ('' for a visit at the clinic). */
+  virtual: boolean;
+  meetingLink: string;
   /** When and by whom this version was saved: only on one appointment read in full. */
   updatedAt?: string;
   updatedByName?: string;
+}
+
+/** A patient's reminder of one appointment, printed from it; a video
+ * visit's carries its link. */
+export interface AppointmentLetter {
+  clinic: { name: string; address: string; phone: string };
+  date: string;
+  patientId: string;
+  mrn: string;
+  name: string;
+  address: string[];
+  start: string;
+  minutes: number;
+  clinicianName: string;
+  typeName: string;
+  virtual: boolean;
+  meetingLink: string;
 }
 
 export interface Recurrence {
@@ -743,6 +800,8 @@ export interface AppointmentType {
   minutes: number;
   colour: string;
   active: boolean;
+  /** A video visit: booking one makes its meeting link. */
+  virtual: boolean;
 }
 
 export interface OpeningHours {

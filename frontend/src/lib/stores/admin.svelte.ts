@@ -15,7 +15,7 @@ import { Tickets } from '../tickets';
 export function blankSettings(): Settings {
   return {
     clinicName: '', idleMinutes: 10, dateOrder: 'mdy', weightUnit: 'kg', heightUnit: 'cm', temperatureUnit: 'C',
-    clinicAddress: '', clinicPhone: '',
+    clinicAddress: '', clinicPhone: '', meetingLinkTemplate: '', suggestedMeetingLink: '',
   };
 }
 

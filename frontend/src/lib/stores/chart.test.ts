@@ -45,7 +45,7 @@ let visitId = '';
 
 const visit = (diagnoses: Diagnosis[]): Encounter => ({
   id: visitId, patientId: 'p1', clinicianId: 'u1', clinicianName: 'Dr Lee', appointmentId: '', kind: 'walk_in',
-  startedAt: '2026-03-10T09:00:00Z', status: 'open', version: 1, addenda: null, diagnoses, followUp: null,
+  class: 'AMB', meetingLink: '', startedAt: '2026-03-10T09:00:00Z', status: 'open', version: 1, addenda: null, diagnoses, followUp: null,
   instructions: { text: '', version: 0, updatedAt: '', updatedBy: '' },
   note: { subjective: '', objective: '', assessment: '', plan: '', draftVersion: 1, savedAt: '', signedAt: '',
     signedBy: '', retractedAt: '', retractedBy: '', retractReason: '' },

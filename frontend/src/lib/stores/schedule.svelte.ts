@@ -287,6 +287,18 @@ class ScheduleStore {
     await this.loadRange();
   }
 
+  /** newMeetingLink gives a video visit a new room, and reads it again. */
+  async newMeetingLink(a: Appointment) {
+    await api.schedule.newMeetingLink(a.id, a.version);
+    await this.reread(a.id);
+    await this.loadRange();
+  }
+
+  /** appointmentLetter reads an appointment's reminder letter, to print. */
+  appointmentLetter(id: string) {
+    return api.schedule.appointmentLetter(id);
+  }
+
   private closeIfOpened(id: string) {
     if (this.opened?.id === id) this.close();
   }

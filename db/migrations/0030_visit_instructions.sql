@@ -1,4 +1,4 @@
--- Folio chart database, schema 32: a visit's instructions for the patient.
+-- Folio chart database, schema 30: a visit's instructions for the patient.
 --
 -- What the clinician tells the patient to do after a visit, in the
 -- patient's words, printed on the after-visit summary. They are the
