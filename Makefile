@@ -92,9 +92,9 @@ bench:
 	go test -run '^$$' -bench 'Check15|CheckMedication15' -benchmem -benchtime 2000x ./app/cds/ ./app/
 	go test -run '^$$' -bench 'Schedule' -benchmem -benchtime 500x -timeout 30m ./app/
 	go test -run '^$$' -bench 'RecallList|QualityDashboard' -benchmem -benchtime 50x -timeout 30m ./app/
-	go test -run '^$$' -bench 'ReadingsToReview|HomeReadingsYear' -benchmem -benchtime 50x -timeout 30m ./app/
+	go test -run '^$$' -bench 'ReadingsToReview|HomeReadingsYear|ImportReadingsYear|VideoVisit' -benchmem -benchtime 20x -timeout 30m ./app/
 	go test -run '^$$' -bench 'VitalsSeries|ChartSummaryVitals|ChartSummary20Years|LabSeries|SearchICD10' -benchmem -benchtime 500x ./app/
-	go test -run '^$$' -bench 'ExportReferral20Years|Import1000' -benchmem -benchtime 20x ./app/
+	go test -run '^$$' -bench 'ExportReferral20Years|Import1000|VisitSummary20Years' -benchmem -benchtime 20x ./app/
 	go test -run '^$$' -bench 'ExportAll' -benchmem -benchtime 3x -timeout 20m ./app/
 	go test -run '^$$' -bench 'CheckAudit100k' -benchmem -benchtime 3x -timeout 30m ./app/
 	go test -run '^$$' -bench 'Replication100k' -benchtime 300x -timeout 30m ./app/
