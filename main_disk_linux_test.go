@@ -62,7 +62,7 @@ const (
 // message that says the disk is full and what to do, not "Something went
 // wrong inside Folio".
 func TestAFullDiskIsSaidSo(t *testing.T) {
-	disk := smallDisk(t, "12m")
+	disk := smallDisk(t, "32m")
 	dir := filepath.Join(disk, "clinic")
 	mustFolio(t, "demo", "--patients", "50", "--data", dir)
 
