@@ -314,7 +314,7 @@ func (o *op) referralVisit(e db.EncounterLine) (fhir.Visit, error) {
 	if err != nil {
 		return fhir.Visit{}, err
 	}
-	v := fhir.Visit{ID: e.ID, Kind: e.Kind, StartedAt: instant(e.StartedAt), Status: e.Status,
+	v := fhir.Visit{ID: e.ID, Kind: e.Kind, Class: e.Class, StartedAt: instant(e.StartedAt), Status: e.Status,
 		Clinician: fhir.Author{Name: e.ClinicianName},
 		Note: fhir.VisitNote{ID: n.ID, Subjective: n.Subjective, Objective: n.Objective, Assessment: n.Assessment,
 			Plan: n.Plan, SavedAt: instant(n.SavedAt), SignedAt: instant(n.SignedAt), SignedBy: fhir.Author{Name: signer}}}
