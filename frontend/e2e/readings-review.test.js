@@ -85,7 +85,7 @@ test('readings reviewed: enrol with consent, flagged on the list, beside vitals,
   // The row opens the chart at its readings: averages and the BP chart, home beside clinic.
   await mine.getByRole('link').click();
   await page.waitForURL(/#\/patients\/.*\/readings$/);
-  const home = page.getByTestId('home-readings');
+  const home = page.getByTestId('home-beside-vitals');
   await home.waitFor(soon);
   const averages = home.getByTestId('home-average-row');
   assert.match(await averages.nth(0).textContent(), /Last 7 days\s*\d+\s*\d+\/\d+/);
