@@ -211,8 +211,11 @@ test('an allergy: a late change merges; a race asks and Keep mine saves mine; a 
   let [al] = (await call(b.page, 'Chart', 'Allergies', p.id)).allergies;
   assert.deepEqual([al.severity, al.note], ['severe', 'confirmed by pharmacist']);
 
-  // The race: both change the reaction; B the onset too.
+  // The race: both change the reaction; B the onset too. A's form holds
+  // B's save first (heard late under chaos, it is merged in): else A's
+  // save is of a version gone, and A is the one asked.
   for (const s of [a, b]) await openChange(s);
+  await valueIs(a.page, '#allergy-edit-note', 'confirmed by pharmacist');
   await b.page.locator('#allergy-edit-reaction').fill('anaphylaxis');
   await b.page.locator('#allergy-edit-onset').fill('2019');
   await a.page.locator('#allergy-edit-reaction').fill('hives');
