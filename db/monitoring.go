@@ -384,6 +384,34 @@ func scanShownReading(row scanner) (HomeReading, error) {
 	return r, nil
 }
 
+// chartReadingColumns are shownReadingColumns less what a query of one
+// patient's readings in force knows already (the patient, the status):
+// the year's chart reads some 1,500 rows, and each column read costs.
+const chartReadingColumns = `id, taken_at, taken_local, kind, systolic, diastolic, pulse, weight_kg, spo2,
+	glucose_mg_dl, glucose_context, source, device, created_at`
+
+// chartReadings reads rows of chartReadingColumns, of the patient's
+// readings in force.
+func chartReadings(t *Tx, patientID, query string, args ...any) ([]HomeReading, error) {
+	return queryList(t, "home readings", func(row scanner) (HomeReading, error) {
+		r := HomeReading{PatientID: patientID, Status: "final"}
+		var taken, created string
+		var values [6]sql.NullFloat64
+		if err := row.Scan(&r.ID, &taken, &r.TakenLocal, &r.Kind, &values[0], &values[1], &values[2], &values[3],
+			&values[4], &values[5], &r.GlucoseContext, &r.Source, &r.Device, &created); err != nil {
+			return r, fmt.Errorf("read home reading: %w", err)
+		}
+		for i, target := range []**float64{&r.Systolic, &r.Diastolic, &r.Pulse, &r.WeightKg, &r.SpO2, &r.GlucoseMgDl} {
+			if values[i].Valid {
+				f := values[i].Float64
+				*target = &f
+			}
+		}
+		r.TakenAt, r.CreatedAt = parseTime(taken), parseTime(created)
+		return r, nil
+	}, query, args...)
+}
+
 // ShownHomeReadings lists the patient's readings in force taken in
 // [since, until) (a zero until: no end), oldest first, with the columns
 // the chart shows (a range of the primary key).
@@ -392,7 +420,7 @@ func (t *Tx) ShownHomeReadings(patientID string, since, until time.Time) ([]Home
 	if !until.IsZero() {
 		end = formatTime(until)
 	}
-	return queryList(t, "home readings", scanShownReading, `SELECT `+shownReadingColumns+` FROM home_readings
+	return chartReadings(t, patientID, `SELECT `+chartReadingColumns+` FROM home_readings
 		WHERE patient_id = ? AND taken_at >= ? AND taken_at < ? AND status = 'final' ORDER BY taken_at, id`,
 		patientID, formatTime(since), end)
 }
