@@ -216,7 +216,10 @@ type ReviewCandidate struct {
 // ReadingsToReview lists the actively enrolled patients with readings
 // added since their last review (after its through_at), with those
 // readings (the columns a list shows: values, when taken and added, the
-// device; not what was received). Two queries: the enrolments with their
+// device; not what was received), read from the readings themselves: the
+// list as it was made before schema 31 kept it (readings_to_review.go),
+// which the kept list is checked against (app/readings_to_review_test.go)
+// and the benchmark compares with. Two queries: the enrolments with their
 // patient and last review (reading_reviews_patient), then each one's new
 // readings, each patient's put in the order taken.
 func (t *Tx) ReadingsToReview() ([]ReviewCandidate, error) {
@@ -312,8 +315,13 @@ func (p suffixScanner) Scan(dest ...any) error {
 // moveMonitoring gives the enrolments of from to to (a merge). When both
 // are enrolled, from's active enrolment is ended first, the merge its
 // reason: a patient has one program. Reviews stay where they were written
-// (written once); the survivor's chart reads them through the merge.
+// (written once); the survivor's chart reads them through the merge. The
+// merged chart's row of the Readings to review list goes; the app makes
+// the survivor's again (refreshTouchedReadings).
 func (t *Tx) moveMonitoring(from, to Patient, by string, at time.Time, reason string) error {
+	if err := t.ClearReviewRow(from.ID); err != nil {
+		return err
+	}
 	rows, err := t.Enrolments(from.ID)
 	if err != nil {
 		return err
