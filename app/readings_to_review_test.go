@@ -178,6 +178,7 @@ func TestReadingsToReviewIsKept(t *testing.T) {
 		t.Errorf("made %d rows (%v), want the 1 missing", n, err)
 	}
 	ta.Clock.Advance(7 * day)
+	chart = ta.signIn(t, clinicianUsername, clinicianPassword, "room-1").Chart // locked meanwhile
 	items, err := chart.ReadingsToReview()
 	if err != nil {
 		t.Fatal(err)
