@@ -3,6 +3,7 @@ package app
 import (
 	"fmt"
 	"math"
+	"strconv"
 	"strings"
 	"time"
 
@@ -72,7 +73,9 @@ func periodOf(hour int) string {
 	return ""
 }
 
-func whole(f float64) string { return fmt.Sprintf("%.0f", f) }
+// whole is f rounded to a whole number, as fmt's %.0f writes it (strconv
+// directly: the year's chart writes a flag for hundreds of readings).
+func whole(f float64) string { return strconv.FormatFloat(f, 'f', 0, 64) }
 
 func oneDecimal(f float64) string {
 	s := fmt.Sprintf("%.1f", f)
@@ -116,7 +119,7 @@ func flagOf(earlier []db.HomeReading, r db.HomeReading, e *db.Enrolment) (string
 		if by == 0 {
 			return "", 0
 		}
-		return fmt.Sprintf("BP %s/%s above %s", whole(*r.Systolic), whole(*r.Diastolic), bpTargetText(e)), by
+		return "BP " + whole(*r.Systolic) + "/" + whole(*r.Diastolic) + " above " + bpTargetText(e), by
 	case "glucose":
 		if r.GlucoseMgDl == nil {
 			return "", 0

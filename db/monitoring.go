@@ -400,24 +400,41 @@ const chartReadingColumns = `id, taken_at, taken_local, kind, systolic, diastoli
 
 // chartReadings reads rows of chartReadingColumns, of the patient's
 // readings in force.
-func chartReadings(t *Tx, patientID, query string, args ...any) ([]HomeReading, error) {
-	return queryList(t, "home readings", func(row scanner) (HomeReading, error) {
-		r := HomeReading{PatientID: patientID, Status: "final"}
-		var taken, created string
-		var values [6]sql.NullFloat64
-		if err := row.Scan(&r.ID, &taken, &r.TakenLocal, &r.Kind, &values[0], &values[1], &values[2], &values[3],
-			&values[4], &values[5], &r.GlucoseContext, &r.Source, &r.Device, &created); err != nil {
-			return r, fmt.Errorf("read home reading: %w", err)
+func chartReadings(t *Tx, patientID string, capacity int, query string, args ...any) ([]HomeReading, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list home readings: %w", err)
+	}
+	defer rows.Close()
+	// Sized at once: a reading is a large struct, and growing the list
+	// copied the year's several times over.
+	out := make([]HomeReading, 0, capacity)
+	for rows.Next() {
+		r, err := scanChartReading(rows, patientID)
+		if err != nil {
+			return nil, err
 		}
-		for i, target := range []**float64{&r.Systolic, &r.Diastolic, &r.Pulse, &r.WeightKg, &r.SpO2, &r.GlucoseMgDl} {
-			if values[i].Valid {
-				f := values[i].Float64
-				*target = &f
-			}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func scanChartReading(row scanner, patientID string) (HomeReading, error) {
+	r := HomeReading{PatientID: patientID, Status: "final"}
+	var taken, created string
+	var values [6]sql.NullFloat64
+	if err := row.Scan(&r.ID, &taken, &r.TakenLocal, &r.Kind, &values[0], &values[1], &values[2], &values[3],
+		&values[4], &values[5], &r.GlucoseContext, &r.Source, &r.Device, &created); err != nil {
+		return r, fmt.Errorf("read home reading: %w", err)
+	}
+	for i, target := range []**float64{&r.Systolic, &r.Diastolic, &r.Pulse, &r.WeightKg, &r.SpO2, &r.GlucoseMgDl} {
+		if values[i].Valid {
+			f := values[i].Float64
+			*target = &f
 		}
-		r.TakenAt, r.CreatedAt = parseTime(taken), parseTime(created)
-		return r, nil
-	}, query, args...)
+	}
+	r.TakenAt, r.CreatedAt = parseTime(taken), parseTime(created)
+	return r, nil
 }
 
 // ShownHomeReadings lists the patient's readings in force taken in
@@ -428,7 +445,11 @@ func (t *Tx) ShownHomeReadings(patientID string, since, until time.Time) ([]Home
 	if !until.IsZero() {
 		end = formatTime(until)
 	}
-	return chartReadings(t, patientID, `SELECT `+chartReadingColumns+` FROM home_readings
-		WHERE patient_id = ? AND taken_at >= ? AND taken_at < ? AND status = 'final' ORDER BY taken_at, id`,
+	const where = ` FROM home_readings WHERE patient_id = ? AND taken_at >= ? AND taken_at < ? AND status = 'final'`
+	var n int
+	if err := t.queryRow(`SELECT count(*)`+where, patientID, formatTime(since), end).Scan(&n); err != nil {
+		return nil, fmt.Errorf("count home readings: %w", err)
+	}
+	return chartReadings(t, patientID, n, `SELECT `+chartReadingColumns+where+` ORDER BY taken_at, id`,
 		patientID, formatTime(since), end)
 }

@@ -145,6 +145,6 @@ func (t *Tx) HomeReadingsAddedAfter(patientID string, after time.Time) ([]HomeRe
 	if !after.IsZero() {
 		since = formatTime(after)
 	}
-	return chartReadings(t, patientID, `SELECT `+chartReadingColumns+` FROM home_readings
+	return chartReadings(t, patientID, 0, `SELECT `+chartReadingColumns+` FROM home_readings
 		WHERE patient_id = ? AND created_at > ? AND status = 'final' ORDER BY taken_at, id`, patientID, since)
 }
