@@ -140,6 +140,12 @@ func Open(ctx context.Context, dataDir string, opts Options) (*App, error) {
 		d.Close()
 		return nil, err
 	}
+	// A database upgraded from schema 30 has enrolled patients without
+	// their row of the Readings to review list: made once, here.
+	if _, err := a.MakeReadingsToReview(ctx); err != nil {
+		d.Close()
+		return nil, err
+	}
 	a.reads = groupaudit.New(ctx, d, a.afterWrite)
 	a.startCheckpoints()
 	return a, nil

@@ -1,6 +1,10 @@
 package app
 
-import "context"
+import (
+	"context"
+
+	"folio/db"
+)
 
 // CareLOINCs are the LOINC codes an import reads as results whatever their
 // category (those the care rules and measures read), for the round trip's
@@ -15,3 +19,69 @@ func (a *App) RunDueBackupsBusy(ctx context.Context) ([]Run, error) {
 
 // CareListOnlyNewDay is careListOnlyNewDay.
 func (a *App) CareListOnlyNewDay(ctx context.Context) (bool, error) { return a.careListOnlyNewDay(ctx) }
+
+// ReadingsToReviewFromReadings is the Readings to review list made from the
+// readings themselves, as it was made before schema 31 kept it: what the
+// kept list must say, in the same order.
+func (a *App) ReadingsToReviewFromReadings() ([]ReadingsToReviewItem, error) {
+	out := []ReadingsToReviewItem{}
+	err := a.db.View(a.ctx, func(tx *db.Tx) error {
+		o := &op{Tx: tx, app: a, now: a.now(), reading: true}
+		candidates, err := tx.ReadingsToReview()
+		if err != nil {
+			return err
+		}
+		for _, c := range candidates {
+			item, err := o.reviewItem(c)
+			if err != nil {
+				return err
+			}
+			out = append(out, item)
+		}
+		sortReviewItems(out)
+		return nil
+	})
+	return out, err
+}
+
+// HomeReadingsSummaryRead is HomeReadingsSummary without its audit entry
+// (whose durable write is most of what is left): reading the year and
+// summarising it, for the benchmark. It answers how many readings.
+func (a *App) HomeReadingsSummaryRead(patientID string) (int, error) {
+	var n int
+	err := a.db.View(a.ctx, func(tx *db.Tx) error {
+		o := &op{Tx: tx, app: a, now: a.now(), reading: true}
+		p, err := tx.PatientByID(patientID)
+		if err != nil {
+			return err
+		}
+		s, err := o.homeReadingsSummary(p)
+		n = len(s.Readings)
+		return err
+	})
+	return n, err
+}
+
+// ReadingsToReviewRead is ReadingsToReview without its audit entries: the
+// kept rows read, decoded and put in order, for the benchmark.
+func (a *App) ReadingsToReviewRead() (int, error) {
+	var n int
+	err := a.db.View(a.ctx, func(tx *db.Tx) error {
+		rows, err := tx.ReviewRows()
+		if err != nil {
+			return err
+		}
+		items := make([]ReadingsToReviewItem, 0, len(rows))
+		for _, r := range rows {
+			item, err := reviewItemOf(r, a.now())
+			if err != nil {
+				return err
+			}
+			items = append(items, item)
+		}
+		sortReviewItems(items)
+		n = len(items)
+		return nil
+	})
+	return n, err
+}

@@ -401,39 +401,34 @@ type ReadingsToReviewItem struct {
 	Latest       []HomeReadingView `json:"latest"`
 	LastReviewAt string            `json:"lastReviewAt"` // RFC 3339; "" never
 	LastReviewer string            `json:"lastReviewer"`
-	urgency      float64
+	// peaks are what the urgency is computed from, and urgency is it as of
+	// the list's reading (readings_to_review.go).
+	peaks   urgencyPeaks
+	urgency float64
 }
 
 const maxListedFlags = 3
 
 // ReadingsToReview lists the enrolled patients with home readings added
 // since their last review: those with out-of-target readings first, by how
-// far out and how recent, then by how many new readings. Reading it is
-// audited on each patient's chart listed.
+// far out and how recent, then by how many new readings. It reads the
+// list as kept (readings_to_review.go). Reading it is audited on each
+// patient's chart listed.
 func (s *Chart) ReadingsToReview() ([]ReadingsToReviewItem, error) {
 	out := []ReadingsToReviewItem{}
 	err := s.app.look(s.session, permClinical, func(o *op) error {
-		candidates, err := o.Tx.ReadingsToReview()
+		rows, err := o.ReviewRows()
 		if err != nil {
 			return err
 		}
-		for _, c := range candidates {
-			item, err := o.reviewItem(c)
+		for _, r := range rows {
+			item, err := reviewItemOf(r, o.now)
 			if err != nil {
 				return err
 			}
 			out = append(out, item)
 		}
-		slices.SortStableFunc(out, func(a, b ReadingsToReviewItem) int {
-			if (a.OutOfTarget > 0) != (b.OutOfTarget > 0) {
-				if a.OutOfTarget > 0 {
-					return -1
-				}
-				return 1
-			}
-			return cmp.Or(cmp.Compare(b.urgency, a.urgency), cmp.Compare(b.NewReadings, a.NewReadings),
-				cmp.Compare(a.PatientName, b.PatientName))
-		})
+		sortReviewItems(out)
 		for _, item := range out {
 			if err := o.audit("readings.review_list", item.PatientID, "patient/"+item.PatientID,
 				fmt.Sprintf("%d new readings, %d out of target", item.NewReadings, item.OutOfTarget)); err != nil {
@@ -449,7 +444,8 @@ func (s *Chart) ReadingsToReview() ([]ReadingsToReviewItem, error) {
 // a week old counts half as much as one today.
 const recencyDays = 7.0
 
-// reviewItem reads a candidate's new readings against its targets.
+// reviewItem reads a candidate's new readings against its targets: what
+// the patient's row of the list keeps.
 func (o *op) reviewItem(c db.ReviewCandidate) (ReadingsToReviewItem, error) {
 	item := ReadingsToReviewItem{PatientID: c.Enrolment.PatientID, PatientName: c.PatientName, MRN: c.MRN,
 		Device: c.Enrolment.Device, TargetsText: targetsText(c.Enrolment), NewReadings: len(c.New),
@@ -482,8 +478,6 @@ func (o *op) reviewItem(c db.ReviewCandidate) (ReadingsToReviewItem, error) {
 		if v.CreatedAt.After(c.LastThrough) {
 			if v.Flag != "" {
 				flagged = append(flagged, v)
-				age := o.now.Sub(v.TakenAt).Hours() / 24
-				item.urgency = max(item.urgency, v.outBy/(1+max(age, 0)/recencyDays))
 			}
 			if i, ok := latest[v.Kind]; ok {
 				item.Latest[i] = v
@@ -494,6 +488,8 @@ func (o *op) reviewItem(c db.ReviewCandidate) (ReadingsToReviewItem, error) {
 		}
 	}
 	item.OutOfTarget = len(flagged)
+	item.peaks = peaksOf(flagged)
+	item.urgency = item.peaks.at(o.now)
 	slices.SortStableFunc(flagged, func(a, b HomeReadingView) int { return cmp.Compare(b.outBy, a.outBy) })
 	for i := 0; i < len(flagged) && i < maxListedFlags; i++ {
 		item.Flags = append(item.Flags, flagged[i].Flag)

@@ -35,7 +35,8 @@ func homeGlucose(taken time.Time, mgdl float64) db.HomeReading {
 }
 
 // addHomeReadings brings readings into the patient's chart now, as the
-// import side does, straight into the database.
+// import side does, straight into the database, and makes the patient's
+// row of the Readings to review list as an import's transaction would.
 func (ta *testApp) addHomeReadings(t testing.TB, patientID string, readings ...db.HomeReading) {
 	t.Helper()
 	now := ta.Clock.Now()
@@ -50,6 +51,9 @@ func (ta *testApp) addHomeReadings(t testing.TB, patientID string, readings ...d
 		return nil
 	})
 	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.MakeReadingsToReview(context.Background(), patientID); err != nil {
 		t.Fatal(err)
 	}
 }

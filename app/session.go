@@ -371,6 +371,10 @@ func (a *App) actAs(who actor, fn func(o *op) error) error {
 		if err := o.refreshTouchedCare(); err != nil {
 			return err
 		}
+		// So does the Readings to review list (readings_to_review.go).
+		if err := o.refreshTouchedReadings(); err != nil {
+			return err
+		}
 		notices = o.notices
 		return nil
 	})

@@ -216,7 +216,10 @@ type ReviewCandidate struct {
 // ReadingsToReview lists the actively enrolled patients with readings
 // added since their last review (after its through_at), with those
 // readings (the columns a list shows: values, when taken and added, the
-// device; not what was received). Two queries: the enrolments with their
+// device; not what was received), read from the readings themselves: the
+// list as it was made before schema 31 kept it (readings_to_review.go),
+// which the kept list is checked against (app/readings_to_review_test.go)
+// and the benchmark compares with. Two queries: the enrolments with their
 // patient and last review (reading_reviews_patient), then each one's new
 // readings, each patient's put in the order taken.
 func (t *Tx) ReadingsToReview() ([]ReviewCandidate, error) {
@@ -312,8 +315,13 @@ func (p suffixScanner) Scan(dest ...any) error {
 // moveMonitoring gives the enrolments of from to to (a merge). When both
 // are enrolled, from's active enrolment is ended first, the merge its
 // reason: a patient has one program. Reviews stay where they were written
-// (written once); the survivor's chart reads them through the merge.
+// (written once); the survivor's chart reads them through the merge. The
+// merged chart's row of the Readings to review list goes; the app makes
+// the survivor's again (refreshTouchedReadings).
 func (t *Tx) moveMonitoring(from, to Patient, by string, at time.Time, reason string) error {
+	if err := t.ClearReviewRow(from.ID); err != nil {
+		return err
+	}
 	rows, err := t.Enrolments(from.ID)
 	if err != nil {
 		return err
@@ -384,6 +392,51 @@ func scanShownReading(row scanner) (HomeReading, error) {
 	return r, nil
 }
 
+// chartReadingColumns are shownReadingColumns less what a query of one
+// patient's readings in force knows already (the patient, the status):
+// the year's chart reads some 1,500 rows, and each column read costs.
+const chartReadingColumns = `id, taken_at, taken_local, kind, systolic, diastolic, pulse, weight_kg, spo2,
+	glucose_mg_dl, glucose_context, source, device, created_at`
+
+// chartReadings reads rows of chartReadingColumns, of the patient's
+// readings in force.
+func chartReadings(t *Tx, patientID string, capacity int, query string, args ...any) ([]HomeReading, error) {
+	rows, err := t.query(query, args...)
+	if err != nil {
+		return nil, fmt.Errorf("list home readings: %w", err)
+	}
+	defer rows.Close()
+	// Sized at once: a reading is a large struct, and growing the list
+	// copied the year's several times over.
+	out := make([]HomeReading, 0, capacity)
+	for rows.Next() {
+		r, err := scanChartReading(rows, patientID)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, r)
+	}
+	return out, rows.Err()
+}
+
+func scanChartReading(row scanner, patientID string) (HomeReading, error) {
+	r := HomeReading{PatientID: patientID, Status: "final"}
+	var taken, created string
+	var values [6]sql.NullFloat64
+	if err := row.Scan(&r.ID, &taken, &r.TakenLocal, &r.Kind, &values[0], &values[1], &values[2], &values[3],
+		&values[4], &values[5], &r.GlucoseContext, &r.Source, &r.Device, &created); err != nil {
+		return r, fmt.Errorf("read home reading: %w", err)
+	}
+	for i, target := range []**float64{&r.Systolic, &r.Diastolic, &r.Pulse, &r.WeightKg, &r.SpO2, &r.GlucoseMgDl} {
+		if values[i].Valid {
+			f := values[i].Float64
+			*target = &f
+		}
+	}
+	r.TakenAt, r.CreatedAt = parseTime(taken), parseTime(created)
+	return r, nil
+}
+
 // ShownHomeReadings lists the patient's readings in force taken in
 // [since, until) (a zero until: no end), oldest first, with the columns
 // the chart shows (a range of the primary key).
@@ -392,7 +445,11 @@ func (t *Tx) ShownHomeReadings(patientID string, since, until time.Time) ([]Home
 	if !until.IsZero() {
 		end = formatTime(until)
 	}
-	return queryList(t, "home readings", scanShownReading, `SELECT `+shownReadingColumns+` FROM home_readings
-		WHERE patient_id = ? AND taken_at >= ? AND taken_at < ? AND status = 'final' ORDER BY taken_at, id`,
+	const where = ` FROM home_readings WHERE patient_id = ? AND taken_at >= ? AND taken_at < ? AND status = 'final'`
+	var n int
+	if err := t.queryRow(`SELECT count(*)`+where, patientID, formatTime(since), end).Scan(&n); err != nil {
+		return nil, fmt.Errorf("count home readings: %w", err)
+	}
+	return chartReadings(t, patientID, n, `SELECT `+chartReadingColumns+where+` ORDER BY taken_at, id`,
 		patientID, formatTime(since), end)
 }

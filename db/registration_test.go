@@ -281,6 +281,7 @@ func TestEveryPatientTableIsMerged(t *testing.T) {
 		"care_reminders":      "moved to the survivor by MergePatients; a follow-up keeps its visit, which moves too",
 		"care_due":            "derived from the charts: MergePatients clears the merged chart's rows; the app makes the survivor's again",
 		"quality_patient":     "derived from the charts: MergePatients clears the merged chart's rows; the app makes the survivor's again",
+		"readings_to_review":  "derived from the readings: MergePatients clears the merged chart's row; the app makes the survivor's again",
 		"home_readings":       "moved to the survivor by MergePatients",
 		"reading_imports":     "moved to the survivor by MergePatients",
 		"device_tokens":       "moved to the survivor by MergePatients: a hub's token goes on sending to the one chart",

@@ -57,7 +57,13 @@ func writeMonitoring(a *app.App, chart *app.Chart, patientID, clinicianID string
 			return fmt.Errorf("review: %w", err)
 		}
 	}
-	return importReadings(a, patientID, clinicianID, "this week", fresh, today)
+	if err := importReadings(a, patientID, clinicianID, "this week", fresh, today); err != nil {
+		return err
+	}
+	// The readings went straight into the database: the Readings to
+	// review list is made for them as an import would.
+	_, err := a.MakeReadingsToReview(context.Background(), patientID)
+	return err
 }
 
 func fp(f float64) *float64 { return &f }
