@@ -106,7 +106,8 @@ bench:
 # (default /tmp/folio-loadtest); each run works on a copy. Report in
 # test-artifacts/loadtest/. Fails on any error or lost write; latency is
 # reported. Quick: LOADTEST_DURATION=30s LOADTEST_PATIENTS=5000 make loadtest
-# LOADTEST_REPLICA=1: the host replicates to a folder replica all day.
+# LOADTEST_REPLICA=1: the host replicates to a folder replica all day (LOADTEST_REPLICA_DIR: its folder,
+# e.g. on another disk as a clinic keeps it; default the data folder).
 # LOADTEST_BROWSER=1 adds a front desk in Chromium on another network
 # namespace (the host on one of its own), timing search keystrokes to their
 # results on screen (root, ip(8), certutil, node; build/loadtest/keystroke.mjs).

@@ -2,6 +2,9 @@ package app
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"time"
 
 	"folio/db"
 )
@@ -56,7 +59,7 @@ func (a *App) HomeReadingsSummaryRead(patientID string) (int, error) {
 			return err
 		}
 		s, err := o.homeReadingsSummary(p)
-		n = len(s.Readings)
+		n = s.Count
 		return err
 	})
 	return n, err
@@ -84,4 +87,58 @@ func (a *App) ReadingsToReviewRead() (int, error) {
 		return nil
 	})
 	return n, err
+}
+
+// HomeReadingsFromReadings is the chart's year of home readings made from
+// the readings themselves, read and flagged in one run rather than kept a
+// month at a time; and how many of the patient's kept months were not
+// made from the readings and targets as they are.
+func (a *App) HomeReadingsFromReadings(patientID string) (json.RawMessage, int, error) {
+	var out json.RawMessage
+	var stale int
+	err := a.db.View(a.ctx, func(tx *db.Tx) error {
+		o := &op{Tx: tx, app: a, now: a.now(), reading: true}
+		var targets *db.Enrolment
+		if e, err := tx.ActiveEnrolment(patientID); err == nil {
+			targets = &e
+		} else if !errors.Is(err, db.ErrNotFound) {
+			return err
+		}
+		from := chartMonthsFrom(o.now)
+		views, err := o.homeReadingViews(patientID, from.Add(-(weightGainDays+1)*24*time.Hour), targets)
+		if err != nil {
+			return err
+		}
+		shown := []HomeReadingView{}
+		for _, v := range views {
+			if !v.TakenAt.Before(from) {
+				shown = append(shown, v)
+			}
+		}
+		if out, err = json.Marshal(shown); err != nil {
+			return err
+		}
+		plans, err := o.planMonths(patientID, from, targets)
+		if err != nil {
+			return err
+		}
+		kept, err := tx.KeptReadingMonths(patientID, time.Time{})
+		if err != nil {
+			return err
+		}
+		madeFrom := map[string]string{}
+		for _, k := range kept {
+			madeFrom[k.Month] = k.MadeFrom
+		}
+		for _, p := range plans {
+			if madeFrom[p.month] != p.madeFrom {
+				stale++
+			}
+		}
+		if len(kept) > len(plans) { // months left behind
+			stale += len(kept) - len(plans)
+		}
+		return nil
+	})
+	return out, stale, err
 }

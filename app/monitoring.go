@@ -2,6 +2,7 @@ package app
 
 import (
 	"cmp"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
@@ -497,18 +498,19 @@ func (o *op) reviewItem(c db.ReviewCandidate) (ReadingsToReviewItem, error) {
 	return item, nil
 }
 
-// HomeReadingsSummary is a patient's home readings for the chart: the
-// last year's, flagged against the targets, with 7- and 30-day averages.
+// HomeReadingsSummary is a patient's home readings for the chart: those
+// of the months from a year ago, flagged against the targets, with 7- and
+// 30-day averages.
 type HomeReadingsSummary struct {
-	Enrolment      *Enrolment        `json:"enrolment"`
-	Readings       []HomeReadingView `json:"readings"` // in force, oldest first
-	Last7          ReadingAverages   `json:"last7"`
-	Last30         ReadingAverages   `json:"last30"`
-	PeriodsDefined string            `json:"periodsDefined"`
+	Enrolment *Enrolment `json:"enrolment"`
+	// Readings are the readings in force ([]HomeReadingView), oldest
+	// first, as kept (home_reading_months.go); Count says how many.
+	Readings       json.RawMessage `json:"readings"`
+	Count          int             `json:"count"`
+	Last7          ReadingAverages `json:"last7"`
+	Last30         ReadingAverages `json:"last30"`
+	PeriodsDefined string          `json:"periodsDefined"`
 }
-
-// homeReadingsYear is how far back the chart reads home readings.
-const homeReadingsYear = 366 * 24 * time.Hour
 
 // HomeReadingsSummary reads the patient's home readings of the last year
 // for the chart, with their flags and averages.
@@ -522,7 +524,7 @@ func (s *Chart) HomeReadingsSummary(patientID string) (HomeReadingsSummary, erro
 		if out, err = o.homeReadingsSummary(p); err != nil {
 			return err
 		}
-		return o.audit("readings.read", p.ID, "patient/"+p.ID, fmt.Sprintf("%d home readings", len(out.Readings)))
+		return o.audit("readings.read", p.ID, "patient/"+p.ID, fmt.Sprintf("%d home readings", out.Count))
 	})
 	return answer(out, err)
 }
@@ -541,14 +543,20 @@ func (o *op) homeReadingsSummary(p db.Patient) (HomeReadingsSummary, error) {
 	case !errors.Is(err, db.ErrNotFound):
 		return out, err
 	}
-	views, err := o.homeReadingViews(p.ID, o.now.Add(-homeReadingsYear), targets)
+	if out.Readings, out.Count, err = o.chartReadings(p.ID, targets); err != nil {
+		return out, err
+	}
+	// The averages from the last 30 days' readings, read with the week
+	// before (a weight gain's flag) and a day's margin (the device's clock
+	// is not the clinic's).
+	today := o.now.In(time.Local)
+	month := today.AddDate(0, 0, -29)
+	views, err := o.homeReadingViews(p.ID, month.AddDate(0, 0, -weightGainDays-1), targets)
 	if err != nil {
 		return out, err
 	}
-	out.Readings = views
-	today := o.now.In(time.Local)
 	out.Last7 = averagesOf(views, today.AddDate(0, 0, -6).Format("2006-01-02"), "")
-	out.Last30 = averagesOf(views, today.AddDate(0, 0, -29).Format("2006-01-02"), "")
+	out.Last30 = averagesOf(views, month.Format("2006-01-02"), "")
 	return out, nil
 }
 

@@ -49,6 +49,10 @@ func (o *op) refreshTouchedReadings() error {
 		if err := o.refreshReadingsToReview(n.PatientID); err != nil {
 			return err
 		}
+		// And the chart's kept months of readings (home_reading_months.go).
+		if err := o.refreshReadingMonths(n.PatientID); err != nil {
+			return err
+		}
 	}
 	return nil
 }
@@ -200,19 +204,28 @@ func (ps *urgencyPeaks) UnmarshalJSON(b []byte) error {
 	return nil
 }
 
-// MakeReadingsToReview makes rows of the Readings to review list: the
+// MakeReadingsToReview makes rows of the Readings to review list, and
+// the kept months of the chart's readings (home_reading_months.go): the
 // named patients', or with none named, those of every actively enrolled
-// patient without one and of every patient with one no longer enrolled
-// (a database upgraded from schema 30; Open does this). A loader that
-// writes readings or reviews straight into the database (the demo, the
-// benchmarks) names the patients it wrote. It answers how many rows it
-// made.
+// patient without them and of every patient with a row no longer
+// enrolled (a database upgraded from schema 30 or 31; Open does this). A
+// loader that writes readings or reviews straight into the database (the
+// demo, the benchmarks) names the patients it wrote. It answers how many
+// patients' it made.
 func (a *App) MakeReadingsToReview(ctx context.Context, patientIDs ...string) (int, error) {
 	ids := patientIDs
 	if len(ids) == 0 {
 		err := a.db.View(ctx, func(tx *db.Tx) error {
 			var err error
-			ids, err = tx.ReviewRowsToMake(false)
+			if ids, err = tx.ReviewRowsToMake(false); err != nil {
+				return err
+			}
+			noMonths, err := tx.EnrolledWithoutKeptMonths()
+			for _, id := range noMonths {
+				if !slices.Contains(ids, id) {
+					ids = append(ids, id)
+				}
+			}
 			return err
 		})
 		if err != nil || len(ids) == 0 {
@@ -223,6 +236,9 @@ func (a *App) MakeReadingsToReview(ctx context.Context, patientIDs ...string) (i
 		o := &op{Tx: tx, app: a, now: a.now()}
 		for _, id := range ids {
 			if err := o.refreshReadingsToReview(id); err != nil {
+				return err
+			}
+			if err := o.refreshReadingMonths(id); err != nil {
 				return err
 			}
 		}

@@ -316,10 +316,14 @@ func (p suffixScanner) Scan(dest ...any) error {
 // are enrolled, from's active enrolment is ended first, the merge its
 // reason: a patient has one program. Reviews stay where they were written
 // (written once); the survivor's chart reads them through the merge. The
-// merged chart's row of the Readings to review list goes; the app makes
-// the survivor's again (refreshTouchedReadings).
+// merged chart's row of the Readings to review list goes, and its kept
+// months of readings; the app makes the survivor's again
+// (refreshTouchedReadings).
 func (t *Tx) moveMonitoring(from, to Patient, by string, at time.Time, reason string) error {
 	if err := t.ClearReviewRow(from.ID); err != nil {
+		return err
+	}
+	if err := t.ClearReadingMonths(from.ID, nil); err != nil {
 		return err
 	}
 	rows, err := t.Enrolments(from.ID)

@@ -361,3 +361,47 @@ func memory(pid int) (rss, peak int64, err error) {
 	}
 	return rss, peak, nil
 }
+
+// machineTimes is the whole machine's use so far: CPU time busy (every
+// process, the load generator and the browser too), CPU time the
+// hypervisor took from this VM (steal), and the time some task waited on
+// the disk (/proc/pressure/io "some"; zero where the kernel has no PSI).
+// A day's figures are only comparable with another's when nothing else
+// was busy and little was stolen: the report says how much.
+type machineTimes struct {
+	Busy, Stolen, IOWait time.Duration
+}
+
+func readMachineTimes() (machineTimes, error) {
+	var m machineTimes
+	data, err := os.ReadFile("/proc/stat")
+	if err != nil {
+		return m, err
+	}
+	line, _, _ := strings.Cut(string(data), "\n")
+	// cpu user nice system idle iowait irq softirq steal guest guest_nice
+	fields := strings.Fields(line)
+	if len(fields) < 9 || fields[0] != "cpu" {
+		return m, fmt.Errorf("/proc/stat begins %q", line)
+	}
+	var ticks [8]int64
+	for i := range ticks {
+		if ticks[i], err = strconv.ParseInt(fields[i+1], 10, 64); err != nil {
+			return m, fmt.Errorf("/proc/stat: %w", err)
+		}
+	}
+	busy := ticks[0] + ticks[1] + ticks[2] + ticks[5] + ticks[6]
+	m.Busy, m.Stolen = time.Duration(busy)*time.Second/clockTicks, time.Duration(ticks[7])*time.Second/clockTicks
+	if psi, err := os.ReadFile("/proc/pressure/io"); err == nil {
+		some, _, _ := strings.Cut(string(psi), "\n")
+		if _, total, ok := strings.Cut(some, "total="); ok {
+			us, _ := strconv.ParseInt(strings.TrimSpace(total), 10, 64)
+			m.IOWait = time.Duration(us) * time.Microsecond
+		}
+	}
+	return m, nil
+}
+
+func (m machineTimes) since(start machineTimes) machineTimes {
+	return machineTimes{Busy: m.Busy - start.Busy, Stolen: m.Stolen - start.Stolen, IOWait: m.IOWait - start.IOWait}
+}

@@ -38,6 +38,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/x509"
 	"errors"
@@ -72,6 +73,10 @@ type config struct {
 	// Replica streams the host's every change to a folder replica
 	// (Litestream) all day, as a clinic that set one would.
 	Replica bool `json:"replica"`
+	// ReplicaDir is the replica's folder; a clinic keeps it on another
+	// disk or PC, so that its writes do not wait on the chart's (default
+	// DataDir/replica, the same disk).
+	ReplicaDir string `json:"replicaDir,omitempty"`
 	// Profile has the host write a CPU and an allocation profile of the
 	// day into Out/profile (folio's FOLIO_PROFILE_DIR).
 	Profile bool `json:"profile"`
@@ -100,6 +105,7 @@ func configFrom(getenv func(string) string) (config, error) {
 	}
 	str("LOADTEST_FOLIO", &cfg.Folio)
 	str("LOADTEST_DATA", &cfg.DataDir)
+	str("LOADTEST_REPLICA_DIR", &cfg.ReplicaDir)
 	str("LOADTEST_OUT", &cfg.Out)
 	if s := getenv("LOADTEST_DURATION"); s != "" {
 		d, err := time.ParseDuration(s)
@@ -222,7 +228,7 @@ func run(ctx context.Context, cfg config, log io.Writer) (*report, error) {
 	}()
 
 	if cfg.Replica {
-		if err := setReplica(ctx, h.endpoint, roots, filepath.Join(cfg.DataDir, "replica"), log); err != nil {
+		if err := setReplica(ctx, h.endpoint, roots, cmp.Or(cfg.ReplicaDir, filepath.Join(cfg.DataDir, "replica")), log); err != nil {
 			return nil, err
 		}
 	}

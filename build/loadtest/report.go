@@ -106,6 +106,8 @@ func (r *report) print(w io.Writer) {
 	fmt.Fprintf(w, "\nCalls: %d in %.0f s, %.1f per second\n", r.TotalCalls, r.Host.WallSeconds, r.CallsPerSec)
 	fmt.Fprintf(w, "Host CPU: %.1f s, %.2f cores on average, %.2f in the busiest second; peak RSS (VmHWM) %.0f MiB, %.0f MiB at the end\n",
 		r.Host.CPUSeconds, r.Host.CPUCores, r.Host.PeakCPUCores, mib(r.Host.PeakRSSBytes), mib(r.Host.EndRSSBytes))
+	fmt.Fprintf(w, "The machine meanwhile: %.1f s of CPU busy in all (the host, the load generator, the browser and anything else), %.1f s taken by the hypervisor (steal), tasks waited %.1f s on the disk\n",
+		r.Host.MachineCPUSeconds, r.Host.StolenSeconds, r.Host.IOWaitSeconds)
 	wr := r.Writes
 	if b := r.Browser; b != nil {
 		fmt.Fprintf(w, "Browser search keystroke-to-render (another namespace, under load): n %d, p50 %.1f ms, p95 %.1f ms, p99 %.1f ms\n",

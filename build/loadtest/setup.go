@@ -200,6 +200,11 @@ type Usage struct {
 	PeakCPUCores float64 `json:"peakCpuCores"`
 	PeakRSSBytes int64   `json:"peakRssBytes"` // VmHWM
 	EndRSSBytes  int64   `json:"endRssBytes"`
+	// The whole machine meanwhile (machineTimes): every process's CPU,
+	// what the hypervisor took, and the time tasks waited on the disk.
+	MachineCPUSeconds float64 `json:"machineCpuSeconds"`
+	StolenSeconds     float64 `json:"stolenSeconds"`
+	IOWaitSeconds     float64 `json:"ioWaitSeconds"`
 }
 
 // playDay runs every virtual user until the day is over, and measures the
@@ -212,6 +217,10 @@ func playDay(ctx context.Context, cfg config, pid int, cr *crew, w *world, brows
 	startCPU, err := cpuTime(pid)
 	if err != nil {
 		return u, fmt.Errorf("read the host's CPU time: %w", err)
+	}
+	startMachine, err := readMachineTimes()
+	if err != nil {
+		return u, fmt.Errorf("read the machine's CPU time: %w", err)
 	}
 	start := time.Now()
 	sampling, stopSampling := context.WithCancel(ctx)
@@ -246,6 +255,12 @@ func playDay(ctx context.Context, cfg config, pid int, cr *crew, w *world, brows
 	}
 	u.CPUSeconds = (endCPU - startCPU).Seconds()
 	u.CPUCores = u.CPUSeconds / u.WallSeconds
+	endMachine, err := readMachineTimes()
+	if err != nil {
+		return u, fmt.Errorf("read the machine's CPU time: %w", err)
+	}
+	day := endMachine.since(startMachine)
+	u.MachineCPUSeconds, u.StolenSeconds, u.IOWaitSeconds = day.Busy.Seconds(), day.Stolen.Seconds(), day.IOWait.Seconds()
 	if u.EndRSSBytes, u.PeakRSSBytes, err = memory(pid); err != nil {
 		return u, fmt.Errorf("read the host's memory: %w", err)
 	}

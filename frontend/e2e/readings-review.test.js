@@ -130,5 +130,15 @@ test('readings reviewed: enrol with consent, flagged on the list, beside vitals,
   await page.emulateMedia({ media: 'screen' });
   await page.getByTestId('monitoring-report-view').getByRole('button', { name: 'Close' }).click();
   await report.waitFor({ state: 'detached', ...soon });
+
+  // At a visit, opened afresh: its vitals' BP chart has the home readings beside the clinic's too.
+  const visit = await call(page, 'Chart', 'OpenEncounter', hit.id, '');
+  await page.goto(`${folio.url}/#/encounters/${visit.id}`);
+  await page.reload(); // nothing read before: the visit screen reads the home readings itself
+  const vitals = page.getByTestId('vitals');
+  await vitals.getByRole('button', { name: 'BP', exact: true }).click();
+  await page.getByTestId('chart-legend').getByText(/home \(the patient's device, \d+ readings\)/).waitFor(soon);
+  await page.getByTestId('vitals-chart').locator('canvas').waitFor(soon);
+  await shot('09-visit-chart-home-beside-clinic');
   await ctx.close();
 });

@@ -2098,7 +2098,8 @@ export interface ReadingAverages {
 
 export interface HomeReadingsSummary {
   enrolment: Enrolment | null;
-  readings: HomeReading[];
+  readings: HomeReading[]; // from the month a year ago, oldest first
+  count: number;
   last7: ReadingAverages;
   last30: ReadingAverages;
   periodsDefined: string;

@@ -52,6 +52,7 @@ describe('monitoring store', () => {
   it("gives a vitals chart the home readings of its measure, in the clinic's unit", () => {
     monitoring.home = {
       enrolment: null, last7: {} as HomeReadingsSummary['last7'], last30: {} as HomeReadingsSummary['last30'], periodsDefined: '',
+      count: 2,
       readings: [
         reading({ id: 'bp', kind: 'bp', systolic: 141, diastolic: 88, pulse: 70 }),
         reading({ id: 'w', kind: 'weight', weightKg: 80 }),
