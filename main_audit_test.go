@@ -186,14 +186,14 @@ func TestCheckFindsTampering(t *testing.T) {
 	tests := []struct {
 		name   string
 		tamper func(t *testing.T, conn *sql.DB)
-		want   string
+		want   []string // each in what the check prints
 	}{
 		{"the last 50 entries deleted", func(t *testing.T, conn *sql.DB) {
 			n := len(auditRows(t, conn))
 			execAll(t, conn, "DROP TRIGGER audit_no_delete", fmt.Sprintf("DELETE FROM audit WHERE seq > %d", n-50))
 			conn.Exec("DROP TRIGGER audit_rows_no_delete")
 			conn.Exec(fmt.Sprintf("DELETE FROM audit_rows WHERE seq > %d", n-50))
-		}, "are missing"},
+		}, []string{"are missing"}},
 		{"a forged entry appended with a correct hash", func(t *testing.T, conn *sql.DB) {
 			all := auditRows(t, conn)
 			last := all[len(all)-1]
@@ -205,24 +205,32 @@ func TestCheckFindsTampering(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-		}, "carries no seal"},
+		}, []string{"carries no seal"}},
 		{"entry 3 rewritten and every hash after it recomputed", func(t *testing.T, conn *sql.DB) {
 			rewriteFrom(t, conn, 3)
-		}, "entry 3 was not written by Folio"},
+		}, []string{"entry 3 was not written by Folio"}},
 		{"a trigger dropped", func(t *testing.T, conn *sql.DB) {
 			execAll(t, conn, "DROP TRIGGER notes_signed_are_locked")
-		}, "notes_signed_are_locked is missing"},
+		}, []string{"notes_signed_are_locked is missing"}},
 		{"a signed note's text changed", func(t *testing.T, conn *sql.DB) {
 			withTriggerDropped(t, conn, "notes_signed_are_locked",
 				"UPDATE notes SET assessment = 'nothing wrong' WHERE id = (SELECT min(id) FROM notes WHERE signed_at <> '')")
-		}, "the field assessment changed outside Folio"},
+		}, []string{"the field assessment changed outside Folio"}},
 		{"a patient's name changed", func(t *testing.T, conn *sql.DB) {
 			withTriggerDropped(t, conn, "patients_update_needs_revision",
 				"UPDATE patients SET family_name = 'Someone' WHERE rowid = (SELECT min(rowid) FROM patients)")
-		}, "the field family_name changed outside Folio"},
+		}, []string{"the field family_name changed outside Folio"}},
+		{"a home reading's systolic lowered", func(t *testing.T, conn *sql.DB) {
+			withTriggerDropped(t, conn, "home_readings_update_needs_revision",
+				"UPDATE home_readings SET systolic = 118 WHERE id = (SELECT min(id) FROM home_readings WHERE kind = 'bp')")
+		}, []string{"table home_readings, record [\"", "the field systolic changed outside Folio"}},
+		{"a monitoring target raised", func(t *testing.T, conn *sql.DB) {
+			withTriggerDropped(t, conn, "rpm_enrolments_update_needs_revision",
+				"UPDATE rpm_enrolments SET systolic_below = 160 WHERE id = (SELECT min(id) FROM rpm_enrolments)")
+		}, []string{"table rpm_enrolments, record ", "the field systolic_below changed outside Folio"}},
 		{"UPDATE users SET role='admin'", func(t *testing.T, conn *sql.DB) {
 			execAll(t, conn, "UPDATE users SET role = 'admin' WHERE username = 'desk'")
-		}, "(username desk): the field role changed outside Folio"},
+		}, []string{"(username desk): the field role changed outside Folio"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -234,8 +242,13 @@ func TestCheckFindsTampering(t *testing.T) {
 			tt.tamper(t, conn)
 			conn.Close()
 			out, err := folio(t, "check", "--data", dir)
-			if exitCode(err) == 0 || !strings.Contains(err.Error(), "BROKEN") || !strings.Contains(out+err.Error(), tt.want) {
-				t.Errorf("check after %s: exit %d, %v\n%s\nwant %q", tt.name, exitCode(err), err, out, tt.want)
+			if exitCode(err) == 0 || !strings.Contains(err.Error(), "BROKEN") {
+				t.Fatalf("check after %s: exit %d, %v\n%s", tt.name, exitCode(err), err, out)
+			}
+			for _, want := range tt.want {
+				if !strings.Contains(out+err.Error(), want) {
+					t.Errorf("check after %s: %v\n%s\nwant %q", tt.name, err, out, want)
+				}
 			}
 		})
 	}

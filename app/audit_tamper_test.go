@@ -26,12 +26,17 @@ import (
 // first entry, or the table, record and field, that no longer matches.
 
 // tamperScene is a closed clinic with a registered patient, a signed visit
-// note, some chart openings, and its last checkpoint written on close.
+// note, remote monitoring with a home reading, a reminder, some chart
+// openings, and its last checkpoint written on close.
 type tamperScene struct {
-	dir     string
-	patient app.Patient
-	noteID  string
-	head    int64 // entries in the audit trail
+	dir        string
+	patient    app.Patient
+	noteID     string
+	enrolment  string
+	reminder   string
+	readingID  string
+	readingKey string // the reading's key as the check names it: [patient, taken at, id]
+	head       int64  // entries in the audit trail
 }
 
 func newTamperScene(t *testing.T) tamperScene {
@@ -42,12 +47,21 @@ func newTamperScene(t *testing.T) tamperScene {
 	if err != nil {
 		t.Fatal(err)
 	}
+	enrolment := ta.enrol(t, p.ID)
+	bp := "Date,\"Heart rate\",Systolic,Diastolic,Comments\n\"2026-03-09 07:56:00\",65,142,91,\n"
+	if _, err := ta.Clinician.Chart.ImportReadings(p.ID, "bp.csv", bp, ""); err != nil {
+		t.Fatal(err)
+	}
+	reminder, err := ta.Clinician.Chart.AddReminder(p.ID, app.ReminderInput{Title: "Recheck ferritin", DueOn: "2026-06-01"})
+	if err != nil {
+		t.Fatal(err)
+	}
 	for range 60 {
 		if _, err := ta.FrontDesk.Patients.Open(p.ID); err != nil {
 			t.Fatal(err)
 		}
 	}
-	s := tamperScene{dir: ta.Dir, patient: p, head: int64(ta.counts(t).Audit)}
+	s := tamperScene{dir: ta.Dir, patient: p, enrolment: enrolment.ID, reminder: reminder.ID, head: int64(ta.counts(t).Audit)}
 	if c, err := ta.CheckAudit(); err != nil || len(c.Problems) > 0 {
 		t.Fatalf("the clinic before tampering: %+v, %v", c, err)
 	}
@@ -56,6 +70,11 @@ func newTamperScene(t *testing.T) tamperScene {
 	}
 	raw := rawChart(t, s.dir)
 	if err := raw.QueryRow(`SELECT id FROM notes WHERE encounter_id = ?`, e.ID).Scan(&s.noteID); err != nil {
+		t.Fatal(err)
+	}
+	err = raw.QueryRow(`SELECT id, json_array(patient_id, taken_at, id) FROM home_readings WHERE patient_id = ?`, p.ID).
+		Scan(&s.readingID, &s.readingKey)
+	if err != nil {
 		t.Fatal(err)
 	}
 	raw.Close()
@@ -228,6 +247,21 @@ func TestCheckFindsTamperingOutsideFolio(t *testing.T) {
 		}, nil, func(s tamperScene) string {
 			return fmt.Sprintf("table patients, record %s (mrn %s): the field family_name changed outside Folio", s.patient.ID, s.patient.MRN)
 		}},
+		{"a home reading's systolic lowered", func(t *testing.T, raw *sql.DB, s tamperScene) {
+			withoutTrigger(t, raw, "home_readings_update_needs_revision", "UPDATE home_readings SET systolic = 118 WHERE id = ?", s.readingID)
+		}, nil, func(s tamperScene) string {
+			return fmt.Sprintf("table home_readings, record %s (patient MRN %s): the field systolic changed outside Folio", s.readingKey, s.patient.MRN)
+		}},
+		{"a monitoring target raised", func(t *testing.T, raw *sql.DB, s tamperScene) {
+			withoutTrigger(t, raw, "rpm_enrolments_update_needs_revision", "UPDATE rpm_enrolments SET systolic_below = 160 WHERE id = ?", s.enrolment)
+		}, nil, func(s tamperScene) string {
+			return fmt.Sprintf("table rpm_enrolments, record %s (patient MRN %s): the field systolic_below changed outside Folio", s.enrolment, s.patient.MRN)
+		}},
+		{"a reminder put off", func(t *testing.T, raw *sql.DB, s tamperScene) {
+			withoutTrigger(t, raw, "care_reminders_update_needs_revision", "UPDATE care_reminders SET due_on = '2027-06-01' WHERE id = ?", s.reminder)
+		}, nil, func(s tamperScene) string {
+			return fmt.Sprintf("table care_reminders, record %s (patient MRN %s): the field due_on changed outside Folio", s.reminder, s.patient.MRN)
+		}},
 		{"a front desk account made admin", func(t *testing.T, raw *sql.DB, s tamperScene) {
 			mustExec(t, raw, "UPDATE users SET role = 'admin' WHERE username = 'desk'")
 		}, nil, func(s tamperScene) string { return "(username desk): the field role changed outside Folio" }},
@@ -293,12 +327,15 @@ func containsProblem(problems []string, want string) bool {
 }
 
 // TestCheckPassesWhatFolioWrote: a clinic at work (every kind of write,
-// restarts, a backup) checks clean, with its checkpoints matching.
+// restarts, a backup) checks clean, with its checkpoints matching. A hub's
+// post through the device gateway notes the token's last use with the
+// readings, in the post's audited write, so it is no change outside Folio.
 func TestCheckPassesWhatFolioWrote(t *testing.T) {
 	s := newTamperScene(t)
 	ta := openTestApp(t, s.dir, newClock(testStart.Add(time.Hour)))
 	ta.Admin = ta.signIn(t, adminUsername, adminPassword, "admin-pc")
 	ta.FrontDesk = ta.signIn(t, frontDeskUsername, frontDeskPassword, "desk-1")
+	ta.Clinician = ta.signIn(t, clinicianUsername, clinicianPassword, "room-2")
 	p, err := ta.FrontDesk.Patients.Open(s.patient.ID)
 	if err != nil {
 		t.Fatal(err)
@@ -306,6 +343,32 @@ func TestCheckPassesWhatFolioWrote(t *testing.T) {
 	in := p.PatientInput
 	in.City = "Madison"
 	if _, err := ta.FrontDesk.Patients.Correct(p.ID, in, "moved", p.Version); err != nil {
+		t.Fatal(err)
+	}
+	chart := ta.Clinician.Chart
+	tok, err := chart.IssueDeviceToken(p.ID, "kitchen hub", "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ta.App.ReceiveDeviceReadings(tok.Token, gatewayBP("2026-03-10T07:00:00Z", 150, 95)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chart.RevokeDeviceToken(tok.ID, "hub replaced"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chart.RetractHomeReading(s.readingID, "the cuff was on the wrong arm"); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chart.ReviewReadings(p.ID, 5, "Reviewed by phone."); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chart.UpdateMonitoringTargets(s.enrolment, "Omron M7", bpTargets(), 1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chart.RecordTelehealthConsent(p.ID, app.ConsentInput{Method: "verbal"}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := chart.CloseReminder(s.reminder, true, "ferritin normal", 1); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := ta.BackupNow(); err != nil {

@@ -65,7 +65,9 @@ func migrate(ctx context.Context, conn *sql.DB, path string, steps []migration) 
 // key seals the baselines a step records: schema 19 records every covered
 // row in force, and a later step that changes a covered table's columns
 // records that table again, in the step's own transaction, since the
-// hashes of its rows change with its columns.
+// hashes of its rows change with its columns; so does the step from which
+// the audit covers a table made earlier (coveredTable.from), whose rows
+// Folio wrote without recording them.
 func migrateDB(ctx context.Context, d *DB, conn *sql.DB, path string, steps []migration) error {
 	var current int
 	if err := conn.QueryRowContext(ctx, "PRAGMA user_version").Scan(&current); err != nil {
@@ -116,7 +118,8 @@ func (t *Tx) coveredColumns() (map[string]string, error) {
 }
 
 // baselineChanged records the baseline a step needs: every covered table
-// at schema 19, the tables whose columns changed after.
+// at schema 19; after, the tables the step begins to cover and those whose
+// columns it changed.
 func (t *Tx) baselineChanged(step migration, before map[string]string) error {
 	covered, err := t.loadCoverage()
 	if err != nil {
@@ -125,14 +128,23 @@ func (t *Tx) baselineChanged(step migration, before map[string]string) error {
 	if step.version == auditRowsVersion {
 		return t.baseline(covered, "the rows in force when the audit began to record each row it writes")
 	}
-	var changed []*coveredTable
+	var begun, changed []*coveredTable
 	for _, ct := range covered {
+		if ct.from == step.version {
+			begun = append(begun, ct)
+			continue
+		}
 		cols, err := t.coveredColumnsOf(*ct)
 		if err != nil {
 			return err
 		}
 		if cols != before[ct.name] {
 			changed = append(changed, ct)
+		}
+	}
+	if len(begun) > 0 {
+		if err := t.baseline(begun, fmt.Sprintf("the rows in force when %s began to cover them", step.name)); err != nil {
+			return err
 		}
 	}
 	if len(changed) == 0 {

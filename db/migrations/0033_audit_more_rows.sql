@@ -1,0 +1,13 @@
+-- Folio chart database, schema 33: the audit of rows (schema 19) covers the
+-- care and home-monitoring records too.
+--
+-- care_records, care_outreach (schema 24), care_reminders (25),
+-- reading_imports, home_readings, reading_formats, device_tokens,
+-- rpm_enrolments, reading_reviews (28) and telehealth_consents (29) are
+-- now covered like the rest of the chart: every write records the row
+-- versions it made, and `folio check` names a row changed outside Folio
+-- (db/audit_rows.go, coveredTables). The schema does not change. The rows
+-- a clinic already has were written by a Folio that did not record them:
+-- right after this step, in its transaction, Folio records them as they
+-- are now, in one baseline entry (db/migrate.go), as schema 19 did for the
+-- tables it began to cover.
