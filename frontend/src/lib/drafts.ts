@@ -87,6 +87,25 @@ export class DraftStore {
     }
   }
 
+  #added = new Set<(form: string, record: string, sent: unknown, from: object) => void>();
+
+  /**
+   * added tells every form of the same name and record that values were
+   * saved as a new record from one of them (from). A save kept while the
+   * host was away can be answered after its form was gone and the screen
+   * made again (a sign-in), with a new form that restored the same values
+   * from the draft: that form must not offer them to be saved a second time.
+   */
+  added(form: string, record: string, sent: unknown, from: object) {
+    this.#added.forEach((fn) => fn(form, record, sent, from));
+  }
+
+  /** onAdded hears added; it answers the function that stops it. */
+  onAdded(fn: (form: string, record: string, sent: unknown, from: object) => void): () => void {
+    this.#added.add(fn);
+    return () => this.#added.delete(fn);
+  }
+
   /** prune lets go of every user's drafts older than keepDraftsFor. */
   prune(now = Date.now()) {
     const s = this.#storage;

@@ -154,6 +154,49 @@ describe('Editable', () => {
     end();
   });
 
+  it('an add saved from a form already gone empties the form made again from its draft', () => {
+    // The save was kept while the host was away; a sign-in made the screen
+    // again, whose form restored the same values from the draft; then the
+    // save is answered to the first form, no longer shown.
+    const [gone, endGone] = made(() => new Editable(blankSettings, { draft: 'settings' }));
+    gone.open('clinic');
+    gone.value.address = '1 River Road';
+    flushSync();
+    const sent = { ...gone.value };
+    endGone();
+    const [shown, end] = made(() => new Editable(blankSettings, { draft: 'settings' }));
+    shown.open('clinic');
+    expect(shown.value.address).toBe('1 River Road');
+    const [other, endOther] = made(() => new Editable(blankSettings, { draft: 'settings' }));
+    other.open('another clinic');
+    other.value.address = '1 River Road';
+    flushSync();
+
+    gone.added(sent);
+    flushSync();
+    expect(shown.value).toEqual(blankSettings());
+    expect(shown.dirty).toBe(false);
+    expect(drafts.get('settings', 'clinic')).toBeNull();
+    expect(other.value.address).toBe('1 River Road'); // another record's form is not this one's
+    end();
+    endOther();
+  });
+
+  it('an add answered while the form shows another record forgets the draft of the one it was for', () => {
+    const [f, end] = made(() => new Editable(blankSettings, { draft: 'settings' }));
+    f.open('clinic');
+    f.value.address = '1 River Road';
+    flushSync();
+    const sent = f.sending();
+    f.open(''); // signed out and in again: the screen has no record yet
+    f.added(sent);
+    flushSync();
+    expect(drafts.get('settings', 'clinic')).toBeNull();
+    f.open('clinic');
+    expect(f.value).toEqual(blankSettings());
+    end();
+  });
+
   it('keeps a draft while changed, restores it for its record only, and forgets it when saved', () => {
     const [f, end] = made(() => new Editable(blankSettings, { draft: 'settings' }));
     f.open('clinic');

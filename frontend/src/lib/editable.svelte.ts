@@ -118,6 +118,13 @@ export class Editable<T extends object> {
         const dirty = this.dirty;
         untrack(() => this.#keep(key, dirty, base, value));
       });
+      // The same values saved from another form of this record (see
+      // drafts.added): taken as this form's own save.
+      $effect(() =>
+        drafts.onAdded((form, record, sent, from) => {
+          if (from !== this && form === this.#form && record === this.key) this.#tookAdded(sent as T);
+        }),
+      );
     }
   }
 
@@ -331,9 +338,34 @@ export class Editable<T extends object> {
    * added says an add form's values sent were saved, so the form is ready
    * for the next entry: each field still as sent goes blank, while a field
    * the person changed while the save was on its way keeps what they typed
-   * (reset would wipe it).
+   * (reset would wipe it). sent is best taken with sending, which knows
+   * the record it was for.
    */
   added(sent: T) {
+    // The record the values were typed for: the form may show another by
+    // now (a save kept while the host was away is answered after a sign-in
+    // opened the screen again).
+    const key = this.#sentFor.get(sent) ?? this.key;
+    if (key === this.key) {
+      this.#tookAdded(sent);
+    } else if (this.#form && key !== null) {
+      const d = drafts.get<T>(this.#form, key);
+      if (d && same(d.value, sent, this.#eq)) drafts.remove(this.#form, key);
+    }
+    if (this.#form && key !== null) drafts.added(this.#form, key, copy(sent), this);
+  }
+
+  /** sending is the form's values as they are sent, for added: it
+   * remembers the record they were typed for. */
+  sending(): T {
+    const sent = copy($state.snapshot(this.value) as T);
+    if (this.key !== null) this.#sentFor.set(sent, this.key);
+    return sent;
+  }
+
+  #sentFor = new WeakMap<object, string>();
+
+  #tookAdded(sent: T) {
     this.#seq++;
     this.conflict = null;
     this.#base = copy(sent);
