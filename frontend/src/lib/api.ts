@@ -579,18 +579,28 @@ export function createClient(
       return 'done';
     }
   };
-  /** sendKept sends the signed-in person's kept writes, one at a time. */
+  /** sendKept sends the signed-in person's kept writes, one at a time. A
+   * call while they are being sent has them sent again after: the person
+   * may have signed in while a write sent before was still on its way, to
+   * be refused for the session the host had forgotten. */
+  let sendAgain = false;
   const sendKept = async () => {
-    if (sending) return;
+    if (sending) {
+      sendAgain = true;
+      return;
+    }
     sending = true;
     try {
-      for (;;) {
-        const next = kept.find((k) => k.owner === signedIn);
-        if (!next || reach.state === 'down' || !signedIn) return;
-        if ((await attempt(next)) === 'lost') return;
-        kept.splice(kept.indexOf(next), 1);
-        keptChanged();
-      }
+      do {
+        sendAgain = false;
+        for (;;) {
+          const next = kept.find((k) => k.owner === signedIn);
+          if (!next || reach.state === 'down' || !signedIn) break;
+          if ((await attempt(next)) === 'lost') break;
+          kept.splice(kept.indexOf(next), 1);
+          keptChanged();
+        }
+      } while (sendAgain);
     } finally {
       sending = false;
     }

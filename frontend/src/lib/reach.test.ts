@@ -159,6 +159,39 @@ describe('the client when the host is lost', () => {
     expect(h.ran.size).toBe(1);
   });
 
+  it('a sign-in while a kept write is refused on its way sends it again after', async () => {
+    const h = fakeHost();
+    let hold: (() => void) | null = null;
+    const slow: Transport = (async (service, method, args, id) => {
+      // The host back after a restart: its refusal of the old session is slow to arrive.
+      const refusal = h.answers['Chart.RecordVitals'];
+      if (method === 'RecordVitals' && h.up && refusal && typeof refusal === 'object' && 'kind' in refusal) {
+        h.sent.push({ call: `${service}.${method}`, id });
+        await new Promise<void>((r) => (hold = r));
+        throw refusal;
+      }
+      return h.transport(service, method, args, id);
+    }) as Transport;
+    const client = createClient(slow);
+    await client.host.signedIn('u1');
+    h.up = false;
+    let result: unknown = 'pending';
+    client.chart.recordVitals('p1', { pulse: 88 } as never).then((r) => (result = r), (e) => (result = e));
+    await vi.advanceTimersByTimeAsync(100);
+    h.up = true;
+    h.answers['Chart.RecordVitals'] = { kind: 'unauthenticated', message: 'Please sign in.' };
+    await vi.advanceTimersByTimeAsync(5000); // back: the kept write goes, its answer held
+    expect(hold).not.toBeNull();
+    h.answers['Chart.RecordVitals'] = { id: 'v1' }; // the person signs in meanwhile
+    const signedIn = client.host.signedIn('u1');
+    hold!();
+    await signedIn;
+    await vi.advanceTimersByTimeAsync(100);
+    expect(result).toEqual({ id: 'v1' });
+    expect(client.host.kept).toBe(0);
+    expect(h.ran.size).toBe(1);
+  });
+
   it('a write answered with an error is not kept', async () => {
     const h = fakeHost();
     const client = createClient(h.transport);
