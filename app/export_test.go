@@ -122,7 +122,7 @@ func (a *App) HomeReadingsFromReadings(patientID string) (json.RawMessage, int, 
 		if err != nil {
 			return err
 		}
-		kept, err := tx.KeptReadingMonths(patientID, time.Time{})
+		kept, err := tx.KeptReadingMonths(patientID, time.Time{}, false)
 		if err != nil {
 			return err
 		}

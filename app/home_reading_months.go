@@ -122,20 +122,21 @@ func (o *op) makeReadingMonths(patientID string, plans []monthPlan, targets *db.
 	return out, nil
 }
 
-// chartReadings is the patient's readings of the months the chart shows,
-// as one JSON array, oldest first, and how many: the kept months that
-// were made from the readings as they are, and the others made now.
-func (o *op) chartReadings(patientID string, targets *db.Enrolment) (json.RawMessage, int, error) {
+// currentMonths is what the chart shows of the patient's readings, a month
+// to an entry of plans: byMonth has each as kept, or as made now (made)
+// where the kept one was made from other counts or targets. withReadings
+// false leaves the kept months' JSON unread.
+func (o *op) currentMonths(patientID string, targets *db.Enrolment, withReadings bool) (
+	plans []monthPlan, byMonth map[string]db.KeptReadingMonth, made []db.KeptReadingMonth, err error) {
 	from := chartMonthsFrom(o.now)
-	plans, err := o.planMonths(patientID, from, targets)
-	if err != nil || len(plans) == 0 {
-		return json.RawMessage("[]"), 0, err
+	if plans, err = o.planMonths(patientID, from, targets); err != nil {
+		return nil, nil, nil, err
 	}
-	kept, err := o.KeptReadingMonths(patientID, from)
+	kept, err := o.KeptReadingMonths(patientID, from, withReadings)
 	if err != nil {
-		return nil, 0, err
+		return nil, nil, nil, err
 	}
-	byMonth := make(map[string]db.KeptReadingMonth, len(kept))
+	byMonth = make(map[string]db.KeptReadingMonth, len(kept))
 	for _, k := range kept {
 		byMonth[k.Month] = k
 	}
@@ -145,12 +146,21 @@ func (o *op) chartReadings(patientID string, targets *db.Enrolment) (json.RawMes
 			stale = append(stale, plan)
 		}
 	}
-	made, err := o.makeReadingMonths(patientID, stale, targets)
-	if err != nil {
-		return nil, 0, err
+	if made, err = o.makeReadingMonths(patientID, stale, targets); err != nil {
+		return nil, nil, nil, err
 	}
 	for _, k := range made {
 		byMonth[k.Month] = k
+	}
+	return plans, byMonth, made, nil
+}
+
+// chartReadings is the patient's readings of the months the chart shows,
+// as one JSON array, oldest first, and how many.
+func (o *op) chartReadings(patientID string, targets *db.Enrolment) (json.RawMessage, int, error) {
+	plans, byMonth, _, err := o.currentMonths(patientID, targets, true)
+	if err != nil {
+		return nil, 0, err
 	}
 	var buf bytes.Buffer
 	buf.WriteByte('[')
@@ -182,28 +192,7 @@ func (o *op) refreshReadingMonths(patientID string) error {
 	case !errors.Is(err, db.ErrNotFound):
 		return err
 	}
-	from := chartMonthsFrom(o.now)
-	plans, err := o.planMonths(patientID, from, targets)
-	if err != nil {
-		return err
-	}
-	kept, err := o.KeptReadingMonths(patientID, from)
-	if err != nil {
-		return err
-	}
-	madeFrom := make(map[string]string, len(kept))
-	for _, k := range kept {
-		madeFrom[k.Month] = k.MadeFrom
-	}
-	months := make([]string, 0, len(plans))
-	var stale []monthPlan
-	for _, plan := range plans {
-		months = append(months, plan.month)
-		if madeFrom[plan.month] != plan.madeFrom {
-			stale = append(stale, plan)
-		}
-	}
-	made, err := o.makeReadingMonths(patientID, stale, targets)
+	plans, _, made, err := o.currentMonths(patientID, targets, false)
 	if err != nil {
 		return err
 	}
@@ -211,6 +200,10 @@ func (o *op) refreshReadingMonths(patientID string) error {
 		if err := o.PutReadingMonth(k); err != nil {
 			return err
 		}
+	}
+	months := make([]string, len(plans))
+	for i, plan := range plans {
+		months[i] = plan.month
 	}
 	return o.ClearReadingMonths(patientID, months)
 }

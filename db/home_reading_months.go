@@ -44,13 +44,14 @@ type KeptReadingMonth struct {
 }
 
 // KeptReadingMonths reads the patient's kept months from since's month on,
-// oldest first.
-func (t *Tx) KeptReadingMonths(patientID string, since time.Time) ([]KeptReadingMonth, error) {
+// oldest first; with withReadings false, without their JSON (what they
+// were made from is enough to tell which to make again).
+func (t *Tx) KeptReadingMonths(patientID string, since time.Time, withReadings bool) ([]KeptReadingMonth, error) {
 	return queryList(t, "kept months of home readings", func(r scanner) (KeptReadingMonth, error) {
 		k := KeptReadingMonth{PatientID: patientID}
 		return k, r.Scan(&k.Month, &k.MadeFrom, &k.Shown, &k.Readings)
-	}, `SELECT month, made_from, shown, readings FROM home_reading_months WHERE patient_id = ? AND month >= ?
-		ORDER BY month`, patientID, since.UTC().Format("2006-01"))
+	}, `SELECT month, made_from, shown, CASE WHEN ? THEN readings ELSE '' END FROM home_reading_months
+		WHERE patient_id = ? AND month >= ? ORDER BY month`, withReadings, patientID, since.UTC().Format("2006-01"))
 }
 
 // PutReadingMonth writes a kept month, replacing the one there (derived
