@@ -245,12 +245,38 @@ func open(ctx context.Context, path string, steps []migration) (*DB, error) {
 	reader.SetMaxIdleConns(n)
 	d.reader = reader
 	d.rstmts = newStmtCache(reader)
+	warmReaders(ctx, reader, n)
 	if d.wal, err = startCheckpointer(path); err != nil {
 		reader.Close()
 		writer.Close()
 		return nil, err
 	}
 	return d, nil
+}
+
+// warmReaders opens the reader pool's connections now rather than on the
+// first chart's parallel reads: a new connection reads and parses the whole
+// schema before its first query, which made the first chart opened after
+// start several times slower than the rest. A failure here is left for the
+// first read to meet and report.
+func warmReaders(ctx context.Context, pool *sql.DB, n int) {
+	conns := make([]*sql.Conn, 0, n)
+	defer func() {
+		for _, c := range conns {
+			c.Close()
+		}
+	}()
+	for range n {
+		c, err := pool.Conn(ctx)
+		if err != nil {
+			return
+		}
+		conns = append(conns, c)
+		var tables int
+		if err := c.QueryRowContext(ctx, "SELECT count(*) FROM sqlite_schema").Scan(&tables); err != nil {
+			return
+		}
+	}
 }
 
 // openOne opens a pool of exactly one connection that may write, kept open

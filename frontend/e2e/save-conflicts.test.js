@@ -152,6 +152,15 @@ test('patient details: a late change merges; a race asks; Keep mine merges per f
   await valueHolds(b.page, '#email', 'ana@example.org');
   await valueHolds(b.page, '#addressLine', '9 Oak Ave');
   await shot('02-race-asks');
+  // The page reloads while it asks (a PC restarted, say): the form opens
+  // again with its draft and asks again, so A's phone is not quietly
+  // overwritten by B's.
+  await b.page.reload();
+  assert.deepEqual((await conflictFields(b.page)).sort(), ['patient.addressLine', 'patient.phone']);
+  await panel.getByText('theirs 555-0101, yours 555-0222').waitFor();
+  await valueHolds(b.page, '#phone', '555-0222');
+  await valueHolds(b.page, '#email', 'ana@example.org');
+  await valueHolds(b.page, '#addressLine', '9 Oak Ave');
   // B takes A's phone, keeps B's email: A's address stays.
   await panel.getByRole('radiogroup', { name: 'Which Phone stays' }).getByLabel('use theirs').check();
   await panel.getByTestId('keep-mine').click();

@@ -357,6 +357,30 @@ describe('Editable conflicts (asks)', () => {
     expect(f.conflict).toBeNull();
   });
 
+  it('a question still open when the page reloads is asked again, not answered by the draft', () => {
+    drafts.owner = 'user-1';
+    const [f, end] = made(() => new Editable(blankSettings, { draft: 'settings', asks: true }));
+    f.open('clinic', true);
+    f.fill(loaded(), { version: 1 });
+    f.value.phone = '555-0199';
+    f.fill({ ...loaded(), phone: '555-0101', address: '2 High St' }, { version: 2, by: 'Dr Kim' });
+    flushSync();
+    expect(f.conflict?.changes.find((c) => c.path === 'phone')?.both).toBe(true);
+    end(); // the page goes away with the question unanswered
+
+    const [again, end2] = made(() => new Editable(blankSettings, { draft: 'settings', asks: true }));
+    again.open('clinic', true);
+    expect(again.value.phone).toBe('555-0199');
+    again.fill({ ...loaded(), phone: '555-0101', address: '2 High St' }, { version: 2, by: 'Dr Kim' });
+    expect(again.conflict?.changes.map((c) => [c.path, c.both])).toEqual([['address', false], ['phone', true]]);
+    expect(again.value).toEqual({ address: '2 High St', phone: '555-0199', idle: 10 });
+    again.useTheirs();
+    flushSync();
+    expect(drafts.get('settings', 'clinic')).toBeNull();
+    end2();
+    drafts.owner = '';
+  });
+
   it('an older read than the version held is dropped', () => {
     const f = open();
     f.fill({ ...loaded(), phone: '555-0101' }, { version: 2 });

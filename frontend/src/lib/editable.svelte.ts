@@ -114,7 +114,12 @@ export class Editable<T extends object> {
       $effect(() => {
         const key = this.key;
         const value = $state.snapshot(this.value) as T;
-        const base = this.#base;
+        // While a conflict is open the draft keeps what the person edited
+        // from, not the record as saved now: after a reload the record
+        // arrives against it and asks again, rather than the person's
+        // values quietly winning over the other person's.
+        const open = this.conflict && !this.conflict.removed;
+        const base = open ? this.#edBase : this.#base;
         const dirty = this.dirty;
         untrack(() => this.#keep(key, dirty, base, value));
       });
