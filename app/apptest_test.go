@@ -241,8 +241,13 @@ func (ta *testApp) newCaller(workstation string) *caller {
 // callerAt is a caller whose services act for s (a session, or a handle of
 // Session.ForCall on one).
 func (ta *testApp) callerAt(s *app.Session) *caller {
+	return callerOf(ta.App, s)
+}
+
+// callerOf is a caller of a's services acting for s.
+func callerOf(a *app.App, s *app.Session) *caller {
 	c := &caller{Session: s}
-	for _, svc := range ta.Services(s) {
+	for _, svc := range a.Services(s) {
 		switch v := svc.(type) {
 		case *app.Auth:
 			c.Auth = v

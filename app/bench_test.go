@@ -301,14 +301,23 @@ func searchQueries(sample []benchPatient, kind string) []string {
 type timings []time.Duration
 
 func (t timings) report(b *testing.B) {
+	t.reportAs(b, "")
+}
+
+// reportAs reports the percentiles under name ("first-p50-µs"), for a
+// benchmark that times more than one thing.
+func (t timings) reportAs(b *testing.B, name string) {
 	if len(t) == 0 {
 		return
 	}
+	if name != "" {
+		name += "-"
+	}
 	sort.Slice(t, func(i, j int) bool { return t[i] < t[j] })
 	pct := func(p float64) float64 { return float64(t[int(float64(len(t)-1)*p)].Nanoseconds()) / 1e3 }
-	b.ReportMetric(pct(0.50), "p50-µs")
-	b.ReportMetric(pct(0.95), "p95-µs")
-	b.ReportMetric(pct(0.99), "p99-µs")
+	b.ReportMetric(pct(0.50), name+"p50-µs")
+	b.ReportMetric(pct(0.95), name+"p95-µs")
+	b.ReportMetric(pct(0.99), name+"p99-µs")
 }
 
 // timeEach runs op b.N times, cycling i over n inputs, and reports the
@@ -622,7 +631,7 @@ func BenchmarkChartOpenParallel(b *testing.B) {
 			charted = append(charted, p.id)
 		}
 	}
-	var desks []benchDesk
+	var desks []*caller
 	for _, name := range []string{"drlee", "drokafor", "drnguyen", "drgarcia", "drsmith", "drkim"} {
 		desks = append(desks, signedInDesk(b, a, name))
 	}
@@ -638,26 +647,11 @@ func BenchmarkChartOpenParallel(b *testing.B) {
 		d := desks[int(nextDesk.Add(1)-1)%len(desks)]
 		for pb.Next() {
 			id := charted[int(nth.Add(1))%len(charted)]
-			reads := d.chartScreen(id)
-			took := make([]time.Duration, len(reads))
-			errs := make([]error, len(reads))
-			start := time.Now()
-			var wg sync.WaitGroup
-			for i, read := range reads {
-				wg.Add(1)
-				go func() {
-					defer wg.Done()
-					t := time.Now()
-					errs[i] = read()
-					took[i] = time.Since(t)
-				}()
-			}
-			wg.Wait()
-			whole := time.Since(start)
+			whole, took, err := allAtOnce(chartScreen(d, id))
 			mu.Lock()
 			calls = append(calls, took...)
 			opens = append(opens, whole)
-			if err := errors.Join(errs...); err != nil && firstErr == nil {
+			if err != nil && firstErr == nil {
 				firstErr = err
 			}
 			mu.Unlock()
@@ -672,60 +666,41 @@ func BenchmarkChartOpenParallel(b *testing.B) {
 	b.ReportMetric(float64(opens[int(float64(len(opens)-1)*0.95)].Microseconds()), "screen-p95-µs")
 }
 
-// benchDesk is a clinician's screen signed in: the services a chart uses.
-type benchDesk struct {
-	patients *app.Patients
-	schedule *app.Schedule
-	chart    *app.Chart
-}
-
-// signedInDesk signs the demo clinician name in on a session of its own.
-func signedInDesk(b *testing.B, a *app.App, name string) benchDesk {
+// signedInDesk is the demo clinician name signed in on a session of its own.
+func signedInDesk(b *testing.B, a *app.App, name string) *caller {
 	b.Helper()
-	var d benchDesk
-	var auth *app.Auth
-	for _, svc := range a.Services(a.NewSession("bench-" + name)) {
-		switch v := svc.(type) {
-		case *app.Auth:
-			auth = v
-		case *app.Patients:
-			d.patients = v
-		case *app.Schedule:
-			d.schedule = v
-		case *app.Chart:
-			d.chart = v
-		}
-	}
-	if _, err := auth.Login(name, "demo-clinician-pass"); err != nil {
+	c := callerOf(a, a.NewSession("bench-"+name))
+	if _, err := c.Auth.Login(name, "demo-clinician-pass"); err != nil {
 		b.Fatal(err)
 	}
-	return d
+	return c
 }
 
 // chartScreen is the reads the chart screen sends together when it opens.
-func (d benchDesk) chartScreen(id string) []func() error {
+func chartScreen(c *caller, id string) []func() error {
 	return []func() error{
-		func() error { _, err := d.patients.Open(id); return err },
-		func() error { _, err := d.patients.History(id); return err },
-		func() error { _, err := d.schedule.PatientAppointments(id); return err },
-		func() error { _, err := d.chart.Summary(id); return err },
-		func() error { _, err := d.chart.Problems(id); return err },
-		func() error { _, err := d.chart.Allergies(id); return err },
-		func() error { _, err := d.chart.Encounters(id); return err },
-		func() error { _, err := d.chart.Medications(id); return err },
-		func() error { _, err := d.chart.LabOrders(id); return err },
-		func() error { _, err := d.chart.LabResults(id); return err },
-		func() error { _, err := d.chart.Immunizations(id); return err },
-		func() error { _, err := d.chart.Documents(id); return err },
-		func() error { _, err := d.chart.ImportSources(id); return err },
-		func() error { _, err := d.chart.Imports(id); return err },
-		func() error { _, err := d.chart.Vitals(id, 10); return err },
+		func() error { _, err := c.Patients.Open(id); return err },
+		func() error { _, err := c.Patients.History(id); return err },
+		func() error { _, err := c.Schedule.PatientAppointments(id); return err },
+		func() error { _, err := c.Chart.Summary(id); return err },
+		func() error { _, err := c.Chart.Problems(id); return err },
+		func() error { _, err := c.Chart.Allergies(id); return err },
+		func() error { _, err := c.Chart.Encounters(id); return err },
+		func() error { _, err := c.Chart.Medications(id); return err },
+		func() error { _, err := c.Chart.LabOrders(id); return err },
+		func() error { _, err := c.Chart.LabResults(id); return err },
+		func() error { _, err := c.Chart.Immunizations(id); return err },
+		func() error { _, err := c.Chart.Documents(id); return err },
+		func() error { _, err := c.Chart.ImportSources(id); return err },
+		func() error { _, err := c.Chart.Imports(id); return err },
+		func() error { _, err := c.Chart.Vitals(id, 10); return err },
 	}
 }
 
 // allAtOnce runs reads together, as the browser's Promise.all does, and
-// answers how long the slowest took.
-func allAtOnce(reads []func() error) (time.Duration, error) {
+// answers how long each took and the whole (the slowest).
+func allAtOnce(reads []func() error) (whole time.Duration, each []time.Duration, err error) {
+	each = make([]time.Duration, len(reads))
 	errs := make([]error, len(reads))
 	start := time.Now()
 	var wg sync.WaitGroup
@@ -733,11 +708,13 @@ func allAtOnce(reads []func() error) (time.Duration, error) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
+			t := time.Now()
 			errs[i] = read()
+			each[i] = time.Since(t)
 		}()
 	}
 	wg.Wait()
-	return time.Since(start), errors.Join(errs...)
+	return time.Since(start), each, errors.Join(errs...)
 }
 
 // BenchmarkFirstChartOpen is the first chart screen opened after Folio
@@ -761,19 +738,19 @@ func BenchmarkFirstChartOpen(b *testing.B) {
 		}
 		d := signedInDesk(b, a, "drlee")
 		b.StartTimer()
-		took, err := allAtOnce(d.chartScreen(charted[(2*i)%len(charted)]))
+		took, _, err := allAtOnce(chartScreen(d, charted[(3*i)%len(charted)]))
 		if err != nil {
 			b.Fatal(err)
 		}
 		first = append(first, took)
-		took, err = allAtOnce(d.chartScreen(charted[(2*i+1)%len(charted)]))
+		took, _, err = allAtOnce(chartScreen(d, charted[(3*i+1)%len(charted)]))
 		if err != nil {
 			b.Fatal(err)
 		}
 		second = append(second, took)
 		// The same reads one after another: what sending them together gains.
 		start := time.Now()
-		for _, read := range d.chartScreen(charted[(2*i+2)%len(charted)]) {
+		for _, read := range chartScreen(d, charted[(3*i+2)%len(charted)]) {
 			if err := read(); err != nil {
 				b.Fatal(err)
 			}
@@ -784,14 +761,9 @@ func BenchmarkFirstChartOpen(b *testing.B) {
 		b.StartTimer()
 	}
 	b.StopTimer()
-	for _, m := range []struct {
-		name string
-		t    timings
-	}{{"first", first}, {"second", second}, {"serial", serial}} {
-		sort.Slice(m.t, func(i, j int) bool { return m.t[i] < m.t[j] })
-		b.ReportMetric(float64(m.t[len(m.t)/2].Microseconds()), m.name+"-p50-µs")
-		b.ReportMetric(float64(m.t[int(float64(len(m.t)-1)*0.95)].Microseconds()), m.name+"-p95-µs")
-	}
+	first.reportAs(b, "first")
+	second.reportAs(b, "second")
+	serial.reportAs(b, "serial")
 }
 
 // chartedPatients picks up to n patients who have a clinical chart (a
